@@ -1,0 +1,1 @@
+"""Second-generation resident ID card readers (GA 467 SAM serial protocol)."""

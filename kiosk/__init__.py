@@ -1,0 +1,1 @@
+"""Tongban Kiosk application layer: session, flows, config. No Kivy here."""

@@ -1,0 +1,1 @@
+"""Kivy screens. Reads kiosk state and sends intents; no I/O here."""
