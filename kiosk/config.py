@@ -1,0 +1,240 @@
+"""Typed configuration: a profile from config/ (hall, bank, community ...) overridden by a
+site file. Every setting is declared once here; unknown keys and wrong types are rejected
+with the file, the key and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+SITE_CONFIG = Path("/etc/tongban/kiosk.toml")
+PROFILE_DIRS = (
+    Path(os.environ.get("TONGBAN_PROFILE_DIR", "")) if os.environ.get("TONGBAN_PROFILE_DIR") else None,
+    Path(__file__).resolve().parent.parent / "config",
+    Path("/usr/share/tongban/config"),
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem, named by file and key."""
+
+    def __init__(self, file: Path | str, key: str, reason: str) -> None:
+        self.file, self.key, self.reason = str(file), key, reason
+        where = f"{self.file}: {key}" if key else self.file
+        super().__init__(f"{where}: {reason}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TerminalSettings(_Strict):
+    profile: Literal["hall", "bank", "community"]
+    title: str = "政务服务自助终端"
+    hall_name: str
+    region_code: Annotated[str, Field(pattern=r"^\d{6}$")]
+    terminal_code: str = ""
+    data_dir: Path
+
+
+class SessionSettings(_Strict):
+    idle_timeout_s: Annotated[float, Field(gt=5, le=3600)] = 60
+    idle_warning_s: Annotated[float, Field(gt=0, le=600)] = 15
+    card_removal_grace_s: Annotated[float, Field(ge=0, le=120)] = 5
+
+    @model_validator(mode="after")
+    def _warning_inside_timeout(self) -> SessionSettings:
+        if self.idle_warning_s >= self.idle_timeout_s:
+            raise ValueError("idle_warning_s must be shorter than idle_timeout_s")
+        return self
+
+
+class UiSettings(_Strict):
+    fullscreen: bool = True
+    elderly_mode: bool = False
+    font: Path | None = None
+    # The single touch input provider: "mouse" (X pointer events, works with touch
+    # screens driven by the X server) or "mtdev:/dev/input/eventN" / "hidinput:/dev/input/eventN".
+    touch_input: Annotated[str, Field(pattern=r"^(mouse|(mtdev|hidinput):/dev/\S+)$")] = "mouse"
+    width: Annotated[int, Field(ge=640, le=7680)] = 1280
+    height: Annotated[int, Field(ge=480, le=4320)] = 800
+
+
+class SamSerialReaderSettings(_Strict):
+    driver: Literal["sam_serial"]
+    port: str
+    baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
+    timeout_s: Annotated[float, Field(gt=0, le=10)] = 1.0
+    poll_interval_s: Annotated[float, Field(ge=0.01, le=2)] = 0.05
+    reconnect_interval_s: Annotated[float, Field(ge=0.1, le=60)] = 1.0
+    fingerprint: bool = False
+    photo_decoder: str | None = None  # "module:callable" of a WLT decoder plug-in
+
+
+class DevicesSettings(_Strict):
+    id_reader: SamSerialReaderSettings | None = None
+
+
+ServiceId = Literal[
+    "identity_check", "yizheng_tongban", "proof_print", "queue_ticket",
+    "appointment", "progress_query", "evaluation",
+]
+
+
+class ServicesSettings(_Strict):
+    offered: list[ServiceId] = Field(min_length=1)
+    default: ServiceId = "identity_check"
+
+    @model_validator(mode="after")
+    def _default_offered(self) -> ServicesSettings:
+        if self.default not in self.offered:
+            raise ValueError(f"default service {self.default!r} is not in offered")
+        return self
+
+
+class KioskConfig(_Strict):
+    terminal: TerminalSettings
+    session: SessionSettings = SessionSettings()
+    ui: UiSettings = UiSettings()
+    devices: DevicesSettings = DevicesSettings()
+    services: ServicesSettings
+
+    # Where the values came from, for messages and `config check`.
+    sources: tuple[str, ...] = ()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(path, "", "file not found") from None
+    except PermissionError:
+        raise ConfigError(path, "", "permission denied") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(path, "", f"not valid TOML: {err}") from None
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _has_key(data: dict[str, Any], path: tuple[str | int, ...]) -> bool:
+    node: Any = data
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def find_profile(name: str) -> Path:
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise ConfigError("", "profile", f"invalid profile name {name!r}")
+    for folder in PROFILE_DIRS:
+        if folder and (folder / f"{name}.toml").is_file():
+            return folder / f"{name}.toml"
+    raise ConfigError("", "profile", f"no profile {name!r} in {', '.join(str(d) for d in PROFILE_DIRS if d)}")
+
+
+def _resolve_paths(data: dict[str, Any], origin: Path) -> None:
+    """Relative paths in a file are relative to that file (data_dir, device ports, font)."""
+
+    def fix(table: Any, key: str, only_dotted: bool) -> None:
+        if not isinstance(table, dict) or not isinstance(table.get(key), str):
+            return
+        value = table[key]
+        if only_dotted and not value.startswith(("./", "../")):
+            return
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            table[key] = str((origin.parent / path).resolve())
+
+    fix(data.get("terminal"), "data_dir", only_dotted=False)
+    fix(data.get("ui"), "font", only_dotted=False)
+    devices = data.get("devices")
+    if isinstance(devices, dict):
+        for device in devices.values():
+            fix(device, "port", only_dotted=True)
+
+
+def load_config(path: Path | str | None = None) -> KioskConfig:
+    """Load a site file (or profile file). A site file names its base with ``profile = "hall"``.
+
+    Without a path: $TONGBAN_CONFIG, then /etc/tongban/kiosk.toml.
+    """
+    if path is None:
+        env = os.environ.get("TONGBAN_CONFIG")
+        path = Path(env) if env else SITE_CONFIG
+        if not path.exists():
+            raise ConfigError(path, "", "no configuration: pass --config FILE, set TONGBAN_CONFIG, or create this file")
+    site_path = Path(path)
+    site = _read_toml(site_path)
+    _resolve_paths(site, site_path)
+    layers: list[tuple[Path, dict[str, Any]]] = []
+    base_name = site.pop("profile", None)
+    if base_name is not None:
+        if not isinstance(base_name, str):
+            raise ConfigError(site_path, "profile", "must be a profile name such as \"hall\"")
+        profile_path = find_profile(base_name)
+        profile = _read_toml(profile_path)
+        _resolve_paths(profile, profile_path)
+        layers.append((profile_path, profile))
+    layers.append((site_path, site))
+
+    merged: dict[str, Any] = {}
+    for _, data in layers:
+        merged = _merge(merged, data)
+    merged["sources"] = tuple(str(p) for p, _ in layers)
+    try:
+        return KioskConfig.model_validate(merged)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = tuple(first["loc"])
+        key = ".".join(str(p) for p in loc)
+        # Name the last layer that sets this key (the one to fix), else the site file.
+        culprit = next((p for p, d in reversed(layers) if loc and _has_key(d, loc)), site_path)
+        if first["type"] == "missing":
+            culprit = site_path
+        reason = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(culprit, key, reason) from None
+
+
+def effective_toml(config: KioskConfig) -> str:
+    """The effective configuration as TOML-like text (for `kiosk config check`)."""
+    data = config.model_dump(mode="json", exclude={"sources"})
+    lines: list[str] = [f"# sources: {', '.join(config.sources)}"]
+
+    def emit(prefix: str, table: dict[str, Any]) -> None:
+        scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+        if prefix:
+            lines.append(f"\n[{prefix}]")
+        for key, value in scalars.items():
+            lines.append(f"# {key}: not set" if value is None else f"{key} = {_toml_value(value)}")
+        for key, value in table.items():
+            if isinstance(value, dict):
+                emit(f"{prefix}.{key}" if prefix else key, value)
+
+    emit("", data)
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

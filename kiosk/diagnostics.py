@@ -1,0 +1,31 @@
+"""What a technician should do about a device status: one table, stable codes in, words out."""
+
+from __future__ import annotations
+
+from drivers.errors import ErrorCode
+from drivers.status import DeviceState, DeviceStatus, FaultAction
+
+# (state, fault code) -> advice; fault "" matches any fault of that state.
+ADVICE: dict[tuple[DeviceState, str], str] = {
+    (DeviceState.ONLINE, ""): "正常 ready",
+    (DeviceState.NO_DEVICE, ""): "设备未连接：检查 USB/串口线和端口设置 "
+    "(device not found: check the cable and the configured port)",
+    (DeviceState.OFFLINE, ""): "设备无应答：检查电源与波特率 (no answer: check power and baud rate)",
+    (DeviceState.HARDWARE_ERROR, ErrorCode.SAM_FAILURE): "安全模块(SAM)故障：联系设备厂商维修 "
+    "(SAM module failed: the reader needs service)",
+    (DeviceState.HARDWARE_ERROR, ""): "设备硬件故障：联系技术人员 (hardware fault: call a technician)",
+    (DeviceState.USER_ERROR, ""): "需要工作人员处理 (needs staff attention)",
+    (DeviceState.BUSY, ""): "设备忙，稍后自动恢复 (busy, recovers by itself)",
+}
+
+ACTION_WORDS = {
+    FaultAction.NONE: "无需处理 none",
+    FaultAction.RETRY: "重试 retry",
+    FaultAction.CLEAR_BY_STAFF: "工作人员处理 staff",
+    FaultAction.MAINTENANCE: "技术人员维修 technician",
+    FaultAction.WAIT: "等待自动恢复 wait",
+}
+
+
+def advice_for(status: DeviceStatus) -> str:
+    return ADVICE.get((status.state, status.fault)) or ADVICE.get((status.state, ""), status.state.value)

@@ -1,0 +1,268 @@
+"""One citizen at a time: the session holds the identity in memory only and wipes it.
+
+A session ends on idle timeout, on card removal plus grace, or on finish; then the card
+buffers are zeroed, form data dropped and the session's temp folder removed. The session is
+a plain state machine driven by ``tick()`` and by device events; it never sleeps and never
+touches a widget. All methods are safe to call from any thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from drivers.idcard.model import LONG_TERM, CardType, IdentityCard
+
+from .privacy import mask_name, mask_number
+
+log = logging.getLogger(__name__)
+
+
+class SessionState(StrEnum):
+    IDLE = "idle"                  # home screen, nobody identified
+    WAITING_CARD = "waiting_card"  # "请将身份证放在感应区"
+    IDENTIFIED = "identified"      # masked identity shown, waiting for the citizen to confirm
+    ACTIVE = "active"              # confirmed; a service flow runs
+
+
+class EndReason(StrEnum):
+    IDLE_TIMEOUT = "idle_timeout"
+    CARD_REMOVED = "card_removed"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+CARD_TYPE_LABELS = {
+    CardType.RESIDENT: "居民身份证",
+    CardType.HMT_PERMIT: "港澳台居民居住证",
+    CardType.FOREIGN_2017: "外国人永久居留身份证",
+    CardType.FOREIGN_2023: "外国人永久居留身份证",
+}
+
+
+@dataclass(frozen=True)
+class MaskedIdentity:
+    """What screens may show: never the clear name or number."""
+
+    card_type: str
+    card_label: str
+    name: str
+    id_number: str
+    gender: str
+    valid_until: str
+    expired: bool
+
+
+def masked_identity(card: IdentityCard, today: dt.date | None = None) -> MaskedIdentity:
+    today = today or dt.date.today()
+    expired = card.valid_until != LONG_TERM and dt.date.fromisoformat(card.valid_until) < today
+    name = card.name or card.name_en
+    return MaskedIdentity(
+        card_type=card.card_type.value,
+        card_label=CARD_TYPE_LABELS[card.card_type],
+        name=mask_name(name),
+        id_number=mask_number(card.id_number),
+        gender=card.gender,
+        valid_until=card.valid_until,
+        expired=expired,
+    )
+
+
+@dataclass(frozen=True)
+class SessionSnapshot:
+    state: SessionState
+    service_id: str | None
+    identity: MaskedIdentity | None
+    seconds_left: float          # until idle timeout (or removal grace, whichever is first)
+    warning: bool                # the countdown should be prominent
+    card_removed: bool           # card left the reader; grace running
+
+
+Listener = Callable[[str, dict[str, Any]], None]
+
+
+class Session:
+    def __init__(
+        self,
+        idle_timeout: float,
+        idle_warning: float,
+        removal_grace: float,
+        temp_root: Path,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._idle_timeout = idle_timeout
+        self._idle_warning = idle_warning
+        self._removal_grace = removal_grace
+        self._temp_root = temp_root
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._listeners: list[Listener] = []
+        self._state = SessionState.IDLE
+        self._service: str | None = None
+        self._card: IdentityCard | None = None
+        self._last_activity = 0.0
+        self._removed_at: float | None = None
+        self._warned = False
+        self.form: dict[str, Any] = {}
+        self.temp_dir: Path | None = None
+
+    # -- observers -------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, kind: str, **data: Any) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(kind, data)
+            except Exception:
+                log.exception("session listener failed on %s", kind)
+
+    # -- queries ---------------------------------------------------------------------------
+    @property
+    def state(self) -> SessionState:
+        return self._state
+
+    @property
+    def card(self) -> IdentityCard | None:
+        """The clear identity, for flows in kiosk/ only. Screens use snapshot()."""
+        return self._card
+
+    def snapshot(self) -> SessionSnapshot:
+        with self._lock:
+            now = self._clock()
+            left = self._seconds_left(now)
+            return SessionSnapshot(
+                state=self._state,
+                service_id=self._service,
+                identity=masked_identity(self._card) if self._card else None,
+                seconds_left=left,
+                warning=self._state is not SessionState.IDLE
+                and (left <= self._idle_warning or self._removed_at is not None),
+                card_removed=self._removed_at is not None,
+            )
+
+    def _seconds_left(self, now: float) -> float:
+        if self._state is SessionState.IDLE:
+            return 0.0
+        left = self._idle_timeout - (now - self._last_activity)
+        if self._removed_at is not None:
+            left = min(left, self._removal_grace - (now - self._removed_at))
+        return max(0.0, left)
+
+    # -- intents ---------------------------------------------------------------------------
+    def begin(self, service_id: str) -> None:
+        with self._lock:
+            if self._state is not SessionState.IDLE:
+                self._end(EndReason.CANCELLED)
+            self._state = SessionState.WAITING_CARD
+            self._service = service_id
+            self._last_activity = self._clock()
+            self._warned = False
+            self.temp_dir = Path(tempfile.mkdtemp(prefix="session-", dir=self._temp_root))
+        log.info("session started for service %s", service_id)
+        self._emit("state", state=SessionState.WAITING_CARD)
+
+    def touch(self) -> None:
+        with self._lock:
+            if self._state is not SessionState.IDLE:
+                self._last_activity = self._clock()
+                self._warned = False
+
+    def confirm(self) -> None:
+        with self._lock:
+            if self._state is not SessionState.IDENTIFIED:
+                return
+            self._state = SessionState.ACTIVE
+            self._last_activity = self._clock()
+        self._emit("state", state=SessionState.ACTIVE)
+
+    def finish(self, reason: EndReason = EndReason.FINISHED) -> None:
+        with self._lock:
+            if self._state is SessionState.IDLE:
+                return
+            self._end(reason)
+
+    def tick(self) -> None:
+        """Drive the timers; call about twice a second."""
+        with self._lock:
+            if self._state is SessionState.IDLE:
+                return
+            now = self._clock()
+            if self._removed_at is not None and now - self._removed_at >= self._removal_grace:
+                self._end(EndReason.CARD_REMOVED)
+                return
+            left = self._seconds_left(now)
+            if left <= 0:
+                self._end(EndReason.IDLE_TIMEOUT)
+                return
+            if left <= self._idle_warning and not self._warned:
+                self._warned = True
+                warn = True
+            else:
+                warn = False
+        if warn:
+            self._emit("warning", seconds_left=left)
+
+    # -- device events ---------------------------------------------------------------------
+    def identity_read(self, card: IdentityCard, default_service: str) -> None:
+        with self._lock:
+            if self._state is SessionState.IDLE:
+                self.begin(default_service)
+            if self._card is not None:
+                same = self._card.id_number == card.id_number
+                if same and self._removed_at is not None:
+                    self._removed_at = None      # put back within the grace: carry on
+                    self._last_activity = self._clock()
+                    card.wipe()
+                    self._emit("card_back")
+                    return
+                # Another person's card: the previous session ends before this one starts.
+                service = self._service or default_service
+                self._end(EndReason.CANCELLED)
+                self.begin(service)
+            self._card = card
+            self._state = SessionState.IDENTIFIED
+            self._last_activity = self._clock()
+        self._emit("state", state=SessionState.IDENTIFIED)
+
+    def identity_failed(self, code: str) -> None:
+        with self._lock:
+            if self._state is SessionState.IDLE:
+                return
+            self._last_activity = self._clock()
+        self._emit("read_failed", code=code)
+
+    def card_removed(self) -> None:
+        with self._lock:
+            if self._card is None or self._state is SessionState.IDLE:
+                return
+            self._removed_at = self._clock()
+            grace = self._removal_grace
+        self._emit("card_removed", grace=grace)
+        if grace <= 0:
+            self.tick()
+
+    # -- the wipe --------------------------------------------------------------------------
+    def _end(self, reason: EndReason) -> None:
+        if self._card is not None:
+            self._card.wipe()
+        self._card = None
+        self.form.clear()
+        if self.temp_dir is not None:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+            self.temp_dir = None
+        self._state = SessionState.IDLE
+        self._service = None
+        self._removed_at = None
+        self._warned = False
+        log.info("session ended: %s", reason.value)
+        self._emit("ended", reason=reason)

@@ -1,0 +1,120 @@
+"""The terminal: devices from the configuration, the session, and service availability.
+
+Screens hold one Terminal. Device events arrive on driver threads and are turned into
+session changes here; listeners (the UI) get short notifications and must hand them to
+their own thread (the Kivy UI uses ``Clock.schedule_once``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from drivers.contracts import IdReader
+from drivers.events import CardRemoved, DeviceEvent, IdentityRead, ReadFailed, StatusChanged
+from drivers.status import DeviceStatus
+
+from .config import KioskConfig
+from .devices import build_devices
+from .services import ServiceView, service_views
+from .session import Session, SessionSnapshot
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[str, dict[str, Any]], None]
+
+
+class Terminal:
+    def __init__(
+        self,
+        config: KioskConfig,
+        devices: dict[str, IdReader] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.config = config
+        self.data_dir = Path(config.terminal.data_dir)
+        self.temp_root = self.data_dir / "tmp"
+        self.temp_root.mkdir(parents=True, exist_ok=True)
+        self.devices = build_devices(config.devices) if devices is None else devices
+        kwargs = {"clock": clock} if clock else {}
+        self.session = Session(
+            idle_timeout=config.session.idle_timeout_s,
+            idle_warning=config.session.idle_warning_s,
+            removal_grace=config.session.card_removal_grace_s,
+            temp_root=self.temp_root,
+            **kwargs,
+        )
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+        self._statuses: dict[str, DeviceStatus] = {}
+        self.session.subscribe(self._emit)
+        for device in self.devices.values():
+            device.events.subscribe(self._on_device_event)
+
+    def subscribe(self, listener: Listener) -> None:
+        """listener(kind, data) is called from any thread; it must not block."""
+        self._listeners.append(listener)
+
+    def _emit(self, kind: str, data: dict[str, Any]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(kind, data)
+            except Exception:
+                log.exception("terminal listener failed on %s", kind)
+
+    # -- life cycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        self._clean_stale_temp()
+        for device in self.devices.values():
+            device.open()
+
+    def stop(self) -> None:
+        self.session.finish()
+        for device in self.devices.values():
+            device.close()
+
+    def _clean_stale_temp(self) -> None:
+        # A crash or power cut can leave a session folder behind: nothing of it may survive.
+        for leftover in self.temp_root.glob("session-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+    # -- state for screens -----------------------------------------------------------------
+    def device_statuses(self) -> dict[str, DeviceStatus]:
+        with self._lock:
+            known = dict(self._statuses)
+        return {name: known.get(name) or dev.status() for name, dev in self.devices.items()}
+
+    def services(self) -> list[ServiceView]:
+        statuses: dict[str, DeviceStatus | None] = dict(self.device_statuses())
+        return service_views(list(self.config.services.offered), statuses)
+
+    def snapshot(self) -> SessionSnapshot:
+        return self.session.snapshot()
+
+    # -- intents ---------------------------------------------------------------------------
+    def choose_service(self, service_id: str) -> bool:
+        view = next((s for s in self.services() if s.id == service_id), None)
+        if view is None or not view.available:
+            return False
+        self.session.begin(service_id)
+        return True
+
+    # -- device events (driver threads) ----------------------------------------------------
+    def _on_device_event(self, event: DeviceEvent) -> None:
+        if isinstance(event, StatusChanged):
+            with self._lock:
+                self._statuses[event.device] = event.status
+            log.info("device %s: %s %s", event.device, event.status.state.value, event.status.fault)
+            self._emit("device_status", {"device": event.device, "status": event.status})
+        elif isinstance(event, IdentityRead):
+            log.info("identity read (%s)", event.card.card_type.value)
+            self.session.identity_read(event.card, self.config.services.default)
+        elif isinstance(event, ReadFailed):
+            log.warning("card read failed: %s", event.error.code.value)
+            self.session.identity_failed(event.error.code.value)
+        elif isinstance(event, CardRemoved):
+            self.session.card_removed()

@@ -1,0 +1,26 @@
+"""Services say why they are unavailable instead of disappearing."""
+
+from drivers.status import ONLINE, DeviceState, DeviceStatus, FaultAction, SupplyLevel
+from kiosk.services import service_views
+
+
+def test_service_availability_follows_device_status() -> None:
+    offered = ["identity_check", "proof_print", "queue_ticket", "evaluation"]
+    views = {v.id: v for v in service_views(offered, {"id_reader": ONLINE})}
+    assert views["identity_check"].available and views["identity_check"].reason == ""
+    assert not views["proof_print"].available
+    assert views["evaluation"].reason == "not_in_version"
+
+    unplugged = DeviceStatus(DeviceState.NO_DEVICE, FaultAction.MAINTENANCE)
+    views = {v.id: v for v in service_views(offered, {"id_reader": unplugged})}
+    assert views["identity_check"].reason == "device_not_ready:id_reader:no_device"
+
+    views = {v.id: v for v in service_views(["identity_check"], {})}
+    assert views["identity_check"].reason == "device_missing:id_reader"
+
+
+def test_supplies_out_makes_a_device_not_ready() -> None:
+    status = DeviceStatus(DeviceState.ONLINE, supplies={"paper": SupplyLevel.OUT})
+    assert not status.ready
+    views = service_views(["identity_check"], {"id_reader": status})
+    assert views[0].reason == "device_not_ready:id_reader:supplies"

@@ -1,0 +1,133 @@
+"""The session: identity in memory only, countdowns, removal grace, and the wipe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from stdnum.cn import ric
+
+from drivers.idcard.model import CardType, IdentityCard
+from kiosk.session import EndReason, Session, SessionState
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_card(name: str = "张三", body: str = "14050219800101001") -> IdentityCard:
+    return IdentityCard(
+        CardType.RESIDENT, name=name, gender="男", nation="汉", birth_date="1980-01-01",
+        address="山西省晋城市城区", id_number=body + ric.calc_check_digit(body),
+        issuer="晋城市公安局城区分局", valid_from="2010-01-01", valid_until="长期",
+        photo_wlt=bytearray(b"\x11" * 1024),
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def session(tmp_path: Path, clock: FakeClock) -> Session:
+    return Session(idle_timeout=60, idle_warning=15, removal_grace=5, temp_root=tmp_path, clock=clock)
+
+
+@pytest.fixture
+def events(session: Session) -> list[tuple[str, dict]]:
+    seen: list[tuple[str, dict]] = []
+    session.subscribe(lambda kind, data: seen.append((kind, data)))
+    return seen
+
+
+def test_card_on_home_starts_the_default_service_with_a_masked_identity(session: Session) -> None:
+    session.identity_read(make_card(), "identity_check")
+    snap = session.snapshot()
+    assert snap.state is SessionState.IDENTIFIED
+    assert snap.service_id == "identity_check"
+    assert snap.identity is not None
+    assert snap.identity.name == "张*"
+    assert snap.identity.id_number.startswith("1405") and "*" in snap.identity.id_number
+    assert not snap.identity.expired
+
+
+def test_idle_timeout_warns_then_ends_and_wipes(session: Session, clock: FakeClock, events, tmp_path: Path) -> None:
+    card = make_card()
+    session.begin("identity_check")
+    session.identity_read(card, "identity_check")
+    session.form["phone"] = "13800000000"
+    temp = session.temp_dir
+    assert temp is not None and temp.exists()
+    (temp / "scan.jpg").write_bytes(b"page")
+    clock.now += 46
+    session.tick()
+    assert [k for k, _ in events][-1] == "warning"
+    assert session.snapshot().warning
+    clock.now += 14
+    session.tick()
+    assert events[-1] == ("ended", {"reason": EndReason.IDLE_TIMEOUT})
+    assert session.state is SessionState.IDLE and session.card is None
+    assert card.name == "" and card.id_number == "" and card.photo_wlt == bytearray()
+    assert session.form == {} and not temp.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_touch_resets_the_idle_timer(session: Session, clock: FakeClock) -> None:
+    session.begin("identity_check")
+    clock.now += 50
+    session.touch()
+    clock.now += 50
+    session.tick()
+    assert session.state is SessionState.WAITING_CARD
+    assert session.snapshot().seconds_left == pytest.approx(10)
+
+
+def test_card_removed_ends_after_grace_unless_put_back(session: Session, clock: FakeClock, events) -> None:
+    session.identity_read(make_card(), "identity_check")
+    session.confirm()
+    session.card_removed()
+    clock.now += 3
+    session.tick()
+    assert session.state is SessionState.ACTIVE and session.snapshot().card_removed
+    session.identity_read(make_card(), "identity_check")  # the same card comes back
+    assert ("card_back", {}) in events
+    clock.now += 10
+    session.tick()
+    assert session.state is SessionState.ACTIVE
+    session.card_removed()
+    clock.now += 5
+    session.tick()
+    assert events[-1] == ("ended", {"reason": EndReason.CARD_REMOVED})
+
+
+def test_another_persons_card_replaces_the_session(session: Session) -> None:
+    first = make_card()
+    session.identity_read(first, "identity_check")
+    session.confirm()
+    session.identity_read(make_card("李四", "14050219900101002"), "identity_check")
+    assert first.id_number == ""  # the first citizen's data is wiped
+    snap = session.snapshot()
+    assert snap.state is SessionState.IDENTIFIED and snap.identity is not None
+    assert snap.identity.name == "李*"
+
+
+def test_expired_card_is_flagged(session: Session) -> None:
+    card = make_card()
+    card.valid_until = "2020-01-01"
+    session.identity_read(card, "identity_check")
+    assert session.snapshot().identity.expired  # type: ignore[union-attr]
+
+
+def test_finish_and_read_failure(session: Session, events) -> None:
+    session.identity_failed("read_failed")  # nothing running: ignored
+    assert events == []
+    session.begin("identity_check")
+    session.identity_failed("invalid_card_data")
+    assert events[-1] == ("read_failed", {"code": "invalid_card_data"})
+    session.finish()
+    assert events[-1] == ("ended", {"reason": EndReason.FINISHED})
