@@ -72,6 +72,13 @@ def _slices(layout: Iterable[tuple[str, int]]) -> Iterable[tuple[str, int, int]]
         offset += size
 
 
+_NAME_EN_2023 = next(
+    (offset, size)
+    for name, offset, size in _slices(LAYOUTS[CardType.FOREIGN_2023])
+    if name == "name_en"
+)
+
+
 def _ucs2(block: bytes, offset: int, size: int) -> str:
     try:
         return block[offset : offset + size].decode("utf-16-le").rstrip(" \x00")
@@ -139,7 +146,13 @@ def decode_text(block: bytes) -> IdentityCard:
         card.nationality = raw["nationality"]
         card.card_version = raw["card_version"]
     if card_type is CardType.FOREIGN_2023:
-        card.name_en = (raw["name_en"] + raw["name_en_2"]).rstrip()
+        # The English name runs on from its 70-byte field into a 22-byte one. Join the
+        # unstripped first part: stripping it first would eat a space that falls on the
+        # boundary ("...ELIZABETH " + "ANNE" must not become "ELIZABETHANNE").
+        offset, size = _NAME_EN_2023
+        first = block[offset : offset + size].decode("utf-16-le")
+        rest = raw["name_en_2"]
+        card.name_en = (first + rest).rstrip(" \x00") if rest else raw["name_en"]
         card.nationality = raw["nationality"]
         card.renewal_count = raw["renewal_count"]
     # 2017 foreign card numbers (15 characters) carry no GB 11643 check character.

@@ -1,0 +1,337 @@
+"""ID card reader driver: a SAM serial reader run by its own I/O thread.
+
+The thread connects (open port, reset SAM, SAM status, SAM ID), then polls find-card. A
+found card is selected and read once; the result is published (IdentityRead or ReadFailed)
+and the thread watches for the card to leave before it polls again, so a card lying on the
+reader is read once per placement. Lost ports are reopened every ``reconnect_interval``
+by path, which may be a udev-style symlink re-pointed at the new device.
+
+Choosing ``poll_interval`` (default 0.05 s). The bench target is: median time from card
+placed to IdentityRead <= 1.5 x the pure wire time of that read's frames (find + select +
+read: 25 + 29 + 1305 = 1359 bytes, about 118 ms at 115200 8N1). A card lands at a random
+moment between polls, so the mean wait for the next find is ``poll_interval / 2``; an idle
+poll costs 21 bytes (find 10 + "no card" 11), 1.8 ms of line time. At 50 ms the added
+latency averages ~25 ms (ratio ~1.2) and the line is ~4 % busy while idle. Much shorter
+buys little latency for a busier line and CPU; much longer eats the margin (100 ms adds
+~50 ms, ratio ~1.4 before any jitter).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+
+import serial
+
+from ..errors import (
+    DeviceError,
+    DeviceTimeout,
+    DeviceUnavailable,
+    ErrorCode,
+    OperationCancelled,
+)
+from ..events import (
+    CardPlaced,
+    CardRemoved,
+    DeviceEvent,
+    EventHub,
+    IdentityRead,
+    ReadFailed,
+    StatusChanged,
+)
+from ..status import DeviceState, DeviceStatus, FaultAction
+from .link import SamLink, describe_os_error
+from .model import IdentityCard
+
+log = logging.getLogger(__name__)
+
+SERIAL_READ_TIMEOUT = 0.05  # bounds how long a blocked read delays close()
+FAILURES_BEFORE_OFFLINE = 3  # consecutive failed polls (each already retried)
+_OFFLINE = DeviceStatus(DeviceState.OFFLINE)
+
+
+class SamSerialReader:
+    """IdReader over a GA 467 SAM reader on a serial port (USB CDC-ACM/FTDI or UART)."""
+
+    def __init__(
+        self,
+        name: str,
+        port: str,
+        baud: int = 115200,
+        timeout: float = 1.0,
+        poll_interval: float = 0.05,
+        presence_interval: float = 0.25,
+        reconnect_interval: float = 1.0,
+        fingerprint: bool = False,
+        retries: int = 2,
+    ) -> None:
+        self.name = name
+        self.events = EventHub()
+        self.port = port
+        self.baud = baud
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self.presence_interval = presence_interval
+        self.reconnect_interval = reconnect_interval
+        self.fingerprint = fingerprint
+        self.retries = retries
+        self._lock = threading.Lock()
+        self._status = _OFFLINE
+        self._error: DeviceError | None = None  # what makes the status not ONLINE
+        self._sam_id = ""
+        self._stop = threading.Event()
+        self._first_attempt = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._serial: serial.Serial | None = None
+        self._link: SamLink | None = None
+        self._sam_ready = False
+        self._failures = 0
+
+    # -- the contract -------------------------------------------------------------------
+
+    def open(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._first_attempt.clear()
+        self._thread = threading.Thread(target=self._run, name=f"idcard {self.name}", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            # Every wait in the thread is bounded by SERIAL_READ_TIMEOUT or the stop event.
+            thread.join(timeout=2.0)
+            if thread.is_alive():
+                log.warning("%s: I/O thread did not stop in time", self.name)
+
+    def status(self) -> DeviceStatus:
+        with self._lock:
+            return self._status
+
+    @property
+    def sam_id(self) -> str:
+        """The SAM's ID once connected ("" before); a technician's detail, not PII."""
+        return self._sam_id
+
+    @property
+    def bytes_exchanged(self) -> int:
+        link = self._link
+        return link.bytes_exchanged if link else 0
+
+    def wait_identity(self, timeout: float) -> IdentityCard:
+        if self._thread is None:
+            raise DeviceUnavailable(f"{self.name}: reader is not open", ErrorCode.NO_DEVICE)
+        deadline = time.monotonic() + timeout
+        results: queue.Queue[IdentityRead | ReadFailed] = queue.Queue()
+
+        def collect(event: DeviceEvent) -> None:
+            if isinstance(event, IdentityRead | ReadFailed):
+                results.put(event)
+
+        unsubscribe = self.events.subscribe(collect)
+        try:
+            self._first_attempt.wait(max(0.0, deadline - time.monotonic()))
+            with self._lock:
+                error = self._error if self._status.state is not DeviceState.ONLINE else None
+            if error is not None:
+                # A fresh exception per caller; the stored one keeps its own traceback.
+                raise type(error)(str(error), error.code) from error
+            try:
+                event = results.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise DeviceTimeout("no card was read in time", ErrorCode.NO_CARD) from None
+        finally:
+            unsubscribe()
+        if isinstance(event, ReadFailed):
+            raise event.error
+        return event.card
+
+    # -- the I/O thread -----------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._step()
+                except OperationCancelled:
+                    break
+                except DeviceUnavailable as err:
+                    self._lost(err)
+                except DeviceError as err:
+                    self._fault(err)
+                except Exception:  # never let a bug silently kill the reader
+                    log.exception("%s: unexpected error in the I/O thread", self.name)
+                    self._lost(DeviceUnavailable("driver error", ErrorCode.DEVICE_ERROR))
+        finally:
+            self._close_port()
+            self._set_status(_OFFLINE, None)
+            self._first_attempt.set()
+
+    def _step(self) -> None:
+        if self._serial is None:
+            self._open_port()
+        if not self._sam_ready:
+            self._start_sam()
+        link = self._link
+        if link is None:  # pragma: no cover - _open_port sets it
+            return
+        if not link.find_card():
+            self._failures = 0
+            self._set_status(DeviceStatus(DeviceState.ONLINE), None)
+            self._stop.wait(self.poll_interval)
+            return
+        self._failures = 0
+        self._set_status(DeviceStatus(DeviceState.ONLINE), None)
+        self._placement(link)
+
+    def _open_port(self) -> None:
+        # exclusive: a second program on the same reader would steal half the replies.
+        options = {"exclusive": True} if os.name == "posix" else {}
+        try:
+            port = serial.Serial(self.port, self.baud, timeout=SERIAL_READ_TIMEOUT, **options)
+        except (serial.SerialException, OSError, ValueError) as err:
+            raise DeviceUnavailable(
+                f"cannot open {describe_os_error(self.port, err)}", ErrorCode.NO_DEVICE
+            ) from err
+        try:
+            port.reset_input_buffer()  # whatever a reader said while nobody listened is stale
+        except (serial.SerialException, OSError) as err:
+            port.close()
+            raise DeviceUnavailable(
+                f"cannot use {describe_os_error(self.port, err)}", ErrorCode.NO_DEVICE
+            ) from err
+        self._serial = port
+        self._link = SamLink(
+            port, name=self.port, baud=self.baud, timeout=self.timeout,
+            retries=self.retries, cancel=self._stop,
+        )
+        self._sam_ready = False
+
+    def _start_sam(self) -> None:
+        link = self._link
+        if link is None:  # pragma: no cover
+            return
+        link.reset_sam()
+        link.sam_status()
+        self._sam_id = link.sam_id()
+        self._sam_ready = True
+        self._failures = 0
+        log.info("%s: reader online on %s, SAM %s", self.name, self.port, self._sam_id)
+        self._set_status(DeviceStatus(DeviceState.ONLINE), None)
+        self._first_attempt.set()
+
+    def _placement(self, link: SamLink) -> None:
+        """One card on the reader: read it once, then wait for it to leave."""
+        self._publish(CardPlaced(self.name))
+        try:
+            try:
+                link.select_card()
+                card = link.read_card(self.fingerprint)
+            except (OperationCancelled, DeviceUnavailable):
+                raise
+            except DeviceError as err:
+                # Includes CardDataError (bad check digit ...): never shown as an identity.
+                log.info("%s: card read failed (%s)", self.name, err.code)
+                self._publish(ReadFailed(self.name, err))
+            else:
+                self._publish(IdentityRead(self.name, card))
+            self._await_removal(link)
+        except DeviceUnavailable:
+            # The reader went away with the card on it: we can no longer vouch it is there.
+            self._publish(CardRemoved(self.name))
+            raise
+        self._publish(CardRemoved(self.name))
+
+    def _await_removal(self, link: SamLink) -> None:
+        failures = 0
+        while True:
+            if self._stop.wait(self.presence_interval):
+                raise OperationCancelled("reader is closing")
+            try:
+                if not link.card_present():
+                    return
+                failures = 0
+            except (OperationCancelled, DeviceUnavailable):
+                raise
+            except DeviceError as err:
+                failures += 1
+                log.info("%s: presence check failed (%s)", self.name, err.code)
+                if failures >= FAILURES_BEFORE_OFFLINE:
+                    return  # the reader cannot tell: treat the card as gone
+
+    # -- status -------------------------------------------------------------------------
+
+    def _lost(self, err: DeviceUnavailable) -> None:
+        self._close_port()
+        self._set_status(
+            DeviceStatus(
+                DeviceState.NO_DEVICE, FaultAction.MAINTENANCE, fault=err.code.value,
+                detail=str(err),
+            ),
+            err,
+        )
+        self._first_attempt.set()
+        self._stop.wait(self.reconnect_interval)
+
+    def _fault(self, err: DeviceError) -> None:
+        if err.code is ErrorCode.SAM_FAILURE:
+            # Keep the port: the SAM is re-initialised every reconnect_interval.
+            self._sam_ready = False
+            self._set_status(
+                DeviceStatus(
+                    DeviceState.HARDWARE_ERROR, FaultAction.MAINTENANCE,
+                    fault=err.code.value, detail=f"{self.port}: {err}",
+                ),
+                err,
+            )
+            self._first_attempt.set()
+            self._stop.wait(self.reconnect_interval)
+            return
+        self._failures += 1
+        if not self._sam_ready or self._failures >= FAILURES_BEFORE_OFFLINE:
+            # The port is there but the reader does not talk sense: start over.
+            self._close_port()
+            self._set_status(
+                DeviceStatus(
+                    DeviceState.OFFLINE, FaultAction.WAIT, fault=err.code.value,
+                    detail=f"{self.port}: {err}",
+                ),
+                err,
+            )
+            self._first_attempt.set()
+            self._stop.wait(self.reconnect_interval)
+            return
+        # Transient: stay online, but let a technician's status view see what happened.
+        self._set_status(
+            DeviceStatus(DeviceState.ONLINE, FaultAction.RETRY, fault=err.code.value), None
+        )
+        self._stop.wait(self.poll_interval)
+
+    def _set_status(self, status: DeviceStatus, error: DeviceError | None) -> None:
+        with self._lock:
+            changed = status != self._status
+            self._status = status
+            self._error = error
+        if changed:
+            # A fault is worth a warning; going offline because we were closed is not.
+            level = logging.WARNING if status.fault else logging.INFO
+            log.log(level, "%s: status %s %s %s", self.name, status.state.value, status.fault,
+                    status.detail)
+            self._publish(StatusChanged(self.name, status))
+
+    def _publish(self, event: DeviceEvent) -> None:
+        self.events.publish(event)
+
+    def _close_port(self) -> None:
+        port, self._serial, self._link = self._serial, None, None
+        self._sam_ready = False
+        if port is not None:
+            try:
+                port.close()
+            except OSError:  # closing a vanished device may fail; it is gone either way
+                pass

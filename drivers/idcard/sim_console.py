@@ -1,0 +1,178 @@
+"""Text commands for the ID card simulator (stdin and control socket of ``kiosk-sim``).
+
+Each command gets one reply line, ``ok ...`` or ``error ...``. Replies name card keys and
+types, never card content.
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+from collections.abc import Callable
+
+from .sim_reader import FAULT_TARGETS, Fault, UnknownCardError
+from .simulator import IdCardSimulator
+
+HELP = (
+    "commands: place KEY | remove | cards | status | "
+    "fault checksum|silent|garbage|truncated [COUNT] | "
+    f"fault sw3 XX [COUNT] [{'|'.join(FAULT_TARGETS)}] | fault sam | clear | "
+    "unplug | replug | help | quit"
+)
+_COUNTED = (Fault.CHECKSUM, Fault.SILENT, Fault.GARBAGE, Fault.TRUNCATED)
+
+
+class CommandError(ValueError):
+    pass
+
+
+class IdCardConsole:
+    """Turns command lines into simulator calls; safe to call from several threads."""
+
+    def __init__(self, sim: IdCardSimulator, on_quit: Callable[[], None]) -> None:
+        self._sim = sim
+        self._on_quit = on_quit
+        self._lock = threading.Lock()
+        self._commands: dict[str, Callable[[list[str]], str]] = {
+            "place": self._place,
+            "remove": self._remove,
+            "cards": self._cards,
+            "status": self._status,
+            "fault": self._fault,
+            "clear": self._clear,
+            "unplug": self._unplug,
+            "replug": self._replug,
+            "help": lambda args: HELP,
+            "quit": self._quit,
+        }
+
+    def execute(self, line: str) -> str:
+        try:
+            words = shlex.split(line)
+        except ValueError as err:
+            return f"error {err}"
+        if not words:
+            return "error empty command"
+        handler = self._commands.get(words[0].lower())
+        if handler is None:
+            return f"error unknown command {words[0]!r} (try help)"
+        with self._lock:
+            try:
+                return f"ok {handler(words[1:])}".rstrip()
+            except (CommandError, RuntimeError, ValueError) as err:
+                return f"error {err}"
+
+    # -- commands -----------------------------------------------------------------------
+
+    def _place(self, args: list[str]) -> str:
+        key = _one(args, "place KEY")
+        try:
+            self._sim.place(key)
+        except UnknownCardError:
+            raise CommandError(
+                f"unknown card {key!r} (cards: {' '.join(self._sim.card_keys)})"
+            ) from None
+        return f"placed {key}"
+
+    def _remove(self, args: list[str]) -> str:
+        _none(args, "remove")
+        was = self._sim.placed_key
+        self._sim.remove()
+        return f"removed {was}" if was else "no card was placed"
+
+    def _cards(self, args: list[str]) -> str:
+        _none(args, "cards")
+        return " ".join(f"{key}:{kind}" for key, kind in self._sim.card_types().items())
+
+    def _status(self, args: list[str]) -> str:
+        _none(args, "status")
+        sim = self._sim
+        return " ".join(
+            [
+                f"plugged={'yes' if sim.plugged else 'no'}",
+                f"port={sim.port_path or '-'}",
+                f"link={sim.link_path or '-'}",
+                f"placed={sim.placed_key or '-'}",
+                f"sam={'failed' if sim.sam_failed else 'ok'}",
+                f"faults={','.join(sim.pending_faults()) or '-'}",
+            ]
+        )
+
+    def _fault(self, args: list[str]) -> str:
+        if not args:
+            raise CommandError("usage: fault KIND ... (try help)")
+        try:
+            kind = Fault(args[0].lower())
+        except ValueError:
+            raise CommandError(f"unknown fault {args[0]!r} (try help)") from None
+        rest = args[1:]
+        if kind is Fault.SAM:
+            _none(rest, "fault sam")
+            self._sim.inject(kind)
+            return "sam failing until clear"
+        if kind is Fault.SW3:
+            if not 1 <= len(rest) <= 3:
+                raise CommandError("usage: fault sw3 XX [COUNT] [find|select|read]")
+            sw3 = _hex_byte(rest[0])
+            count = _count(rest[1]) if len(rest) > 1 else 1
+            on = rest[2].lower() if len(rest) > 2 else None
+            self._sim.inject(kind, sw3, count, on)
+            return f"sw3 {sw3:02X} x{count}" + (f" on {on}" if on else "")
+        if kind in _COUNTED:
+            if len(rest) > 1:
+                raise CommandError(f"usage: fault {kind.value} [COUNT]")
+            count = _count(rest[0]) if rest else 1
+            self._sim.inject(kind, count=count)
+            return f"{kind.value} x{count}"
+        raise CommandError(f"unknown fault {args[0]!r}")  # pragma: no cover
+
+    def _clear(self, args: list[str]) -> str:
+        _none(args, "clear")
+        self._sim.clear_faults()
+        return "faults cleared"
+
+    def _unplug(self, args: list[str]) -> str:
+        _none(args, "unplug")
+        self._sim.unplug()
+        return "unplugged"
+
+    def _replug(self, args: list[str]) -> str:
+        _none(args, "replug")
+        self._sim.replug()
+        return f"device {self._sim.port_path}"
+
+    def _quit(self, args: list[str]) -> str:
+        _none(args, "quit")
+        self._on_quit()
+        return "bye"
+
+
+def _one(args: list[str], usage: str) -> str:
+    if len(args) != 1:
+        raise CommandError(f"usage: {usage}")
+    return args[0]
+
+
+def _none(args: list[str], usage: str) -> None:
+    if args:
+        raise CommandError(f"usage: {usage}")
+
+
+def _count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise CommandError(f"count {text!r} is not a number") from None
+    if count < 1:
+        raise CommandError("count must be at least 1")
+    return count
+
+
+def _hex_byte(text: str) -> int:
+    try:
+        value = int(text, 16)
+    except ValueError:
+        raise CommandError(f"SW3 {text!r} is not a hex byte") from None
+    if not 0 <= value <= 0xFF:
+        raise CommandError(f"SW3 {text!r} is not a hex byte")
+    return value

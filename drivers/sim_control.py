@@ -1,0 +1,106 @@
+"""The simulators' control channel: one text command a line, one reply line each.
+
+Replies start with ``ok`` or ``error``. ``kiosk-sim`` serves the channel on a unix socket;
+tests, the kiosk demo and ``kiosk-sim ctl`` talk to it with ``send_command``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import socketserver
+import stat
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+Execute = Callable[[str], str]
+
+
+def send_command(socket_path: str | Path, line: str, timeout: float = 5.0) -> str:
+    """Send one command to a running simulator and return its reply line.
+
+    Raises OSError (ConnectionRefusedError, FileNotFoundError, TimeoutError ...) when the
+    simulator cannot be reached or does not answer within ``timeout``.
+    """
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(str(socket_path))
+        sock.sendall(line.strip().encode("utf-8") + b"\n")
+        reply = bytearray()
+        while not reply.endswith(b"\n"):
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    if not reply:
+        raise ConnectionError(f"{socket_path}: simulator closed the connection without a reply")
+    return reply.decode("utf-8", errors="replace").strip()
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        for raw in self.rfile:
+            line = raw.decode("utf-8", errors="replace").strip()
+            if not line:
+                continue
+            reply = self.server.execute(line)
+            self.wfile.write(reply.encode("utf-8") + b"\n")
+            self.wfile.flush()
+
+
+class _Server(socketserver.ThreadingUnixStreamServer):
+    daemon_threads = True
+
+    def __init__(self, path: str, execute: Execute) -> None:
+        self.execute = execute
+        super().__init__(path, _Handler)
+
+
+class ControlServer:
+    """Serves ``execute`` on a unix socket from a background thread."""
+
+    def __init__(self, path: str | Path, execute: Execute) -> None:
+        self.path = Path(path)
+        self._execute = execute
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        _clear_stale_socket(self.path)
+        self._server = _Server(str(self.path), self._execute)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+            name=f"sim-control {self.path}", daemon=True,
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        self.path.unlink(missing_ok=True)
+
+
+def _clear_stale_socket(path: Path) -> None:
+    """Remove a socket left by a simulator that died; refuse to take over a live one."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(mode):
+        raise FileExistsError(f"{path} exists and is not a socket")
+    try:
+        send_command(path, "status", timeout=1.0)
+    except OSError:
+        path.unlink(missing_ok=True)
+        log.info("removed stale control socket %s", path)
+        return
+    raise FileExistsError(f"{path}: another simulator is listening there")
