@@ -26,6 +26,7 @@ from .session import Session, SessionSnapshot
 log = logging.getLogger(__name__)
 
 Listener = Callable[[str, dict[str, Any]], None]
+TICK_INTERVAL = 0.25
 
 
 class Terminal:
@@ -51,6 +52,8 @@ class Terminal:
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self._statuses: dict[str, DeviceStatus] = {}
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
         self.session.subscribe(self._emit)
         for device in self.devices.values():
             device.events.subscribe(self._on_device_event)
@@ -71,11 +74,27 @@ class Terminal:
         self._clean_stale_temp()
         for device in self.devices.values():
             device.open()
+        # The session's clock runs here, not in the UI: a frozen or crashed screen must not
+        # keep a citizen's data alive past the idle timeout.
+        self._stop.clear()
+        self._ticker = threading.Thread(target=self._tick_loop, name="session ticker", daemon=True)
+        self._ticker.start()
 
     def stop(self) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join(timeout=2)
+            self._ticker = None
         self.session.finish()
         for device in self.devices.values():
             device.close()
+
+    def _tick_loop(self) -> None:
+        while not self._stop.wait(TICK_INTERVAL):
+            try:
+                self.session.tick()
+            except Exception:  # the ticker must outlive any listener bug
+                log.exception("session tick failed")
 
     def _clean_stale_temp(self) -> None:
         # A crash or power cut can leave a session folder behind: nothing of it may survive.

@@ -25,7 +25,7 @@ def test_redact_masks_id_shaped_numbers_in_free_text() -> None:
     assert redact(text) == "card 1101**********123X and 1101**********1235; order 12345"
 
 
-def test_log_filter_masks_messages_and_tracebacks(caplog) -> None:  # type: ignore[no-untyped-def]
+def test_log_filter_masks_messages_and_tracebacks() -> None:
     logger = logging.getLogger("test.privacy")
     handler_filter = RedactingFilter()
     record = logger.makeRecord("t", logging.INFO, __file__, 1, "id %s", ("11010119900307123X",), None)
