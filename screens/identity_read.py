@@ -1,0 +1,74 @@
+"""The identity just read, masked, for the citizen to confirm it is theirs."""
+
+from __future__ import annotations
+
+from kivy.lang import Builder
+from kivy.properties import StringProperty
+
+from kiosk.session import SessionSnapshot
+
+from .widgets import KioskScreen
+
+EXPIRED = "证件已过有效期，部分业务可能无法办理，请留意"
+
+Builder.load_string(
+    """
+#:import dp kivy.metrics.dp
+
+<IdentityReadScreen>:
+    name: 'identity_read'
+    BoxLayout:
+        orientation: 'vertical'
+        padding: dp(120), dp(24), dp(120), dp(24)
+        spacing: dp(16)
+        WrapLabel:
+            text: '请核对您的身份信息'
+            style: 'xl'
+            bold: True
+        WrapLabel:
+            text: '以下信息已作隐私遮挡，请确认是您本人的证件'
+            tone: 'muted'
+        IdentityPanel:
+            id: panel
+        WrapLabel:
+            id: expired
+            text: root.expired_text
+            padding: (dp(20), dp(12)) if root.expired_text else (0, 0)
+            tone: 'danger'
+            bold: True
+            canvas.before:
+                Color:
+                    rgba: app.theme.danger_soft if root.expired_text else (0, 0, 0, 0)
+                RoundedRectangle:
+                    pos: self.pos
+                    size: self.size
+                    radius: [dp(12)]
+        Widget:
+        BoxLayout:
+            size_hint_y: None
+            height: confirm.height
+            spacing: dp(32)
+            BigButton:
+                id: not_me
+                text: '不是本人 / 返回'
+                kind: 'secondary'
+                on_release: app.cancel_session()
+            BigButton:
+                id: confirm
+                text: '确认是本人'
+                on_release: app.confirm_identity()
+"""
+)
+
+
+class IdentityReadScreen(KioskScreen):
+    expired_text = StringProperty("")
+
+    def show(self, snapshot: SessionSnapshot) -> None:
+        identity = snapshot.identity
+        self.ids.panel.fill(identity)
+        self.expired_text = EXPIRED if identity is not None and identity.expired else ""
+
+    def clear_identity(self) -> None:
+        self.ids.panel.clear()
+        self.expired_text = ""

@@ -1,0 +1,239 @@
+"""The Kivy application: chrome around a ScreenManager, routed by the session state.
+
+Terminal notifications arrive on driver threads; ``_on_terminal`` only schedules them onto
+the Kivy clock. Everything else here runs on the main thread and never waits on a device:
+it reads ``terminal.snapshot()`` / ``services()`` (in-memory state) and sends intents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import ObjectProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import FadeTransition, ScreenManager
+
+from kiosk.session import EndReason, SessionSnapshot, SessionState
+from kiosk.terminal import Terminal
+
+from . import words
+from .chrome import FaultBanner, SessionOverlay, Toast, TopBar
+from .home import HomeScreen
+from .identity import IdentityScreen
+from .identity_read import IdentityReadScreen
+from .result import ResultScreen
+from .theme import Theme
+from .widgets import KioskScreen
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.5
+# A device must stay faulty this long before the banner shows: the reader reports
+# "offline" for a moment while it connects at start-up and after a replug.
+BANNER_DELAY_S = 1.5
+
+# The screen that shows a running service, per service id (only identity_check for now).
+RESULT_SCREENS = {"identity_check": "result"}
+
+
+class KioskApp(App):
+    theme = ObjectProperty(None)
+
+    def __init__(self, terminal: Terminal, on_started: Callable[[KioskApp], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.terminal = terminal
+        self.kiosk_config = terminal.config
+        self.theme = Theme(elderly=terminal.config.ui.elderly_mode)
+        self.title = terminal.config.terminal.title
+        self._on_started = on_started
+        self._fault_since: dict[str, float] = {}
+        self.screens: dict[str, KioskScreen] = {}
+        # Subscribed before the devices start: nothing they report is missed.
+        terminal.subscribe(self._on_terminal)
+
+    # -- layout ----------------------------------------------------------------------------
+    def build(self) -> FloatLayout:
+        Window.bind(on_touch_down=self._any_touch, on_request_close=self._refuse_close)
+        Window.clearcolor = (1, 1, 1, 1)
+        settings = self.kiosk_config.terminal
+        root = FloatLayout()
+        column = BoxLayout(orientation="vertical")
+        self.top_bar = TopBar(title=settings.title, hall_name=settings.hall_name)
+        self.top_bar.ids.elderly.bind(on_release=lambda *_: self.toggle_elderly())
+        self.banner = FaultBanner()
+        self.manager = ScreenManager(transition=FadeTransition(duration=0.15))
+        for screen in (HomeScreen(), IdentityScreen(), IdentityReadScreen(), ResultScreen()):
+            self.screens[screen.name] = screen
+            self.manager.add_widget(screen)
+        column.add_widget(self.top_bar)
+        column.add_widget(self.banner)
+        column.add_widget(self.manager)
+        root.add_widget(column)
+        self.overlay = SessionOverlay()
+        self.overlay.bind(on_action=lambda *_: self.end_now(), on_dismiss=lambda *_: self.terminal.session.touch())
+        root.add_widget(self.overlay)
+        self.toast = Toast()
+        self.manager.bind(top=self.toast.setter("anchor_top"))
+        root.add_widget(self.toast)
+        return root
+
+    def on_start(self) -> None:
+        self._refresh_devices()
+        self._route()
+        self._tick(0)
+        Clock.schedule_interval(self._tick, TICK_S)
+        if self._on_started is not None:
+            self._on_started(self)
+
+    def on_stop(self) -> None:
+        self.clear_identity()
+
+    # -- lockdown --------------------------------------------------------------------------
+    def _refuse_close(self, *_: Any, **__: Any) -> bool:
+        log.info("window close request refused")
+        return True
+
+    def _any_touch(self, _window: Any, _touch: Any) -> bool:
+        self.terminal.session.touch()
+        return False  # widgets still get the touch
+
+    # -- intents (from widgets) ------------------------------------------------------------
+    def service_tapped(self, service_id: str) -> None:
+        view = next((s for s in self.terminal.services() if s.id == service_id), None)
+        if view is None:
+            return
+        if not view.available:
+            self.toast.show(words.unavailable_notice(view.title, view.reason), seconds=6)
+        elif not self.terminal.choose_service(service_id):
+            self.toast.show(words.unavailable_notice(view.title, "unavailable"), seconds=6)
+        self._refresh_devices()
+
+    def confirm_identity(self) -> None:
+        self.terminal.session.confirm()
+
+    def cancel_session(self) -> None:
+        self.terminal.session.finish(EndReason.CANCELLED)
+
+    def finish_session(self) -> None:
+        self.terminal.session.finish(EndReason.FINISHED)
+
+    def end_now(self) -> None:
+        self.overlay.hide()
+        self.terminal.session.finish(EndReason.CANCELLED)
+
+    def toggle_elderly(self) -> None:
+        self.theme.elderly = not self.theme.elderly
+        log.info("elderly mode %s", "on" if self.theme.elderly else "off")
+
+    # -- notifications ---------------------------------------------------------------------
+    def _on_terminal(self, kind: str, data: dict[str, Any]) -> None:
+        # Any thread: hand over to the Kivy clock and return at once.
+        Clock.schedule_once(partial(self._handle, kind, data), 0)
+
+    def _handle(self, kind: str, data: dict[str, Any], *_: Any) -> None:
+        if self.root is None:
+            return  # not built yet; on_start and the tick read the current state anyway
+        if kind == "state":
+            if data.get("state") is not SessionState.IDLE:
+                self.toast.hide()  # what the last citizen was told is not for this one
+            self._route()
+        elif kind == "ended":
+            self._ended(str(data.get("reason", EndReason.CANCELLED)))
+        elif kind == "warning":
+            snap = self._route()
+            if snap.state is not SessionState.IDLE and not snap.card_removed:
+                self.overlay.show_warning(words.seconds(snap.seconds_left))
+        elif kind == "card_removed":
+            snap = self.terminal.snapshot()
+            if snap.state is not SessionState.IDLE:
+                self.overlay.show_removed(words.seconds(snap.seconds_left))
+        elif kind == "card_back":
+            if self.overlay.mode == "removed":
+                self.overlay.hide()
+            self.toast.show("已检测到身份证，请继续办理", seconds=3)
+        elif kind == "read_failed":
+            code = str(data.get("code", ""))
+            if self.manager.current == "identity":
+                self.screens["identity"].show_failure(code)  # type: ignore[attr-defined]
+            else:
+                self.toast.show(words.read_failed(code))
+        elif kind == "device_status":
+            self._refresh_devices()
+
+    def _ended(self, reason: str) -> None:
+        self.clear_identity()
+        self.overlay.hide()
+        self.manager.current = "home"
+        self.toast.show(words.ended(reason))
+        self._refresh_devices()
+
+    def clear_identity(self) -> None:
+        for screen in self.screens.values():
+            screen.clear_identity()
+
+    def _target(self, snap: SessionSnapshot) -> str:
+        if snap.state is SessionState.WAITING_CARD:
+            return "identity"
+        if snap.state is SessionState.IDENTIFIED:
+            return "identity_read"
+        if snap.state is SessionState.ACTIVE:
+            return RESULT_SCREENS.get(snap.service_id or "", "home")
+        return "home"
+
+    def _route(self) -> SessionSnapshot:
+        snap = self.terminal.snapshot()
+        target = self._target(snap)
+        if snap.state is SessionState.IDLE:
+            self.clear_identity()
+        self.screens[target].show(snap)
+        if self.manager.current != target:
+            self.manager.current = target
+        return snap
+
+    # -- clock -----------------------------------------------------------------------------
+    def _tick(self, _dt: float) -> None:
+        self.terminal.session.tick()
+        snap = self.terminal.snapshot()
+        now = dt.datetime.now()
+        self.top_bar.clock = f"{now:%H:%M}\n{now.month}月{now.day}日 星期{words.WEEKDAYS[now.weekday()]}"
+        running = snap.state is not SessionState.IDLE
+        self.top_bar.countdown = words.countdown(snap.seconds_left) if running else ""
+        overlay = self.overlay
+        if overlay.shown:
+            gone = not snap.card_removed if overlay.mode == "removed" else not snap.warning
+            if not running or gone:
+                overlay.hide()
+            else:
+                overlay.set_seconds(words.seconds(snap.seconds_left))
+        elif running and snap.card_removed:
+            overlay.show_removed(words.seconds(snap.seconds_left))
+        if self.manager.current != self._target(snap):
+            self._route()  # a lost or reordered notification heals here
+        self._refresh_devices()
+
+    def _refresh_devices(self) -> None:
+        messages = []
+        now = time.monotonic()
+        for name, status in self.terminal.device_statuses().items():
+            if status.ready:
+                self._fault_since.pop(name, None)
+                continue
+            since = self._fault_since.setdefault(name, now)
+            if now - since >= BANNER_DELAY_S:
+                state = status.state.value if status.state.value != "online" else "supplies"
+                messages.append(words.device_banner(name, state))
+        self.banner.message = "\n".join(messages)
+        services = self.terminal.services()
+        home: HomeScreen = self.screens["home"]  # type: ignore[assignment]
+        home.set_services(services)
+        default = self.kiosk_config.services.default
+        home.set_card_hint(next((s for s in services if s.id == default), None))

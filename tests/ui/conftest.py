@@ -1,0 +1,112 @@
+"""Fixtures for the UI tests: a display, the simulated ID reader, and one app run per
+scenario group (tests/ui/harness.py in a subprocess).
+
+The display and the artifacts folder come from the session fixtures ``xvfb_display`` and
+``artifacts_dir`` of tests/conftest.py when they exist; otherwise this file starts its own
+Xvfb and uses tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ui_helpers import HERE, ROOT, AppRun, RunApp, Simulator, ui_env, write_site
+
+SCREEN = "1280x800x24"
+
+
+def _own_xvfb(tmp_root: Path) -> Iterator[str]:
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
+    read_fd, write_fd = os.pipe()
+    # -displayfd: Xvfb picks a free display number and writes it to us when ready.
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=(tmp_root / "xvfb.log").open("wb"),
+    )
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd) as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            pytest.fail(f"Xvfb did not start: {(tmp_root / 'xvfb.log').read_text()}")
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def ui_display(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    try:
+        shared = request.getfixturevalue("xvfb_display")
+    except pytest.FixtureLookupError:
+        yield from _own_xvfb(tmp_path_factory.mktemp("xvfb"))
+        return
+    yield str(shared) if isinstance(shared, str) and shared.startswith(":") else os.environ["DISPLAY"]
+
+
+@pytest.fixture(scope="session")
+def ui_artifacts(request: pytest.FixtureRequest) -> Path:
+    try:
+        folder = Path(request.getfixturevalue("artifacts_dir"))
+    except pytest.FixtureLookupError:
+        folder = ROOT / "tests" / "artifacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run_scenario(ui_display: str, ui_artifacts: Path, tmp_path_factory: pytest.TempPathFactory) -> RunApp:
+    """run_scenario(name, while_running=None) -> AppRun; while_running(proc, results_path)
+    runs in the test process while the app is up (e.g. to send it SIGTERM)."""
+
+    def run(name: str, while_running: Callable[[subprocess.Popen[str], Path], Any] | None = None,
+            timeout: float = 75) -> AppRun:
+        folder = tmp_path_factory.mktemp(f"ui-{name}")
+        sim = Simulator(folder)
+        site = write_site(folder, sim.link)
+        # Per run, not in artifacts/: two test runs at once must not read each other's.
+        results_path = folder / "results.json"
+        kivy_home = folder / "kivy"
+        extra: dict[str, Any] = {}
+        out_path, err_path = folder / "app.stdout", folder / "app.stderr"
+        try:
+            # Files, not pipes: nobody reads a pipe while the scenario runs, and a full
+            # pipe would block the app's logging.
+            with out_path.open("wb") as out, err_path.open("wb") as err:
+                proc = subprocess.Popen(
+                    [sys.executable, str(HERE / "harness.py"), "--config", str(site), "--scenario", name,
+                     "--artifacts", str(ui_artifacts), "--results", str(results_path),
+                     "--sim", str(sim.control), "--timeout", str(timeout - 5)],
+                    cwd=ROOT, env=ui_env(ui_display, kivy_home), text=True, stdout=out, stderr=err,
+                )
+                try:
+                    if while_running is not None:
+                        extra["while_running"] = while_running(proc, results_path)
+                    proc.wait(timeout=timeout)
+                except BaseException:
+                    proc.kill()
+                    proc.wait()
+                    raise
+        finally:
+            sim.stop()
+        stdout = out_path.read_text(encoding="utf-8", errors="replace")
+        stderr = err_path.read_text(encoding="utf-8", errors="replace")
+        results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else {}
+        if results_path.exists():  # beside the screenshots, for a human to read
+            shutil.copyfile(results_path, ui_artifacts / f"ui-{name}-results.json")
+        return AppRun(name, proc.returncode, results, folder / "data", kivy_home, stdout, stderr, extra)
+
+    return run
