@@ -21,6 +21,7 @@ from drivers.status import FaultAction
 from .config import ConfigError, KioskConfig, effective_toml, load_config
 from .devices import build_devices
 from .diagnostics import ACTION_WORDS, advice_for
+from .logs import setup_logging
 from .privacy import card_fields
 from .session import CARD_TYPE_LABELS
 
@@ -66,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Technician tools log to stderr only, through the same redacting handler as the kiosk.
+    setup_logging(None, level=logging.DEBUG if args.verbose else logging.WARNING)
     try:
         if args.command == "read-id":
             return cmd_read_id(args)

@@ -19,9 +19,10 @@ def mask_name(name: str) -> str:
     name = name.strip()
     if not name:
         return ""
-    if name.isascii():  # English names on foreign cards: keep the first letter of each part
-        return " ".join(part[0] + "*" * (len(part) - 1) for part in name.split())
-    return name[0] + "*" * (len(name) - 1)
+    # One star whatever the length: the masked form must not tell how long the name is.
+    if name.isascii():  # English names on foreign cards: first letter of each part
+        return " ".join(part[0] + "*" for part in name.split())
+    return name[0] + "*"
 
 
 def mask_number(number: str, keep_head: int = 4, keep_tail: int = 4) -> str:

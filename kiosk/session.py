@@ -177,13 +177,17 @@ class Session:
                 self._last_activity = self._clock()
                 self._warned = False
 
-    def confirm(self) -> None:
+    def confirm(self) -> bool:
+        """The citizen confirms the identity is theirs. An expired card cannot be confirmed."""
         with self._lock:
-            if self._state is not SessionState.IDENTIFIED:
-                return
+            if self._state is not SessionState.IDENTIFIED or self._card is None:
+                return False
+            if masked_identity(self._card).expired:
+                return False
             self._state = SessionState.ACTIVE
             self._last_activity = self._clock()
         self._emit("state", state=SessionState.ACTIVE)
+        return True
 
     def finish(self, reason: EndReason = EndReason.FINISHED) -> None:
         with self._lock:
@@ -235,10 +239,10 @@ class Session:
         self._emit("state", state=SessionState.IDENTIFIED)
 
     def identity_failed(self, code: str) -> None:
+        """A card could not be read. Said even on the home screen (no session starts)."""
         with self._lock:
-            if self._state is SessionState.IDLE:
-                return
-            self._last_activity = self._clock()
+            if self._state is not SessionState.IDLE:
+                self._last_activity = self._clock()
         self._emit("read_failed", code=code)
 
     def card_removed(self) -> None:

@@ -9,7 +9,7 @@ from kiosk.session import SessionSnapshot
 
 from .widgets import KioskScreen
 
-EXPIRED = "证件已过有效期，部分业务可能无法办理，请留意"
+EXPIRED = "证件已过有效期，无法完成身份核验。请持有效证件办理，或到人工窗口咨询"
 
 Builder.load_string(
     """
@@ -56,6 +56,8 @@ Builder.load_string(
             BigButton:
                 id: confirm
                 text: '确认是本人'
+                disabled: bool(root.expired_text)
+                opacity: 0.4 if root.expired_text else 1
                 on_release: app.confirm_identity()
 """
 )

@@ -116,16 +116,19 @@ def test_another_persons_card_replaces_the_session(session: Session) -> None:
     assert snap.identity.name == "李*"
 
 
-def test_expired_card_is_flagged(session: Session) -> None:
+def test_expired_card_is_flagged_and_cannot_be_confirmed(session: Session) -> None:
     card = make_card()
     card.valid_until = "2020-01-01"
     session.identity_read(card, "identity_check")
     assert session.snapshot().identity.expired  # type: ignore[union-attr]
+    assert session.confirm() is False
+    assert session.state is SessionState.IDENTIFIED
 
 
 def test_finish_and_read_failure(session: Session, events) -> None:
-    session.identity_failed("read_failed")  # nothing running: ignored
-    assert events == []
+    session.identity_failed("read_failed")  # on the home screen: said, no session starts
+    assert events == [("read_failed", {"code": "read_failed"})]
+    assert session.state is SessionState.IDLE
     session.begin("identity_check")
     session.identity_failed("invalid_card_data")
     assert events[-1] == ("read_failed", {"code": "invalid_card_data"})

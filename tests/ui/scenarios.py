@@ -83,6 +83,9 @@ def session(ui: Any) -> None:
     ui.wait_screen("identity_read")
     ui.wait_text("证件已过有效期")
     ui.shot("08-identity-expired-elderly")
+    ui.tap("确认是本人")  # disabled for an expired card: nothing happens
+    ui.sleep(0.5)
+    ui.record("expired-confirm-refused")
     ui.tap("不是本人 / 返回")
     ui.wait_screen("home")
     ui.wait_text("已退出本次服务")

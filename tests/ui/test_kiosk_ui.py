@@ -74,7 +74,7 @@ def test_placed_card_shows_the_masked_identity_only(session_run: AppRun) -> None
     step = session_run.step("02-identity")
     texts = [t["text"] for t in step["texts"]]
     assert step["screen"] == "identity_read"
-    assert "张**" in texts
+    assert "张*" in texts
     assert "1101**********1235" in texts
     assert "居民身份证" in texts and "2035-06-01" in texts
     assert "确认是本人" in texts and "不是本人 / 返回" in texts
@@ -87,7 +87,7 @@ def test_confirming_shows_the_identity_check_result(session_run: AppRun) -> None
     step = session_run.step("03-result")
     texts = [t["text"] for t in step["texts"]]
     assert step["screen"] == "result"
-    assert "身份核验完成" in texts and "张**" in texts and "完成" in texts
+    assert "身份核验完成" in texts and "张*" in texts and "完成" in texts
 
 
 def test_idle_session_warns_then_returns_home_wiped(session_run: AppRun) -> None:
@@ -100,7 +100,7 @@ def test_idle_session_warns_then_returns_home_wiped(session_run: AppRun) -> None
     assert ended["screen"] == "home"
     assert _any([t["text"] for t in ended["texts"]], "长时间未操作，已返回首页，您的信息已清除")
     # Not just off screen: no widget anywhere still holds the identity.
-    for text in ("张**", "1101**********1235", "2035-06-01", *PERSONAL):
+    for text in ("张*", "1101**********1235", "2035-06-01", *PERSONAL):
         assert not _any(ended["all_texts"], text), text
 
 
@@ -122,7 +122,7 @@ def test_removed_card_gives_a_grace_notice_and_can_be_put_back(session_run: AppR
     ended = session_run.step("removal-ended")
     assert ended["screen"] == "home"
     assert _any([t["text"] for t in ended["texts"]], "身份证已移开，本次服务已结束")
-    assert not _any(ended["all_texts"], "张**")
+    assert not _any(ended["all_texts"], "张*")
 
 
 def _sizes(step: dict, text: str) -> float:
@@ -147,9 +147,10 @@ def test_elderly_mode_enlarges_every_screen(session_run: AppRun) -> None:
 def test_an_expired_card_is_flagged(session_run: AppRun) -> None:
     step = session_run.step("08-identity-expired-elderly")
     texts = [t["text"] for t in step["texts"]]
-    assert _any(texts, "证件已过有效期") and "孙**" in texts
+    assert _any(texts, "证件已过有效期") and "孙*" in texts
+    assert session_run.step("expired-confirm-refused")["screen"] == "identity_read"
     cancelled = session_run.step("cancelled")
-    assert cancelled["screen"] == "home" and not _any(cancelled["all_texts"], "孙**")
+    assert cancelled["screen"] == "home" and not _any(cancelled["all_texts"], "孙*")
 
 
 def test_escape_and_close_requests_do_not_end_the_kiosk(session_run: AppRun) -> None:
