@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.config import KioskConfig
 from kiosk.logs import setup_logging
 
+from .display import x_screen_size
 from .fonts import FontNotFound, find_cjk_font
 
 if TYPE_CHECKING:
@@ -95,6 +96,13 @@ def configure_kivy(config: KioskConfig, windowed: bool) -> None:
         Config.set("graphics", "fullscreen", "auto")
         Config.set("graphics", "borderless", "1")
         Config.set("graphics", "show_cursor", "0")
+        size = x_screen_size()
+        if size is not None:  # see screens/display.py: no window manager on a kiosk
+            Config.set("graphics", "width", str(size[0]))
+            Config.set("graphics", "height", str(size[1]))
+            Config.set("graphics", "position", "custom")
+            Config.set("graphics", "left", "0")
+            Config.set("graphics", "top", "0")
     # Exactly one input provider: two providers deliver every touch twice.
     for option in list(Config.options("input")):
         Config.remove_option("input", option)

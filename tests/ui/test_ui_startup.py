@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import sys
 import textwrap
 from pathlib import Path
@@ -126,3 +127,28 @@ def test_codes_become_plain_chinese() -> None:
     assert words.read_failed("something_new") == words.READ_FAILED_DEFAULT
     assert words.ended("idle_timeout") == "长时间未操作，已返回首页，您的信息已清除"
     assert words.countdown(44.2) == "剩余 45 秒"
+
+
+@pytest.mark.ui
+def test_fullscreen_covers_the_whole_screen_without_a_window_manager(
+    tmp_path: Path, xvfb_display: str
+) -> None:
+    """A kiosk X session has no window manager; the window must still cover the screen."""
+    site = tmp_path / "site.toml"
+    site.write_text(f'profile = "hall"\n[terminal]\ndata_dir = "{tmp_path / "data"}"\n'
+                    f'[devices.id_reader]\nport = "{tmp_path / "absent"}"\n', encoding="utf-8")
+    kiosk = Path(sys.executable).with_name("kiosk")
+    proc = subprocess.Popen([str(kiosk), "--config", str(site), "run"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        geometry = ""
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and "政务服务大厅一体机" not in geometry:
+            time.sleep(0.3)
+            geometry = subprocess.run(["xwininfo", "-root", "-children"], capture_output=True,
+                                      text=True, check=False).stdout
+        line = next((ln for ln in geometry.splitlines() if "政务服务大厅一体机" in ln), "")
+        assert "1280x800+0+0" in line, geometry
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# make demo: the kiosk in a window, fed by a simulated ID card reader that you drive from
+# this terminal (place a card, take it away, inject faults).
+#
+#   var/demo/            run directory (logs, the reader's pty link, the control socket)
+#   kiosk-sim idcard     the reader simulator on a pseudo-terminal, link var/demo/idreader
+#   kiosk ... run        the kiosk window (config/demo.toml reads var/demo/idreader)
+#
+# Without $DISPLAY an Xvfb is started: the window then runs on a virtual screen.
+# On quit, EOF, Ctrl-C, or when the kiosk window exits, everything started here is stopped.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+venv=${VENV:-$root/.venv}
+KIOSK=${KIOSK_BIN:-$venv/bin/kiosk}
+KIOSK_SIM=${KIOSK_SIM_BIN:-$venv/bin/kiosk-sim}
+CONFIG=${DEMO_CONFIG:-config/demo.toml}
+run=var/demo
+link=$run/idreader
+sock=$run/idsim.sock
+
+say() { echo "demo: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+for exe in "$KIOSK" "$KIOSK_SIM"; do
+    [[ -x $exe ]] || die "$exe not found: run 'make venv' first"
+done
+[[ -f $CONFIG ]] || die "$CONFIG not found"
+
+mkdir -p "$run"
+exec 9>"$run/lock"
+flock -n 9 || die "another demo is running (lock $run/lock)"
+
+# --- cleanup: stop only what this script started, newest first ------------------------
+pids=()
+names=()
+
+alive() {  # running and not a zombie
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat:0:1} != Z ]]
+}
+
+cleanup() {
+    local i pid
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        pid=${pids[i]}
+        if alive "$pid"; then
+            say "stopping ${names[i]} (pid $pid)"
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in {1..50}; do alive "$pid" || break; sleep 0.1; done
+            if alive "$pid"; then
+                say "${names[i]} did not stop in 5 s, killing it"
+                kill -KILL "$pid" 2>/dev/null || true
+            fi
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
+    [[ -L $link ]] && rm -f "$link"
+    [[ -S $sock ]] && rm -f "$sock"
+    rm -f "$run/tick"
+    return 0
+}
+trap cleanup EXIT
+trap 'echo; exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'echo; child_exited; exit 1' USR1
+
+child_exited() {  # the watcher saw the kiosk or the simulator go
+    local rc=0
+    if [[ -n ${kiosk_pid:-} ]] && ! alive "$kiosk_pid"; then
+        wait "$kiosk_pid" || rc=$?
+        say "the kiosk window exited (status $rc); last lines of $run/kiosk.log:"
+        tail -n 15 "$run/kiosk.log" >&2 || true
+    elif [[ -n ${sim_pid:-} ]] && ! alive "$sim_pid"; then
+        wait "$sim_pid" || rc=$?
+        say "the reader simulator exited (status $rc); last lines of $run/idsim.log:"
+        tail -n 15 "$run/idsim.log" >&2 || true
+    fi
+}
+
+started() {  # started NAME: remember $! for cleanup
+    pids+=("$!")
+    names+=("$1")
+}
+
+# Leftovers of a run that was killed hard.
+[[ -L $link ]] && rm -f "$link"
+[[ -S $sock ]] && rm -f "$sock"
+
+# --- the ID card reader simulator ------------------------------------------------------
+"$KIOSK_SIM" idcard --link "$link" --control "$sock" >"$run/idsim.log" 2>&1 &
+started "kiosk-sim"
+sim_pid=$!
+for _ in {1..100}; do
+    [[ -e $link && -S $sock ]] && break
+    alive "$sim_pid" || break
+    sleep 0.1
+done
+if ! [[ -e $link && -S $sock ]]; then
+    cat "$run/idsim.log" >&2 || true
+    die "the reader simulator did not come up (no $link / $sock after 10 s)"
+fi
+device=$(sed -n 's/^device: *//p' "$run/idsim.log" | head -n 1)
+say "simulated ID card reader on ${device:-?} (link $link)"
+
+# --- a screen ------------------------------------------------------------------------
+if [[ -z ${DISPLAY:-} ]]; then
+    command -v Xvfb >/dev/null || die "no DISPLAY and no Xvfb: install the package xvfb (make deps)"
+    rm -f "$run/xvfb.display"
+    setsid Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp -noreset \
+        5>"$run/xvfb.display" >"$run/xvfb.log" 2>&1 &
+    started "Xvfb"
+    xvfb_pid=$!
+    for _ in {1..100}; do
+        [[ $(cat "$run/xvfb.display" 2>/dev/null) == *[0-9] ]] && break
+        alive "$xvfb_pid" || break
+        sleep 0.1
+    done
+    number=$(tr -dc '0-9' <"$run/xvfb.display" 2>/dev/null || true)
+    [[ -n $number ]] || { cat "$run/xvfb.log" >&2; die "Xvfb did not start"; }
+    export DISPLAY=":$number"
+    say "no DISPLAY: started Xvfb on $DISPLAY; the kiosk window runs on this virtual screen"
+fi
+
+# --- the kiosk -----------------------------------------------------------------------
+"$KIOSK" --config "$CONFIG" run --windowed >"$run/kiosk.log" 2>&1 &
+started "kiosk"
+kiosk_pid=$!
+say "kiosk window started on $DISPLAY (log $run/kiosk.log)"
+
+# Watch the kiosk and the simulator; tell this shell (USR1) when one of them is gone.
+# (read -t on a FIFO nobody writes to is a sleep that leaves no child process behind)
+main_pid=$$
+rm -f "$run/tick" && mkfifo "$run/tick"
+(
+    exec 7<>"$run/tick"
+    while alive "$kiosk_pid" && alive "$sim_pid"; do read -r -t 0.5 -u 7 _ || true; done
+    kill -USR1 "$main_pid" 2>/dev/null || true
+) &
+started "watcher"
+
+usage() {
+    cat <<'HELP'
+
+  模拟身份证阅读器 / simulated ID card reader: type a command
+    place zhang_san    放置身份证  place a card (`cards` lists them)
+    remove             移走身份证  take the card away
+    cards              列出卡片    list the simulated cards
+    fault ...          模拟故障    reader fault: fault checksum|silent|garbage|truncated|sam ...
+    clear              清除故障    end the fault
+    unplug / replug    拔出/插回读卡器
+    help               帮助        this text and every simulator command
+    quit               退出        stop the demo (also Ctrl-D, Ctrl-C)
+
+HELP
+}
+usage
+
+interactive=0
+if [[ -t 0 ]]; then
+    interactive=1
+    set -o history
+fi
+while true; do
+    if ((interactive)); then
+        IFS= read -r -e -p "idsim> " line || { echo; break; }
+    else
+        IFS= read -r line || break
+    fi
+    line=${line#"${line%%[![:space:]]*}"}    # trim
+    line=${line%"${line##*[![:space:]]}"}
+    [[ -z $line ]] && continue
+    ((interactive)) && history -s -- "$line"
+    case $line in
+        quit | exit | q) break ;;
+        help | "?")
+            usage
+            line=help
+            ;;
+    esac
+    "$KIOSK_SIM" ctl "$sock" "$line" || say "ctl failed (exit status $?)"
+done

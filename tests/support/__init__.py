@@ -1,0 +1,1 @@
+"""Test helpers shared by the suite (Xvfb, Kivy smoke script). Import as ``tests.support``."""
