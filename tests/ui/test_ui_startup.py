@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
