@@ -128,19 +128,9 @@ Builder.load_string(
                 WrapLabel:
                     text: '请平放在感应区上，读卡时请勿移动'
                     tone: 'muted'
-                WrapLabel:
+                DangerNotice:
                     id: failure
                     text: root.failure
-                    padding: (dp(20), dp(16)) if root.failure else (0, 0)
-                    tone: 'danger'
-                    bold: True
-                    canvas.before:
-                        Color:
-                            rgba: app.theme.danger_soft if root.failure else (0, 0, 0, 0)
-                        RoundedRectangle:
-                            pos: self.pos
-                            size: self.size
-                            radius: [dp(12)]
                 Widget:
         BoxLayout:
             size_hint_y: None

@@ -30,19 +30,9 @@ Builder.load_string(
             tone: 'muted'
         IdentityPanel:
             id: panel
-        WrapLabel:
+        DangerNotice:
             id: expired
             text: root.expired_text
-            padding: (dp(20), dp(12)) if root.expired_text else (0, 0)
-            tone: 'danger'
-            bold: True
-            canvas.before:
-                Color:
-                    rgba: app.theme.danger_soft if root.expired_text else (0, 0, 0, 0)
-                RoundedRectangle:
-                    pos: self.pos
-                    size: self.size
-                    radius: [dp(12)]
         Widget:
         BoxLayout:
             size_hint_y: None

@@ -38,6 +38,19 @@ Builder.load_string(
     valign: 'middle'
     line_height: 1.15
 
+# A red notice on a soft red background, invisible while its text is empty.
+<DangerNotice@WrapLabel>:
+    padding: (dp(20), dp(14)) if self.text else (0, 0)
+    tone: 'danger'
+    bold: True
+    canvas.before:
+        Color:
+            rgba: app.theme.danger_soft if self.text else (0, 0, 0, 0)
+        RoundedRectangle:
+            pos: self.pos
+            size: self.size
+            radius: [dp(12)]
+
 <BigButton>:
     size_hint_y: None
     height: dp(100) if app.theme.elderly else dp(82)

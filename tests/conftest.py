@@ -22,6 +22,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `tests.support` importable however pytest is started
     sys.path.insert(0, str(REPO_ROOT))
 
+from drivers.idcard.model import IdentityCard  # noqa: E402
+from drivers.idcard.sim_cards import load_cards  # noqa: E402
+from drivers.idcard.simulator import IdCardSimulator  # noqa: E402
 from tests.support.xvfb import Xvfb, XvfbError  # noqa: E402
 
 ARTIFACTS_DIR = REPO_ROOT / "tests" / "artifacts"
@@ -79,3 +82,20 @@ def xvfb_display() -> Iterator[str]:
     finally:
         mp.undo()
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_cards() -> dict[str, IdentityCard]:
+    """The simulator's demo cards (drivers/idcard/sim_cards.toml), all four layouts."""
+    return load_cards()
+
+
+@pytest.fixture
+def sim(demo_cards: dict[str, IdentityCard], tmp_path: Path) -> Iterator[IdCardSimulator]:
+    """A simulated ID card reader on a pty, reachable through the stable link tmp/idreader."""
+    simulator = IdCardSimulator(demo_cards, link=tmp_path / "idreader")
+    simulator.start()
+    try:
+        yield simulator
+    finally:
+        simulator.stop()

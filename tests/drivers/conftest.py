@@ -7,32 +7,13 @@ hanging, and fixtures stop what they started even when a test fails.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from driver_helpers import FAST, EventRecorder, ReaderFactory
 
-from drivers.idcard.model import IdentityCard
 from drivers.idcard.reader import SamSerialReader
-from drivers.idcard.sim_cards import load_cards
 from drivers.idcard.simulator import IdCardSimulator
 from drivers.status import DeviceState
-
-
-@pytest.fixture(scope="session")
-def demo_cards() -> dict[str, IdentityCard]:
-    return load_cards()
-
-
-@pytest.fixture
-def sim(demo_cards: dict[str, IdentityCard], tmp_path: Path) -> Iterator[IdCardSimulator]:
-    simulator = IdCardSimulator(demo_cards, link=tmp_path / "idreader")
-    simulator.start()
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
-
 
 
 @pytest.fixture

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from drivers.idcard.sim_cards import load_cards
 from drivers.idcard.simulator import IdCardSimulator
-
-
-@pytest.fixture
-def sim(tmp_path: Path) -> Iterator[IdCardSimulator]:
-    simulator = IdCardSimulator(load_cards(), link=tmp_path / "idreader")
-    simulator.start()
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
 
 
 @pytest.fixture
