@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from stdnum.cn import ric
+from stdnum.iso7064 import mod_11_2
 
 from ..errors import CardDataError, ErrorCode
 from .model import LONG_TERM, CardType, IdentityCard
@@ -95,12 +95,24 @@ def _iso_date(value: str, label: str, allow_long_term: bool = False) -> str:
         raise CardDataError(f"{label} is not a YYYYMMDD date", ErrorCode.INVALID_CARD_DATA) from err
 
 
+def id_number_is_valid(number: str) -> bool:
+    """GB 11643: 17 digits and a check character (ISO 7064 MOD 11-2).
+
+    stdnum's cn.ric.calc_check_digit expects the number *with* its check character, and its
+    validate() also insists on a birth place from its own region table (which lacks 810000
+    and others), so the bare MOD 11-2 routine is used: it takes the 17 digits, as GB 11643 says.
+    """
+    number = number.upper()
+    return (
+        len(number) == 18
+        and number[:17].isdigit()
+        and mod_11_2.calc_check_digit(number[:17]) == number[17]
+    )
+
+
 def _check_id_number(number: str) -> None:
-    """GB 11643 check character (ISO 7064 MOD 11-2) over an 18-character number."""
-    if len(number) != 18 or not number[:17].isdigit():
-        raise CardDataError("ID number is not 17 digits plus a check character")
-    if ric.calc_check_digit(number[:17]) != number[17].upper():
-        raise CardDataError("ID number check character does not match (GB 11643)")
+    if not id_number_is_valid(number):
+        raise CardDataError("ID number fails its GB 11643 check character or format")
 
 
 def card_type_of(block: bytes) -> CardType:

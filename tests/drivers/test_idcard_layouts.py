@@ -22,7 +22,7 @@ def block(fields: dict[int, str], marker: str = " ") -> bytes:
 def resident_fields(**overrides: str) -> dict[int, str]:
     fields = {
         0: "张三", 30: "1", 32: "01", 36: "19900307", 52: "北京市东城区示例胡同12号",
-        122: "110101199003071235", 158: "北京市公安局东城分局", 188: "20150601", 204: "20350601",
+        122: "110101199003071233", 158: "北京市公安局东城分局", 188: "20150601", 204: "20350601",
     }
     names = {"name": 0, "gender": 30, "nation": 32, "birth": 36, "id": 122, "until": 204}
     for key, value in overrides.items():
@@ -36,18 +36,18 @@ def test_resident_card_decodes_every_field_from_its_offset() -> None:
     assert card.as_dict() == {
         "card_type": "resident", "name": "张三", "gender": "男", "nation": "汉",
         "birth_date": "1990-03-07", "address": "北京市东城区示例胡同12号",
-        "id_number": "110101199003071235", "issuer": "北京市公安局东城分局",
+        "id_number": "110101199003071233", "issuer": "北京市公安局东城分局",
         "valid_from": "2015-06-01", "valid_until": "2035-06-01",
     }
 
 
 def test_hmt_permit_decodes_pass_number_and_issue_count() -> None:
-    fields = resident_fields(nation="", id="810000199208150046", gender="2")
+    fields = resident_fields(nation="", id="810000199208150043", gender="2")
     fields.update({220: "H60123456", 238: "01"})
     card = decode_text(block(fields, marker="J"))
     assert card.card_type is CardType.HMT_PERMIT
     assert (card.pass_number, card.issue_count, card.gender) == ("H60123456", "01", "女")
-    assert card.id_number == "810000199208150046"
+    assert card.id_number == "810000199208150043"
     assert card.nation == ""  # J cards carry no nation
 
 
@@ -71,20 +71,20 @@ def test_foreign_2023_card_joins_the_english_name_across_its_two_fields() -> Non
     # 35 characters fill the first name field exactly, ending on the space before ANNE.
     fields = {
         0: "玛丽", 30: "2", 32: "00", 36: "19850612",
-        52: "VANDERBILT-JOHNSON, MARY ELIZABETH ", 122: "931840198506120026",
+        52: "VANDERBILT-JOHNSON, MARY ELIZABETH ", 122: "931840198506120027",
         188: "20231201", 204: "20331201", 220: "ANNE", 242: "USA",
     }
     card = decode_text(block(fields, marker="Y"))
     assert card.card_type is CardType.FOREIGN_2023
     assert card.name_en == "VANDERBILT-JOHNSON, MARY ELIZABETH ANNE"
     assert (card.name, card.gender, card.renewal_count) == ("玛丽", "女", "00")
-    assert (card.id_number, card.nationality) == ("931840198506120026", "USA")
+    assert (card.id_number, card.nationality) == ("931840198506120027", "USA")
 
 
 def test_foreign_2023_short_english_name_stays_in_its_first_field() -> None:
     fields = {
         0: "玛丽", 30: "2", 32: "00", 36: "19850612", 52: "DOE, JANE",
-        122: "931840198506120026", 188: "20231201", 204: "20331201", 242: "USA",
+        122: "931840198506120027", 188: "20231201", 204: "20331201", 242: "USA",
     }
     assert decode_text(block(fields, marker="Y")).name_en == "DOE, JANE"
 
@@ -119,13 +119,19 @@ def test_unknown_codes_and_bad_dates_are_card_data_errors(bad: dict[str, str]) -
     assert caught.value.code is ErrorCode.INVALID_CARD_DATA
 
 
-@pytest.mark.parametrize("number", ["31010419880512170X", "31010419880512170x", "110101199003071235"])
+# 11010519491231002X and 440524188001010014 are the worked examples of GB 11643-1999 itself:
+# an independent check that the check character is computed the way the standard says.
+@pytest.mark.parametrize(
+    "number",
+    ["11010519491231002X", "440524188001010014", "31010419880512006X", "31010419880512006x",
+     "110101199003071233"],
+)
 def test_valid_check_characters_including_x_are_accepted(number: str) -> None:
     assert decode_text(block(resident_fields(id=number))).id_number == number.upper()
 
 
 @pytest.mark.parametrize(
-    "number", ["310104198805121700", "110101199003071236", "440306199502202250", "11010119900307123"]
+    "number", ["310104198805121700", "110101199003071235", "110105194912310023", "440306199502202250", "11010119900307123"]
 )
 def test_wrong_check_character_or_length_is_rejected(number: str) -> None:
     with pytest.raises(CardDataError) as caught:
@@ -134,7 +140,7 @@ def test_wrong_check_character_or_length_is_rejected(number: str) -> None:
 
 
 def test_2023_foreign_number_needs_a_valid_check_digit() -> None:
-    fields = {0: "玛丽", 30: "2", 36: "19850612", 52: "DOE, JANE", 122: "931840198506120027",
+    fields = {0: "玛丽", 30: "2", 36: "19850612", 52: "DOE, JANE", 122: "931840198506120026",
               188: "20231201", 204: "20331201", 242: "USA"}
     with pytest.raises(CardDataError):
         decode_text(block(fields, marker="Y"))
@@ -154,7 +160,7 @@ def test_block_of_wrong_size_is_rejected() -> None:
 def test_encode_writes_fields_at_the_documented_offsets() -> None:
     card = IdentityCard(
         CardType.RESIDENT, name="张三", gender="男", nation="汉", birth_date="1990-03-07",
-        address="北京市东城区示例胡同12号", id_number="110101199003071235",
+        address="北京市东城区示例胡同12号", id_number="110101199003071233",
         issuer="北京市公安局东城分局", valid_from="2015-06-01", valid_until="2035-06-01",
     )
     assert encode_text(card) == block(resident_fields())

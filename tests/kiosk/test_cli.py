@@ -29,8 +29,8 @@ def test_read_id_prints_the_card_masked(sim: IdCardSimulator) -> None:
     place_soon(sim, "li_si")
     result = kiosk("read-id", "--port", str(sim.link_path), "--timeout", "10")
     assert result.returncode == 0, result.stderr
-    assert "李*" in result.stdout and "3101**********170X" in result.stdout
-    assert "李四" not in result.stdout and "31010419880512170X" not in result.stdout
+    assert "李*" in result.stdout and "3101**********006X" in result.stdout
+    assert "李四" not in result.stdout and "31010419880512006X" not in result.stdout
     assert "居民身份证" in result.stdout
 
 
@@ -40,7 +40,7 @@ def test_read_id_json_unmasked_has_the_documented_keys(sim: IdCardSimulator) -> 
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["card_type"] == "hmt_permit"
-    assert data["name"] == "陈美玲" and data["id_number"] == "810000199208150046"
+    assert data["name"] == "陈美玲" and data["id_number"] == "810000199208150043"
     assert data["pass_number"] == "H60123456" and data["issue_count"] == "01"
     assert "nation" not in data
 

@@ -16,7 +16,7 @@ from kiosk.logs import setup_logging
 from kiosk.session import SessionState
 from kiosk.terminal import Terminal
 
-CLEAR = {"zhang_san": ("张三", "110101199003071235"), "li_si": ("李四", "31010419880512170X")}
+CLEAR = {"zhang_san": ("张三", "110101199003071233"), "li_si": ("李四", "31010419880512006X")}
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -37,7 +37,7 @@ def session(ui: Any) -> None:
     # A card placed on the home screen starts the default service straight away.
     ui.sim("place resident")
     ui.wait_screen("identity_read")
-    ui.wait_text("1101**********1235")
+    ui.wait_text("1101**********1233")
     ui.shot("02-identity")
 
     ui.tap("确认是本人")

@@ -75,7 +75,7 @@ def test_placed_card_shows_the_masked_identity_only(session_run: AppRun) -> None
     texts = [t["text"] for t in step["texts"]]
     assert step["screen"] == "identity_read"
     assert "张*" in texts
-    assert "1101**********1235" in texts
+    assert "1101**********1233" in texts
     assert "居民身份证" in texts and "2035-06-01" in texts
     assert "确认是本人" in texts and "不是本人 / 返回" in texts
     for clear in (RESIDENT.name, RESIDENT.id_number, RESIDENT.address):
@@ -100,7 +100,7 @@ def test_idle_session_warns_then_returns_home_wiped(session_run: AppRun) -> None
     assert ended["screen"] == "home"
     assert _any([t["text"] for t in ended["texts"]], "长时间未操作，已返回首页，您的信息已清除")
     # Not just off screen: no widget anywhere still holds the identity.
-    for text in ("张*", "1101**********1235", "2035-06-01", *PERSONAL):
+    for text in ("张*", "1101**********1233", "2035-06-01", *PERSONAL):
         assert not _any(ended["all_texts"], text), text
 
 

@@ -1,0 +1,112 @@
+"""Form fields of a catalogue item: prefill and validation by the item's typed rules.
+
+Errors are stable codes ("required", "too_short:16" ...); screens pick the words. The same
+rules are enforced again by central, so a terminal with a stale catalogue cannot slip an
+invalid application through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from stdnum.cn import uscc
+from stdnum.exceptions import ValidationError
+
+from drivers.idcard.layouts import id_number_is_valid
+
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+class FieldSpec(Protocol):
+    key: str
+    label: str
+    type: str
+    required: bool
+    prefill: str | None
+    options: list[str]
+    rules: dict[str, Any]
+
+
+def valid_id_number(value: str) -> bool:
+    """Check character and a real birth date (digits 7-14) for resident-style numbers."""
+    if not id_number_is_valid(value):
+        return False
+    try:
+        dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return value.startswith("9")  # 2023 foreign card numbers carry no birth date there
+    return True
+
+
+def valid_uscc(value: str) -> bool:
+    try:
+        uscc.validate(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def _check_type(kind: str, value: str, options: list[str]) -> str:
+    if kind in ("number",) and not value.isdigit():
+        return "not_a_number"
+    if kind == "phone" and not PHONE.match(value):
+        return "invalid_phone"
+    if kind == "id_number" and not valid_id_number(value):
+        return "invalid_id_number"
+    if kind == "uscc" and not valid_uscc(value):
+        return "invalid_uscc"
+    if kind == "date":
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return "invalid_date"
+    if kind == "select" and value not in options:
+        return "not_an_option"
+    return ""
+
+
+def validate_field(field: FieldSpec, raw: str) -> str:
+    """'' when the value is acceptable, else an error code."""
+    value = raw.strip()
+    if not value:
+        return "required" if field.required else ""
+    error = _check_type(field.type, value, list(field.options))
+    if error:
+        return error
+    rules = field.rules or {}
+    if "min_length" in rules and len(value) < int(rules["min_length"]):
+        return f"too_short:{rules['min_length']}"
+    if "max_length" in rules and len(value) > int(rules["max_length"]):
+        return f"too_long:{rules['max_length']}"
+    if "pattern" in rules and not re.fullmatch(str(rules["pattern"]), value):
+        return "pattern"
+    if field.type == "number":
+        if "min" in rules and int(value) < int(rules["min"]):
+            return f"below_min:{rules['min']}"
+        if "max" in rules and int(value) > int(rules["max"]):
+            return f"above_max:{rules['max']}"
+    return ""
+
+
+def validate_form(fields: list[FieldSpec], values: Mapping[str, str]) -> dict[str, str]:
+    errors = {}
+    for field in fields:
+        error = validate_field(field, values.get(field.key, ""))
+        if error:
+            errors[field.key] = error
+    return errors
+
+
+def prefill_value(source: str | None, card: Mapping[str, str], licences: Mapping[str, Mapping[str, str]]) -> str:
+    """Resolve "card.<field>" or "licence.<type>.<field>"; "" when it does not resolve."""
+    if not source:
+        return ""
+    parts = source.split(".")
+    if parts[0] == "card" and len(parts) == 2:
+        return str(card.get(parts[1], ""))
+    if parts[0] == "licence" and len(parts) == 3:
+        return str(licences.get(parts[1], {}).get(parts[2], ""))
+    return ""
