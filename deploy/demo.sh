@@ -15,6 +15,9 @@ cd "$root"
 venv=${VENV:-$root/.venv}
 KIOSK=${KIOSK_BIN:-$venv/bin/kiosk}
 KIOSK_SIM=${KIOSK_SIM_BIN:-$venv/bin/kiosk-sim}
+KIOSK_CENTRAL=${KIOSK_CENTRAL_BIN:-$venv/bin/kiosk-central}
+CENTRAL_PORT=${DEMO_CENTRAL_PORT:-8480}     # config/demo.toml: [central] url
+CENTRAL_URL=http://127.0.0.1:$CENTRAL_PORT
 CONFIG=${DEMO_CONFIG:-config/demo.toml}
 run=var/demo
 link=$run/idreader
@@ -23,7 +26,7 @@ sock=$run/idsim.sock
 say() { echo "demo: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-for exe in "$KIOSK" "$KIOSK_SIM"; do
+for exe in "$KIOSK" "$KIOSK_SIM" "$KIOSK_CENTRAL"; do
     [[ -x $exe ]] || die "$exe not found: run 'make venv' first"
 done
 [[ -f $CONFIG ]] || die "$CONFIG not found"
@@ -107,6 +110,46 @@ fi
 device=$(sed -n 's/^device: *//p' "$run/idsim.log" | head -n 1)
 say "simulated ID card reader on ${device:-?} (link $link)"
 
+# --- the local central (seeded SQLite) and this terminal's enrollment ------------------
+central_db=$root/$run/central.db
+central_pid=""
+start_central() {
+    "$KIOSK_CENTRAL" serve --db "$central_db" --host 127.0.0.1 --port "$CENTRAL_PORT" \
+        >>"$run/central.log" 2>&1 &
+    started "kiosk-central"
+    central_pid=$!
+    for _ in {1..100}; do
+        "$venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+            "$CENTRAL_URL/api/v1/health" >/dev/null 2>&1 && return 0
+        alive "$central_pid" || break
+        sleep 0.1
+    done
+    tail -n 15 "$run/central.log" >&2 || true
+    die "the central did not answer on $CENTRAL_URL (is port $CENTRAL_PORT taken? DEMO_CENTRAL_PORT=...)"
+}
+stop_central() {
+    if [[ -n $central_pid ]] && alive "$central_pid"; then
+        kill -TERM "$central_pid" 2>/dev/null || true
+        for _ in {1..50}; do alive "$central_pid" || break; sleep 0.1; done
+        wait "$central_pid" 2>/dev/null || true
+    fi
+    central_pid=""
+}
+fresh_db=0
+[[ -f $central_db ]] || fresh_db=1
+"$KIOSK_CENTRAL" migrate --db "$central_db" >>"$run/central.log" 2>&1 || { tail "$run/central.log" >&2; die "central migrate failed"; }
+"$KIOSK_CENTRAL" seed --db "$central_db" >>"$run/central.log" 2>&1 || { tail "$run/central.log" >&2; die "central seed failed"; }
+start_central
+say "local central on $CENTRAL_URL (database $run/central.db, log $run/central.log)"
+keys=$run/data/keys/terminal.json
+if [[ ! -f $keys || $fresh_db == 1 ]]; then
+    code=$("$KIOSK_CENTRAL" terminal add --db "$central_db" --hall "晋城市政务服务中心" \
+        --region 140500 --profile hall | tail -n 1)
+    "$KIOSK" --config "$CONFIG" enroll --central "$CENTRAL_URL" --code "$code" --force \
+        >>"$run/central.log" 2>&1 || { tail "$run/central.log" >&2; die "enrollment failed"; }
+    say "demo terminal enrolled with the local central"
+fi
+
 # --- a screen ------------------------------------------------------------------------
 if [[ -z ${DISPLAY:-} ]]; then
     command -v Xvfb >/dev/null || die "no DISPLAY and no Xvfb: install the package xvfb (make deps)"
@@ -154,6 +197,9 @@ usage() {
     clear              清除故障    end the fault
     unplug / replug    拔出/插回读卡器
     help               帮助        this text and every simulator command
+    central stop       停止平台    stop the local central (applications wait in the outbox)
+    central start      启动平台    start it again (the outbox delivers what waited)
+    outbox             待送达      the terminal's outbox status
     quit               退出        stop the demo (also Ctrl-D, Ctrl-C)
 
 HELP
@@ -180,6 +226,19 @@ while true; do
         help | "?")
             usage
             line=help
+            ;;
+        "central stop")
+            stop_central
+            say "central stopped"
+            continue
+            ;;
+        "central start")
+            if [[ -n $central_pid ]] && alive "$central_pid"; then say "central is running"; else start_central; say "central started"; fi
+            continue
+            ;;
+        outbox)
+            "$KIOSK" --config "$CONFIG" outbox status || true
+            continue
             ;;
     esac
     "$KIOSK_SIM" ctl "$sock" "$line" || say "ctl failed (exit status $?)"

@@ -18,6 +18,7 @@ from drivers.idcard.model import IdentityCard
 from drivers.idcard.reader import SamSerialReader
 from drivers.status import FaultAction
 
+from . import cli_central
 from .config import ConfigError, KioskConfig, effective_toml, load_config
 from .devices import build_devices
 from .diagnostics import ACTION_WORDS, advice_for
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     check = config_sub.add_parser("check", help="validate and print the effective configuration")
     check.add_argument("file", nargs="?", help="file to check (default: --config or the site file)")
+    cli_central.add_parsers(sub)
     return parser
 
 
@@ -77,6 +79,8 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
         config = load_config(args.config)
         if args.command == "doctor":
             return cmd_doctor(config, args)
+        if args.command in ("enroll", "outbox"):
+            return cli_central.run(config, args)
         if args.command == "run":
             if run_ui is None:
                 print("kiosk: the UI is not available in this entry point", file=sys.stderr)

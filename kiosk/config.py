@@ -9,8 +9,9 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SITE_CONFIG = Path("/etc/tongban/kiosk.toml")
 PROFILE_DIRS = (
@@ -97,12 +98,54 @@ class ServicesSettings(_Strict):
         return self
 
 
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def check_central_url(url: str) -> str:
+    """The central's base URL: https, or http to this machine only (demo, tests).
+
+    Citizens' ID numbers travel in request bodies, so plain HTTP over a network is refused.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http(s) URL such as https://zwfw-terminal.example.gov.cn")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("must not carry a query, fragment or credentials")
+    if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS:
+        raise ValueError("plain http is only allowed to this machine (127.0.0.1); use https")
+    return url.rstrip("/")
+
+
+class CentralSettings(_Strict):
+    # Where `kiosk enroll` registers this terminal; after enrollment the terminal keeps
+    # talking to the central it enrolled with (<data_dir>/keys/terminal.json).
+    url: str | None = None
+    # CA bundle (PEM) that signs the central's certificate. TLS verification is always on;
+    # without a bundle the system's trust store is used. There is no switch to turn it off.
+    ca_bundle: Path | None = None
+    connect_timeout_s: Annotated[float, Field(gt=0, le=60)] = 3
+    read_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else check_central_url(value)
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _bundle_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"CA bundle {value} is not a file")
+        return value
+
+
 class KioskConfig(_Strict):
     terminal: TerminalSettings
     session: SessionSettings = SessionSettings()
     ui: UiSettings = UiSettings()
     devices: DevicesSettings = DevicesSettings()
     services: ServicesSettings
+    central: CentralSettings = CentralSettings()
 
     # Where the values came from, for messages and `config check`.
     sources: tuple[str, ...] = ()
@@ -149,7 +192,7 @@ def find_profile(name: str) -> Path:
 
 
 def _resolve_paths(data: dict[str, Any], origin: Path) -> None:
-    """Relative paths in a file are relative to that file (data_dir, device ports, font)."""
+    """Relative paths in a file are relative to that file (data_dir, device ports, font, CA)."""
 
     def fix(table: Any, key: str, only_dotted: bool) -> None:
         if not isinstance(table, dict) or not isinstance(table.get(key), str):
@@ -163,6 +206,7 @@ def _resolve_paths(data: dict[str, Any], origin: Path) -> None:
 
     fix(data.get("terminal"), "data_dir", only_dotted=False)
     fix(data.get("ui"), "font", only_dotted=False)
+    fix(data.get("central"), "ca_bundle", only_dotted=False)
     devices = data.get("devices")
     if isinstance(devices, dict):
         for device in devices.values():

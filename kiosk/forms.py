@@ -27,7 +27,7 @@ class FieldSpec(Protocol):
     required: bool
     prefill: str | None
     options: list[str]
-    rules: dict[str, Any]
+    rules: Any  # a mapping, or a model with min_length / max_length / pattern / min / max
 
 
 def valid_id_number(value: str) -> bool:
@@ -76,7 +76,7 @@ def validate_field(field: FieldSpec, raw: str) -> str:
     error = _check_type(field.type, value, list(field.options))
     if error:
         return error
-    rules = field.rules or {}
+    rules = _rules(field.rules)
     if "min_length" in rules and len(value) < int(rules["min_length"]):
         return f"too_short:{rules['min_length']}"
     if "max_length" in rules and len(value) > int(rules["max_length"]):
@@ -84,11 +84,19 @@ def validate_field(field: FieldSpec, raw: str) -> str:
     if "pattern" in rules and not re.fullmatch(str(rules["pattern"]), value):
         return "pattern"
     if field.type == "number":
-        if "min" in rules and int(value) < int(rules["min"]):
-            return f"below_min:{rules['min']}"
-        if "max" in rules and int(value) > int(rules["max"]):
-            return f"above_max:{rules['max']}"
+        if "min" in rules and int(value) < rules["min"]:
+            return f"below_min:{rules['min']:g}"
+        if "max" in rules and int(value) > rules["max"]:
+            return f"above_max:{rules['max']:g}"
     return ""
+
+
+def _rules(rules: Any) -> dict[str, Any]:
+    if rules is None:
+        return {}
+    if hasattr(rules, "model_dump"):
+        rules = rules.model_dump()
+    return {k: v for k, v in dict(rules).items() if v is not None}
 
 
 def validate_form(fields: list[FieldSpec], values: Mapping[str, str]) -> dict[str, str]:

@@ -19,13 +19,14 @@ class ServiceSpec:
     subtitle: str
     needs: tuple[str, ...]      # configured device names the service cannot work without
     implemented: bool           # this software version has the flow
+    needs_central: bool = False  # the terminal must be enrolled with a central
 
 
 SERVICES: dict[str, ServiceSpec] = {
     s.id: s
     for s in (
         ServiceSpec("identity_check", "身份核验", "读取身份证，核对本人信息", ("id_reader",), True),
-        ServiceSpec("yizheng_tongban", "一证通办", "凭身份证办理政务服务事项", ("id_reader",), False),
+        ServiceSpec("yizheng_tongban", "一证通办", "凭身份证办理政务服务事项", ("id_reader",), True, True),
         ServiceSpec("proof_print", "证明打印", "打印社保、纳税、户籍等证明", ("id_reader", "a4_printer"), False),
         ServiceSpec("queue_ticket", "排队取号", "领取窗口排队号", ("receipt_printer",), False),
         ServiceSpec("appointment", "预约办事", "预约错时、无休服务", ("id_reader",), False),
@@ -41,27 +42,35 @@ class ServiceView:
     title: str
     subtitle: str
     available: bool
-    # "" when available; else one of: not_in_version, device_missing:<dev>,
-    # device_not_ready:<dev>:<state>
+    # "" when available; else one of: not_in_version, central_not_enrolled,
+    # device_missing:<dev>, device_not_ready:<dev>:<state>
     reason: str
 
 
 def service_views(
-    offered: list[str], statuses: Mapping[str, DeviceStatus | None]
+    offered: list[str], statuses: Mapping[str, DeviceStatus | None], enrolled: bool = False
 ) -> list[ServiceView]:
-    """statuses: device name -> status, or None when the device is not configured."""
+    """statuses: device name -> status, or None when the device is not configured.
+
+    Central being unreachable does not make a service unavailable: flows work from the
+    cached catalogue and the outbox. Not being enrolled does: there is no one to send to.
+    """
     views = []
     for service_id in offered:
         spec = SERVICES[service_id]
         views.append(
-            ServiceView(spec.id, spec.title, spec.subtitle, *(_availability(spec, statuses)))
+            ServiceView(spec.id, spec.title, spec.subtitle, *(_availability(spec, statuses, enrolled)))
         )
     return views
 
 
-def _availability(spec: ServiceSpec, statuses: Mapping[str, DeviceStatus | None]) -> tuple[bool, str]:
+def _availability(
+    spec: ServiceSpec, statuses: Mapping[str, DeviceStatus | None], enrolled: bool
+) -> tuple[bool, str]:
     if not spec.implemented:
         return False, "not_in_version"
+    if spec.needs_central and not enrolled:
+        return False, "central_not_enrolled"
     for device in spec.needs:
         status = statuses.get(device)
         if status is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,15 +19,20 @@ from drivers.contracts import IdReader
 from drivers.events import CardRemoved, DeviceEvent, IdentityRead, ReadFailed, StatusChanged
 from drivers.status import DeviceStatus
 
+from .central import ApplicationRequest, CentralClient, connect
 from .config import KioskConfig
 from .devices import build_devices
+from .flows.yizheng import YizhengFlow
+from .outbox import Outbox, open_outbox
 from .services import ServiceView, service_views
-from .session import Session, SessionSnapshot
+from .session import Session, SessionSnapshot, SessionState
+from .store import Store, open_store
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[str, dict[str, Any]], None]
 TICK_INTERVAL = 0.25
+RECONNECT_CHECK_S = 5.0  # how often a not-yet-enrolled terminal looks for its enrollment
 
 
 class Terminal:
@@ -51,10 +57,16 @@ class Terminal:
         )
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
+        self.store: Store = open_store(self.data_dir)
+        self.outbox: Outbox = open_outbox(config, self.store)
+        self._central: CentralClient | None = None
+        self.central_reason: str | None = None
+        self._central_checked = float("-inf")
+        self.flow: YizhengFlow | None = None
         self._statuses: dict[str, DeviceStatus] = {}
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
-        self.session.subscribe(self._emit)
+        self.session.subscribe(self._on_session)
         for device in self.devices.values():
             device.events.subscribe(self._on_device_event)
 
@@ -79,6 +91,7 @@ class Terminal:
         self._stop.clear()
         self._ticker = threading.Thread(target=self._tick_loop, name="session ticker", daemon=True)
         self._ticker.start()
+        self.outbox.start()
 
     def stop(self) -> None:
         self._stop.set()
@@ -86,8 +99,10 @@ class Terminal:
             self._ticker.join(timeout=2)
             self._ticker = None
         self.session.finish()
+        self.outbox.stop()
         for device in self.devices.values():
             device.close()
+        self.store.close()
 
     def _tick_loop(self) -> None:
         while not self._stop.wait(TICK_INTERVAL):
@@ -107,9 +122,34 @@ class Terminal:
             known = dict(self._statuses)
         return {name: known.get(name) or dev.status() for name, dev in self.devices.items()}
 
+    @property
+    def central(self) -> CentralClient | None:
+        """The central client once this terminal is enrolled (re-checked while it is not, so
+        a technician's `kiosk enroll` takes effect without a restart)."""
+        now = time.monotonic()
+        if self._central is None and now - self._central_checked >= RECONNECT_CHECK_S:
+            self._central_checked = now
+            self._central, self.central_reason = connect(self.config, self.store)
+        return self._central
+
     def services(self) -> list[ServiceView]:
         statuses: dict[str, DeviceStatus | None] = dict(self.device_statuses())
-        return service_views(list(self.config.services.offered), statuses)
+        return service_views(list(self.config.services.offered), statuses,
+                             enrolled=self.central is not None)
+
+    def start_flow(self) -> YizhengFlow | None:
+        """The 一证通办 flow for the confirmed citizen; None when it cannot start."""
+        snap = self.session.snapshot()
+        central = self.central
+        if snap.state is not SessionState.ACTIVE or snap.service_id != "yizheng_tongban" or central is None:
+            return None
+        if self.flow is not None:
+            self.flow.wipe()
+        flow = YizhengFlow(self.session, central, self.outbox, ApplicationRequest.model_validate)
+        flow.subscribe(lambda: self._emit("flow", {}))
+        self.flow = flow
+        flow.load()
+        return flow
 
     def snapshot(self) -> SessionSnapshot:
         return self.session.snapshot()
@@ -121,6 +161,12 @@ class Terminal:
             return False
         self.session.begin(service_id)
         return True
+
+    def _on_session(self, kind: str, data: dict[str, Any]) -> None:
+        if kind == "ended" and self.flow is not None:
+            flow, self.flow = self.flow, None
+            flow.wipe()
+        self._emit(kind, data)
 
     # -- device events (driver threads) ----------------------------------------------------
     def _on_device_event(self, event: DeviceEvent) -> None:

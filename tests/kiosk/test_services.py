@@ -19,6 +19,13 @@ def test_service_availability_follows_device_status() -> None:
     assert views["identity_check"].reason == "device_missing:id_reader"
 
 
+def test_yizheng_needs_an_enrolled_terminal_but_not_a_reachable_central() -> None:
+    views = service_views(["yizheng_tongban"], {"id_reader": ONLINE}, enrolled=False)
+    assert views[0].reason == "central_not_enrolled"
+    views = service_views(["yizheng_tongban"], {"id_reader": ONLINE}, enrolled=True)
+    assert views[0].available
+
+
 def test_supplies_out_makes_a_device_not_ready() -> None:
     status = DeviceStatus(DeviceState.ONLINE, supplies={"paper": SupplyLevel.OUT})
     assert not status.ready

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from stdnum.iso7064 import mod_11_2
 
-from drivers.idcard.model import CardType, IdentityCard
 from kiosk.session import EndReason, Session, SessionState
+from tests.support.cards import make_card
 
 
 class FakeClock:
@@ -17,15 +16,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def make_card(name: str = "张三", body: str = "14050219800101001") -> IdentityCard:
-    return IdentityCard(
-        CardType.RESIDENT, name=name, gender="男", nation="汉", birth_date="1980-01-01",
-        address="山西省晋城市城区", id_number=body + mod_11_2.calc_check_digit(body),
-        issuer="晋城市公安局城区分局", valid_from="2010-01-01", valid_until="长期",
-        photo_wlt=bytearray(b"\x11" * 1024),
-    )
 
 
 @pytest.fixture

@@ -1,0 +1,86 @@
+"""The terminal's side of the Central API v1 (docs/central-api.md).
+
+Flows get their client from ``connect(config)``; the outbox from ``kiosk.outbox.open_outbox``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import KioskConfig
+from .client import CatalogueCache, CentralClient
+from .errors import (
+    AlreadyEnrolled,
+    CentralError,
+    CentralRejected,
+    CentralServerError,
+    CentralUnavailable,
+    IdentityInvalid,
+    InvalidResponse,
+    NotEnrolled,
+)
+from .models import (
+    Agent,
+    Applicant,
+    Application,
+    ApplicationRequest,
+    Catalogue,
+    CompanyContext,
+    CompanyRef,
+    FormField,
+    Item,
+    Licence,
+    Material,
+    MaterialRef,
+    PersonContext,
+    TimelineStep,
+)
+from .signing import TerminalIdentity, load_identity, sign_headers
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+# Reasons connect() gives for not returning a client (stable codes).
+NOT_ENROLLED = "not_enrolled"
+IDENTITY_INVALID = "identity_invalid"
+NO_CENTRAL_URL = "no_central_url"
+
+
+def client_for(config: KioskConfig, identity: TerminalIdentity, cache: CatalogueCache | None = None) -> CentralClient:
+    """A client for an enrolled terminal. The central it enrolled with wins over [central] url."""
+    url = identity.central_url or config.central.url
+    if url is None:
+        raise NotEnrolled("no central URL: set [central] url and enroll")
+    return CentralClient(
+        url,
+        identity,
+        ca_bundle=str(config.central.ca_bundle) if config.central.ca_bundle else None,
+        connect_timeout=config.central.connect_timeout_s,
+        read_timeout=config.central.read_timeout_s,
+        cache=cache,
+    )
+
+
+def connect(config: KioskConfig, store: Store | None = None) -> tuple[CentralClient | None, str | None]:
+    """(client, None), or (None, reason) with reason one of ``not_enrolled``,
+    ``identity_invalid``, ``no_central_url``. With a store, the catalogue is cached in it."""
+    try:
+        identity = load_identity(Path(config.terminal.data_dir))
+    except IdentityInvalid:
+        return None, IDENTITY_INVALID
+    if identity is None:
+        return None, NOT_ENROLLED
+    if not (identity.central_url or config.central.url):
+        return None, NO_CENTRAL_URL
+    return client_for(config, identity, store), None
+
+
+__all__ = [
+    "Agent", "AlreadyEnrolled", "Applicant", "Application", "ApplicationRequest", "Catalogue",
+    "CatalogueCache", "CentralClient", "CentralError", "CentralRejected", "CentralServerError",
+    "CentralUnavailable", "CompanyContext", "CompanyRef", "FormField", "IDENTITY_INVALID",
+    "IdentityInvalid", "InvalidResponse", "Item", "Licence", "Material", "MaterialRef",
+    "NOT_ENROLLED", "NO_CENTRAL_URL", "NotEnrolled", "PersonContext", "TerminalIdentity",
+    "TimelineStep", "client_for", "connect", "load_identity", "sign_headers",
+]

@@ -1,0 +1,178 @@
+"""The Central API v1 bodies (docs/central-api.md) as pydantic models.
+
+Responses are validated strictly (types are not coerced: a number where a string belongs is
+a wrong shape) but tolerate keys they do not know, so central can add fields. Requests
+forbid unknown keys. Nothing here is logged: ``ApplicationRequest`` holds the clear identity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+ApplicantKind = Literal["person", "company"]
+MaterialSource = Literal["licence", "shared", "paper"]
+FieldType = Literal["text", "number", "phone", "id_number", "uscc", "date", "select"]
+JsonScalar = str | int | float | bool | None
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- catalogue -----------------------------------------------------------------------------
+class Material(_Response):
+    code: str
+    name: str
+    required: bool
+    source: MaterialSource
+    licence_type: str | None = None
+    note: str = ""
+
+
+class FieldRules(_Response):
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+class FormField(_Response):
+    key: str
+    label: str
+    type: FieldType
+    required: bool
+    prefill: str | None = None          # null | "card.<field>" | "licence.<type>.<field>"
+    options: list[str] = []
+    rules: FieldRules = FieldRules()
+
+
+class Item(_Response):
+    """One 事项 as its 办事指南 describes it."""
+
+    code: str
+    name: str
+    department: str
+    region_code: str
+    region_name: str
+    level: str                          # 国家级 | 省级 | 市级 | 县级
+    scope: str                          # 跨省 | 全省 | 市域
+    modes: list[str]                    # 全程网办 | 异地代收代办 | 多地联办
+    one_id: bool
+    visits: int
+    legal_days: int
+    promised_days: int
+    fee: str
+    applicant_kind: ApplicantKind
+    conditions: list[str]
+    materials: list[Material]
+    fields: list[FormField]
+    where_to_go: str
+    phone: str
+    handling_region_code: str
+
+
+class Catalogue(_Response):
+    version: str
+    items: list[Item]
+
+    def item(self, code: str) -> Item | None:
+        return next((i for i in self.items if i.code == code), None)
+
+
+# -- contexts ------------------------------------------------------------------------------
+class Licence(_Response):
+    type: str
+    name: str
+    number: str                         # masked by central
+    issuer: str
+    valid_until: dt.date | None = None
+    fields: dict[str, Any] = {}
+
+
+class PersonContext(_Response):
+    known: bool
+    licences: list[Licence]
+    eligible_items: list[str]
+
+
+class CompanyContext(_Response):
+    known: bool
+    is_representative: bool
+    company_name: str | None = None
+    licences: list[Licence]
+    eligible_items: list[str]
+
+
+# -- applications --------------------------------------------------------------------------
+class TimelineStep(_Response):
+    step: str                           # 申请 代收 受理 流转 办理 办结 送达 归档
+    at: dt.datetime | None = None
+    note: str = ""
+
+
+class Application(_Response):
+    """An application as central keeps it (办件). Carries no applicant identity."""
+
+    application_number: str             # 办件编号
+    local_receipt: str
+    status: str
+    item_code: str
+    item_name: str
+    region_received: str
+    region_handling: str
+    timeline: list[TimelineStep]
+    next_steps: str = ""
+
+
+class Applicant(_Request):
+    kind: ApplicantKind = "person"
+    id_number: str = Field(min_length=1, repr=False)
+    name: str = Field(min_length=1, repr=False)
+
+
+class Agent(_Request):
+    """Someone applying on the applicant's behalf (代办人)."""
+
+    id_number: str = Field(min_length=1, repr=False)
+    name: str = Field(min_length=1, repr=False)
+
+
+class CompanyRef(_Request):
+    uscc: str
+    name: str
+
+
+class MaterialRef(_Request):
+    code: str
+    source: MaterialSource
+    ref: str = ""                       # licence number, shared record id, or scan id
+
+
+class ApplicationRequest(_Request):
+    """What the terminal submits. The outbox fills ``local_receipt`` and ``submitted_at``
+    when it commits the submission; a flow leaves them empty."""
+
+    item_code: str
+    local_receipt: str = ""
+    applicant: Applicant = Field(repr=False)
+    company: CompanyRef | None = None
+    agent: Agent | None = Field(default=None, repr=False)
+    form: dict[str, JsonScalar] = Field(default_factory=dict, repr=False)
+    materials: list[MaterialRef] = []
+    submitted_at: AwareDatetime | None = None
+
+
+# -- enrollment ----------------------------------------------------------------------------
+class Enrollment(_Response):
+    terminal_id: str = Field(min_length=1)
+    hall_name: str = ""
+    region_code: str = ""
+    profile: str = ""

@@ -1,0 +1,45 @@
+"""Files that must survive a power cut or stay private: 0700 folders, 0600 files created
+with their mode (never briefly readable by others), fsync before rename."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+
+def ensure_private_dir(path: Path) -> None:
+    """A directory only the terminal's user can enter (0700), created if needed."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if stat.S_IMODE(path.stat().st_mode) != 0o700:
+        os.chmod(path, 0o700)
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Create ``path`` (O_EXCL: fails if it exists) with mode 0600, write it and fsync it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_private_file(path: Path, data: bytes) -> None:
+    """Atomically put ``data`` at ``path`` (mode 0600): a crash leaves the old or the new file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    write_private_file(tmp, data)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

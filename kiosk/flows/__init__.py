@@ -1,0 +1,1 @@
+"""Service flows: plain state machines that screens drive and tests run without a window."""

@@ -1,0 +1,431 @@
+"""一证通办: from an ID card read to a filed application.
+
+items (what this person can complete with the ID card alone) -> detail (materials, each
+免提交 or still needed) -> company (legal representatives of a company item give its unified
+social credit code) -> form (remaining fields, prefilled from the card and licences) ->
+confirm -> submit (committed to the outbox first, then delivered) -> result.
+
+Central down: the cached catalogue still lists items and shows their 办事指南; eligibility
+cannot be checked up front, so the citizen is told, and a confirmed application waits in the
+outbox with a local receipt number until central takes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from ..central.errors import CentralError, CentralRejected, CentralUnavailable
+from ..forms import prefill_value, valid_uscc, validate_form
+from ..privacy import card_fields
+from ..session import Session
+from .base import Flow, Runner, thread_runner
+
+log = logging.getLogger(__name__)
+
+DELIVER_WAIT_S = 6.0  # how long the citizen waits for the 办件编号 before getting the local receipt
+
+
+class Step(StrEnum):
+    LOADING = "loading"
+    ITEMS = "items"
+    DETAIL = "detail"
+    COMPANY = "company"
+    FORM = "form"
+    CONFIRM = "confirm"
+    SUBMITTING = "submitting"
+    RESULT = "result"
+    ERROR = "error"
+
+
+class CentralLike(Protocol):
+    catalogue_is_cached: bool
+
+    def catalogue(self) -> Any: ...
+    def person_context(self, id_number: str, name: str) -> Any: ...
+    def company_context(self, uscc: str, representative_id_number: str) -> Any: ...
+
+
+class OutboxLike(Protocol):
+    def submit_application(self, request: Any) -> Any: ...
+    def deliver_now(self, local_receipt: str, timeout: float) -> Any: ...
+
+
+@dataclass(frozen=True)
+class ItemView:
+    code: str
+    name: str
+    department: str
+    scope: str
+    modes: tuple[str, ...]
+    visits: int
+    promised_days: int
+    applicant_kind: str
+    eligible: bool
+
+
+@dataclass(frozen=True)
+class MaterialView:
+    code: str
+    name: str
+    required: bool
+    exempt: bool      # 免提交: taken from 电子证照 or shared data
+    source: str       # licence | shared | paper
+    note: str
+
+
+@dataclass
+class FieldState:
+    key: str
+    label: str
+    type: str
+    required: bool
+    options: list[str]
+    value: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ResultView:
+    delivered: bool
+    local_receipt: str
+    application_number: str
+    item_name: str
+    status: str
+    timeline: tuple[tuple[str, str, str], ...]
+    next_steps: str
+    error: str  # "" or a stable code when central refused the application
+
+
+@dataclass
+class _Context:
+    known: bool = False
+    offline: bool = False
+    licences: dict[str, dict[str, str]] = field(default_factory=dict)
+    licence_types: set[str] = field(default_factory=set)
+    eligible: set[str] = field(default_factory=set)
+
+
+class YizhengFlow(Flow):
+    def __init__(
+        self,
+        session: Session,
+        central: CentralLike,
+        outbox: OutboxLike,
+        request_factory: Any,
+        runner: Runner = thread_runner,
+    ) -> None:
+        super().__init__(runner)
+        self._session = session
+        self._central = central
+        self._outbox = outbox
+        self._request_factory = request_factory  # builds an ApplicationRequest from a dict
+        self.step = Step.LOADING
+        self.error = ""
+        self.catalogue_cached = False
+        self._catalogue: dict[str, Any] = {}
+        self._ctx = _Context()
+        self._company_ctx = _Context()
+        self.company_name = ""
+        self.company_uscc = ""
+        self.item: Any = None
+        self.fields: list[FieldState] = []
+        self.result: ResultView | None = None
+
+    # -- queries ---------------------------------------------------------------------------
+    @property
+    def offline(self) -> bool:
+        return self._ctx.offline
+
+    def items(self) -> list[ItemView]:
+        """Items for this person: online, the ones completable with the card alone first."""
+        views = []
+        for item in self._catalogue.values():
+            if not item.one_id:
+                continue
+            eligible = item.code in self._ctx.eligible if not self._ctx.offline else True
+            if item.applicant_kind == "company":
+                eligible = not self._ctx.offline  # needs the company context from central
+            views.append(ItemView(item.code, item.name, item.department, item.scope,
+                                  tuple(item.modes), item.visits, item.promised_days,
+                                  item.applicant_kind, eligible))
+        return sorted(views, key=lambda v: (not v.eligible, v.applicant_kind != "person", v.name))
+
+    def materials(self) -> list[MaterialView]:
+        if self.item is None:
+            return []
+        have = self._ctx.licence_types | self._company_ctx.licence_types
+        views = []
+        for m in self.item.materials:
+            exempt = m.source in ("licence", "shared") and (self._ctx.offline or m.licence_type in have)
+            views.append(MaterialView(m.code, m.name, m.required, exempt, m.source, m.note))
+        return views
+
+    def missing_required(self) -> list[MaterialView]:
+        return [m for m in self.materials() if m.required and not m.exempt]
+
+    # -- intents ---------------------------------------------------------------------------
+    def load(self) -> None:
+        self._set(Step.LOADING)
+        card = self._card()
+
+        def work() -> None:
+            gen = self._generation
+            try:
+                catalogue = self._central.catalogue()
+            except CentralUnavailable:
+                self._apply(gen, lambda: self._fail("central_unavailable_no_catalogue"))
+                return
+            except CentralError as err:
+                self._apply(gen, lambda code=err.code: self._fail(code))
+                return
+            cached = bool(getattr(self._central, "catalogue_is_cached", False))
+            ctx = _Context()
+            try:
+                person = self._central.person_context(card["id_number"], card["name"])
+                ctx = self._context_of(person)
+            except CentralUnavailable:
+                ctx.offline = True
+            except CentralError as err:
+                self._apply(gen, lambda code=err.code: self._fail(code))
+                return
+
+            def done() -> None:
+                self._catalogue = {item.code: item for item in catalogue.items}
+                self.catalogue_cached = cached
+                self._ctx = ctx
+                self._set(Step.ITEMS)
+
+            self._apply(gen, done)
+
+        self._background(work)
+
+    def select_item(self, code: str) -> None:
+        with self._lock:
+            self.item = self._catalogue.get(code)
+            if self.item is None:
+                return
+            self._company_ctx = _Context()
+            self.company_name = self.company_uscc = ""
+            self.fields = []
+        self._touch()
+        self._set(Step.DETAIL)
+
+    def can_apply(self) -> bool:
+        """Filing needs every required material exempt (and, online, the item eligible)."""
+        if self.item is None:
+            return False
+        if self.item.applicant_kind == "company":
+            return not self._ctx.offline
+        if not self._ctx.offline and self.item.code not in self._ctx.eligible:
+            return False
+        return not self.missing_required()
+
+    def begin_form(self) -> None:
+        if self.item is None:
+            return
+        self._touch()
+        if self.item.applicant_kind == "company" and not self.company_uscc:
+            self._set(Step.COMPANY)
+            return
+        if not self.can_apply():
+            return
+        self._build_fields()
+        self._set(Step.FORM)
+
+    def submit_company(self, code: str) -> None:
+        code = code.strip().upper()
+        self._touch()
+        if not valid_uscc(code):
+            self.error = "invalid_uscc"
+            self._changed()
+            return
+        card = self._card()
+        self._set(Step.LOADING)
+
+        def work() -> None:
+            gen = self._generation
+            try:
+                company = self._central.company_context(code, card["id_number"])
+            except CentralUnavailable:
+                self._apply(gen, lambda: self._back_to(Step.COMPANY, "central_unavailable"))
+                return
+            except CentralRejected as err:
+                self._apply(gen, lambda code=err.code: self._back_to(Step.COMPANY, code))
+                return
+            if not company.known:
+                self._apply(gen, lambda: self._back_to(Step.COMPANY, "company_unknown"))
+                return
+            if not company.is_representative:
+                self._apply(gen, lambda: self._back_to(Step.COMPANY, "not_representative"))
+                return
+
+            def done() -> None:
+                self.company_uscc = code
+                self.company_name = company.company_name
+                self._company_ctx = self._context_of(company)
+                if self.item is not None and self.item.code not in self._company_ctx.eligible:
+                    self._back_to(Step.COMPANY, "company_not_eligible")
+                    return
+                self._build_fields()
+                self._set(Step.FORM)
+
+            self._apply(gen, done)
+
+        self._background(work)
+
+    def set_value(self, key: str, value: str) -> None:
+        self._touch()
+        for f in self.fields:
+            if f.key == key:
+                f.value = value
+                f.error = ""
+        self._changed()
+
+    def confirm_form(self) -> bool:
+        self._touch()
+        errors = validate_form(self.item.fields if self.item else [], {f.key: f.value for f in self.fields})
+        for f in self.fields:
+            f.error = errors.get(f.key, "")
+        if errors:
+            self._changed()
+            return False
+        self._set(Step.CONFIRM)
+        return True
+
+    def back(self) -> None:
+        self._touch()
+        previous = {
+            Step.DETAIL: Step.ITEMS, Step.COMPANY: Step.DETAIL, Step.FORM: Step.DETAIL,
+            Step.CONFIRM: Step.FORM, Step.ERROR: Step.ITEMS,
+        }.get(self.step)
+        if previous is not None:
+            self.error = ""
+            self._set(previous)
+
+    def submit(self) -> None:
+        """Commit to the outbox (nothing is lost from here on), then try to deliver at once."""
+        if self.step is not Step.CONFIRM or self.item is None:
+            return
+        card = self._card()
+        payload = self._request(card)
+        request = self._request_factory(payload)
+        submission = self._outbox.submit_application(request)
+        log.info("application committed locally as %s", submission.local_receipt)
+        self._set(Step.SUBMITTING)
+        item_name = self.item.name
+
+        def work() -> None:
+            gen = self._generation
+            outcome = self._outbox.deliver_now(submission.local_receipt, DELIVER_WAIT_S)
+            view = _result_view(outcome, item_name)
+
+            def done() -> None:
+                self.result = view
+                self._set(Step.RESULT)
+
+            self._apply(gen, done)
+
+        self._background(work)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _card(self) -> dict[str, str]:
+        card = self._session.card
+        if card is None:
+            raise RuntimeError("一证通办 needs an identified session")
+        return card_fields(card, unmask=True)
+
+    def _context_of(self, ctx: Any) -> _Context:
+        licences = {lic.type: {k: str(v) for k, v in (lic.fields or {}).items()} for lic in ctx.licences}
+        return _Context(known=bool(ctx.known), licences=licences,
+                        licence_types=set(licences), eligible=set(ctx.eligible_items))
+
+    def _build_fields(self) -> None:
+        if self.item is None:
+            return
+        card = self._card()
+        licences = {**self._ctx.licences, **self._company_ctx.licences}
+        self.fields = [
+            FieldState(f.key, f.label, f.type, f.required, list(f.options),
+                       value=prefill_value(f.prefill, card, licences))
+            for f in self.item.fields
+        ]
+
+    def _request(self, card: dict[str, str]) -> dict[str, Any]:
+        assert self.item is not None  # noqa: S101 - submit() checked it
+        have = self._ctx.licence_types | self._company_ctx.licence_types
+        materials = [
+            {"code": m.code, "source": m.source, "ref": m.licence_type or m.code}
+            for m in self.item.materials
+            if m.source in ("licence", "shared") and (self._ctx.offline or m.licence_type in have)
+        ]
+        company = {"uscc": self.company_uscc, "name": self.company_name} if self.company_uscc else None
+        return {
+            "item_code": self.item.code,
+            "applicant": {"kind": self.item.applicant_kind, "id_number": card["id_number"],
+                          "name": card["name"] or card.get("name_en", "")},
+            "company": company,
+            "agent": None,
+            "form": {f.key: f.value.strip() for f in self.fields if f.value.strip()},
+            "materials": materials,
+            "submitted_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+        }
+
+    def _touch(self) -> None:
+        self._session.touch()
+
+    def _set(self, step: Step) -> None:
+        with self._lock:
+            self.step = step
+            if step is not Step.ERROR and step is not Step.COMPANY:
+                self.error = ""
+        self._changed()
+
+    def _back_to(self, step: Step, error: str) -> None:
+        with self._lock:
+            self.step = step
+            self.error = error
+        self._changed()
+
+    def _fail(self, code: str) -> None:
+        self._back_to(Step.ERROR, code)
+
+    def _apply(self, generation: int, change: Any) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return  # the session ended while central answered: drop it
+            change()
+
+    def wipe(self) -> None:
+        super().wipe()
+        with self._lock:
+            self._ctx = _Context()
+            self._company_ctx = _Context()
+            self.fields = []
+            self.item = None
+            self.result = None
+            self.company_name = self.company_uscc = ""
+            self.step = Step.LOADING
+
+
+def _result_view(outcome: Any, item_name: str) -> ResultView:
+    app = getattr(outcome, "application", None)
+    if app is not None:
+        return ResultView(
+            delivered=True, local_receipt=outcome.local_receipt,
+            application_number=app.application_number, item_name=app.item_name or item_name,
+            status=app.status,
+            timeline=tuple((s.step, s.at.isoformat() if s.at else "", s.note) for s in app.timeline),
+            next_steps=app.next_steps, error="",
+        )
+    # Only a permanent failure is a refusal: a pending submission's last error (central
+    # down, a timeout) just means it is still waiting in the outbox.
+    refused = getattr(outcome, "state", "") == "failed"
+    return ResultView(
+        delivered=False, local_receipt=outcome.local_receipt, application_number="",
+        item_name=item_name, status="", timeline=(), next_steps="",
+        error=(getattr(outcome, "error_code", None) or "refused") if refused else "",
+    )

@@ -1,0 +1,51 @@
+"""The local database's tables, for queries. Alembic migrations (``migrations/versions``)
+create and change them; a new migration and this file change together.
+
+No column holds personal data in the clear: submissions are kept encrypted
+(``payload_encrypted``) until central has them, results keep only the 办件 (no applicant).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Index, Integer, LargeBinary, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("local_receipt", String(64), nullable=False, unique=True),
+    Column("item_code", String(64), nullable=False, server_default=""),
+    Column("state", String(16), nullable=False),
+    Column("payload_encrypted", LargeBinary, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("last_error", String(64), nullable=True),
+    Column("delivered_at", Float, nullable=True),
+    Column("result_number", String(64), nullable=True),
+    Column("result_json", Text, nullable=True),
+    Index("ix_outbox_due", "state", "next_attempt_at", "id"),
+    Index("ix_outbox_state_id", "state", "id"),
+)
+
+catalogue_cache = Table(
+    "catalogue_cache",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("etag", String(128), nullable=True),
+    Column("body", LargeBinary, nullable=False),
+    Column("fetched_at", Float, nullable=False),
+)
+
+receipt_counter = Table(
+    "receipt_counter",
+    metadata,
+    Column("day", String(8), primary_key=True),
+    Column("last", Integer, nullable=False),
+)

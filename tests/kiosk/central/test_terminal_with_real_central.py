@@ -1,0 +1,201 @@
+"""The terminal against the real reference central (`kiosk-central serve`, SQLite).
+
+Enroll with a one-time code, look a citizen up, submit, and THE KILL TEST: a drain of 200
+queued submissions is killed with SIGKILL at random moments and restarted until the outbox
+is empty; central then holds every submission exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.central import Applicant, ApplicationRequest, CentralRejected, MaterialRef, connect
+from kiosk.config import KioskConfig, load_config
+from kiosk.outbox import open_outbox
+from kiosk.store import open_store
+from kiosk.store.schema import outbox as outbox_table
+from tests.support.real_central import (
+    KIOSK,
+    PENSION_FORM,
+    PENSION_ITEM,
+    RealCentral,
+    central_available,
+    seed_person,
+)
+
+pytestmark = pytest.mark.skipif(not central_available(), reason="central/ (kiosk-central) is not installed")
+
+
+@pytest.fixture(scope="module")
+def real_central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCentral]:
+    central = RealCentral(tmp_path_factory.mktemp("central"))
+    central.seed()
+    central.start()
+    try:
+        yield central
+    finally:
+        central.stop()
+
+
+def kiosk(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([KIOSK, *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def terminal(real_central: RealCentral, tmp_path: Path) -> tuple[Path, KioskConfig]:
+    """A site file for a terminal enrolled with the real central through `kiosk enroll`."""
+    site = tmp_path / "kiosk.toml"
+    site.write_text(f'profile = "hall"\n[terminal]\ndata_dir = "data"\n[central]\nurl = "{real_central.url}"\n',
+                    encoding="utf-8")
+    done = kiosk("--config", str(site), "enroll", "--code", real_central.add_terminal())
+    assert done.returncode == 0, done.stderr
+    return site, load_config(site)
+
+
+def pension_request() -> ApplicationRequest:
+    citizen = seed_person()
+    return ApplicationRequest(
+        item_code=PENSION_ITEM,
+        applicant=Applicant(kind="person", id_number=citizen.id_number, name=citizen.name),
+        form=dict(PENSION_FORM),
+        materials=[MaterialRef(code="M01", source="licence", ref=citizen.licences["hukou"])],
+    )
+
+
+def test_a_used_code_is_refused_by_the_real_central(real_central: RealCentral, tmp_path: Path) -> None:
+    site = tmp_path / "kiosk.toml"
+    site.write_text(f'profile = "hall"\n[terminal]\ndata_dir = "d"\n[central]\nurl = "{real_central.url}"\n')
+    code = real_central.add_terminal()
+    assert kiosk("--config", str(site), "enroll", "--code", code).returncode == 0
+    again = kiosk("--config", str(site), "enroll", "--code", code, "--force")
+    assert again.returncode == 1 and "code rejected" in again.stderr
+
+
+def test_context_submit_and_track_against_the_real_central(terminal: tuple[Path, KioskConfig]) -> None:
+    _, config = terminal
+    with open_store(config.terminal.data_dir) as store:
+        client, reason = connect(config, store)
+        assert client is not None and reason is None
+        with client:
+            catalogue = client.catalogue()
+            item = catalogue.item(PENSION_ITEM)
+            assert item is not None and item.applicant_kind == "person"
+            assert client.catalogue() == catalogue and not client.catalogue_is_cached    # 304 path
+            citizen = seed_person()
+            context = client.person_context(citizen.id_number, citizen.name)
+            assert context.known and PENSION_ITEM in context.eligible_items
+            hukou = next(lic for lic in context.licences if lic.type == "hukou")
+            assert hukou.number != citizen.licences["hukou"]     # central masks licence numbers
+
+            box = open_outbox(config, store)
+            try:
+                submission = box.submit_application(pension_request())
+                delivered = box.deliver_now(submission.local_receipt, timeout=10)
+                assert delivered.delivered, delivered.error_code
+                number = delivered.application_number
+                assert number is not None
+                tracked = client.get_application(number)
+                assert tracked.local_receipt == submission.local_receipt
+                assert [s.step for s in tracked.timeline][:2] == ["申请", "受理"]
+
+                bad = box.submit_application(pension_request().model_copy(update={"form": {"phone": "1"}}))
+                refused = box.deliver_now(bad.local_receipt, timeout=10)
+                assert refused.state == "failed" and refused.error_code == "validation_failed"
+            finally:
+                box.stop()
+            with pytest.raises(CentralRejected) as err:
+                client.get_application("99999999999999999999")
+            assert err.value.code == "not_found"
+
+
+def _pending(config: KioskConfig) -> int:
+    with open_store(config.terminal.data_dir) as store:
+        return open_outbox(config, store).status().pending
+
+
+def _queue(config: KioskConfig, count: int) -> list[str]:
+    with open_store(config.terminal.data_dir) as store:
+        box = open_outbox(config, store)
+        return [box.submit_application(pension_request()).local_receipt for _ in range(count)]
+
+
+@pytest.mark.slow
+def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(
+    real_central: RealCentral, terminal: tuple[Path, KioskConfig]
+) -> None:
+    site, config = terminal
+    receipts = _queue(config, 200)
+    terminal_id = json.loads((Path(config.terminal.data_dir) / "keys" / "terminal.json").read_text())["terminal_id"]
+    rng = random.Random(20261123)
+    kills, runs, window_hits, finished = 0, 0, 0, False
+    while not finished:
+        runs += 1
+        assert runs <= 40, "the outbox never drained"
+        # Two deliveries in flight: kills land before, during and after sends, and between
+        # central's commit and the terminal's.
+        process = subprocess.Popen([KIOSK, "--config", str(site), "outbox", "drain", "--concurrency", "2"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        started = threading.Event()
+        errors: list[str] = []
+
+        def watch(proc: subprocess.Popen[str] = process, flag: threading.Event = started,
+                  lines: list[str] = errors) -> None:
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                lines.append(line)
+                if line.startswith("outbox:"):
+                    flag.set()
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        started.wait(30)
+        killed = False
+        if runs <= 12:
+            time.sleep(rng.uniform(0.2, 0.8))
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGKILL)
+                kills += 1
+                killed = True
+        code = process.wait(timeout=120)
+        watcher.join(5)
+        assert killed or code == 0, f"drain exited {code}: {''.join(errors)[-2000:]}"
+        finished = code == 0
+        if killed:
+            # Sent and stored centrally, but the answer never committed locally: the window
+            # that only the idempotency key makes safe.
+            (stored,), = real_central.query("SELECT count(*) FROM applications WHERE terminal_id = ?", terminal_id)
+            unrecorded = int(stored) - (200 - _pending(config))  # type: ignore[call-overload]
+            window_hits += unrecorded > 0
+    assert kills >= 5, f"only {kills} kills landed; the drain was too quick to test anything"
+    assert window_hits >= 1, "no kill landed between central's commit and the terminal's"
+
+    # The terminal: everything delivered, each with its own 办件编号, no payload left.
+    with open_store(config.terminal.data_dir) as store:
+        with store.read() as conn:
+            rows = conn.execute(select(outbox_table)).all()
+    assert {r.local_receipt for r in rows} == set(receipts)
+    assert all(r.state == "delivered" and r.payload_encrypted is None for r in rows)
+    numbers = {r.result_number for r in rows}
+    assert len(numbers) == 200
+
+    # Central: exactly once each, by its own database and by its API.
+    (total, keys, locals_), = real_central.query(
+        "SELECT count(*), count(DISTINCT idempotency_key), count(DISTINCT local_receipt) "
+        "FROM applications WHERE terminal_id = ?", terminal_id)
+    assert (total, keys, locals_) == (200, 200, 200)
+    client, _ = connect(config)
+    assert client is not None
+    with client:
+        for row in rows:
+            assert client.get_application(row.result_number).local_receipt == row.local_receipt
