@@ -1,4 +1,5 @@
-"""The Kivy application: chrome around a ScreenManager, routed by the session state.
+"""The Kivy application: chrome around a ScreenManager, routed by the session state (and,
+for 一证通办, by the step of the terminal's flow: screens/yizheng/).
 
 Terminal notifications arrive on driver threads; ``_on_terminal`` only schedules them onto
 the Kivy clock. Everything else here runs on the main thread and never waits on a device:
@@ -22,6 +23,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
+from kiosk.flows.yizheng import YizhengFlow
 from kiosk.session import EndReason, SessionSnapshot, SessionState
 from kiosk.terminal import Terminal
 
@@ -33,6 +35,8 @@ from .identity_read import IdentityReadScreen
 from .result import ResultScreen
 from .theme import Theme
 from .widgets import KioskScreen
+from .yizheng import SERVICE_ID as YIZHENG
+from .yizheng import FlowScreen, build_screens, screen_for
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +75,7 @@ class KioskApp(App):
         self.top_bar.ids.elderly.bind(on_release=lambda *_: self.toggle_elderly())
         self.banner = FaultBanner()
         self.manager = ScreenManager(transition=FadeTransition(duration=0.15))
-        for screen in (HomeScreen(), IdentityScreen(), IdentityReadScreen(), ResultScreen()):
+        for screen in (HomeScreen(), IdentityScreen(), IdentityReadScreen(), ResultScreen(), *build_screens()):
             self.screens[screen.name] = screen
             self.manager.add_widget(screen)
         column.add_widget(self.top_bar)
@@ -118,7 +122,19 @@ class KioskApp(App):
         self._refresh_devices()
 
     def confirm_identity(self) -> None:
-        self.terminal.session.confirm()
+        service_id = self.terminal.snapshot().service_id
+        if self.terminal.session.confirm() and service_id == YIZHENG:
+            self._start_flow()
+
+    # -- 一证通办 ---------------------------------------------------------------------------
+    def _flow(self) -> YizhengFlow | None:
+        return self.terminal.flow
+
+    def _start_flow(self) -> None:
+        # The terminal forwards the flow's changes as "flow" notifications (any thread),
+        # which _on_terminal hands to the Kivy clock like every other notification.
+        self.terminal.start_flow()
+        self._route()
 
     def cancel_session(self) -> None:
         self.terminal.session.finish(EndReason.CANCELLED)
@@ -168,6 +184,9 @@ class KioskApp(App):
                 self.toast.show(words.read_failed(code))
         elif kind == "device_status":
             self._refresh_devices()
+        elif kind == "flow":
+            if self.terminal.snapshot().state is SessionState.ACTIVE:
+                self._route()
 
     def _ended(self, reason: str) -> None:
         self.clear_identity()
@@ -186,6 +205,8 @@ class KioskApp(App):
         if snap.state is SessionState.IDENTIFIED:
             return "identity_read"
         if snap.state is SessionState.ACTIVE:
+            if snap.service_id == YIZHENG:
+                return screen_for(self._flow())
             return RESULT_SCREENS.get(snap.service_id or "", "home")
         return "home"
 
@@ -194,7 +215,10 @@ class KioskApp(App):
         target = self._target(snap)
         if snap.state is SessionState.IDLE:
             self.clear_identity()
-        self.screens[target].show(snap)
+        screen = self.screens[target]
+        screen.show(snap)
+        if isinstance(screen, FlowScreen):
+            screen.show_flow(self._flow())
         if self.manager.current != target:
             self.manager.current = target
         return snap

@@ -33,6 +33,7 @@ NORMAL = {
     "danger": "#B3261E",
     "danger_soft": "#FCEDEC",
     "success": "#1E7B45",
+    "success_soft": "#E5F4EA",
     "notice": "#8A4B00",
     "notice_soft": "#FFF4E2",
 }
@@ -79,6 +80,7 @@ class Theme(EventDispatcher):
     danger = ColorProperty()
     danger_soft = ColorProperty()
     success = ColorProperty()
+    success_soft = ColorProperty()
     notice = ColorProperty()
     notice_soft = ColorProperty()
 

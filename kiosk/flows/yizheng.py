@@ -152,7 +152,8 @@ class YizhengFlow(Flow):
             views.append(ItemView(item.code, item.name, item.department, item.scope,
                                   tuple(item.modes), item.visits, item.promised_days,
                                   item.applicant_kind, eligible))
-        return sorted(views, key=lambda v: (not v.eligible, v.applicant_kind != "person", v.name))
+        # Catalogue order (central's, which is meaningful to citizens) within each group.
+        return sorted(views, key=lambda v: (not v.eligible, v.applicant_kind != "person"))
 
     def materials(self) -> list[MaterialView]:
         if self.item is None:
@@ -311,15 +312,16 @@ class YizhengFlow(Flow):
         if self.step is not Step.CONFIRM or self.item is None:
             return
         card = self._card()
-        payload = self._request(card)
-        request = self._request_factory(payload)
-        submission = self._outbox.submit_application(request)
-        log.info("application committed locally as %s", submission.local_receipt)
+        request = self._request_factory(self._request(card))
         self._set(Step.SUBMITTING)
         item_name = self.item.name
 
         def work() -> None:
+            # The local commit (an fsync'd, encrypted row) runs here, off the UI thread; once
+            # it returns nothing is lost, whatever happens to central or the power.
             gen = self._generation
+            submission = self._outbox.submit_application(request)
+            log.info("application committed locally as %s", submission.local_receipt)
             outcome = self._outbox.deliver_now(submission.local_receipt, DELIVER_WAIT_S)
             view = _result_view(outcome, item_name)
 

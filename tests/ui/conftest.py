@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from central_control import CentralForUi
 from ui_helpers import HERE, ROOT, AppRun, RunApp, Simulator, ui_env, write_site
 
 SCREEN = "1280x800x24"
+# The demo cards: 张三 there is the seeded central's 张三, with his licences and companies.
+DEMO_CARDS = ROOT / "drivers" / "idcard" / "sim_cards.toml"
 
 
 def _own_xvfb(tmp_root: Path) -> Iterator[str]:
@@ -69,14 +72,24 @@ def ui_artifacts(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(scope="module")
 def run_scenario(ui_display: str, ui_artifacts: Path, tmp_path_factory: pytest.TempPathFactory) -> RunApp:
-    """run_scenario(name, while_running=None) -> AppRun; while_running(proc, results_path)
-    runs in the test process while the app is up (e.g. to send it SIGTERM)."""
+    """run_scenario(name, while_running=None, central=False) -> AppRun; while_running(proc,
+    results_path) runs in the test process while the app is up (e.g. to send it SIGTERM).
+    With ``central``, a real seeded central runs beside the app (the terminal enrolled with
+    it, the demo cards in the reader); AppRun.extra["central"] is its CentralForUi, stopped
+    but with its database still there to read."""
 
     def run(name: str, while_running: Callable[[subprocess.Popen[str], Path], Any] | None = None,
-            timeout: float = 75) -> AppRun:
+            timeout: float = 75, central: bool = False, session: dict[str, float] | None = None) -> AppRun:
         folder = tmp_path_factory.mktemp(f"ui-{name}")
-        sim = Simulator(folder)
-        site = write_site(folder, sim.link)
+        hub = CentralForUi(folder) if central else None
+        sim = Simulator(folder, DEMO_CARDS) if central else Simulator(folder)
+        site = write_site(folder, sim.link, central_url=hub.url if hub else None, **(session or {}))
+        if hub is not None:
+            try:
+                hub.start(site)
+            except BaseException:
+                sim.stop()
+                raise
         # Per run, not in artifacts/: two test runs at once must not read each other's.
         results_path = folder / "results.json"
         kivy_home = folder / "kivy"
@@ -89,7 +102,8 @@ def run_scenario(ui_display: str, ui_artifacts: Path, tmp_path_factory: pytest.T
                 proc = subprocess.Popen(
                     [sys.executable, str(HERE / "harness.py"), "--config", str(site), "--scenario", name,
                      "--artifacts", str(ui_artifacts), "--results", str(results_path),
-                     "--sim", str(sim.control), "--timeout", str(timeout - 5)],
+                     "--sim", str(sim.control), "--timeout", str(timeout - 5),
+                     *(["--central", str(hub.socket)] if hub else [])],
                     cwd=ROOT, env=ui_env(ui_display, kivy_home), text=True, stdout=out, stderr=err,
                 )
                 try:
@@ -102,6 +116,9 @@ def run_scenario(ui_display: str, ui_artifacts: Path, tmp_path_factory: pytest.T
                     raise
         finally:
             sim.stop()
+            if hub is not None:
+                hub.close()
+                extra["central"] = hub
         stdout = out_path.read_text(encoding="utf-8", errors="replace")
         stderr = err_path.read_text(encoding="utf-8", errors="replace")
         results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else {}

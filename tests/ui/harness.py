@@ -42,11 +42,13 @@ class StepFailed(AssertionError):
 class Ui:
     """The scenario's handle on the running app. Call from the worker thread only."""
 
-    def __init__(self, app: Any, scenario: str, artifacts: Path, sim_socket: str | None) -> None:
+    def __init__(self, app: Any, scenario: str, artifacts: Path, sim_socket: str | None,
+                 central_socket: str | None = None) -> None:
         self.app = app
         self.scenario = scenario
         self.artifacts = artifacts
         self.sim_socket = sim_socket
+        self.central_socket = central_socket
         self.results: dict[str, Any] = {"scenario": scenario, "steps": {}, "data": {}, "log": []}
         self.results_path: Path | None = None
         self.started = time.monotonic()
@@ -129,16 +131,60 @@ class Ui:
 
     # -- acting ----------------------------------------------------------------------------
     def tap(self, text: str, timeout: float = 5.0) -> None:
-        """Touch the centre of the visible label or button showing exactly ``text``."""
-        pos = self.wait_until(lambda: find_text_center(self.app, text), timeout, f"something to tap showing {text!r}")
+        """Touch the centre of the visible label or button showing exactly ``text``; inside a
+        scrolled list, first drag the list (as a finger would) until it is in view."""
+        what = f"something to tap showing {text!r}"
+        pos, clipped = self.wait_until(lambda: _locate(self.app, text), timeout, what)
+        if clipped is not None:
+            self.reveal(text)
+            pos, _ = self.wait_until(lambda: _locate(self.app, text), timeout, what)
         self.tap_at(*pos)
         self.note(f"tap {text!r} at {pos}")
 
-    def tap_at(self, x: float, y: float) -> None:
-        touch = self.call(lambda: _touch_down(x, y))
-        time.sleep(0.08)
+    def type(self, keys: str, timeout: float = 5.0) -> None:
+        """Tap the on-screen key of each character in turn (real touches; keys stay put)."""
+        wanted = sorted(set(keys))
+        where = self.wait_until(lambda: _key_positions(self.app, wanted), timeout, f"the keys of {keys!r}")
+        for key in keys:
+            self.tap_at(*where[key], hold=0.0, after=0.0)  # down and up a frame apart
+        self.note(f"typed {keys!r}")
+
+    def reveal(self, text: str, attempts: int = 12) -> None:
+        """Drag the ScrollView holding the label ``text`` until the label is inside it."""
+        for _ in range(attempts):
+            found = self.call(lambda: _locate(self.app, text))
+            if found is None or found[1] is None:
+                return  # gone, or in view
+            (_, cy), (sx, sy, sw, sh) = found
+            x, y = sx + sw / 2, sy + sh / 2
+            shift = max(-0.9 * sh, min(0.9 * sh, y - cy))  # content follows the finger
+            self.drag(x, y - shift / 2, x, y + shift / 2)
+        raise StepFailed(f"could not scroll {text!r} into view")
+
+    def drag(self, x1: float, y1: float, x2: float, y2: float, steps: int = 4) -> None:
+        """A slow finger drag (no fling): down, moves, a rest, up. The first move comes in
+        the same frame as the touch: a loaded machine must not turn the drag into a press
+        (ScrollView hands a touch that has not moved within 250 ms to what is under it)."""
+
+        def start() -> Any:
+            touch = _touch_down(x1, y1)
+            _touch_move(touch, x1 + (x2 - x1) / steps, y1 + (y2 - y1) / steps)
+            return touch
+
+        touch = self.call(start)
+        for i in range(2, steps + 1):
+            x, y = x1 + (x2 - x1) * i / steps, y1 + (y2 - y1) * i / steps
+            self.call(lambda x=x, y=y: _touch_move(touch, x, y))
+        time.sleep(0.2)  # at rest before lifting: no kinetic scroll
         self.call(lambda: _touch_up(touch))
-        time.sleep(0.1)
+        time.sleep(0.25)
+        self.note(f"drag ({x1:.0f},{y1:.0f}) -> ({x2:.0f},{y2:.0f})")
+
+    def tap_at(self, x: float, y: float, hold: float = 0.08, after: float = 0.1) -> None:
+        touch = self.call(lambda: _touch_down(x, y))
+        time.sleep(hold)
+        self.call(lambda: _touch_up(touch))
+        time.sleep(after)
 
     def key(self, keycode: int) -> Any:
         """A key press as SDL delivers it: on_key_down, then on_keyboard."""
@@ -166,6 +212,18 @@ class Ui:
         if not reply.startswith("ok"):
             raise StepFailed(f"simulator refused {command!r}: {reply}")
         return reply
+
+    def central(self, command: str, timeout: float = 60.0) -> str:
+        """A command to the test's central controller (stop, start, count RECEIPT ...)."""
+        from drivers.sim_control import send_command
+
+        if not self.central_socket:
+            raise StepFailed("no central controller given (--central)")
+        reply = send_command(self.central_socket, command, timeout=timeout)
+        self.note(f"central {command!r} -> {reply!r}")
+        if not reply.startswith("ok"):
+            raise StepFailed(f"central controller refused {command!r}: {reply}")
+        return reply[2:].strip()
 
     # -- recording -------------------------------------------------------------------------
     def shot(self, step: str) -> Path:
@@ -265,6 +323,51 @@ def find_text_center(app: Any, text: str) -> tuple[float, float] | None:
     return None
 
 
+def _locate(app: Any, text: str) -> tuple[tuple[float, float], Any] | None:
+    """(centre, None) of the shown label ``text``; (centre, rect of its ScrollView) when it
+    is in a ScrollView but not well inside it; None when there is no such label."""
+    from kivy.core.window import Window
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    def find(widget: Any) -> Any:
+        if not _is_shown(widget):
+            return None
+        if isinstance(widget, Label) and widget.text == text:
+            return widget
+        for child in widget.children:
+            found = find(child)
+            if found is not None:
+                return found
+        return None
+
+    label = next((f for f in (find(c) for c in Window.children) if f is not None), None)
+    if label is None:
+        return None
+    centre = label.to_window(*label.center)
+    parent = label.parent
+    # The window is its own parent: stop there.
+    while parent is not None and parent is not Window and not isinstance(parent, ScrollView):
+        parent = parent.parent
+    if not isinstance(parent, ScrollView):
+        return centre, None
+    sx, sy = parent.to_window(*parent.pos)
+    margin = min(40.0, parent.height / 4)
+    if sy + margin <= centre[1] <= sy + parent.height - margin:
+        return centre, None
+    return centre, (sx, sy, parent.width, parent.height)
+
+
+def _key_positions(app: Any, keys: list[str]) -> dict[str, tuple[float, float]] | None:
+    where = {}
+    for key in keys:
+        found = _locate(app, key)
+        if found is None or found[1] is not None:
+            return None
+        where[key] = found[0]
+    return where
+
+
 def _make_touch(x: float, y: float) -> Any:
     from kivy.base import EventLoop
     from kivy.input.motionevent import MotionEvent
@@ -289,6 +392,14 @@ def _touch_down(x: float, y: float) -> Any:
     return touch
 
 
+def _touch_move(touch: Any, x: float, y: float) -> None:
+    from kivy.base import EventLoop
+
+    win = EventLoop.window
+    touch.move({"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)})
+    EventLoop.post_dispatch_input("update", touch)
+
+
 def _touch_up(touch: Any) -> None:
     from kivy.base import EventLoop
 
@@ -304,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--artifacts", required=True, type=Path)
     parser.add_argument("--results", required=True, type=Path)
     parser.add_argument("--sim")
+    parser.add_argument("--central", help="unix socket of the test's central controller")
     parser.add_argument("--timeout", type=float, default=80.0)
     args = parser.parse_args(argv)
     args.artifacts.mkdir(parents=True, exist_ok=True)
@@ -330,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     watchdog.start()
 
     def on_started(app: Any) -> None:
-        ui = Ui(app, args.scenario, args.artifacts, args.sim)
+        ui = Ui(app, args.scenario, args.artifacts, args.sim, args.central)
         ui.results_path = args.results
         state["ui"] = ui
 

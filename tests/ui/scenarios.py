@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import scenarios_yizheng
+
 IDLE_TIMEOUT_S = 8
 PRESENCE_S = 0.8  # the reader looks for the card every 0.25 s: let it see a removal
 
@@ -127,10 +129,14 @@ def faults(ui: Any) -> None:
     ui.tap("返回")
     ui.wait_screen("home")
 
-    # A service not in this version says so when tapped.
-    ui.tap("一证通办")
-    ui.wait_text("“一证通办”暂不可用：暂未开通")
+    # A service not in this version says so when tapped; so does one that needs central
+    # on a terminal not enrolled with it.
+    ui.tap("证明打印")
+    ui.wait_text("“证明打印”暂不可用：暂未开通")
     ui.record("not-in-version-tapped")
+    ui.tap("一证通办")
+    ui.wait_text("“一证通办”暂不可用：本机未接入政务服务平台")
+    ui.record("not-enrolled-tapped")
 
     # The reader is unplugged: banner, tile greyed with the reason; plugged back: gone.
     ui.sim("unplug")
@@ -152,4 +158,5 @@ def faults(ui: Any) -> None:
     ui.results["keep_running"] = True
 
 
-SCENARIOS: dict[str, Callable[[Any], None]] = {"session": session, "faults": faults}
+SCENARIOS: dict[str, Callable[[Any], None]] = {"session": session, "faults": faults,
+                                               **scenarios_yizheng.SCENARIOS}

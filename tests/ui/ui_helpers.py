@@ -45,7 +45,7 @@ class AppRun:
                 f"{self.results.get('traceback', '')}\nstderr tail:\n{self.stderr[-3000:]}")
 
 
-def write_site(folder: Path, link: Path, **session: float) -> Path:
+def write_site(folder: Path, link: Path, *, central_url: str | None = None, **session: float) -> Path:
     timing = {"idle_timeout_s": 8, "idle_warning_s": 3, "card_removal_grace_s": 3, **session}
     site = folder / "site.toml"
     site.write_text(
@@ -53,7 +53,8 @@ def write_site(folder: Path, link: Path, **session: float) -> Path:
         f'data_dir = "{folder / "data"}"\nterminal_code = "UI-TEST"\n\n[session]\n'
         + "".join(f"{key} = {value}\n" for key, value in timing.items())
         + '\n[ui]\nfullscreen = false\nelderly_mode = false\ntouch_input = "mouse"\n\n'
-        f'[devices.id_reader]\nport = "{link}"\nreconnect_interval_s = 0.3\n',
+        f'[devices.id_reader]\nport = "{link}"\nreconnect_interval_s = 0.3\n'
+        + (f'\n[central]\nurl = "{central_url}"\n' if central_url else ""),
         encoding="utf-8",
     )
     return site
@@ -62,12 +63,12 @@ def write_site(folder: Path, link: Path, **session: float) -> Path:
 class Simulator:
     """`kiosk-sim idcard` with the UI test cards, on a pty behind a stable link."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, cards: Path = CARDS) -> None:
         self.link = folder / "idreader"
         self.control = folder / "sim.sock"
         self.log = folder / "sim.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "drivers.sim_cli", "idcard", "--cards", str(CARDS),
+            [sys.executable, "-m", "drivers.sim_cli", "idcard", "--cards", str(cards),
              "--link", str(self.link), "--control", str(self.control)],
             cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
         )

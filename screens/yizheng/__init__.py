@@ -1,0 +1,47 @@
+"""一证通办 screens, one module each; the app routes to them by the flow's step."""
+
+from __future__ import annotations
+
+from kiosk.flows.yizheng import Step, YizhengFlow
+
+from .base import FlowScreen
+from .company import CompanyScreen
+from .confirm import ConfirmScreen
+from .detail import DetailScreen
+from .error import YzErrorScreen
+from .form import FormScreen
+from .items import ItemsScreen
+from .progress import ProgressScreen
+from .result import YzResultScreen
+
+SERVICE_ID = "yizheng_tongban"
+
+SCREEN_OF_STEP = {
+    Step.LOADING: "yz_loading",
+    Step.ITEMS: "yz_items",
+    Step.DETAIL: "yz_detail",
+    Step.COMPANY: "yz_company",
+    Step.FORM: "yz_form",
+    Step.CONFIRM: "yz_confirm",
+    Step.SUBMITTING: "yz_submitting",
+    Step.RESULT: "yz_result",
+    Step.ERROR: "yz_error",
+}
+
+
+def screen_for(flow: YizhengFlow | None) -> str:
+    """The screen that shows the flow's current step (no flow: it could not start)."""
+    if flow is None:
+        return "yz_error"
+    return SCREEN_OF_STEP.get(flow.step, "yz_error")
+
+
+def build_screens() -> list[FlowScreen]:
+    return [
+        ProgressScreen(name="yz_loading"), ItemsScreen(), DetailScreen(), CompanyScreen(),
+        FormScreen(), ConfirmScreen(), ProgressScreen(name="yz_submitting"), YzResultScreen(),
+        YzErrorScreen(),
+    ]
+
+
+__all__ = ["SERVICE_ID", "FlowScreen", "build_screens", "screen_for"]

@@ -1,0 +1,134 @@
+"""Before filing: everything the application will carry, for the citizen to check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.lang import Builder
+from kivy.properties import StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.flows.yizheng import YizhengFlow
+from kiosk.session import SessionSnapshot
+
+from .. import words
+from ..widgets import WrapLabel
+from .base import FlowScreen
+from .fields import display_value
+
+Builder.load_string(
+    """
+#:import dp kivy.metrics.dp
+
+<SummaryLine>:
+    size_hint_y: None
+    height: max(caption.height, value.height) + dp(8)
+    spacing: dp(18)
+    WrapLabel:
+        id: caption
+        text: root.caption
+        size_hint_x: .3
+        tone: 'muted'
+        pos_hint: {'top': 1}
+    WrapLabel:
+        id: value
+        text: root.value
+        size_hint_x: .7
+        bold: True
+        pos_hint: {'top': 1}
+
+<ConfirmScreen>:
+    name: 'yz_confirm'
+    BoxLayout:
+        orientation: 'vertical'
+        padding: dp(36), dp(16), dp(36), dp(20)
+        spacing: dp(12)
+        FlowHeader:
+            title: '请确认申请信息'
+            style: 'l'
+            applicant: root.applicant
+        ScrollView:
+            do_scroll_x: False
+            bar_width: dp(8)
+            Panel:
+                id: lines
+                orientation: 'vertical'
+                size_hint_y: None
+                height: self.minimum_height
+                padding: dp(28), dp(18)
+                spacing: dp(6)
+        WrapLabel:
+            text: '确认无误后请点击“确认提交”；如需修改，请点击“返回修改”'
+            style: 's'
+            tone: 'muted'
+        BoxLayout:
+            size_hint_y: None
+            height: back.height
+            spacing: dp(32)
+            BigButton:
+                id: back
+                text: '返回修改'
+                kind: 'secondary'
+                size_hint_x: .4
+                on_release: root.back()
+            BigButton:
+                text: '确认提交'
+                size_hint_x: .6
+                on_release: root.submit()
+"""
+)
+
+
+class SummaryLine(BoxLayout):
+    caption = StringProperty("")
+    value = StringProperty("")
+
+
+class ConfirmScreen(FlowScreen):
+    applicant_short = StringProperty("")  # masked name and number, for the summary
+    _flow: YizhengFlow | None = None
+    _shown: Any = None
+
+    def show(self, snapshot: SessionSnapshot) -> None:
+        super().show(snapshot)
+        identity = snapshot.identity
+        self.applicant_short = f"{identity.name}（{identity.id_number}）" if identity else ""
+
+    def show_flow(self, flow: YizhengFlow | None) -> None:
+        self._flow = flow
+        if flow is None or flow.item is None:
+            self.clear_flow()
+            return
+        lines: list[tuple[str, str]] = [("办理事项", flow.item.name), ("申请人", self.applicant_short)]
+        if flow.company_name:
+            lines.append(("企业", f"{flow.company_name}\n{flow.company_uscc}"))
+        for f in flow.fields:
+            lines.append((f.label, display_value(f.type, f.value, False) or "（未填写）"))
+        exempt = [m for m in flow.materials() if m.exempt]
+        key = tuple(lines) + tuple(exempt)
+        if key == self._shown:
+            return
+        self._shown = key
+        box = self.ids.lines
+        box.clear_widgets()
+        for caption, value in lines:
+            box.add_widget(SummaryLine(caption=caption, value=value))
+        if exempt:
+            box.add_widget(WrapLabel(text="免提交材料（系统自动调取）", style="m", tone="success", bold=True))
+            for m in exempt:
+                how = words.MATERIAL_EXEMPT.get(m.source, "自动获取")
+                box.add_widget(WrapLabel(text=f"✓ {m.name}（{how}）", tone="success"))
+
+    def submit(self) -> None:
+        if self._flow is not None:
+            self._flow.submit()
+
+    def back(self) -> None:
+        if self._flow is not None:
+            self._flow.back()
+
+    def clear_flow(self) -> None:
+        self._flow = None
+        self._shown = None
+        self.applicant_short = ""
+        self.ids.lines.clear_widgets()

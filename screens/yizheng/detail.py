@@ -1,0 +1,254 @@
+"""办事指南 of one item: conditions, materials (免提交 or still needed), time limits, fee,
+where to go; "开始办理" only when the flow says it can be filed here, else the reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.flows.yizheng import MaterialView, YizhengFlow
+
+from .. import words
+from ..widgets import WrapLabel
+from .base import FlowScreen, Tag
+from .items import item_tags
+
+Builder.load_string(
+    """
+#:import dp kivy.metrics.dp
+
+<MaterialRow>:
+    orientation: 'vertical'
+    size_hint_y: None
+    height: self.minimum_height
+    padding: dp(18), dp(12)
+    spacing: dp(6)
+    canvas.before:
+        Color:
+            rgba: app.theme.success_soft if root.exempt else app.theme.notice_soft
+        RoundedRectangle:
+            pos: self.pos
+            size: self.size
+            radius: [dp(12)]
+    BoxLayout:
+        size_hint_y: None
+        height: max(name.height, badge.height)
+        spacing: dp(12)
+        WrapLabel:
+            id: name
+            text: root.name
+            bold: True
+        Tag:
+            id: badge
+            text: '免提交' if root.exempt else '需提交'
+            tone: 'success' if root.exempt else 'notice'
+            solid: root.exempt
+            pos_hint: {'center_y': .5}
+    WrapLabel:
+        text: root.how
+        style: 's'
+        tone: 'success' if root.exempt else 'notice'
+
+<DetailLine>:
+    orientation: 'vertical'
+    size_hint_y: None
+    height: self.minimum_height
+    padding: 0, dp(6)
+    WrapLabel:
+        text: root.caption
+        style: 'xs'
+        tone: 'muted'
+    WrapLabel:
+        text: root.value
+        style: 'm'
+
+<SectionTitle@WrapLabel>:
+    style: 'm'
+    tone: 'primary'
+    bold: True
+
+<DetailScreen>:
+    name: 'yz_detail'
+    BoxLayout:
+        orientation: 'vertical'
+        padding: dp(36), dp(18), dp(36), dp(20)
+        spacing: dp(12)
+        FlowHeader:
+            title: root.title
+            style: 'l'
+            applicant: root.applicant
+        StackLayout:
+            id: tags
+            size_hint_y: None
+            height: self.minimum_height
+            spacing: dp(10)
+        BoxLayout:
+            spacing: dp(24)
+            ScrollView:
+                size_hint_x: .56
+                do_scroll_x: False
+                bar_width: dp(8)
+                BoxLayout:
+                    id: left
+                    orientation: 'vertical'
+                    size_hint_y: None
+                    height: self.minimum_height
+                    spacing: dp(10)
+                    padding: 0, 0, dp(14), 0
+            ScrollView:
+                size_hint_x: .44
+                do_scroll_x: False
+                bar_width: dp(8)
+                Panel:
+                    id: right
+                    orientation: 'vertical'
+                    size_hint_y: None
+                    height: self.minimum_height
+                    padding: dp(22), dp(16)
+                    spacing: dp(4)
+        NoticeLabel:
+            text: root.blocker
+            bold: True
+        BoxLayout:
+            size_hint_y: None
+            height: back.height
+            spacing: dp(32)
+            BigButton:
+                id: back
+                text: '返回事项列表'
+                kind: 'secondary'
+                size_hint_x: .4
+                on_release: root.back()
+            BigButton:
+                id: begin
+                text: '开始办理'
+                size_hint_x: .6
+                opacity: 1 if root.can_apply else 0
+                disabled: not root.can_apply
+                on_release: root.begin()
+"""
+)
+
+
+class MaterialRow(BoxLayout):
+    name = StringProperty("")
+    how = StringProperty("")
+    exempt = BooleanProperty(False)
+
+
+def material_how(m: MaterialView, company_pending: bool) -> str:
+    if m.exempt:
+        return words.MATERIAL_EXEMPT.get(m.source, "自动获取")
+    if m.source == "paper":
+        return words.MATERIAL_PAPER if m.required else words.MATERIAL_PAPER_OPTIONAL
+    if company_pending:
+        return "输入企业统一社会信用代码后自动调取"
+    return words.MATERIAL_NOT_FOUND
+
+
+def blocker(flow: YizhengFlow) -> str:
+    """Why the item cannot be filed here: a words.CANNOT_APPLY key, or ""."""
+    item = flow.item
+    if item is None or flow.can_apply():
+        return ""
+    if item.applicant_kind == "company":
+        return "company_offline"
+    if any(m.source == "paper" for m in flow.missing_required()):
+        return "materials"
+    return "not_eligible"
+
+
+class DetailScreen(FlowScreen):
+    title = StringProperty("")
+    blocker = StringProperty("")
+    can_apply = BooleanProperty(False)
+    _flow: YizhengFlow | None = None
+    _shown: Any = None
+
+    def show_flow(self, flow: YizhengFlow | None) -> None:
+        self._flow = flow
+        item = flow.item if flow is not None else None
+        if flow is None or item is None:
+            self.clear_flow()
+            return
+        materials = flow.materials()
+        key = (item.code, tuple(materials), flow.offline, flow.company_uscc)
+        self.can_apply = flow.can_apply()
+        reason = blocker(flow)
+        self.blocker = words.CANNOT_APPLY.get(reason, "") if reason else ""
+        if key == self._shown:
+            return
+        self._shown = key
+        self.title = item.name
+        view = next((v for v in flow.items() if v.code == item.code), None)
+        tags = self.ids.tags
+        tags.clear_widgets()
+        if view is not None:
+            for text, tone in item_tags(view):
+                tags.add_widget(Tag(text=text, tone=tone))
+        for mode in item.modes:
+            tags.add_widget(Tag(text=mode, tone="primary"))
+        self._fill_left(flow, materials)
+        self._fill_right(item)
+
+    def _fill_left(self, flow: YizhengFlow, materials: list[MaterialView]) -> None:
+        left = self.ids.left
+        left.clear_widgets()
+        pending = flow.item is not None and flow.item.applicant_kind == "company" and not flow.company_uscc
+        left.add_widget(Factory.SectionTitle(text="申请材料"))
+        for m in materials:
+            name = m.name if m.required else f"{m.name}（非必需）"
+            left.add_widget(MaterialRow(name=name, exempt=m.exempt, how=material_how(m, pending)))
+        if not materials:
+            left.add_widget(WrapLabel(text="无需提交材料", tone="muted"))
+        conditions = list(getattr(flow.item, "conditions", []) or [])
+        if conditions:
+            left.add_widget(Factory.SectionTitle(text="受理条件"))
+            for n, text in enumerate(conditions, 1):
+                left.add_widget(WrapLabel(text=f"{n}. {text}", style="s"))
+
+    def _fill_right(self, item: Any) -> None:
+        right = self.ids.right
+        right.clear_widgets()
+        right.add_widget(Factory.SectionTitle(text="办理信息"))
+        rows = [
+            ("办理时限", words.time_limits(item.legal_days, item.promised_days)),
+            ("收费标准", item.fee),
+            ("办理部门", item.department),
+            ("办理地点", item.where_to_go),
+            ("咨询电话", item.phone),
+            ("通办范围", f"{words.scope_tag(item.scope)}（{item.region_name}）" if item.region_name else words.scope_tag(item.scope)),
+            ("办理方式", "、".join(item.modes) or "窗口办理"),
+            ("到现场次数", words.visits_tag(item.visits)),
+        ]
+        for caption, value in rows:
+            if value:
+                right.add_widget(DetailLine(caption=caption, value=str(value)))
+
+    def back(self) -> None:
+        if self._flow is not None:
+            self._flow.back()
+
+    def begin(self) -> None:
+        if self._flow is not None and self.can_apply:
+            self._flow.begin_form()
+
+    def clear_flow(self) -> None:
+        self._flow = None
+        self._shown = None
+        self.title = self.blocker = ""
+        self.can_apply = False
+        for name in ("tags", "left", "right"):
+            self.ids[name].clear_widgets()
+
+
+class DetailLine(BoxLayout):
+    """One caption/value pair of the 办理信息 panel (caption above, value below)."""
+
+    caption = StringProperty("")
+    value = StringProperty("")
+

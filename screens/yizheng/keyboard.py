@@ -1,0 +1,148 @@
+"""On-screen keyboards: a numeric keypad (with X for ID numbers), the letters of a unified
+social credit code, and a small text keyboard. No IME on a kiosk: Chinese text is prefilled
+from the card and licences, and the citizen can only clear it or add to it.
+
+``Keyboard.on_key(key)`` gives one character, or BACK / CLEAR; ``edit()`` applies a key to
+a value the way the field's type wants it (dates get their dashes by themselves).
+"""
+
+from __future__ import annotations
+
+import re
+
+from kivy.lang import Builder
+from kivy.properties import ListProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+
+BACK, CLEAR = "\b", "\x7f"
+BACK_LABEL, CLEAR_LABEL = "退格", "清空"
+
+# GB 32100: digits and capital letters except I, O, Z, S, V.
+USCC_LETTERS = "ABCDEFGHJKLMNPQRTUWXY"
+USCC_LENGTH = 18
+
+Row = list[tuple[str, float]]  # (key, relative width); key "" is an empty gap
+
+_PAD_ROWS: list[Row] = [[("1", 1), ("2", 1), ("3", 1)], [("4", 1), ("5", 1), ("6", 1)],
+                        [("7", 1), ("8", 1), ("9", 1)]]
+
+
+def _pad(extra: str) -> list[Row]:
+    return [*_PAD_ROWS, [(extra, 1), ("0", 1), (BACK, 1)], [(CLEAR, 3)]]
+
+
+def _chars(text: str) -> Row:
+    return [(c, 1) for c in text]
+
+
+LAYOUTS: dict[str, list[Row]] = {
+    "number": _pad(""),
+    "date": _pad(""),
+    "phone": _pad("-"),
+    "id_number": _pad("X"),
+    "uscc": [
+        _chars("1234567890"),
+        _chars(USCC_LETTERS[:10]),
+        _chars(USCC_LETTERS[10:20]),
+        [(USCC_LETTERS[20], 1), ("", 3), (BACK, 3), (CLEAR, 3)],
+    ],
+    "text": [
+        _chars("1234567890"),
+        _chars("QWERTYUIOP"),
+        _chars("ASDFGHJKL-"),
+        _chars("ZXCVBNM#/,"),
+        _chars("号楼单元室层栋路街村"),
+        [("(", 1), (")", 1), ("、", 1), ("。", 1), (" ", 2), (BACK, 2), (CLEAR, 2)],
+    ],
+}
+MAX_LENGTH = {"phone": 13, "id_number": 18, "uscc": USCC_LENGTH, "date": 10}
+
+Builder.load_string(
+    """
+#:import dp kivy.metrics.dp
+
+<KeyButton>:
+    font_size: app.theme.font_l
+    bold: True
+    color: app.theme.primary if self.key not in ('\\b', '\\x7f') else app.theme.text
+    opacity: 1 if self.key else 0
+    disabled: not self.key
+    canvas.before:
+        Color:
+            rgba: app.theme.primary_soft if self.state == 'down' else app.theme.surface
+        RoundedRectangle:
+            pos: self.x + dp(3), self.y + dp(3)
+            size: self.width - dp(6), self.height - dp(6)
+            radius: [dp(10)]
+        Color:
+            rgba: app.theme.border
+        Line:
+            rounded_rectangle: (self.x + dp(3), self.y + dp(3), self.width - dp(6), self.height - dp(6), dp(10))
+            width: app.theme.border_width
+
+<Keyboard>:
+    orientation: 'vertical'
+"""
+)
+
+
+class KeyButton(ButtonBehavior, Label):
+    key = StringProperty("")
+
+
+class Keyboard(BoxLayout):
+    """Rows of keys filling the keyboard's height; ``kind`` picks the layout."""
+
+    kind = StringProperty("")
+    rows = ListProperty([])
+
+    __events__ = ("on_key",)
+
+    def on_kind(self, *_: object) -> None:
+        self.rows = LAYOUTS.get(self.kind, [])
+
+    def on_rows(self, *_: object) -> None:
+        self.clear_widgets()
+        for row in self.rows:
+            line = BoxLayout()
+            total = sum(width for _, width in row)
+            for key, width in row:
+                button = KeyButton(key=key, text=_label(key), size_hint_x=width / total)
+                button.bind(on_release=lambda b: self.dispatch("on_key", b.key))
+                line.add_widget(button)
+            self.add_widget(line)
+
+    def on_key(self, key: str) -> None:
+        pass
+
+
+def _label(key: str) -> str:
+    return {BACK: BACK_LABEL, CLEAR: CLEAR_LABEL, " ": "空格"}.get(key, key)
+
+
+def edit(value: str, key: str, kind: str) -> str:
+    """The value after one key press in a field of type ``kind``."""
+    if kind == "date":
+        return _edit_date(value, key)
+    if key == CLEAR:
+        return ""
+    if key == BACK:
+        return value[:-1]
+    limit = MAX_LENGTH.get(kind)
+    if limit is not None and len(value) >= limit:
+        return value
+    return value + key
+
+
+def _edit_date(value: str, key: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    if key == CLEAR:
+        digits = ""
+    elif key == BACK:
+        digits = digits[:-1]
+    elif key.isdigit() and len(digits) < 8:
+        digits += key
+    parts = [digits[:4], digits[4:6], digits[6:8]]
+    return "-".join(p for p in parts if p)
