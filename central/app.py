@@ -1,0 +1,75 @@
+"""The FastAPI application. Stateless between requests: everything that matters for
+correctness is in the database, so any number of processes can serve one database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from central.db import make_engine, make_sessionmaker
+from central.handlers import install_error_handlers
+from central.routes import include_routes
+from central.settings import Settings, default_db_url, normalise_db_url
+from central.signing import SECURITY_SCHEMES
+
+DESCRIPTION = """The reference central service the Tongban terminals (通办自助终端) talk to.
+The contract is docs/central-api.md; this document is generated from the running app and
+kept in central/openapi.json. Every endpoint except health and enrollment is signed
+(X-Terminal-Id, X-Timestamp, X-Nonce, X-Signature)."""
+
+
+def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
+    """The app for `db_url` (migrated already: `kiosk-central migrate`)."""
+    settings = settings or Settings(db_url=normalise_db_url(db_url))
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Tongban central API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    install_error_handlers(app)
+    include_routes(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus the four signature header schemes (the signed routes name
+    them, all four in one requirement, through `SIGNED_OPERATION`)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        schema.setdefault("components", {})["securitySchemes"] = {
+            scheme: {"type": "apiKey", "in": "header", "name": header, "description": text}
+            for scheme, (header, text) in SECURITY_SCHEMES.items()
+        }
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory (`central.app:app_from_env`) for `kiosk-central serve --workers N`."""
+    return create_app(default_db_url())

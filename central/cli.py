@@ -1,0 +1,249 @@
+"""`kiosk-central`: run and operate the reference central service.
+
+    kiosk-central serve [--db URL] [--host H] [--port P] [--workers N]
+    kiosk-central migrate [--db URL]
+    kiosk-central seed [--db URL]
+    kiosk-central terminal add --hall NAME --region CODE --profile hall|bank|community
+    kiosk-central terminal list | terminal revoke ID
+    kiosk-central application advance NUMBER
+    kiosk-central openapi [--out FILE]
+
+--db defaults to $TONGBAN_CENTRAL_DB, else the SQLite file ./var/central/central.db.
+Errors are one line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from central.ops import (
+    PROFILES,
+    OpsError,
+    add_terminal,
+    advance_application,
+    check_reachable,
+    revoke_terminal,
+    session_for,
+    short_reason,
+    terminals,
+)
+from central.seeding import SeedError
+from central.settings import ENV_DB, SettingsError, default_db_url, normalise_db_url, shown_url
+from central.timeutil import to_beijing, utcnow
+
+PROG = "kiosk-central"
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _migrate(db_url: str) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from central.migrate import upgrade
+    from central.settings import ensure_sqlite_dir
+
+    url = normalise_db_url(db_url)
+    try:
+        ensure_sqlite_dir(url)
+    except OSError as err:
+        raise OpsError(f"cannot create the database directory for {shown_url(url)}: {err}") from err
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        check_reachable(engine)
+    finally:
+        engine.dispose()
+    upgrade(url)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _migrate(args.db)
+    _say(f"database {shown_url(normalise_db_url(args.db))} is at the latest schema")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    _migrate(args.db)
+    # Workers are separate processes: they find the database through the environment.
+    os.environ[ENV_DB] = normalise_db_url(args.db)
+    uvicorn.run(
+        "central.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        access_log=False,
+    )
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from central.seeding import seed
+
+    _migrate(args.db)
+    with session_for(args.db) as session:
+        report = seed(session, utcnow())
+    _say(f"seed: {report}")
+    return 0
+
+
+def cmd_terminal_add(args: argparse.Namespace) -> int:
+    with session_for(args.db) as session:
+        code, row = add_terminal(session, args.hall, args.region, args.profile)
+    until = to_beijing(row.expires_at).strftime("%Y-%m-%d %H:%M")
+    _say(
+        f"enrollment code for {row.hall_name} ({row.region_code}, {row.profile}), single use, valid until {until}:"
+    )
+    print(code)  # the only line on stdout: scripts read it
+    return 0
+
+
+def cmd_terminal_list(args: argparse.Namespace) -> int:
+    with session_for(args.db) as session:
+        rows = terminals(session)
+    if not rows:
+        _say("no terminals enrolled")
+        return 0
+    print(
+        f"{'ID':<8} {'STATE':<8} {'PROFILE':<10} {'REGION':<7} {'ENROLLED':<17} {'HOSTNAME':<20} HALL"
+    )
+    for t in rows:
+        state = "revoked" if t.revoked else "active"
+        enrolled = to_beijing(t.enrolled_at).strftime("%Y-%m-%d %H:%M")
+        print(
+            f"{t.terminal_id or '-':<8} {state:<8} {t.profile:<10} {t.region_code:<7} {enrolled:<17} {t.hostname[:20]:<20} {t.hall_name}"
+        )
+    return 0
+
+
+def cmd_terminal_revoke(args: argparse.Namespace) -> int:
+    with session_for(args.db) as session:
+        terminal = revoke_terminal(session, args.terminal_id)
+    _say(f"terminal {terminal.terminal_id} revoked")
+    return 0
+
+
+def cmd_application_advance(args: argparse.Namespace) -> int:
+    with session_for(args.db) as session:
+        app = advance_application(session, args.number)
+    print(f"{app.number} {app.status}")
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from central.app import create_app
+
+    document = create_app("sqlite://").openapi()
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise OpsError(f"cannot write {args.out}: {err.strerror}") from err
+        _say(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Tongban central service (reference).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--db",
+            default=default_db_url(),
+            metavar="URL",
+            help=f"database URL or SQLite path (default: ${ENV_DB} or var/central/central.db)",
+        )
+        return p
+
+    def command(
+        parent: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        help_text: str,
+    ) -> argparse.ArgumentParser:
+        p = with_db(parent.add_parser(name, help=help_text, description=help_text))
+        p.set_defaults(func=func)
+        return p
+
+    serve = command(sub, "serve", cmd_serve, "migrate, then serve the API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8700)
+    serve.add_argument("--workers", type=int, default=1)
+    command(
+        sub,
+        "migrate",
+        cmd_migrate,
+        "upgrade the database schema to the latest (alembic upgrade head)",
+    )
+    command(
+        sub,
+        "seed",
+        cmd_seed,
+        "load the demo catalogue, citizens, companies and licences (idempotent)",
+    )
+
+    terminal = sub.add_parser("terminal", help="enrollment codes and terminals").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    add = command(
+        terminal, "add", cmd_terminal_add, "issue a one-time enrollment code (printed on stdout)"
+    )
+    add.add_argument("--hall", required=True, help="hall / branch / station name")
+    add.add_argument("--region", required=True, help="6-digit region code, e.g. 140500")
+    add.add_argument("--profile", required=True, choices=PROFILES)
+    command(terminal, "list", cmd_terminal_list, "list enrolled terminals")
+    revoke = command(
+        terminal, "revoke", cmd_terminal_revoke, "revoke a terminal (its requests get 401)"
+    )
+    revoke.add_argument("terminal_id", metavar="ID")
+
+    application = sub.add_parser("application", help="applications").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    advance = command(
+        application,
+        "advance",
+        cmd_application_advance,
+        "move an application one step along its timeline (demo)",
+    )
+    advance.add_argument("number", metavar="NUMBER")
+
+    openapi = sub.add_parser(
+        "openapi", help="write the OpenAPI document", description="write the OpenAPI document"
+    )
+    openapi.add_argument("--out", metavar="FILE", help="file to write (default: stdout)")
+    openapi.set_defaults(func=cmd_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (OpsError, SettingsError, SeedError) as err:
+        _say(f"{PROG}: error: {err}")
+    except SQLAlchemyError as err:
+        _say(f"{PROG}: error: database: {short_reason(err)}")
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

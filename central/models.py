@@ -1,0 +1,216 @@
+"""The central's tables (SQLAlchemy 2 typed ORM). Alembic owns the schema: see migrations/.
+
+Times are naive UTC (timeutil). JSON columns hold what is read and written whole (a
+catalogue item's materials and fields, an application's form); everything that is looked up
+or constrained is a column.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints, so migrations can refer to them on every back end.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Region(Base):
+    """行政区划: names for the codes items, terminals and applications carry."""
+
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    parent_code: Mapped[str | None] = mapped_column(String(6))
+
+
+class CatalogueVersion(Base):
+    """A published catalogue. Versions are immutable: a change is a new version."""
+
+    __tablename__ = "catalogue_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(32), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CatalogueItem(Base):
+    """One 办事指南 entry of one catalogue version (the API's ITEM)."""
+
+    __tablename__ = "catalogue_items"
+    __table_args__ = (
+        UniqueConstraint("version_id", "code", name="uq_catalogue_items_version_code"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("catalogue_versions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # order in the published list
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    department: Mapped[str] = mapped_column(String(100))
+    region_code: Mapped[str] = mapped_column(String(6))
+    region_name: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(8))
+    scope: Mapped[str] = mapped_column(String(8))
+    modes: Mapped[list[Any]] = mapped_column()
+    one_id: Mapped[bool] = mapped_column(Boolean)
+    visits: Mapped[int] = mapped_column(Integer)
+    legal_days: Mapped[int] = mapped_column(Integer)
+    promised_days: Mapped[int] = mapped_column(Integer)
+    fee: Mapped[str] = mapped_column(String(100))
+    applicant_kind: Mapped[str] = mapped_column(String(8))
+    conditions: Mapped[list[Any]] = mapped_column()
+    materials: Mapped[list[Any]] = mapped_column()
+    fields: Mapped[list[Any]] = mapped_column()
+    where_to_go: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(40))
+    handling_region_code: Mapped[str] = mapped_column(String(6))
+
+
+class Person(Base):
+    __tablename__ = "persons"
+    id_number: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+
+
+class Company(Base):
+    __tablename__ = "companies"
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    representative_id_number: Mapped[str] = mapped_column(String(18), index=True)
+
+
+class Licence(Base):
+    """An electronic licence (电子证照) or shared record, held by a person or a company."""
+
+    __tablename__ = "licences"
+    __table_args__ = (
+        UniqueConstraint(
+            "holder_kind", "holder_key", "type", "number", name="uq_licences_holder_number"
+        ),
+        Index("ix_licences_holder", "holder_kind", "holder_key"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    holder_kind: Mapped[str] = mapped_column(String(8))  # person | company
+    holder_key: Mapped[str] = mapped_column(String(18))  # ID number | USCC
+    type: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(50))
+    number: Mapped[str] = mapped_column(String(64))
+    issuer: Mapped[str] = mapped_column(String(100))
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    fields: Mapped[dict[str, Any]] = mapped_column()
+
+
+class Terminal(Base):
+    __tablename__ = "terminals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # "T-0001", derived from id once the row exists; NULL only inside the enrolling transaction.
+    terminal_id: Mapped[str | None] = mapped_column(String(16), unique=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # base64 of the 32 raw Ed25519 bytes
+    hall_name: Mapped[str] = mapped_column(String(100))
+    region_code: Mapped[str] = mapped_column(String(6))
+    profile: Mapped[str] = mapped_column(String(16))
+    hostname: Mapped[str] = mapped_column(String(100))
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EnrollmentCode(Base):
+    """A one-time enrollment code; only its SHA-256 is kept."""
+
+    __tablename__ = "enrollment_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hall_name: Mapped[str] = mapped_column(String(100))
+    region_code: Mapped[str] = mapped_column(String(6))
+    profile: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    terminal_id: Mapped[str | None] = mapped_column(String(16))
+
+
+class Nonce(Base):
+    """Nonces seen per terminal; the primary key is what refuses a replay."""
+
+    __tablename__ = "nonces"
+    terminal_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Application(Base):
+    """A submitted application (办件). (terminal_id, idempotency_key) is what makes
+    submissions exactly-once, across processes and retries."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("terminal_id", "idempotency_key", name="uq_applications_terminal_key"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # region + yyyymmdd + zero-padded id; NULL only inside the submitting transaction.
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.terminal_id"))
+    idempotency_key: Mapped[str] = mapped_column(String(36))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    item_code: Mapped[str] = mapped_column(String(40))
+    item_name: Mapped[str] = mapped_column(String(100))
+    department: Mapped[str] = mapped_column(String(100))
+    catalogue_version: Mapped[str] = mapped_column(String(32))
+    applicant_kind: Mapped[str] = mapped_column(String(8))
+    applicant_id_number: Mapped[str] = mapped_column(String(18), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(50))
+    company_uscc: Mapped[str | None] = mapped_column(String(18))
+    company_name: Mapped[str | None] = mapped_column(String(100))
+    agent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    region_received: Mapped[str] = mapped_column(String(6))
+    region_handling: Mapped[str] = mapped_column(String(6))
+    status: Mapped[str] = mapped_column(String(8))
+    form: Mapped[dict[str, Any]] = mapped_column()
+    materials: Mapped[list[Any]] = mapped_column()
+    local_receipt: Mapped[str] = mapped_column(String(64))
+    next_steps: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    events: Mapped[list[ApplicationEvent]] = relationship(
+        back_populates="application",
+        order_by="ApplicationEvent.id",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+
+class ApplicationEvent(Base):
+    """One timeline row (申请, 代收, 受理, 流转, 办理, 办结, 送达, 归档)."""
+
+    __tablename__ = "application_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    step: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    note: Mapped[str] = mapped_column(String(200))
+    application: Mapped[Application] = relationship(back_populates="events")

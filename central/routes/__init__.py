@@ -1,0 +1,16 @@
+"""The HTTP endpoints of API v1, one module per area; `include_routes` mounts them."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from central.routes import applications, catalogue, context, terminals
+
+PREFIX = "/api/v1"
+
+
+def include_routes(app: FastAPI) -> None:
+    # Each area straight onto the app (not through an intermediate router): one level
+    # of included routers less to match on every request.
+    for module in (terminals, catalogue, context, applications):
+        app.include_router(module.router, prefix=PREFIX)

@@ -1,0 +1,94 @@
+"""Who is at the terminal: their licences and the 一证通办 items they can use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from sqlalchemy import Connection, bindparam, select
+
+from central.catalogue import current, eligible_items, held_types, holder_licences, licence_out
+from central.models import Company, Person
+from central.routes.common import SIGNED, with_connection
+from central.schemas import CompanyContextIn, CompanyContextOut, PersonContextIn, PersonContextOut
+from central.signing import SIGNED_OPERATION, SignedTerminal
+from central.timeutil import BEIJING
+
+# Every route here depends on signed_terminal and says so in the OpenAPI document.
+router = APIRouter(tags=["signed"])
+
+_PERSON_NAME = select(Person.name).where(Person.id_number == bindparam("id_number"))
+_COMPANY = select(Company.uscc, Company.name, Company.representative_id_number).where(
+    Company.uscc == bindparam("uscc")
+)
+
+
+def _person(conn: Connection, body: PersonContextIn) -> PersonContextOut:
+    snapshot = current(conn)
+    items = snapshot.items if snapshot else ()
+    name = conn.scalar(_PERSON_NAME, {"id_number": body.id_number})
+    if name is None or name != body.name:
+        return PersonContextOut(
+            known=False, licences=[], eligible_items=eligible_items(items, "person", set())
+        )
+    licences = holder_licences(conn, "person", body.id_number)
+    held = held_types(licences, datetime.now(BEIJING).date())
+    return PersonContextOut(
+        known=True,
+        licences=[licence_out(lic) for lic in licences],
+        eligible_items=eligible_items(items, "person", held),
+    )
+
+
+@router.post(
+    "/persons/context",
+    openapi_extra=SIGNED_OPERATION,
+    response_model=PersonContextOut,
+    responses=SIGNED,
+)
+async def person_context(
+    body: PersonContextIn, request: Request, terminal: SignedTerminal
+) -> PersonContextOut:
+    """A name that does not match the ID number gets the unknown answer: licences go only
+    to the person the card names."""
+    return with_connection(request, _person, body)
+
+
+def _company(conn: Connection, body: CompanyContextIn) -> CompanyContextOut:
+    company = conn.execute(_COMPANY, {"uscc": body.uscc}).first()
+    if company is None:
+        return CompanyContextOut(
+            known=False, is_representative=False, company_name=None, licences=[], eligible_items=[]
+        )
+    if company.representative_id_number != body.representative_id_number:
+        return CompanyContextOut(
+            known=True,
+            is_representative=False,
+            company_name=company.name,
+            licences=[],
+            eligible_items=[],
+        )
+    snapshot = current(conn)
+    licences = holder_licences(conn, "company", company.uscc)
+    held = held_types(licences, datetime.now(BEIJING).date())
+    return CompanyContextOut(
+        known=True,
+        is_representative=True,
+        company_name=company.name,
+        licences=[licence_out(lic) for lic in licences],
+        eligible_items=eligible_items(snapshot.items if snapshot else (), "company", held),
+    )
+
+
+@router.post(
+    "/companies/context",
+    openapi_extra=SIGNED_OPERATION,
+    response_model=CompanyContextOut,
+    responses=SIGNED,
+)
+async def company_context(
+    body: CompanyContextIn, request: Request, terminal: SignedTerminal
+) -> CompanyContextOut:
+    """Only the legal representative sees the company's licences and items; anyone else
+    would need a 授权委托书, which is not self-service."""
+    return with_connection(request, _company, body)

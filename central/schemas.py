@@ -1,0 +1,321 @@
+"""The API's bodies (pydantic). These models are the OpenAPI document: what they say is what
+central/openapi.json publishes, so they describe the real shapes, errors included.
+
+Strings that reach the database refuse control characters and lone surrogates: PostgreSQL
+rejects NUL in text and UTF-8 has no surrogates, and a malformed request must be a 422,
+never a 500.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict
+
+from central.ids import check_id_number, check_uscc
+
+ErrorCode = Literal[
+    "not_found",
+    "validation_failed",
+    "idempotency_conflict",
+    "enrollment_failed",
+    "internal",
+    "missing_signature",
+    "unknown_terminal",
+    "bad_signature",
+    "stale_timestamp",
+    "replayed_nonce",
+    "method_not_allowed",
+    "bad_request",
+]
+Step = Literal["申请", "代收", "受理", "流转", "办理", "办结", "送达", "归档"]
+Profile = Literal["hall", "bank", "community"]
+Source = Literal["licence", "shared", "paper"]
+FieldType = Literal["text", "number", "phone", "id_number", "uscc", "date", "select"]
+
+
+def printable(value: str) -> str:
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise PydanticCustomError("bad_characters", "control characters or lone surrogates")
+    return value
+
+
+def _id_number(value: str) -> str:
+    reason = check_id_number(value)
+    if reason:
+        raise PydanticCustomError(reason, "not a GB 11643 ID number ({reason})", {"reason": reason})
+    return value
+
+
+def _uscc(value: str) -> str:
+    reason = check_uscc(value)
+    if reason:
+        raise PydanticCustomError(
+            reason, "not a GB 32100 credit code ({reason})", {"reason": reason}
+        )
+    return value
+
+
+def _plausible_moment(value: datetime) -> datetime:
+    # An aware datetime near year 1 or 9999 overflows when converted to UTC.
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("out_of_range", "time out of range") from None
+    if not 2000 <= utc.year <= 2999:
+        raise PydanticCustomError("out_of_range", "time out of range")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(printable)]
+Text = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(printable)]
+# 18 characters with a valid GB 11643 check character and (but for 9...) a real birth date.
+IdNumber = Annotated[
+    str,
+    Field(pattern=r"^[0-9]{17}[0-9X]$", examples=["110101199003071233"]),
+    AfterValidator(_id_number),
+]
+Uscc = Annotated[
+    str,
+    Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$", examples=["91140500MA0KD3N58C"]),
+    AfterValidator(_uscc),
+]
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
+
+
+def _form_value(value: object) -> str | int | float | bool | None:
+    # One validator instead of a Union, so an error's location is just form.<key>.
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):  # Python's JSON parser accepts NaN and Infinity
+            raise PydanticCustomError("not_finite", "a number must be finite")
+        return value
+    if isinstance(value, str):
+        if len(value) > 500:
+            raise PydanticCustomError("too_long", "at most 500 characters")
+        return printable(value)
+    raise PydanticCustomError("bad_type", "a form value is a string, number, boolean or null")
+
+
+FormValue = Annotated[
+    Any,
+    PlainValidator(_form_value),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": 500},
+                {"type": "integer"},
+                {"type": "number"},
+                {"type": "boolean"},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class ErrorBody(Model):
+    """Every non-2xx answer."""
+
+    error: ErrorCode
+    detail: str
+
+
+class ValidationErrorBody(ErrorBody):
+    """422: which fields failed and why (stable reason codes, e.g. `required`, `too_long`)."""
+
+    fields: dict[str, str]
+
+
+# --- health and enrollment -----------------------------------------------------------
+
+
+class HealthOut(Model):
+    status: Literal["ok"]
+    catalogue_version: str | None
+
+
+class EnrollIn(Model):
+    code: Annotated[str, Field(min_length=1, max_length=32), AfterValidator(printable)]
+    public_key: Annotated[
+        str,
+        Field(
+            min_length=1, max_length=64, description="base64 of the 32 raw Ed25519 public key bytes"
+        ),
+    ]
+    hostname: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(printable)]
+
+
+class EnrollOut(Model):
+    terminal_id: str
+    hall_name: str
+    region_code: str
+    profile: Profile
+
+
+# --- catalogue ------------------------------------------------------------------------
+
+
+class Material(Model):
+    code: str
+    name: str
+    required: bool
+    source: Source
+    licence_type: str | None
+    note: str
+
+
+class FieldRules(TypedDict, total=False):
+    min_length: int
+    max_length: int
+    pattern: str
+    min: int
+    max: int
+
+
+class FormField(Model):
+    key: str
+    label: str
+    type: FieldType
+    required: bool
+    prefill: str | None = Field(description='null | "card.<field>" | "licence.<type>.<field>"')
+    options: list[str]
+    rules: FieldRules
+
+
+class Item(Model):
+    code: str
+    name: str
+    department: str
+    region_code: str
+    region_name: str
+    level: Literal["国家级", "省级", "市级", "县级"]
+    scope: Literal["跨省", "全省", "市域"]
+    modes: list[Literal["全程网办", "异地代收代办", "多地联办"]]
+    one_id: bool
+    visits: Annotated[int, Field(ge=0, le=1)]
+    legal_days: Annotated[int, Field(ge=0)]
+    promised_days: Annotated[int, Field(ge=0)]
+    fee: str
+    applicant_kind: Literal["person", "company"]
+    conditions: list[str]
+    materials: list[Material]
+    fields: list[FormField]
+    where_to_go: str
+    phone: str
+    handling_region_code: str
+
+
+class CatalogueOut(Model):
+    version: str
+    items: list[Item]
+
+
+# --- person and company context ----------------------------------------------------------
+
+
+class LicenceOut(Model):
+    type: str
+    name: str
+    number: str = Field(description="masked")
+    issuer: str
+    valid_until: date | None
+    fields: dict[str, str]
+
+
+class PersonContextIn(Model):
+    id_number: IdNumber
+    name: Name
+
+
+class PersonContextOut(Model):
+    known: bool
+    licences: list[LicenceOut]
+    eligible_items: list[str]
+
+
+class CompanyContextIn(Model):
+    uscc: Uscc
+    representative_id_number: IdNumber
+
+
+class CompanyContextOut(Model):
+    known: bool
+    is_representative: bool
+    company_name: str | None
+    licences: list[LicenceOut]
+    eligible_items: list[str]
+
+
+# --- applications ---------------------------------------------------------------------
+
+
+class ApplicantIn(Model):
+    kind: Literal["person", "company"]
+    id_number: IdNumber
+    name: Name
+
+
+class CompanyIn(Model):
+    uscc: Uscc
+    name: Text
+
+
+class AgentIn(Model):
+    id_number: IdNumber
+    name: Name
+
+
+class MaterialRefIn(Model):
+    code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
+    source: Source
+    ref: Annotated[str, Field(max_length=128), AfterValidator(printable)]
+
+
+class ApplicationIn(Model):
+    item_code: Annotated[str, Field(pattern=r"^[0-9A-Z]{1,40}$")]
+    local_receipt: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(printable)]
+    applicant: ApplicantIn
+    company: CompanyIn | None = None
+    agent: AgentIn | None = None
+    form: Annotated[dict[Annotated[str, Field(max_length=40)], FormValue], Field(max_length=60)]
+    materials: Annotated[list[MaterialRefIn], Field(max_length=30)]
+    submitted_at: Moment
+
+
+class TimelineStep(Model):
+    step: Step
+    at: datetime
+    note: str
+
+
+class ApplicationOut(Model):
+    application_number: str
+    local_receipt: str
+    status: Step
+    item_code: str
+    item_name: str
+    region_received: str
+    region_handling: str
+    timeline: list[TimelineStep]
+    next_steps: str

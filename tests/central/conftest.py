@@ -1,0 +1,136 @@
+"""Fixtures for the central service: every API test runs on SQLite and on PostgreSQL.
+
+The PostgreSQL server is this session's own (tests/support/postgres.py), started the first
+time a PostgreSQL test needs it and removed at the end. Each backend has one database
+migrated and seeded once; each test starts from that state (a copy of the file for SQLite,
+the written tables emptied for PostgreSQL) with its own app and terminal.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from central_helpers import LiveServer, SignedApi, enroll, free_port
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from central.app import create_app
+from central.migrate import upgrade
+from central.seeding import seed
+from central.timeutil import utcnow
+from tests.support.postgres import PostgresError, TempPostgres
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _seed_into(url: str) -> None:
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            seed(session, utcnow())
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[TempPostgres]:
+    server = TempPostgres()
+    try:
+        server.start()
+    except PostgresError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("central-template") / "central.db"
+    _seed_into(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server: TempPostgres) -> str:
+    """The PostgreSQL database the tests share, migrated and seeded once."""
+    url = postgres_server.create_database("central_test")
+    _seed_into(url)
+    return url
+
+
+# What requests and operations write; the seeded catalogue, people and regions stay.
+MUTABLE_TABLES = "application_events, applications, nonces, terminals, enrollment_codes"
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated and seeded database on `backend`, with nothing else in it.
+
+    SQLite: a copy of the template file. PostgreSQL: the shared database with the tables
+    requests write emptied (CREATE DATABASE ... TEMPLATE takes ~0.4 s, TRUNCATE ~0.01 s).
+    """
+    if backend == "sqlite":
+        target = tmp_path / "central.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    url: str = request.getfixturevalue("postgres_database")
+    server: TempPostgres = request.getfixturevalue("postgres_server")
+    with server.connect("central_test") as conn:
+        conn.execute(f"TRUNCATE {MUTABLE_TABLES} RESTART IDENTITY CASCADE")  # type: ignore[arg-type]
+    return url
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[FastAPI]:
+    application = create_app(db_url)
+    try:
+        yield application
+    finally:
+        application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def api(client: TestClient, app: FastAPI) -> SignedApi:
+    """An enrolled hall terminal of 晋城市 (140500)."""
+    return enroll(client, app)
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[LiveServer]:
+    """The app behind a real uvicorn on 127.0.0.1 (a thread of this process)."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
