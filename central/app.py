@@ -29,9 +29,9 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        engine.dispose()
+        dispose(app)
 
     app = FastAPI(
         title="Tongban central API",
@@ -43,12 +43,20 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
-    app.state.engine = engine
+    app.state.engine = engine  # transactions
+    # Reads and single-statement writes: no BEGIN/ROLLBACK round trips around them.
+    app.state.autocommit = make_engine(settings, autocommit=True)
     app.state.sessions = make_sessionmaker(engine)
     install_error_handlers(app)
     include_routes(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def dispose(app: FastAPI) -> None:
+    """Close the app's database connections (lifespan end; tests without a lifespan)."""
+    app.state.engine.dispose()
+    app.state.autocommit.dispose()
 
 
 def _operation_id(route: APIRoute) -> str:

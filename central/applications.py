@@ -5,9 +5,10 @@ is UNIQUE, so of two concurrent submissions with one key (two workers, two hosts
 insert wins and the other gets an IntegrityError and answers with the winner's row.
 The application number derives from the row's id, which the database hands out.
 
-Submission is the busiest write, so it is SQLAlchemy Core with prebuilt statements:
-one INSERT ... RETURNING, one UPDATE for the number, one multi-row INSERT of the timeline,
-one commit; the answer is built from the values written, not read back.
+Submission is the busiest write, so it is SQLAlchemy Core with prebuilt statements: the
+checks read on an autocommit connection, then one transaction does an INSERT ... RETURNING,
+one UPDATE for the number and one multi-row INSERT of the timeline; the answer is built
+from the values written, not read back.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ import json
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, RowMapping, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RowMapping,
+    Table,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -82,13 +92,17 @@ def request_hash(body: ApplicationIn) -> str:
 
 def submit(
     conn: Connection,
+    writer: Engine,
     terminal: SignedBy,
     key: str,
     body: ApplicationIn,
     version: str,
     item: Item | None,
 ) -> tuple[ApplicationOut, bool]:
-    """Store `body` once per (terminal, key): (the application, whether it is new)."""
+    """Store `body` once per (terminal, key): (the application, whether it is new).
+
+    `conn` reads (autocommit); `writer` gives the transaction that stores the application.
+    """
     digest = request_hash(body)
     keys = {"terminal_id": terminal.terminal_id, "key": key}
     existing = conn.execute(_BY_KEY, keys).mappings().first()
@@ -104,13 +118,13 @@ def submit(
     events = _initial_events(conn, terminal, item, body.submitted_at, now)
     values = _row(terminal, key, digest, body, version, item, now, status=events[-1]["step"])
     try:
-        app_id = conn.execute(_INSERT, values).scalar_one()  # the UNIQUE key is checked here
-        number = f"{terminal.region_code}{to_beijing(now):%Y%m%d}{app_id:06d}"
-        conn.execute(_SET_NUMBER, {"app_id": app_id, "no": number})
-        conn.execute(_INSERT_EVENT, [{"application_id": app_id, **e} for e in events])
-        conn.commit()
+        with writer.begin() as tx:
+            app_id = tx.execute(_INSERT, values).scalar_one()  # the UNIQUE key is checked here
+            number = f"{terminal.region_code}{to_beijing(now):%Y%m%d}{app_id:06d}"
+            tx.execute(_SET_NUMBER, {"app_id": app_id, "no": number})
+            tx.execute(_INSERT_EVENT, [{"application_id": app_id, **e} for e in events])
     except IntegrityError:
-        conn.rollback()
+        # The winner has committed (our INSERT waited for it), so this read sees it.
         winner = conn.execute(_BY_KEY, keys).mappings().first()
         if winner is None:  # not a key collision: a real fault
             raise

@@ -46,9 +46,7 @@ def _say(message: str) -> None:
 
 
 def _migrate(db_url: str) -> None:
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
+    from central.db import one_off_engine
     from central.migrate import upgrade
     from central.settings import ensure_sqlite_dir
 
@@ -57,7 +55,7 @@ def _migrate(db_url: str) -> None:
         ensure_sqlite_dir(url)
     except OSError as err:
         raise OpsError(f"cannot create the database directory for {shown_url(url)}: {err}") from err
-    engine = create_engine(url, poolclass=NullPool)
+    engine = one_off_engine(url)
     try:
         check_reachable(engine)
     finally:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
+from central.db import one_off_engine
 from central.enrollment import find_terminal, issue_code
 from central.migrate import alembic_config
 from central.models import Application, EnrollmentCode, Region, Terminal
@@ -60,7 +60,7 @@ def session_for(db_url: str, *, must_be_migrated: bool = True) -> Iterator[Sessi
     if must_be_migrated and parsed.get_backend_name() == "sqlite" and parsed.database:
         if parsed.database != ":memory:" and not Path(parsed.database).exists():
             raise OpsError(f"no database at {parsed.database} (run `kiosk-central migrate` first)")
-    engine = create_engine(url, poolclass=NullPool)
+    engine = one_off_engine(url)
     try:
         check_reachable(engine)
         if must_be_migrated:

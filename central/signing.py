@@ -124,7 +124,7 @@ async def signed_terminal(request: Request) -> SignedBy:
     body = await request.body()  # cached by Starlette: the endpoint parses the same bytes
     headers = request.headers
     return verify(
-        request.app.state.engine,
+        request.app.state.autocommit,
         request.app.state.settings,
         request.method,
         path_as_sent(request),
@@ -137,7 +137,7 @@ async def signed_terminal(request: Request) -> SignedBy:
 
 
 def verify(
-    engine: Engine,
+    engine: Engine,  # autocommit: the nonce INSERT is its own transaction
     settings: Settings,
     method: str,
     path: str,

@@ -8,9 +8,8 @@ the ini file: ConfigParser would read a '%' in a password as interpolation.
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
-from sqlalchemy.pool import NullPool
 
+from central.db import one_off_engine
 from central.models import Base
 from central.settings import default_db_url, normalise_db_url
 
@@ -25,7 +24,7 @@ def run_offline() -> None:
 
 
 def run_online() -> None:
-    engine = create_engine(url, poolclass=NullPool)
+    engine = one_off_engine(url)
     with engine.connect() as connection:
         # render_as_batch: SQLite alters tables by copying them; PostgreSQL ignores it.
         context.configure(

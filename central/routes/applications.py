@@ -6,7 +6,7 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from central.applications import find, submit
 from central.catalogue import current
@@ -23,12 +23,13 @@ _NUMBER = re.compile(r"[0-9]{14,32}")
 
 
 def _submit(
-    conn: Connection, terminal: SignedBy, key: str, body: ApplicationIn
+    conn: Connection, writer: Engine, terminal: SignedBy, key: str, body: ApplicationIn
 ) -> tuple[ApplicationOut, bool]:
     snapshot = current(conn)
     if snapshot is None:
         raise validation_failed({"item_code": "unknown_item"}, "no catalogue has been published")
-    return submit(conn, terminal, key, body, snapshot.version, snapshot.item(body.item_code))
+    item = snapshot.item(body.item_code)
+    return submit(conn, writer, terminal, key, body, snapshot.version, item)
 
 
 @router.post(
@@ -52,7 +53,10 @@ async def submit_application(
     terminal: SignedTerminal,
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", pattern=UUID_PATTERN)],
 ) -> ApplicationOut:
-    out, created = with_connection(request, _submit, terminal, idempotency_key.lower(), body)
+    writer = request.app.state.engine
+    out, created = with_connection(
+        request, _submit, writer, terminal, idempotency_key.lower(), body
+    )
     if not created:
         response.status_code = 200
     return out

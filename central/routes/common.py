@@ -56,7 +56,9 @@ def with_connection(
     *args: P.args,
     **kwargs: P.kwargs,
 ) -> T:
-    """`work(connection, ...)`: the hot paths, Core statements without the ORM."""
-    engine: Engine = request.app.state.engine
+    """`work(connection, ...)` on an autocommit connection: the hot paths, Core statements
+    without the ORM, and no BEGIN/ROLLBACK round trips around reads. A write that needs a
+    transaction opens one itself (`request.app.state.engine.begin()`)."""
+    engine: Engine = request.app.state.autocommit
     with engine.connect() as conn:
         return work(conn, *args, **kwargs)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from fastapi import APIRouter, Request
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, and_, bindparam, select
 
-from central.catalogue import current, eligible_items, held_types, holder_licences, licence_out
-from central.models import Company, Person
+from central.catalogue import (
+    LicenceRow,
+    current,
+    eligible_items,
+    held_types,
+    holder_licences,
+    licence_out,
+)
+from central.models import Company, Licence, Person
 from central.routes.common import SIGNED, with_connection
 from central.schemas import CompanyContextIn, CompanyContextOut, PersonContextIn, PersonContextOut
 from central.signing import SIGNED_OPERATION, SignedTerminal
@@ -17,7 +25,24 @@ from central.timeutil import BEIJING
 # Every route here depends on signed_terminal and says so in the OpenAPI document.
 router = APIRouter(tags=["signed"])
 
-_PERSON_NAME = select(Person.name).where(Person.id_number == bindparam("id_number"))
+# The person and their licences in one round trip (no licence: one row of NULLs).
+_PERSON_WITH_LICENCES = (
+    select(
+        Person.name.label("person_name"),
+        Licence.type,
+        Licence.name,
+        Licence.number,
+        Licence.issuer,
+        Licence.valid_until,
+        Licence.fields,
+    )
+    .outerjoin(
+        Licence,
+        and_(Licence.holder_kind == "person", Licence.holder_key == Person.id_number),
+    )
+    .where(Person.id_number == bindparam("id_number"))
+    .order_by(Licence.id)
+)
 _COMPANY = select(Company.uscc, Company.name, Company.representative_id_number).where(
     Company.uscc == bindparam("uscc")
 )
@@ -26,12 +51,12 @@ _COMPANY = select(Company.uscc, Company.name, Company.representative_id_number).
 def _person(conn: Connection, body: PersonContextIn) -> PersonContextOut:
     snapshot = current(conn)
     items = snapshot.items if snapshot else ()
-    name = conn.scalar(_PERSON_NAME, {"id_number": body.id_number})
-    if name is None or name != body.name:
+    rows = conn.execute(_PERSON_WITH_LICENCES, {"id_number": body.id_number}).all()
+    if not rows or rows[0].person_name != body.name:
         return PersonContextOut(
             known=False, licences=[], eligible_items=eligible_items(items, "person", set())
         )
-    licences = holder_licences(conn, "person", body.id_number)
+    licences = cast(list[LicenceRow], [row for row in rows if row.type is not None])
     held = held_types(licences, datetime.now(BEIJING).date())
     return PersonContextOut(
         known=True,

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from central.app import create_app
+from central.app import create_app, dispose
 from central.migrate import upgrade
 from central.seeding import seed
 from central.timeutil import utcnow
@@ -102,7 +102,7 @@ def app(db_url: str) -> Iterator[FastAPI]:
     try:
         yield application
     finally:
-        application.state.engine.dispose()
+        dispose(application)
 
 
 @pytest.fixture

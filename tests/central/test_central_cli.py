@@ -21,7 +21,7 @@ from central_helpers import ZHANG_SAN, free_port
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
 
-from central.app import create_app
+from central.app import create_app, dispose
 from central.cli import main
 from central.models import Application, CatalogueItem, Licence, Person
 from tests.support.postgres import TempPostgres
@@ -138,7 +138,7 @@ def test_terminal_add_prints_a_code_that_enrolls(
                 },
             )
     finally:
-        app.state.engine.dispose()
+        dispose(app)
     assert response.status_code == 201
     assert response.json()["hall_name"] == "高平市政务服务中心"
     status, listed, _err = run_here("terminal", "list", "--db", empty_db_url, capsys=capsys)
@@ -178,7 +178,7 @@ def test_application_advance_moves_one_step(
                 headers={"Idempotency-Key": new_key()},
             ).json()["application_number"]
     finally:
-        app.state.engine.dispose()
+        dispose(app)
     advanced = run("application", "advance", number, "--db", empty_db_url, cwd=tmp_path)
     assert advanced.returncode == 0, advanced.stderr
     assert advanced.stdout.strip() == f"{number} 办理"

@@ -10,7 +10,7 @@ from central_helpers import ZHANG_SAN, SignedApi
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from central.app import create_app
+from central.app import create_app, dispose
 from central.ops import revoke_terminal
 from tests.support.signer import TerminalKey
 
@@ -87,7 +87,7 @@ def test_a_replay_to_another_worker_is_refused_too(api: SignedApi, db_url: str) 
                 CONTEXT, content=RAW, headers={"Content-Type": "application/json", **headers}
             )
     finally:
-        other_worker.state.engine.dispose()
+        dispose(other_worker)
     _refused(response, "replayed_nonce")
 
 
