@@ -20,7 +20,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
-    Engine,
     RowMapping,
     Table,
     bindparam,
@@ -32,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from central.catalogue import held_types, holder_licences
+from central.db import transaction
 from central.errors import ApiError, validation_failed
 from central.forms import form_errors, material_errors
 from central.models import Application, ApplicationEvent, Company, Region
@@ -68,7 +68,6 @@ _EVENTS = (
 )
 _INSERT = insert(_apps).returning(_apps.c.id)
 _SET_NUMBER = update(_apps).where(_apps.c.id == bindparam("app_id")).values(number=bindparam("no"))
-_INSERT_EVENT = insert(_events)
 _REPRESENTATIVE = select(Company.representative_id_number).where(Company.uscc == bindparam("uscc"))
 _REGION_NAME = select(Region.name).where(Region.code == bindparam("code"))
 
@@ -92,7 +91,6 @@ def request_hash(body: ApplicationIn) -> str:
 
 def submit(
     conn: Connection,
-    writer: Engine,
     terminal: SignedBy,
     key: str,
     body: ApplicationIn,
@@ -101,7 +99,8 @@ def submit(
 ) -> tuple[ApplicationOut, bool]:
     """Store `body` once per (terminal, key): (the application, whether it is new).
 
-    `conn` reads (autocommit); `writer` gives the transaction that stores the application.
+    `conn` is an autocommit connection: the checks read without a transaction, and one
+    explicit transaction stores the application.
     """
     digest = request_hash(body)
     keys = {"terminal_id": terminal.terminal_id, "key": key}
@@ -118,11 +117,12 @@ def submit(
     events = _initial_events(conn, terminal, item, body.submitted_at, now)
     values = _row(terminal, key, digest, body, version, item, now, status=events[-1]["step"])
     try:
-        with writer.begin() as tx:
+        with transaction(conn) as tx:
             app_id = tx.execute(_INSERT, values).scalar_one()  # the UNIQUE key is checked here
             number = f"{terminal.region_code}{to_beijing(now):%Y%m%d}{app_id:06d}"
             tx.execute(_SET_NUMBER, {"app_id": app_id, "no": number})
-            tx.execute(_INSERT_EVENT, [{"application_id": app_id, **e} for e in events])
+            # One multi-row INSERT (an executemany would be a round trip per row).
+            tx.execute(insert(_events).values([{"application_id": app_id, **e} for e in events]))
     except IntegrityError:
         # The winner has committed (our INSERT waited for it), so this read sees it.
         winner = conn.execute(_BY_KEY, keys).mappings().first()

@@ -1,7 +1,8 @@
 """The catalogue as published, and who may use which item (一证通办 eligibility).
 
-Which version is current is read from the database on every request, so every process
-answers with a new version the moment it is published. What a version contains is
+Which version is current is read from the database on every request (central.signing
+reads it with the terminal, `LATEST_VERSION_ID`), so every process answers with a new
+version the moment it is published. What a version contains is
 immutable (central.seeding refuses to change a published version), so each process keeps
 the parsed items of the versions it has seen, keyed by the database's (id, content hash):
 a cache that cannot go stale, and that saves parsing ~20 items' JSON on every request.
@@ -44,11 +45,6 @@ _snapshots: dict[tuple[int, str], Snapshot] = {}
 _lock = threading.Lock()
 
 
-_CURRENT = (
-    select(CatalogueVersion.id, CatalogueVersion.version, CatalogueVersion.content_hash)
-    .order_by(CatalogueVersion.id.desc())
-    .limit(1)
-)
 _ITEMS = (
     select(CatalogueItem.__table__)
     .where(CatalogueItem.version_id == bindparam("version_id"))
@@ -68,15 +64,30 @@ _LICENCES = (
 )
 
 
-def current(conn: Connection | Session) -> Snapshot | None:
-    """The current catalogue (one indexed query when this process has seen it before)."""
-    row = conn.execute(_CURRENT).first()
-    if row is None:
+@dataclass(frozen=True)
+class CatalogueRef:
+    """Which version is current: read once per request (central.signing reads it in the
+    same round trip as the terminal)."""
+
+    id: int
+    version: str
+    content_hash: str
+
+
+# The latest version's id, to join into another query.
+LATEST_VERSION_ID = (
+    select(CatalogueVersion.id).order_by(CatalogueVersion.id.desc()).limit(1).scalar_subquery()
+)
+
+
+def snapshot_of(conn: Connection | Session, ref: CatalogueRef | None) -> Snapshot | None:
+    """The parsed catalogue `ref` names, from this process's cache or the database."""
+    if ref is None:
         return None
-    key = (row.id, row.content_hash)
+    key = (ref.id, ref.content_hash)
     snapshot = _snapshots.get(key)
     if snapshot is None:
-        snapshot = _load(conn, row.id, row.version)
+        snapshot = _load(conn, ref.id, ref.version)
         with _lock:
             if len(_snapshots) >= _KEEP_VERSIONS:
                 _snapshots.clear()

@@ -1,16 +1,34 @@
-"""Engines and sessions. One engine per process; its pool is the only thing shared between
-requests, and it holds connections, not data."""
+"""Engines and sessions. Their pools are the only thing shared between requests, and they
+hold connections, not data.
+
+Requests reach the database through `Database.run(work, ...)`: `work(connection, ...)` is
+plain SQLAlchemy Core on an autocommit connection, called right in the worker's event loop.
+That is deliberate, and measured on the 2-core reference machine (bench/central_load.py):
+
+- a hop to a worker thread costs ~0.3 ms of CPU, more than most statements; FastAPI's sync
+  dependencies and endpoints made three such hops per request;
+- psycopg's async driver through SQLAlchemy's asyncio layer (greenlets) overlaps the waits
+  but costs ~35 % more CPU per request, and CPU is what runs out first.
+
+Parallelism comes from uvicorn worker processes. No await happens while a transaction is
+open, and the timeouts below bound how long one call can hold a worker.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from central.settings import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 BUSY_TIMEOUT_S = 5
 CONNECT_TIMEOUT_S = 5
@@ -38,19 +56,66 @@ def make_engine(settings: Settings, *, autocommit: bool = False) -> Engine:
         pool_size=settings.pool_size,
         max_overflow=settings.max_overflow,
         pool_recycle=1800,
-        # Calls run in a worker's event loop (central.routes.common): none may hang it.
-        connect_args={
-            "connect_timeout": CONNECT_TIMEOUT_S,
-            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"
-            f" -c lock_timeout={STATEMENT_TIMEOUT_S * 1000}"
-            # The autocommit engine's only writes are nonces: they need not wait for the
-            # WAL flush (a crash could forget the last fraction of a second of nonces;
-            # a request replayed then would still be idempotent). Applications, written
-            # through the transactional engine, keep synchronous commits.
-            + (" -c synchronous_commit=off" if autocommit else ""),
-        },
+        connect_args=_pg_connect_args(autocommit=autocommit),
         **options,
     )
+
+
+def _pg_connect_args(*, autocommit: bool) -> dict[str, Any]:
+    options = (
+        f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"
+        f" -c lock_timeout={STATEMENT_TIMEOUT_S * 1000}"
+    )
+    if autocommit:
+        # On the request path, single statements are nonces (and reads): they need not
+        # wait for the WAL flush; a crash could forget the last fraction of a second of
+        # nonces, and a request replayed then is still idempotent. The application write
+        # asks for a synchronous commit itself (central.applications).
+        options += " -c synchronous_commit=off"
+    return {"connect_timeout": CONNECT_TIMEOUT_S, "options": options}
+
+
+class Database:
+    """What the app holds: the request path (`run`, autocommit Core) and an ORM session
+    factory for the rare writes that go through the models (enrollment, operations)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings)
+        self.sessions = make_sessionmaker(self.engine)
+        # Its own pool: isolation is set once per connection, not on every checkout
+        # (which costs a statement each way: a PRAGMA on SQLite, a round trip on PostgreSQL).
+        self.autocommit = make_engine(settings, autocommit=True)
+
+    def run(
+        self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`work(connection, ...)` on an autocommit connection (see the module docstring)."""
+        with self.autocommit.connect() as conn:
+            return work(conn, *args, **kwargs)
+
+    def close(self) -> None:
+        """Close pooled connections (a pool re-opens them if used again)."""
+        self.engine.dispose()
+        self.autocommit.dispose()
+
+
+@contextmanager
+def transaction(conn: Connection) -> Iterator[Connection]:
+    """An explicit transaction on an autocommit connection (one multi-statement write in a
+    request that otherwise only reads): BEGIN, then COMMIT, or ROLLBACK on any error. Its
+    commit is durable (waits for the WAL flush) on PostgreSQL too."""
+    if conn.dialect.name == "postgresql":
+        # One round trip: psycopg sends a parameterless string as a simple query.
+        conn.exec_driver_sql("BEGIN; SET LOCAL synchronous_commit TO on")
+    else:
+        conn.exec_driver_sql("BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        conn.exec_driver_sql("ROLLBACK")
+        raise
+    conn.exec_driver_sql("COMMIT")
 
 
 def one_off_engine(db_url: str) -> Engine:

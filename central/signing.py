@@ -25,12 +25,14 @@ from typing import Annotated, Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine, bindparam, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from central.catalogue import LATEST_VERSION_ID, CatalogueRef
+from central.db import Database
 from central.errors import ApiError
-from central.models import Nonce, Terminal
+from central.models import CatalogueVersion, Nonce, Terminal
 from central.schemas import ErrorCode
 from central.settings import Settings
 from central.timeutil import utcnow
@@ -66,12 +68,25 @@ class SignedBy:
     terminal_id: str
     region_code: str
     hall_name: str
+    catalogue: CatalogueRef | None  # current when the request was verified
 
 
-# Built once: these run on every signed request.
-_TERMINAL = select(
-    Terminal.public_key, Terminal.revoked, Terminal.region_code, Terminal.hall_name
-).where(Terminal.terminal_id == bindparam("terminal_id"))
+# Built once: these run on every signed request. The terminal query also reads which
+# catalogue is current (every handler needs it): one round trip instead of two.
+_TERMINAL = (
+    select(
+        Terminal.public_key,
+        Terminal.revoked,
+        Terminal.region_code,
+        Terminal.hall_name,
+        CatalogueVersion.id.label("catalogue_id"),
+        CatalogueVersion.version.label("catalogue_version"),
+        CatalogueVersion.content_hash.label("catalogue_hash"),
+    )
+    .select_from(Terminal)
+    .outerjoin(CatalogueVersion, CatalogueVersion.id == LATEST_VERSION_ID)
+    .where(Terminal.terminal_id == bindparam("terminal_id"))
+)
 _INSERT_NONCE = {
     "postgresql": pg_insert(Nonce).on_conflict_do_nothing().returning(Nonce.nonce),
     "sqlite": sqlite_insert(Nonce).on_conflict_do_nothing().returning(Nonce.nonce),
@@ -118,13 +133,14 @@ def _decode_signature(value: str) -> bytes | None:
 async def signed_terminal(request: Request) -> SignedBy:
     """FastAPI dependency: the terminal that signed this request, or 401 with the reason.
 
-    Async, with its two statements run in the loop's thread (see central.routes.common):
-    a sync dependency would cost a worker-thread hop on every signed request.
+    Async, with its two statements run in the event loop (central.db): a sync dependency
+    would cost a worker-thread hop on every signed request.
     """
     body = await request.body()  # cached by Starlette: the endpoint parses the same bytes
     headers = request.headers
-    return verify(
-        request.app.state.autocommit,
+    db: Database = request.app.state.db
+    return db.run(
+        verify,
         request.app.state.settings,
         request.method,
         path_as_sent(request),
@@ -137,7 +153,7 @@ async def signed_terminal(request: Request) -> SignedBy:
 
 
 def verify(
-    engine: Engine,  # autocommit: the nonce INSERT is its own transaction
+    conn: Connection,  # autocommit: the nonce INSERT is its own transaction
     settings: Settings,
     method: str,
     path: str,
@@ -156,24 +172,26 @@ def verify(
         raise _unauthorized("missing_signature", "a signature header is malformed")
     if not _TERMINAL_ID.fullmatch(terminal_id):
         raise _unauthorized("unknown_terminal", "no such terminal, or it was revoked")
-    with engine.connect() as conn:
-        terminal = conn.execute(_TERMINAL, {"terminal_id": terminal_id}).first()
-        if terminal is None or terminal.revoked:
-            raise _unauthorized("unknown_terminal", "no such terminal, or it was revoked")
-        message = signed_string(method, path, timestamp, nonce, terminal_id, body)
-        try:
-            Ed25519PublicKey.from_public_bytes(base64.b64decode(terminal.public_key)).verify(
-                sig, message
-            )
-        except InvalidSignature:
-            raise _unauthorized("bad_signature", "signature does not verify") from None
-        window = settings.signature_window.total_seconds()
-        if abs(time.time() - int(timestamp)) > window:
-            raise _unauthorized("stale_timestamp", f"X-Timestamp is more than {window:.0f} s away")
-        _remember_nonce(
-            conn, terminal_id, nonce, settings.nonce_retention, settings.nonce_purge_every
+    terminal = conn.execute(_TERMINAL, {"terminal_id": terminal_id}).first()
+    if terminal is None or terminal.revoked:
+        raise _unauthorized("unknown_terminal", "no such terminal, or it was revoked")
+    message = signed_string(method, path, timestamp, nonce, terminal_id, body)
+    try:
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(terminal.public_key)).verify(
+            sig, message
         )
-        return SignedBy(terminal_id, terminal.region_code, terminal.hall_name)
+    except InvalidSignature:
+        raise _unauthorized("bad_signature", "signature does not verify") from None
+    window = settings.signature_window.total_seconds()
+    if abs(time.time() - int(timestamp)) > window:
+        raise _unauthorized("stale_timestamp", f"X-Timestamp is more than {window:.0f} s away")
+    _remember_nonce(conn, terminal_id, nonce, settings.nonce_retention, settings.nonce_purge_every)
+    catalogue = (
+        CatalogueRef(terminal.catalogue_id, terminal.catalogue_version, terminal.catalogue_hash)
+        if terminal.catalogue_id is not None
+        else None
+    )
+    return SignedBy(terminal_id, terminal.region_code, terminal.hall_name, catalogue)
 
 
 def _remember_nonce(

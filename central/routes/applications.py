@@ -6,10 +6,10 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
 from central.applications import find, submit
-from central.catalogue import current
+from central.catalogue import snapshot_of
 from central.errors import not_found, validation_failed
 from central.routes.common import NOT_FOUND, SIGNED, with_connection
 from central.schemas import ApplicationIn, ApplicationOut, ErrorBody
@@ -23,13 +23,13 @@ _NUMBER = re.compile(r"[0-9]{14,32}")
 
 
 def _submit(
-    conn: Connection, writer: Engine, terminal: SignedBy, key: str, body: ApplicationIn
+    conn: Connection, terminal: SignedBy, key: str, body: ApplicationIn
 ) -> tuple[ApplicationOut, bool]:
-    snapshot = current(conn)
+    snapshot = snapshot_of(conn, terminal.catalogue)
     if snapshot is None:
         raise validation_failed({"item_code": "unknown_item"}, "no catalogue has been published")
     item = snapshot.item(body.item_code)
-    return submit(conn, writer, terminal, key, body, snapshot.version, item)
+    return submit(conn, terminal, key, body, snapshot.version, item)
 
 
 @router.post(
@@ -53,10 +53,7 @@ async def submit_application(
     terminal: SignedTerminal,
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", pattern=UUID_PATTERN)],
 ) -> ApplicationOut:
-    writer = request.app.state.engine
-    out, created = with_connection(
-        request, _submit, writer, terminal, idempotency_key.lower(), body
-    )
+    out, created = with_connection(request, _submit, terminal, idempotency_key.lower(), body)
     if not created:
         response.status_code = 200
     return out

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
-from central.catalogue import current
+from central.catalogue import snapshot_of
 from central.errors import not_found
 from central.routes.common import NOT_FOUND, SIGNED, with_connection
 from central.schemas import CatalogueOut
@@ -47,7 +47,7 @@ async def get_catalogue(
     terminal: SignedTerminal,
     if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=200)] = None,
 ) -> Response:
-    snapshot = with_connection(request, current)
+    snapshot = with_connection(request, snapshot_of, terminal.catalogue)
     if snapshot is None:
         raise not_found("no catalogue has been published")
     etag = f'"{snapshot.version}"'

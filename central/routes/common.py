@@ -1,14 +1,6 @@
 """What the routes share: documented error answers (they feed the OpenAPI document) and
-how a request reaches the database.
-
-Endpoints are async and call the database synchronously, in the event loop's thread. That
-is deliberate: every statement is a sub-millisecond round trip to a local SQLite file or a
-nearby PostgreSQL, and a hop to a worker thread costs more CPU than that (~0.3 ms measured
-on the 2-core reference machine, where FastAPI's sync endpoints and sync dependencies made
-three such hops per request). Parallelism comes from uvicorn worker processes, not
-threads. No await happens while a transaction is open, and the engine's timeouts
-(central.db) bound how long one call can hold a worker.
-"""
+how a request reaches the database (async endpoints calling it in the event loop, no
+worker threads: see central.db)."""
 
 from __future__ import annotations
 
@@ -16,9 +8,10 @@ from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Request
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.db import Database
 from central.schemas import ErrorBody, ValidationErrorBody
 
 P = ParamSpec("P")
@@ -44,7 +37,8 @@ SIGNED = {**UNAUTHORIZED, **INVALID}
 def with_session(
     request: Request, work: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
 ) -> T:
-    """`work(session, ...)` with an ORM session of its own (the rare writes: enrollment)."""
+    """`work(session, ...)` with an ORM session of its own, called synchronously: only for
+    the rare writes through the models (enrollment)."""
     sessions: sessionmaker[Session] = request.app.state.sessions
     with sessions() as session:
         return work(session, *args, **kwargs)
@@ -56,9 +50,8 @@ def with_connection(
     *args: P.args,
     **kwargs: P.kwargs,
 ) -> T:
-    """`work(connection, ...)` on an autocommit connection: the hot paths, Core statements
-    without the ORM, and no BEGIN/ROLLBACK round trips around reads. A write that needs a
-    transaction opens one itself (`request.app.state.engine.begin()`)."""
-    engine: Engine = request.app.state.autocommit
-    with engine.connect() as conn:
-        return work(conn, *args, **kwargs)
+    """`work(connection, ...)` on the request path (central.db.Database.run): Core
+    statements on an autocommit connection; a multi-statement write opens
+    `central.db.transaction` itself."""
+    db: Database = request.app.state.db
+    return db.run(work, *args, **kwargs)

@@ -10,16 +10,16 @@ from sqlalchemy import Connection, and_, bindparam, select
 
 from central.catalogue import (
     LicenceRow,
-    current,
     eligible_items,
     held_types,
     holder_licences,
     licence_out,
+    snapshot_of,
 )
 from central.models import Company, Licence, Person
 from central.routes.common import SIGNED, with_connection
 from central.schemas import CompanyContextIn, CompanyContextOut, PersonContextIn, PersonContextOut
-from central.signing import SIGNED_OPERATION, SignedTerminal
+from central.signing import SIGNED_OPERATION, SignedBy, SignedTerminal
 from central.timeutil import BEIJING
 
 # Every route here depends on signed_terminal and says so in the OpenAPI document.
@@ -48,8 +48,8 @@ _COMPANY = select(Company.uscc, Company.name, Company.representative_id_number).
 )
 
 
-def _person(conn: Connection, body: PersonContextIn) -> PersonContextOut:
-    snapshot = current(conn)
+def _person(conn: Connection, terminal: SignedBy, body: PersonContextIn) -> PersonContextOut:
+    snapshot = snapshot_of(conn, terminal.catalogue)
     items = snapshot.items if snapshot else ()
     rows = conn.execute(_PERSON_WITH_LICENCES, {"id_number": body.id_number}).all()
     if not rows or rows[0].person_name != body.name:
@@ -76,10 +76,10 @@ async def person_context(
 ) -> PersonContextOut:
     """A name that does not match the ID number gets the unknown answer: licences go only
     to the person the card names."""
-    return with_connection(request, _person, body)
+    return with_connection(request, _person, terminal, body)
 
 
-def _company(conn: Connection, body: CompanyContextIn) -> CompanyContextOut:
+def _company(conn: Connection, terminal: SignedBy, body: CompanyContextIn) -> CompanyContextOut:
     company = conn.execute(_COMPANY, {"uscc": body.uscc}).first()
     if company is None:
         return CompanyContextOut(
@@ -93,7 +93,7 @@ def _company(conn: Connection, body: CompanyContextIn) -> CompanyContextOut:
             licences=[],
             eligible_items=[],
         )
-    snapshot = current(conn)
+    snapshot = snapshot_of(conn, terminal.catalogue)
     licences = holder_licences(conn, "company", company.uscc)
     held = held_types(licences, datetime.now(BEIJING).date())
     return CompanyContextOut(
@@ -116,4 +116,4 @@ async def company_context(
 ) -> CompanyContextOut:
     """Only the legal representative sees the company's licences and items; anyone else
     would need a 授权委托书, which is not self-service."""
-    return with_connection(request, _company, body)
+    return with_connection(request, _company, terminal, body)
