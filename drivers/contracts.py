@@ -7,10 +7,12 @@ chosen by configuration, never by ``if testing:``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from .events import EventHub
 from .idcard.model import IdentityCard
+from .receipt.model import ReceiptDocument
 from .status import DeviceStatus
 
 
@@ -40,3 +42,73 @@ class IdReader(Protocol):
         Raises the read's DeviceError if it failed, DeviceTimeout (code no_card) when
         nothing was read in time, or the device's error at once if it is not online.
         """
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    """A finished job: what was sent and how long it took."""
+
+    job_id: str                   # the driver's id (receipt: generated; A4: the CUPS job id)
+    pages: int                    # A4 pages, or 1 for a receipt
+    bytes_sent: int
+    seconds: float
+
+
+@runtime_checkable
+class ReceiptPrinter(Protocol):
+    """ESC/POS receipt printer.
+
+    Events: StatusChanged whenever the status (state, paper supply, fault) changes; the
+    driver watches the printer with DLE EOT on its own thread while open.
+    """
+
+    name: str
+    events: EventHub
+
+    def open(self) -> None:
+        """Start watching the printer; returns at once, never raises for a missing printer."""
+
+    def close(self) -> None:
+        """Stop watching (within about a second) and release the transport."""
+
+    def status(self) -> DeviceStatus:
+        """The last known status, without touching the device."""
+
+    def render(self, document: ReceiptDocument) -> bytes:
+        """The ESC/POS bytes for ``document`` on this printer's profile (pure, no I/O),
+        ending with a cut."""
+
+    def print_bytes(self, data: bytes, job_id: str, timeout: float) -> PrintOutcome:
+        """Send rendered bytes and follow the job until the printer has printed it.
+
+        Checks the status first (raises PrinterFault with paper_out / cover_open /
+        printer_offline ... without sending anything), watches it while sending and while
+        the mechanism prints, and raises PrinterFault, DeviceUnavailable or DeviceTimeout
+        when the job did not print. Never blocks longer than ``timeout``.
+        """
+
+
+@runtime_checkable
+class DocumentPrinter(Protocol):
+    """A4 printer behind a CUPS queue.
+
+    Events: StatusChanged when the queue's state or reasons change (watched while open).
+    """
+
+    name: str
+    events: EventHub
+
+    def open(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def status(self) -> DeviceStatus: ...
+
+    def submit_pdf(self, pdf: bytes, title: str) -> str:
+        """Submit a PDF; returns the job id. Raises PrinterFault when the printer is not
+        ready (nothing submitted) or DeviceUnavailable when CUPS cannot be reached."""
+
+    def wait_job(self, job_id: str, timeout: float) -> PrintOutcome:
+        """Follow the job to completed. A job that stops (media-empty, jam, offline ...) is
+        cancelled and PrinterFault is raised with the reason's code; DeviceTimeout when it
+        does not finish in time (the job is cancelled too: it must not print later)."""

@@ -28,6 +28,13 @@ class ErrorCode(StrEnum):
     DEVICE_ERROR = "device_error"      # any other status the device reported
     INVALID_CARD_DATA = "invalid_card_data"  # read fine, but the content fails validation
     CANCELLED = "cancelled"
+    # Printers (receipt and A4)
+    PAPER_OUT = "paper_out"
+    PAPER_JAM = "paper_jam"
+    COVER_OPEN = "cover_open"
+    PRINTER_OFFLINE = "printer_offline"   # the printer says it is offline (cause unknown)
+    CUTTER_ERROR = "cutter_error"
+    JOB_FAILED = "job_failed"             # the job ended without printing, for another reason
 
 
 class DeviceError(Exception):
@@ -66,3 +73,9 @@ class CardDataError(DeviceError):
 
 class OperationCancelled(DeviceError):
     default_code = ErrorCode.CANCELLED
+
+
+class PrinterFault(DeviceStatusError):
+    """The printer stopped a job or refuses one: paper out, cover open, jam, offline."""
+
+    default_code = ErrorCode.JOB_FAILED

@@ -77,8 +77,61 @@ class SamSerialReaderSettings(_Strict):
     photo_decoder: str | None = None  # "module:callable" of a WLT decoder plug-in
 
 
+def check_printer_url(url: str) -> str:
+    """tcp://host:port, serial:///dev/ttyX?baud=N, usb://VID:PID or file:///path."""
+    from drivers.receipt.transport import parse_printer_url
+
+    parse_printer_url(url)   # raises ValueError naming what is wrong
+    return url
+
+
+class EscposPrinterSettings(_Strict):
+    driver: Literal["escpos"]
+    url: str                                  # tcp://10.0.0.5:9100, serial:///dev/ttyS1?baud=115200 ...
+    paper: Literal["58mm", "80mm"] = "80mm"
+    # Chinese as a raster rendered with the CJK font (works on every printer) or as
+    # native GB18030 text (faster, sharper, only on printers with a Chinese font ROM).
+    chinese: Literal["raster", "gb18030"] = "raster"
+    font: Path | None = None                  # CJK font for raster text; default: fontconfig
+    status_interval_s: Annotated[float, Field(gt=0.1, le=60)] = 2.0
+    io_timeout_s: Annotated[float, Field(gt=0.1, le=30)] = 2.0
+    job_timeout_s: Annotated[float, Field(gt=1, le=300)] = 30.0
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_printer_url(value)
+
+
+class CupsPrinterSettings(_Strict):
+    driver: Literal["cups"]
+    queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,127}$")]
+    server: str | None = None                 # CUPS server (host:port or socket); default: the system's
+    status_interval_s: Annotated[float, Field(gt=0.1, le=60)] = 2.0
+    job_timeout_s: Annotated[float, Field(gt=5, le=900)] = 120.0
+
+
 class DevicesSettings(_Strict):
     id_reader: SamSerialReaderSettings | None = None
+    receipt_printer: EscposPrinterSettings | None = None
+    a4_printer: CupsPrinterSettings | None = None
+
+
+class StaffSettings(_Strict):
+    """The staff screen (printed-output log). The PIN is kept only as a hash:
+    ``kiosk staff hash-pin`` prints the value for ``pin_hash``."""
+
+    pin_hash: str | None = None               # scrypt$N$r$p$salt$hash; no hash: staff screen closed
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    lockout_s: Annotated[float, Field(ge=10, le=86400)] = 300
+    export_dir: Path | None = None            # where the USB stick is mounted, e.g. /media/usb
+
+    @field_validator("pin_hash")
+    @classmethod
+    def _pin_hash(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith("scrypt$") or value.count("$") != 5):
+            raise ValueError("must be a hash from `kiosk staff hash-pin`, never the PIN itself")
+        return value
 
 
 ServiceId = Literal[
@@ -146,6 +199,7 @@ class KioskConfig(_Strict):
     devices: DevicesSettings = DevicesSettings()
     services: ServicesSettings
     central: CentralSettings = CentralSettings()
+    staff: StaffSettings = StaffSettings()
 
     # Where the values came from, for messages and `config check`.
     sources: tuple[str, ...] = ()
@@ -207,10 +261,12 @@ def _resolve_paths(data: dict[str, Any], origin: Path) -> None:
     fix(data.get("terminal"), "data_dir", only_dotted=False)
     fix(data.get("ui"), "font", only_dotted=False)
     fix(data.get("central"), "ca_bundle", only_dotted=False)
+    fix(data.get("staff"), "export_dir", only_dotted=False)
     devices = data.get("devices")
     if isinstance(devices, dict):
         for device in devices.values():
             fix(device, "port", only_dotted=True)
+            fix(device, "font", only_dotted=False)
 
 
 def load_config(path: Path | str | None = None) -> KioskConfig:

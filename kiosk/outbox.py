@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 ClientFactory = Callable[[], CentralClient]
 KIND_APPLICATION = "application"
+KIND_PRINT_LOG = "print_log"      # a finished print-log entry (no clear personal data)
 # 4xx statuses that say "this submission will never be accepted as it is". Others (401
 # clock skew or revoked terminal, 408, 429) are about the terminal or the moment: retried.
 PERMANENT_STATUSES = frozenset({400, 404, 409, 410, 413, 422})
@@ -146,6 +147,17 @@ class Outbox:
         log.info("outbox: %s committed (%s)", receipt, request.item_code)
         self._wake.set()
         return Submission(receipt, key, False, None, None, PENDING, request.item_code, 0)
+
+    def enqueue_in(self, conn: Any, kind: str, body: bytes, label: str, idempotency_key: str) -> None:
+        """Add a delivery of ``body`` inside the caller's write transaction ``conn``: it is
+        committed (or rolled back) together with the caller's own rows. ``label`` takes
+        the place of the local receipt (unique). Call ``wake()`` after the commit."""
+        now = self._clock()
+        conn.execute(insert(outbox).values(
+            kind=kind, idempotency_key=idempotency_key, local_receipt=label, state=PENDING,
+            payload_encrypted=self.store.cipher.encrypt(body, idempotency_key),
+            created_at=now, attempts=0, next_attempt_at=now,
+        ))
 
     def _next_receipt(self, conn: Any, local_now: dt.datetime) -> str:
         day = local_now.strftime("%Y%m%d")
@@ -340,7 +352,11 @@ class Outbox:
         except StoreError as err:
             return self._record_failure(row_id, err.code, permanent=True)
         try:
-            application = self._client().submit_application_json(body, row.idempotency_key)
+            if row.kind == KIND_PRINT_LOG:
+                self._client().submit_print_log_json(body, row.idempotency_key)
+                application = None
+            else:
+                application = self._client().submit_application_json(body, row.idempotency_key)
         except CentralRejected as err:
             if err.status == 401:
                 # Perhaps re-enrolled since this client was made: the next try reads the
@@ -357,21 +373,25 @@ class Outbox:
             del body
         return self._record_delivery(row_id, application)
 
-    def _record_delivery(self, row_id: int, application: Application) -> Submission:
+    def _record_delivery(self, row_id: int, application: Application | None) -> Submission:
         with self.store.write() as conn:
             conn.execute(
                 update(outbox)
                 .where(outbox.c.id == row_id, outbox.c.state != DELIVERED)
                 .values(
                     state=DELIVERED, delivered_at=self._clock(), payload_encrypted=None,
-                    result_number=application.application_number,
-                    result_json=application.model_dump_json(), last_error=None,
+                    result_number=application.application_number if application else None,
+                    result_json=application.model_dump_json() if application else None,
+                    last_error=None,
                     attempts=outbox.c.attempts + 1,
                 )
             )
             row = conn.execute(select(outbox).where(outbox.c.id == row_id)).one()
         with self._lock:
             self._outage, self._pause_until = 0, 0.0
+        if application is None:
+            log.info("outbox: %s delivered", row.local_receipt)
+            return _submission(row)
         if application.local_receipt != row.local_receipt:
             log.warning("outbox: central answered %s for %s", application.local_receipt, row.local_receipt)
         log.info("outbox: %s delivered as %s", row.local_receipt, application.application_number)

@@ -12,7 +12,9 @@ import secrets
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..files import ensure_private_dir, fsync_dir, write_private_file
 from .errors import StoreError
@@ -27,6 +29,16 @@ class PayloadCipher:
         if len(key) != 32:
             raise StoreError("store_key_invalid", "the store key must be 32 bytes")
         self._aead = AESGCM(key)
+        self._master = key
+
+    def derive(self, purpose: str) -> bytes:
+        """A 32-byte key for ``purpose`` (HKDF-SHA256 from the store key): the print log's
+        chain MAC and its ID look-up hash get keys of their own, none of them the
+        encryption key itself."""
+        return HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None,
+            info=b"tongban-store-v1:" + purpose.encode(),
+        ).derive(self._master)
 
     @classmethod
     def load_or_create(cls, keys_dir: Path) -> PayloadCipher:

@@ -49,3 +49,29 @@ receipt_counter = Table(
     Column("day", String(8), primary_key=True),
     Column("last", Integer, nullable=False),
 )
+
+# The printed-output log (kiosk/printlog.py). Append-only: rows are never updated.
+print_log = Table(
+    "print_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("entry_id", String(36), nullable=False),
+    Column("event", String(16), nullable=False),          # sent | finished
+    Column("at", Float, nullable=False),
+    Column("at_text", String(32), nullable=False),        # ISO time with offset, as chained
+    Column("doc_type", String(32), nullable=False),
+    Column("doc_number", String(64), nullable=False),
+    Column("printer", String(32), nullable=False),
+    Column("job_id", String(64), nullable=False, server_default=""),
+    Column("pages", Integer, nullable=False, server_default="0"),
+    Column("content_sha256", String(64), nullable=False),
+    Column("result", String(16), nullable=False),         # sending | printed | failed
+    Column("reason", String(64), nullable=False, server_default=""),
+    Column("id_masked", String(32), nullable=False, server_default=""),
+    Column("id_hash", String(64), nullable=False, server_default=""),
+    Column("prev_mac", String(64), nullable=False),
+    Column("mac", String(64), nullable=False),
+    Index("ix_print_log_entry", "entry_id"),
+    Index("ix_print_log_at", "at"),
+    Index("ix_print_log_id_hash", "id_hash"),
+)
