@@ -17,6 +17,20 @@ from .status import DeviceStatus
 
 
 @runtime_checkable
+class Device(Protocol):
+    """What every device family has: a name, events, open/close and a status."""
+
+    name: str
+    events: EventHub
+
+    def open(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def status(self) -> DeviceStatus: ...
+
+
+@runtime_checkable
 class IdReader(Protocol):
     """Resident ID card reader.
 

@@ -18,9 +18,9 @@ from drivers.idcard.model import IdentityCard
 from drivers.idcard.reader import SamSerialReader
 from drivers.status import FaultAction
 
-from . import cli_central
+from . import cli_central, cli_print
 from .config import ConfigError, KioskConfig, effective_toml, load_config
-from .devices import build_devices
+from .devices import DEVICE_NAMES, build_devices, device_address
 from .diagnostics import ACTION_WORDS, advice_for
 from .logs import setup_logging
 from .privacy import card_fields
@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = config_sub.add_parser("check", help="validate and print the effective configuration")
     check.add_argument("file", nargs="?", help="file to check (default: --config or the site file)")
     cli_central.add_parsers(sub)
+    cli_print.add_parsers(sub)
     return parser
 
 
@@ -76,11 +77,15 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
             return cmd_read_id(args)
         if args.command == "config":
             return cmd_config_check(args)
+        if args.command == "staff":
+            return cli_print.run_staff(args)
         config = load_config(args.config)
         if args.command == "doctor":
             return cmd_doctor(config, args)
         if args.command in ("enroll", "outbox"):
             return cli_central.run(config, args)
+        if args.command in ("logs", "print-test"):
+            return cli_print.run(config, args)
         if args.command == "run":
             if run_ui is None:
                 print("kiosk: the UI is not available in this entry point", file=sys.stderr)
@@ -152,7 +157,7 @@ def cmd_doctor(config: KioskConfig, args: argparse.Namespace) -> int:
                 {
                     "device": name,
                     "driver": settings.driver,
-                    "port": settings.port,
+                    "port": device_address(config.devices, name),
                     **status.as_dict(),
                     "advice": advice_for(status),
                 }
@@ -160,17 +165,17 @@ def cmd_doctor(config: KioskConfig, args: argparse.Namespace) -> int:
     finally:
         for device in devices.values():
             device.close()
-    missing = [n for n in ("id_reader",) if getattr(config.devices, n) is None]
+    missing = [n for n in DEVICE_NAMES if getattr(config.devices, n) is None]
     if args.json:
         print(json.dumps({"devices": report, "not_configured": missing}, ensure_ascii=False, indent=2))
     else:
         print(f"终端 {config.terminal.hall_name} ({config.terminal.profile}, {config.terminal.region_code})")
         for row in report:
             mark = "OK  " if row["ready"] else "FAIL"
-            print(f"[{mark}] {row['device']:<10} {row['driver']:<11} {row['port']}")
+            print(f"[{mark}] {row['device']:<15} {row['driver']:<11} {row['port']}")
             print(f"       state={row['state']} action={ACTION_WORDS[FaultAction(str(row['action']))]}"
                   + (f" fault={row['fault']}" if row["fault"] else ""))
             print(f"       {row['advice']}" + (f" [{row['detail']}]" if row["detail"] else ""))
         for name in missing:
-            print(f"[--  ] {name:<10} not configured")
+            print(f"[--  ] {name:<15} not configured")
     return EXIT_OK if all(r["ready"] for r in report) else EXIT_FAIL

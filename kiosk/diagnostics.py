@@ -14,6 +14,13 @@ ADVICE: dict[tuple[DeviceState, str], str] = {
     (DeviceState.HARDWARE_ERROR, ErrorCode.SAM_FAILURE): "安全模块(SAM)故障：联系设备厂商维修 "
     "(SAM module failed: the reader needs service)",
     (DeviceState.HARDWARE_ERROR, ""): "设备硬件故障：联系技术人员 (hardware fault: call a technician)",
+    (DeviceState.USER_ERROR, ErrorCode.PAPER_OUT): "打印纸用完：请装纸 (paper out: load paper)",
+    (DeviceState.USER_ERROR, ErrorCode.COVER_OPEN): "打印机盖未关好：请合上机盖 (cover open: close it)",
+    (DeviceState.USER_ERROR, ErrorCode.PAPER_JAM): "卡纸：请打开打印机取出卡纸 (paper jam: clear it)",
+    (DeviceState.HARDWARE_ERROR, ErrorCode.CUTTER_ERROR): "切刀故障：联系技术人员 "
+    "(autocutter failed: call a technician)",
+    (DeviceState.OFFLINE, ErrorCode.PRINTER_OFFLINE): "打印机脱机：检查电源、网线和打印队列 "
+    "(printer offline: check power, cable and the queue)",
     (DeviceState.USER_ERROR, ""): "需要工作人员处理 (needs staff attention)",
     (DeviceState.BUSY, ""): "设备忙，稍后自动恢复 (busy, recovers by itself)",
 }

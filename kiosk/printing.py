@@ -57,6 +57,13 @@ class Printing:
     def a4_status(self) -> DeviceStatus | None:
         return self.a4.status() if self.a4 else None
 
+    def a4_ready(self) -> tuple[bool, str]:
+        """Whether a proof can be printed now, and if not the reason code."""
+        return _ready(self.a4)
+
+    def receipt_ready(self) -> tuple[bool, str]:
+        return _ready(self.receipt)
+
     def print_receipt(self, document: ReceiptDocument, id_number: str | None = None) -> PrintResult:
         """Render and print a receipt; ``id_number`` (the citizen's) is logged masked + keyed."""
         printer = self.receipt
@@ -113,3 +120,12 @@ class Printing:
         self.log.finish(entry, result=FAILED, job_id=job_id, reason=reason)
         log.warning("print %s failed: %s", entry, reason)
         return PrintResult(False, entry, job_id, 0, reason)
+
+
+def _ready(device: ReceiptPrinter | DocumentPrinter | None) -> tuple[bool, str]:
+    if device is None:
+        return False, "no_printer"
+    status = device.status()
+    if status.ready:
+        return True, ""
+    return False, status.fault or status.state.value

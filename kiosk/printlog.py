@@ -89,6 +89,14 @@ class PrintRecord:
 
 
 @dataclass(frozen=True)
+class ExportResult:
+    ok: bool
+    reason: str = ""         # "" | export_not_configured | no_usb_stick | export_failed
+    path: Path | None = None
+    count: int = 0
+
+
+@dataclass(frozen=True)
 class ChainReport:
     ok: bool
     rows: int

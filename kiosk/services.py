@@ -27,7 +27,7 @@ SERVICES: dict[str, ServiceSpec] = {
     for s in (
         ServiceSpec("identity_check", "身份核验", "读取身份证，核对本人信息", ("id_reader",), True),
         ServiceSpec("yizheng_tongban", "一证通办", "凭身份证办理政务服务事项", ("id_reader",), True, True),
-        ServiceSpec("proof_print", "证明打印", "打印社保、纳税、户籍等证明", ("id_reader", "a4_printer"), False),
+        ServiceSpec("proof_print", "证明打印", "打印社保、纳税、户籍等证明", ("id_reader", "a4_printer"), True, True),
         ServiceSpec("queue_ticket", "排队取号", "领取窗口排队号", ("receipt_printer",), False),
         ServiceSpec("appointment", "预约办事", "预约错时、无休服务", ("id_reader",), False),
         ServiceSpec("progress_query", "办件查询", "查询办件进度", ("id_reader",), False),
@@ -43,7 +43,7 @@ class ServiceView:
     subtitle: str
     available: bool
     # "" when available; else one of: not_in_version, central_not_enrolled,
-    # device_missing:<dev>, device_not_ready:<dev>:<state>
+    # device_missing:<dev>, device_not_ready:<dev>:<state, or the fault of a user_error>
     reason: str
 
 
@@ -77,5 +77,7 @@ def _availability(
             return False, f"device_missing:{device}"
         if not status.ready:
             state = status.state.value if status.state is not DeviceState.ONLINE else "supplies"
+            if status.state is DeviceState.USER_ERROR and status.fault:
+                state = status.fault    # paper_out, cover_open ...: says what staff must do
             return False, f"device_not_ready:{device}:{state}"
     return True, ""

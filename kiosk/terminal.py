@@ -7,6 +7,7 @@ their own thread (the Kivy UI uses ``Clock.schedule_once``).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 import threading
@@ -15,17 +16,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from drivers.contracts import IdReader
+from drivers.contracts import Device
 from drivers.events import CardRemoved, DeviceEvent, IdentityRead, ReadFailed, StatusChanged
 from drivers.status import DeviceStatus
 
 from .central import ApplicationRequest, CentralClient, connect
 from .config import KioskConfig
 from .devices import build_devices
+from .flows.proofs import ProofFlow
 from .flows.yizheng import YizhengFlow
 from .outbox import Outbox, open_outbox
+from .print_jobs import ApplicationReceipts, ProofRenderer
+from .printing import Printing
+from .printlog import ExportResult, PrintLog, PrintRecord, export_csv
 from .services import ServiceView, service_views
 from .session import Session, SessionSnapshot, SessionState
+from .staff import PinResult, StaffGate
 from .store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -39,7 +45,7 @@ class Terminal:
     def __init__(
         self,
         config: KioskConfig,
-        devices: dict[str, IdReader] | None = None,
+        devices: dict[str, Device] | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.config = config
@@ -59,10 +65,21 @@ class Terminal:
         self._lock = threading.Lock()
         self.store: Store = open_store(self.data_dir)
         self.outbox: Outbox = open_outbox(config, self.store)
+        self.printlog = PrintLog(self.store, self.outbox)
+        receipt_cfg, a4_cfg = config.devices.receipt_printer, config.devices.a4_printer
+        self.printing = Printing(
+            self.devices, self.printlog,
+            receipt_timeout=receipt_cfg.job_timeout_s if receipt_cfg else 30.0,
+            document_timeout=a4_cfg.job_timeout_s if a4_cfg else 120.0,
+        )
+        self.staff = StaffGate(
+            config.staff.pin_hash, self.data_dir,
+            max_attempts=config.staff.max_attempts, lockout_s=config.staff.lockout_s,
+        )
         self._central: CentralClient | None = None
         self.central_reason: str | None = None
         self._central_checked = float("-inf")
-        self.flow: YizhengFlow | None = None
+        self.flow: YizhengFlow | ProofFlow | None = None
         self._statuses: dict[str, DeviceStatus] = {}
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -137,15 +154,24 @@ class Terminal:
         return service_views(list(self.config.services.offered), statuses,
                              enrolled=self.central is not None)
 
-    def start_flow(self) -> YizhengFlow | None:
-        """The 一证通办 flow for the confirmed citizen; None when it cannot start."""
+    def start_flow(self) -> YizhengFlow | ProofFlow | None:
+        """The flow of the confirmed citizen's service; None when it cannot start."""
         snap = self.session.snapshot()
         central = self.central
-        if snap.state is not SessionState.ACTIVE or snap.service_id != "yizheng_tongban" or central is None:
+        if snap.state is not SessionState.ACTIVE or central is None:
+            return None
+        flow: YizhengFlow | ProofFlow
+        if snap.service_id == "yizheng_tongban":
+            flow = YizhengFlow(
+                self.session, central, self.outbox, ApplicationRequest.model_validate,
+                receipts=ApplicationReceipts(self.config, self.printing),
+            )
+        elif snap.service_id == "proof_print":
+            flow = ProofFlow(self.session, central, self.printing, ProofRenderer(self.config))
+        else:
             return None
         if self.flow is not None:
             self.flow.wipe()
-        flow = YizhengFlow(self.session, central, self.outbox, ApplicationRequest.model_validate)
         flow.subscribe(lambda: self._emit("flow", {}))
         self.flow = flow
         flow.load()
@@ -153,6 +179,38 @@ class Terminal:
 
     def snapshot(self) -> SessionSnapshot:
         return self.session.snapshot()
+
+    # -- staff (printed-output log) --------------------------------------------------------
+    def staff_login(self, pin: str) -> PinResult:
+        """Check a staff PIN; only while no citizen is being served."""
+        if self.session.snapshot().state is not SessionState.IDLE:
+            return PinResult(False, "citizen_session")
+        return self.staff.check(pin)
+
+    def print_records(self, days: int | None = None, doc_type: str | None = None,
+                      id_number: str | None = None, limit: int = 500) -> list[PrintRecord]:
+        since = None
+        if days is not None:
+            today = dt.datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+            since = today - dt.timedelta(days=days - 1)
+        return self.printlog.records(since=since, doc_type=doc_type or None,
+                                     id_number=id_number or None, limit=limit)
+
+    def export_print_records(self, records: list[PrintRecord]) -> ExportResult:
+        """Write ``records`` as CSV to the USB stick (``[staff] export_dir``)."""
+        folder = self.config.staff.export_dir
+        if folder is None:
+            return ExportResult(False, "export_not_configured")
+        if not folder.is_dir():
+            return ExportResult(False, "no_usb_stick")
+        name = f"打印记录-{self.config.terminal.terminal_code or 'terminal'}-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
+        try:
+            count = export_csv(records, folder / name)
+        except OSError as err:
+            log.warning("print log export to %s failed: %s", folder, err.strerror)
+            return ExportResult(False, "export_failed")
+        log.info("print log: %d records exported", count)
+        return ExportResult(True, "", folder / name, count)
 
     # -- intents ---------------------------------------------------------------------------
     def choose_service(self, service_id: str) -> bool:

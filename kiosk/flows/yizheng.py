@@ -49,6 +49,13 @@ class CentralLike(Protocol):
     def company_context(self, uscc: str, representative_id_number: str) -> Any: ...
 
 
+class ReceiptsLike(Protocol):
+    """Prints the 办件受理回执 of a result (kiosk/print_jobs.py)."""
+
+    def ready(self) -> tuple[bool, str]: ...
+    def print_receipt(self, result: ResultView, card: dict[str, str], item: Any) -> Any: ...
+
+
 class OutboxLike(Protocol):
     def submit_application(self, request: Any) -> Any: ...
     def deliver_now(self, local_receipt: str, timeout: float) -> Any: ...
@@ -117,8 +124,10 @@ class YizhengFlow(Flow):
         outbox: OutboxLike,
         request_factory: Any,
         runner: Runner = thread_runner,
+        receipts: ReceiptsLike | None = None,
     ) -> None:
         super().__init__(runner)
+        self._receipts = receipts
         self._session = session
         self._central = central
         self._outbox = outbox
@@ -134,6 +143,9 @@ class YizhengFlow(Flow):
         self.item: Any = None
         self.fields: list[FieldState] = []
         self.result: ResultView | None = None
+        # The 办件受理回执: "" (not printed), printing, printed, failed (receipt_error says why)
+        self.receipt_state = ""
+        self.receipt_error = ""
 
     # -- queries ---------------------------------------------------------------------------
     @property
@@ -330,8 +342,43 @@ class YizhengFlow(Flow):
                 self._set(Step.RESULT)
 
             self._apply(gen, done)
+            if view.error == "" and self._receipts is not None and self._receipts.ready()[0]:
+                self._print_receipt(gen, card)
 
         self._background(work)
+
+    @property
+    def can_print_receipt(self) -> bool:
+        return (self._receipts is not None and self.result is not None and not self.result.error
+                and self.receipt_state != "printing")
+
+    def print_receipt(self) -> None:
+        """Print the 办件受理回执 (again: after a failure, or a second copy)."""
+        if self.step is not Step.RESULT or not self.can_print_receipt:
+            return
+        card = self._card()
+        self._touch()
+
+        def work() -> None:
+            self._print_receipt(self._generation, card)
+
+        self._background(work)
+
+    def _print_receipt(self, gen: int, card: dict[str, str]) -> None:
+        receipts, result, item = self._receipts, self.result, self.item
+        if receipts is None or result is None:
+            return
+        ready, reason = receipts.ready()
+        if not ready:
+            self._apply(gen, lambda: self._receipt("failed", reason))
+            return
+        self._apply(gen, lambda: self._receipt("printing", ""))
+        outcome = receipts.print_receipt(result, card, item)
+        self._apply(gen, lambda: self._receipt("printed" if outcome.ok else "failed", outcome.reason))
+
+    def _receipt(self, state: str, error: str) -> None:
+        self.receipt_state, self.receipt_error = state, error
+        self._changed()
 
     # -- helpers ---------------------------------------------------------------------------
     def _card(self) -> dict[str, str]:
@@ -409,6 +456,7 @@ class YizhengFlow(Flow):
             self.fields = []
             self.item = None
             self.result = None
+            self.receipt_state = self.receipt_error = ""
             self.company_name = self.company_uscc = ""
             self.step = Step.LOADING
 

@@ -31,3 +31,12 @@ def test_supplies_out_makes_a_device_not_ready() -> None:
     assert not status.ready
     views = service_views(["identity_check"], {"id_reader": status})
     assert views[0].reason == "device_not_ready:id_reader:supplies"
+
+
+def test_proof_printing_says_the_a4_printer_has_no_paper() -> None:
+    no_paper = DeviceStatus(DeviceState.USER_ERROR, FaultAction.CLEAR_BY_STAFF,
+                            {"paper": SupplyLevel.OUT}, fault="paper_out")
+    views = service_views(["proof_print"], {"id_reader": ONLINE, "a4_printer": no_paper}, enrolled=True)
+    assert views[0].reason == "device_not_ready:a4_printer:paper_out"
+    views = service_views(["proof_print"], {"id_reader": ONLINE, "a4_printer": ONLINE}, enrolled=True)
+    assert views[0].available

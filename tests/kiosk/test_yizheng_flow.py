@@ -204,3 +204,63 @@ def test_wipe_drops_everything_personal(flow: YizhengFlow) -> None:
     flow.wipe()
     assert flow.fields == [] and flow.item is None and flow.result is None
     assert flow._ctx.licences == {}  # type: ignore[attr-defined]
+
+
+class FakeReceipts:
+    def __init__(self) -> None:
+        self.ready_reason = ""
+        self.fail_with = ""
+        self.printed: list[tuple[str, str]] = []
+
+    def ready(self) -> tuple[bool, str]:
+        return (not self.ready_reason, self.ready_reason)
+
+    def print_receipt(self, result: Any, card: dict[str, str], item: Any) -> Any:
+        from kiosk.printing import PrintResult
+
+        if self.fail_with:
+            return PrintResult(False, "E1", "R-1", 0, self.fail_with)
+        self.printed.append((result.application_number, card["id_number"]))
+        return PrintResult(True, "E1", "R-1", 1)
+
+
+def _file(flow: YizhengFlow) -> None:
+    flow.load()
+    flow.select_item("A")
+    flow.begin_form()
+    flow.set_value("phone", "13912345678")
+    assert flow.confirm_form()
+    flow.submit()
+
+
+def test_the_result_prints_its_receipt_and_a_failed_one_can_be_reprinted(
+    tmp_path: Path, central: FakeCentral
+) -> None:
+    session = Session(idle_timeout=60, idle_warning=15, removal_grace=5, temp_root=tmp_path)
+    session.identity_read(make_card(), "yizheng_tongban")
+    assert session.confirm()
+    receipts = FakeReceipts()
+    receipts.fail_with = "paper_out"
+    flow = YizhengFlow(session, central, FakeOutbox(central), ApplicationRequest.model_validate,
+                       runner=inline_runner, receipts=receipts)
+    _file(flow)
+    assert (flow.receipt_state, flow.receipt_error) == ("failed", "paper_out")
+    assert flow.can_print_receipt
+    receipts.fail_with = ""
+    flow.print_receipt()
+    assert flow.receipt_state == "printed"
+    assert receipts.printed == [("14050020261123000042", make_card().id_number)]
+
+
+def test_no_receipt_is_attempted_while_the_printer_is_not_ready(tmp_path: Path, central: FakeCentral) -> None:
+    session = Session(idle_timeout=60, idle_warning=15, removal_grace=5, temp_root=tmp_path)
+    session.identity_read(make_card(), "yizheng_tongban")
+    assert session.confirm()
+    receipts = FakeReceipts()
+    receipts.ready_reason = "cover_open"
+    flow = YizhengFlow(session, central, FakeOutbox(central), ApplicationRequest.model_validate,
+                       runner=inline_runner, receipts=receipts)
+    _file(flow)
+    assert flow.receipt_state == "" and receipts.printed == []
+    flow.print_receipt()
+    assert (flow.receipt_state, flow.receipt_error) == ("failed", "cover_open")

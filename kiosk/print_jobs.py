@@ -1,0 +1,114 @@
+"""What flows print, glued to the layouts (kiosk/documents) and the logged printing
+(kiosk/printing.py): the 办件受理回执 of a filed application, the rendered proofs, the test
+pages of `kiosk print-test`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+from drivers.receipt.model import ReceiptDocument
+
+from .config import KioskConfig
+from .documents.a4 import IssuedDocumentData, pdf_page_count, render_document_pdf
+from .documents.preview import render_preview_png
+from .documents.receipts import ApplicationReceiptData, application_receipt, print_test_code
+from .documents.receipts import test_page as receipt_test_layout
+from .flows.proofs import RenderedDocument
+from .flows.yizheng import ResultView
+from .printing import Printing, PrintResult
+
+# pdfium is not thread-safe: one render at a time in this process.
+_PDFIUM = threading.Lock()
+
+
+def terminal_code(config: KioskConfig) -> str:
+    return config.terminal.terminal_code or "LOCAL"
+
+
+class ApplicationReceipts:
+    """Prints the 办件受理回执 for a 一证通办 result."""
+
+    def __init__(self, config: KioskConfig, printing: Printing) -> None:
+        self._config = config
+        self._printing = printing
+
+    def ready(self) -> tuple[bool, str]:
+        return self._printing.receipt_ready()
+
+    def print_receipt(self, result: ResultView, card: dict[str, str], item: Any) -> PrintResult:
+        data = ApplicationReceiptData(
+            item_name=result.item_name,
+            applicant_name=card.get("name") or card.get("name_en", ""),
+            applicant_id_number=card["id_number"],
+            submitted_at=dt.datetime.now().astimezone(),
+            local_receipt=result.local_receipt,
+            terminal_code=terminal_code(self._config),
+            hall_name=self._config.terminal.hall_name,
+            application_number=result.application_number or None,
+            status=result.status if result.delivered else "",
+            next_steps=result.next_steps,
+            where_to_go=getattr(item, "where_to_go", "") or "",
+            phone=getattr(item, "phone", "") or "",
+        )
+        return self._printing.print_receipt(application_receipt(data), id_number=card["id_number"])
+
+
+class ProofRenderer:
+    """Central's issued document -> the PDF the terminal prints, and page one as a PNG."""
+
+    def __init__(self, config: KioskConfig, preview_width: int = 900) -> None:
+        self._config = config
+        self._width = preview_width
+
+    def __call__(self, issued: Any) -> RenderedDocument:
+        raw = issued.model_dump() if hasattr(issued, "model_dump") else issued
+        data = IssuedDocumentData.from_mapping(raw)
+        pdf = render_document_pdf(
+            data, terminal_id=terminal_code(self._config),
+            hall_name=self._config.terminal.hall_name,
+            printed_at=dt.datetime.now().astimezone(),
+        )
+        with _PDFIUM:
+            pages = pdf_page_count(pdf)
+            preview = render_preview_png(pdf, 0, self._width)
+        return RenderedDocument(data.document_number, data.title, data.issuer, pdf, pages, preview)
+
+
+def receipt_test_page(printer: str, where: str, state: str, now: dt.datetime,
+                      terminal: str, config: KioskConfig) -> ReceiptDocument:
+    settings = config.devices.receipt_printer
+    profile = settings.paper if settings and settings.url == where else "-"
+    return receipt_test_layout(f"{printer} ({where})", profile, state, now, terminal)
+
+
+def a4_test_page(where: str, state: str, now: dt.datetime, terminal: str,
+                 config: KioskConfig) -> tuple[bytes, int, str]:
+    """A one-page A4 test print: the document layout with test content; its QR carries
+    ``TONGBAN-PRINT-TEST:...`` instead of a verification address."""
+    number = f"TEST-{terminal}-{now:%Y%m%d%H%M%S}"
+    data = IssuedDocumentData.from_mapping({
+        "document_number": number,
+        "verification_code": "TEST" + now.strftime("%H%M%S"),
+        "verify_url": print_test_code(terminal, now),
+        "kind": "test_page",
+        "proof_code": "test_page",
+        "title": "打印测试页",
+        "issuer": config.terminal.hall_name,
+        "issued_at": now,
+        "holder": {"name": "测试", "id_number": "-"},
+        "fields": [
+            {"label": "打印机", "value": where},
+            {"label": "状态", "value": state},
+            {"label": "终端", "value": terminal},
+            {"label": "中文与标点", "value": "政务服务，一网通办。全角￥１２３，半角 ABC abc 0123456789"},
+        ],
+        "paragraphs": ["这是一张打印测试页：中文、数字、二维码与页码均应清晰完整，页面四边不应有内容被裁切。"],
+        "notes": ["扫描二维码应得到以 TONGBAN-PRINT-TEST 开头的内容。"],
+    })
+    pdf = render_document_pdf(data, terminal_id=terminal, hall_name=config.terminal.hall_name,
+                              printed_at=now)
+    with _PDFIUM:
+        pages = pdf_page_count(pdf)
+    return pdf, pages, number
