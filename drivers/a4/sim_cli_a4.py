@@ -1,0 +1,216 @@
+"""``kiosk-sim a4``: the simulated A4 printer (private cupsd + cups-pdf queue) on the command line.
+
+    kiosk-sim a4 --root DIR [--queue NAME] [--port N] [--delay S] [--control SOCKET]
+
+Prints ``server: SOCKET`` (for CUPS_SERVER / the driver's ``server``), ``queue: NAME``,
+``out: DIR`` (where printed PDFs land), then ``ipp:`` and ``control:`` when asked for, and
+takes the commands of A4Console one a line on stdin and on the control socket. With a
+control socket, end of stdin does not stop it; SIGTERM or SIGINT stop cupsd and remove
+its configuration (the PDFs stay).
+
+Wired into drivers/sim_cli.py by ``sim_cli_a4.add_parser(families)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import select
+import shlex
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from ..sim_control import ControlServer
+from .sim_cups import Paper, SimCupsError, SimulatedCups
+
+EXIT_USAGE = 2
+HELP = (
+    f"commands: paper {'|'.join(p.value for p in Paper)} | offline on|off | "
+    "delay SECONDS | status | help | quit"
+)
+
+
+class A4Console:
+    """Command lines -> simulator calls; one ``ok ...`` / ``error ...`` reply each."""
+
+    def __init__(self, sim: SimulatedCups, on_quit: Callable[[], None]) -> None:
+        self._sim = sim
+        self._on_quit = on_quit
+        self._lock = threading.Lock()
+        self._commands: dict[str, Callable[[list[str]], str]] = {
+            "paper": self._paper,
+            "offline": self._offline,
+            "delay": self._delay,
+            "status": self._status,
+            "help": lambda args: HELP,
+            "quit": self._quit,
+        }
+
+    def execute(self, line: str) -> str:
+        try:
+            words = shlex.split(line)
+        except ValueError as err:
+            return f"error {err}"
+        if not words:
+            return "error empty command"
+        handler = self._commands.get(words[0].lower())
+        if handler is None:
+            return f"error unknown command {words[0]!r} (try help)"
+        with self._lock:
+            try:
+                return f"ok {handler(words[1:])}".rstrip()
+            except (ValueError, SimCupsError) as err:
+                return f"error {err}"
+
+    def _paper(self, args: list[str]) -> str:
+        if len(args) != 1:
+            raise ValueError(f"usage: paper {'|'.join(p.value for p in Paper)}")
+        self._sim.set_paper(args[0].lower())
+        return f"paper {self._sim.paper.value}"
+
+    def _offline(self, args: list[str]) -> str:
+        if len(args) != 1 or args[0].lower() not in ("on", "off"):
+            raise ValueError("usage: offline on|off")
+        self._sim.set_offline(args[0].lower() == "on")
+        return f"offline {args[0].lower()}"
+
+    def _delay(self, args: list[str]) -> str:
+        if len(args) != 1:
+            raise ValueError("usage: delay SECONDS")
+        try:
+            seconds = float(args[0])
+        except ValueError:
+            raise ValueError(f"delay {args[0]!r} is not a number") from None
+        self._sim.set_print_delay(seconds)
+        return f"delay {seconds:g}s"
+
+    def _status(self, args: list[str]) -> str:
+        if args:
+            raise ValueError("usage: status")
+        return self._sim.describe()
+
+    def _quit(self, args: list[str]) -> str:
+        self._on_quit()
+        return "bye"
+
+
+def add_parser(families: Any) -> argparse.ArgumentParser:
+    """Add the ``a4`` subcommand to kiosk-sim's subparsers (``families``)."""
+    a4: argparse.ArgumentParser = families.add_parser(
+        "a4", help="A4 printer: a private cupsd with a cups-pdf queue whose paper can run out"
+    )
+    a4.add_argument("--root", type=Path, required=True, metavar="DIR",
+                    help="the simulator's own directory (created; PDFs land in DIR/out)")
+    a4.add_argument("--queue", default="tongban-a4", metavar="NAME", help="CUPS queue name")
+    a4.add_argument("--port", type=int, metavar="N",
+                    help="also serve IPP on 127.0.0.1:N (0: any free port)")
+    a4.add_argument("--delay", type=float, default=0.0, metavar="S",
+                    help="seconds each job prints before its PDF is written")
+    a4.add_argument("--control", type=Path, metavar="SOCKET", help="unix socket taking commands")
+    a4.set_defaults(run=run)
+    return a4
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.delay < 0:
+        return _fail("--delay must not be negative")
+    if args.port is not None and not 0 <= args.port <= 65535:
+        return _fail("--port must be 0..65535")
+    stop = threading.Event()
+    sim = SimulatedCups(args.root, queue=args.queue, port=args.port, print_delay=args.delay)
+    console = A4Console(sim, on_quit=stop.set)
+    server = ControlServer(args.control, console.execute) if args.control else None
+    out_lock = threading.Lock()
+
+    def say(line: str) -> None:
+        with out_lock:
+            print(line, flush=True)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        try:
+            sim.start()
+            if server is not None:
+                server.start()
+        except (SimCupsError, OSError) as err:
+            return _fail(str(err))
+        say(f"server: {sim.server}")
+        say(f"queue: {sim.queue}")
+        say(f"out: {sim.out_dir}")
+        if sim.port:
+            say(f"ipp: ipp://127.0.0.1:{sim.port}/printers/{sim.queue}")
+        if server is not None:
+            say(f"control: {server.path}")
+        reader = threading.Thread(
+            target=_serve_stdin, args=(console.execute, say, stop, server is None),
+            name="kiosk-sim a4 stdin", daemon=True,
+        )
+        reader.start()
+        while not stop.wait(0.2):
+            if not sim.running:
+                return _fail("cupsd stopped unexpectedly")
+    finally:
+        stop.set()
+        if server is not None:
+            server.close()
+        sim.stop()
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"kiosk-sim: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _serve_stdin(
+    execute: Callable[[str], str],
+    say: Callable[[str], None],
+    stop: threading.Event,
+    stop_at_eof: bool,
+) -> None:
+    # Raw fd reads with select, as in sim_cli: a daemon thread blocked inside the buffered
+    # sys.stdin can abort interpreter shutdown.
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = -1
+    pending = b""
+    while fd >= 0 and not stop.is_set():
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if not ready:
+            continue
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        pending += chunk
+        while b"\n" in pending:
+            raw, pending = pending.split(b"\n", 1)
+            line = raw.decode("utf-8", errors="replace").strip()
+            if line:
+                say(execute(line))
+    if pending.strip() and not stop.is_set():
+        say(execute(pending.decode("utf-8", errors="replace").strip()))
+    if stop_at_eof:
+        stop.set()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m drivers.a4.sim_cli_a4 a4 ...``: the same as ``kiosk-sim a4 ...``."""
+    parser = argparse.ArgumentParser(prog="kiosk-sim", description="Device simulators.")
+    add_parser(parser.add_subparsers(dest="family", required=True, metavar="COMMAND"))
+    args = parser.parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Text commands for the receipt printer simulator (stdin and control socket of ``kiosk-sim``).
+
+Each command gets one reply line, ``ok ...`` or ``error ...``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+from collections.abc import Callable
+
+from .sim_state import Fault, Paper
+from .simulator import PrinterSimulator
+
+HELP = (
+    "commands: paper normal|near-end|out | paper out-after ROWS | cover open|close | "
+    "fault cutter|unrecoverable|clear | offline on|off | unplug | replug | status | help | quit"
+)
+_ON_OFF = {"on": True, "off": False}
+_COVER = {"open": True, "close": False, "closed": False}
+
+
+class CommandError(ValueError):
+    pass
+
+
+class PrinterConsole:
+    """Turns command lines into simulator calls; safe to call from several threads."""
+
+    def __init__(self, sim: PrinterSimulator, on_quit: Callable[[], None]) -> None:
+        self._sim = sim
+        self._on_quit = on_quit
+        self._lock = threading.Lock()
+        self._commands: dict[str, Callable[[list[str]], str]] = {
+            "paper": self._paper,
+            "cover": self._cover,
+            "fault": self._fault,
+            "offline": self._offline,
+            "unplug": self._unplug,
+            "replug": self._replug,
+            "status": self._status,
+            "help": lambda args: HELP,
+            "quit": self._quit,
+        }
+
+    def execute(self, line: str) -> str:
+        try:
+            words = shlex.split(line)
+        except ValueError as err:
+            return f"error {err}"
+        if not words:
+            return "error empty command"
+        handler = self._commands.get(words[0].lower())
+        if handler is None:
+            return f"error unknown command {words[0]!r} (try help)"
+        with self._lock:
+            try:
+                return f"ok {handler([w.lower() for w in words[1:]])}".rstrip()
+            except (CommandError, RuntimeError, ValueError) as err:
+                return f"error {err}"
+
+    def _paper(self, args: list[str]) -> str:
+        if len(args) == 2 and args[0] == "out-after":
+            rows = _count(args[1])
+            self._sim.paper_out_after(rows)
+            return f"paper runs out after {rows} rows"
+        if len(args) != 1:
+            raise CommandError("usage: paper normal|near-end|out | paper out-after ROWS")
+        try:
+            paper = Paper(args[0])
+        except ValueError:
+            raise CommandError(f"unknown paper state {args[0]!r} (normal, near-end, out)") from None
+        self._sim.set_paper(paper)
+        return f"paper {paper.value}"
+
+    def _cover(self, args: list[str]) -> str:
+        if len(args) != 1 or args[0] not in _COVER:
+            raise CommandError("usage: cover open|close")
+        self._sim.set_cover(_COVER[args[0]])
+        return f"cover {'open' if _COVER[args[0]] else 'closed'}"
+
+    def _fault(self, args: list[str]) -> str:
+        if len(args) != 1:
+            raise CommandError("usage: fault cutter|unrecoverable|clear")
+        if args[0] == "clear":
+            self._sim.set_fault(None)
+            return "fault cleared"
+        try:
+            fault = Fault(args[0])
+        except ValueError:
+            raise CommandError(
+                f"unknown fault {args[0]!r} (cutter, unrecoverable, clear)"
+            ) from None
+        self._sim.set_fault(fault)
+        return f"fault {fault.value}"
+
+    def _offline(self, args: list[str]) -> str:
+        if len(args) != 1 or args[0] not in _ON_OFF:
+            raise CommandError("usage: offline on|off")
+        self._sim.set_offline(_ON_OFF[args[0]])
+        return f"offline {args[0]}"
+
+    def _unplug(self, args: list[str]) -> str:
+        _none(args, "unplug")
+        self._sim.unplug()
+        return "unplugged"
+
+    def _replug(self, args: list[str]) -> str:
+        _none(args, "replug")
+        self._sim.replug()
+        host, port = self._sim.address
+        device = f" device {self._sim.pty_path}" if self._sim.pty_path else ""
+        return f"listen {host}:{port}{device}"
+
+    def _status(self, args: list[str]) -> str:
+        _none(args, "status")
+        sim = self._sim
+        now = sim.snapshot()
+        host, port = sim.address
+        saved = sim.receipts()
+        partial = sum(1 for path in saved if path.stem.endswith("-partial"))
+        dle_eot = ",".join(f"{sim.status_byte(n) or 0:02x}" for n in (1, 2, 3, 4))
+        return " ".join([
+            f"plugged={'yes' if sim.plugged else 'no'}",
+            f"listen={host}:{port}",
+            f"device={sim.pty_path or '-'}",
+            f"paper={now.paper.value}",
+            f"cover={'open' if now.cover_open else 'closed'}",
+            f"fault={now.fault.value if now.fault else '-'}",
+            f"offline={'yes' if now.vanished else 'no'}",
+            f"stopped={'yes' if now.stopped else 'no'}",
+            f"out-after={now.out_after if now.out_after is not None else '-'}",
+            f"client={sim.client or '-'}",
+            f"receipts={len(saved) - partial}",
+            f"partial={partial}",
+            f"dle-eot={dle_eot}",
+        ])
+
+    def _quit(self, args: list[str]) -> str:
+        _none(args, "quit")
+        self._on_quit()
+        return "bye"
+
+
+def _none(args: list[str], usage: str) -> None:
+    if args:
+        raise CommandError(f"usage: {usage}")
+
+
+def _count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise CommandError(f"rows {text!r} is not a number") from None
+    if count < 0:
+        raise CommandError("rows must not be negative")
+    return count
