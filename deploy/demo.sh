@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # make demo: the kiosk in a window, fed by a simulated ID card reader that you drive from
-# this terminal (place a card, take it away, inject faults).
+# this terminal (place a card, take it away, inject faults), with simulated printers.
 #
-#   var/demo/            run directory (logs, the reader's pty link, the control socket)
+#   var/demo/            run directory (logs, the reader's pty link, the control sockets)
 #   kiosk-sim idcard     the reader simulator on a pseudo-terminal, link var/demo/idreader
+#   kiosk-sim printer    the receipt printer on 127.0.0.1:9191; receipts -> var/demo/receipts/*.png
+#   kiosk-sim a4         a private CUPS with a cups-pdf queue; proofs -> /tmp/tongban-demo-cups/out
 #   kiosk ... run        the kiosk window (config/demo.toml reads var/demo/idreader)
 #
 # Without $DISPLAY an Xvfb is started: the window then runs on a virtual screen.
@@ -22,6 +24,12 @@ CONFIG=${DEMO_CONFIG:-config/demo.toml}
 run=var/demo
 link=$run/idreader
 sock=$run/idsim.sock
+printer_sock=$run/printer.sock
+a4_sock=$run/a4.sock
+PRINTER_PORT=${DEMO_PRINTER_PORT:-9191}    # config/demo.toml: [devices.receipt_printer] url
+# config/demo.toml: [devices.a4_printer] server. Under /tmp: CUPS filters run as user lp,
+# which must be able to reach it (a checkout under /root is not searchable by lp).
+cups_root=/tmp/tongban-demo-cups
 
 say() { echo "demo: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -62,7 +70,8 @@ cleanup() {
         wait "$pid" 2>/dev/null || true
     done
     [[ -L $link ]] && rm -f "$link"
-    [[ -S $sock ]] && rm -f "$sock"
+    local s
+    for s in "$sock" "$printer_sock" "$a4_sock"; do [[ -S $s ]] && rm -f "$s"; done
     rm -f "$run/tick"
     return 0
 }
@@ -92,7 +101,17 @@ started() {  # started NAME: remember $! for cleanup
 
 # Leftovers of a run that was killed hard.
 [[ -L $link ]] && rm -f "$link"
-[[ -S $sock ]] && rm -f "$sock"
+for s in "$sock" "$printer_sock" "$a4_sock"; do [[ -S $s ]] && rm -f "$s"; done
+
+wait_for_socket() {  # wait_for_socket SOCKET PID LOG WHAT
+    for _ in {1..150}; do
+        [[ -S $1 ]] && return 0
+        alive "$2" || break
+        sleep 0.1
+    done
+    tail -n 15 "$3" >&2 || true
+    die "$4 did not come up (no $1 after 15 s)"
+}
 
 # --- the ID card reader simulator ------------------------------------------------------
 "$KIOSK_SIM" idcard --link "$link" --control "$sock" >"$run/idsim.log" 2>&1 &
@@ -109,6 +128,22 @@ if ! [[ -e $link && -S $sock ]]; then
 fi
 device=$(sed -n 's/^device: *//p' "$run/idsim.log" | head -n 1)
 say "simulated ID card reader on ${device:-?} (link $link)"
+
+# --- the printers: ESC/POS receipt printer on TCP, A4 printer behind a private CUPS -----
+mkdir -p "$run/receipts" "$run/usb"
+"$KIOSK_SIM" printer --listen "127.0.0.1:$PRINTER_PORT" --out "$run/receipts" \
+    --control "$printer_sock" </dev/null >"$run/printer.log" 2>&1 &
+started "receipt printer simulator"
+wait_for_socket "$printer_sock" "$!" "$run/printer.log" "the receipt printer simulator (port $PRINTER_PORT taken? DEMO_PRINTER_PORT=...)"
+say "simulated receipt printer on 127.0.0.1:$PRINTER_PORT (receipts: $run/receipts/*.png)"
+if [[ -e $cups_root && ! -O $cups_root ]]; then
+    die "$cups_root belongs to someone else; remove it first"
+fi
+rm -rf "$cups_root"
+"$KIOSK_SIM" a4 --root "$cups_root" --control "$a4_sock" </dev/null >"$run/a4.log" 2>&1 &
+started "A4 printer simulator (cupsd)"
+wait_for_socket "$a4_sock" "$!" "$run/a4.log" "the A4 printer simulator (cupsd)"
+say "simulated A4 printer: CUPS queue tongban-a4 (PDFs: $cups_root/out)"
 
 # --- the local central (seeded SQLite) and this terminal's enrollment ------------------
 central_db=$root/$run/central.db
@@ -197,6 +232,10 @@ usage() {
     clear              清除故障    end the fault
     unplug / replug    拔出/插回读卡器
     help               帮助        this text and every simulator command
+    printer ...        凭条打印机  receipt printer: printer paper out|near-end|normal, printer cover open|close
+    a4 ...             A4打印机    a4 paper out|low|normal|jammed, a4 offline on|off
+    receipts / pdfs    打印结果    list what the printers printed (PNG / PDF files)
+    logs               打印记录    the terminal's printed-output log; `verify` checks its chain
     central stop       停止平台    stop the local central (applications wait in the outbox)
     central start      启动平台    start it again (the outbox delivers what waited)
     outbox             待送达      the terminal's outbox status
@@ -238,6 +277,30 @@ while true; do
             ;;
         outbox)
             "$KIOSK" --config "$CONFIG" outbox status || true
+            continue
+            ;;
+        "printer "*)
+            "$KIOSK_SIM" ctl "$printer_sock" "${line#printer }" || say "ctl failed (exit status $?)"
+            continue
+            ;;
+        "a4 "*)
+            "$KIOSK_SIM" ctl "$a4_sock" "${line#a4 }" || say "ctl failed (exit status $?)"
+            continue
+            ;;
+        receipts)
+            ls -1t "$run/receipts"/*.png 2>/dev/null | head -n 10 || true
+            continue
+            ;;
+        pdfs)
+            ls -1t "$cups_root/out"/*.pdf 2>/dev/null | head -n 10 || true
+            continue
+            ;;
+        logs)
+            "$KIOSK" --config "$CONFIG" logs prints || true
+            continue
+            ;;
+        verify)
+            "$KIOSK" --config "$CONFIG" logs verify || true
             continue
             ;;
     esac

@@ -266,6 +266,7 @@ def _resolve_paths(data: dict[str, Any], origin: Path) -> None:
     if isinstance(devices, dict):
         for device in devices.values():
             fix(device, "port", only_dotted=True)
+            fix(device, "server", only_dotted=True)
             fix(device, "font", only_dotted=False)
 
 
