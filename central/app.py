@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from central.db import Database
 from central.handlers import install_error_handlers
 from central.routes import include_routes
-from central.settings import Settings, default_db_url, normalise_db_url
+from central.settings import Settings, default_db_url, default_public_url, normalise_db_url
 from central.signing import SECURITY_SCHEMES
 
 DESCRIPTION = """The reference central service the Tongban terminals (通办自助终端) talk to.
@@ -83,4 +83,5 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 def app_from_env() -> FastAPI:
     """uvicorn factory (`central.app:app_from_env`) for `kiosk-central serve --workers N`."""
-    return create_app(default_db_url())
+    url = normalise_db_url(default_db_url())
+    return create_app(url, Settings(db_url=url, public_base_url=default_public_url()))

@@ -13,8 +13,6 @@ from the values written, not read back.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 from typing import Any, cast
 
@@ -32,8 +30,9 @@ from sqlalchemy.orm import Session
 
 from central.catalogue import held_types, holder_licences
 from central.db import transaction
-from central.errors import ApiError, validation_failed
+from central.errors import validation_failed
 from central.forms import form_errors, material_errors
+from central.idempotency import body_hash, check_replay
 from central.models import Application, ApplicationEvent, Company, Region
 from central.schemas import ApplicationIn, ApplicationOut, Item, TimelineStep
 from central.signing import SignedBy
@@ -83,10 +82,7 @@ def steps_for(app: Application) -> tuple[str, ...]:
 
 def request_hash(body: ApplicationIn) -> str:
     """Hash of the request as parsed, so the same content in other whitespace is the same."""
-    canonical = json.dumps(
-        body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return body_hash(body)
 
 
 def submit(
@@ -138,10 +134,7 @@ def find(conn: Connection, number: str) -> ApplicationOut | None:
 
 
 def _replay(conn: Connection, row: RowMapping, digest: str) -> ApplicationOut:
-    if row["request_hash"] != digest:
-        raise ApiError(
-            409, "idempotency_conflict", "this Idempotency-Key was used with a different body"
-        )
+    check_replay(row["request_hash"], digest)
     return _out_of_row(conn, row)
 
 

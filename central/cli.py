@@ -6,6 +6,8 @@
     kiosk-central terminal add --hall NAME --region CODE --profile hall|bank|community
     kiosk-central terminal list | terminal revoke ID
     kiosk-central application advance NUMBER
+    kiosk-central print-log list [--terminal ID] [--hall NAME] [--since DATE] [--until DATE] [--json]
+    kiosk-central document verify CODE [--json]
     kiosk-central openapi [--out FILE]
 
 --db defaults to $TONGBAN_CENTRAL_DB, else the SQLite file ./var/central/central.db.
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from central.cli_records import add_parsers as add_record_parsers
 from central.ops import (
     PROFILES,
     OpsError,
@@ -35,7 +38,16 @@ from central.ops import (
     terminals,
 )
 from central.seeding import SeedError
-from central.settings import ENV_DB, SettingsError, default_db_url, normalise_db_url, shown_url
+from central.settings import (
+    ENV_DB,
+    ENV_PUBLIC_URL,
+    SettingsError,
+    default_db_url,
+    default_public_url,
+    normalise_db_url,
+    normalise_public_url,
+    shown_url,
+)
 from central.timeutil import to_beijing, utcnow
 
 PROG = "kiosk-central"
@@ -72,9 +84,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    # Checked here, not in the workers: a bad URL is one line, not a worker's traceback.
+    public_url = normalise_public_url(args.public_url) if args.public_url else default_public_url()
     _migrate(args.db)
     # Workers are separate processes: they find the database through the environment.
     os.environ[ENV_DB] = normalise_db_url(args.db)
+    if public_url:
+        os.environ[ENV_PUBLIC_URL] = public_url
     uvicorn.run(
         "central.app:app_from_env",
         factory=True,
@@ -183,6 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8700)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help=f"base of the verification links printed on documents (default: ${ENV_PUBLIC_URL}, "
+        "else the URL each request came to)",
+    )
     command(
         sub,
         "migrate",
@@ -221,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
         "move an application one step along its timeline (demo)",
     )
     advance.add_argument("number", metavar="NUMBER")
+
+    add_record_parsers(sub, with_db)
 
     openapi = sub.add_parser(
         "openapi", help="write the OpenAPI document", description="write the OpenAPI document"

@@ -214,3 +214,94 @@ class ApplicationEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     note: Mapped[str] = mapped_column(String(200))
     application: Mapped[Application] = relationship(back_populates="events")
+
+
+class ProofType(Base):
+    """A kind of proof (证明) central can issue, e.g. 社会保险参保证明."""
+
+    __tablename__ = "proof_types"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # order in the offered list
+    name: Mapped[str] = mapped_column(String(50))
+    issuer: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(String(6))  # the issuing authority's region
+    number_prefix: Mapped[str] = mapped_column(String(8))  # "SB" in 140500-SB-20261123-000123
+    valid_months: Mapped[int | None] = mapped_column(Integer)  # NULL: no end date printed
+    notes: Mapped[list[Any]] = mapped_column()
+
+
+class PersonProof(Base):
+    """What a proof says for one person (the record behind it, from the departments'
+    systems): fields, paragraphs and an optional table, with {name}, {id_number} and
+    {date} filled in when it is issued."""
+
+    __tablename__ = "person_proofs"
+    __table_args__ = (
+        UniqueConstraint("id_number", "proof_code", name="uq_person_proofs_holder_proof"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id_number: Mapped[str] = mapped_column(ForeignKey("persons.id_number"), index=True)
+    proof_code: Mapped[str] = mapped_column(ForeignKey("proof_types.code"))
+    issuer: Mapped[str | None] = mapped_column(String(100))  # NULL: the proof type's issuer
+    content: Mapped[dict[str, Any]] = mapped_column()
+
+
+class IssuedDocument(Base):
+    """A document central issued, kept whole (as printed) with its content hash, so a
+    verification code shows exactly what was issued. (terminal_id, idempotency_key) makes
+    issuing exactly-once, like applications."""
+
+    __tablename__ = "issued_documents"
+    __table_args__ = (
+        UniqueConstraint("terminal_id", "idempotency_key", name="uq_issued_documents_terminal_key"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # region-prefix-yyyymmdd-zero-padded id; NULL only inside the issuing transaction.
+    number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    verification_code: Mapped[str] = mapped_column(String(32), unique=True)
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.terminal_id"))
+    idempotency_key: Mapped[str] = mapped_column(String(36))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    proof_code: Mapped[str] = mapped_column(String(32))
+    holder_id_number: Mapped[str] = mapped_column(String(18), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    content: Mapped[dict[str, Any]] = mapped_column()  # the IssuedDocument body, clear
+    content_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class PrintLogEntry(Base):
+    """One finished print attempt a terminal reported (no clear personal data: a masked
+    ID number and a keyed hash at most). Kept per terminal with the terminal's hall, so
+    hall staff can list what their terminals printed."""
+
+    __tablename__ = "print_log_entries"
+    __table_args__ = (
+        UniqueConstraint(
+            "terminal_id", "idempotency_key", name="uq_print_log_entries_terminal_key"
+        ),
+        Index("ix_print_log_entries_hall_at", "hall_name", "at"),
+        Index("ix_print_log_entries_terminal_at", "terminal_id", "at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.terminal_id"))
+    hall_name: Mapped[str] = mapped_column(String(100))  # the terminal's, when received
+    idempotency_key: Mapped[str] = mapped_column(String(36))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    entry_id: Mapped[str] = mapped_column(String(36), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime)  # naive UTC, for ordering and filters
+    at_text: Mapped[str] = mapped_column(String(40))  # as the terminal sent it (its chain)
+    doc_type: Mapped[str] = mapped_column(String(32))
+    doc_number: Mapped[str] = mapped_column(String(64))
+    printer: Mapped[str] = mapped_column(String(32))
+    job_id: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int] = mapped_column(Integer)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    result: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(64))
+    id_masked: Mapped[str] = mapped_column(String(32))
+    id_hash: Mapped[str] = mapped_column(String(128), index=True)
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,4 +1,4 @@
-"""`kiosk-central seed`: the demo catalogue, citizens, companies and licences.
+"""`kiosk-central seed`: the demo catalogue, citizens, companies, licences and proofs.
 
 Idempotent: what exists is left alone, so seeding twice adds nothing. A catalogue version
 is immutable; seeding a known version with different content is refused (bump it).
@@ -30,6 +30,7 @@ from central.models import (
     Region,
 )
 from central.schemas import Item
+from central.seed_proofs import ProofSeed, ProofSeedError, load_proof_seed, seed_proofs
 
 
 class SeedError(ValueError):
@@ -187,8 +188,17 @@ def seed(session: Session, now: datetime, data: SeedData | None = None) -> SeedR
             )
             report.count("companies")
         _seed_licences(session, data, "company", company.uscc, company.licences, report)
+    seed_proofs(session, proof_seed(data), report.count)
     session.commit()
     return report
+
+
+def proof_seed(data: SeedData) -> ProofSeed:
+    """central/seed/proofs.toml, checked against `data`'s people and regions."""
+    try:
+        return load_proof_seed({p.id_number for p in data.persons}, {r.code for r in data.regions})
+    except ProofSeedError as err:
+        raise SeedError(str(err)) from err
 
 
 def _seed_catalogue(session: Session, data: SeedData, now: datetime, report: SeedReport) -> None:

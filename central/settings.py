@@ -10,11 +10,13 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 ENV_DB = "TONGBAN_CENTRAL_DB"
+ENV_PUBLIC_URL = "TONGBAN_CENTRAL_PUBLIC_URL"
 DEFAULT_SQLITE_PATH = Path("var/central/central.db")
 ENROLLMENT_VALIDITY = timedelta(days=7)
 
@@ -36,6 +38,24 @@ class Settings:
     # odd ops session; a small pool is plenty and keeps PostgreSQL's backends few.
     pool_size: int = 4
     max_overflow: int = 4
+    # Base of the verification links printed on documents (a QR code points there), e.g.
+    # https://zwfw.jincheng.example; None: the base URL the issuing request came to.
+    public_base_url: str | None = None
+
+
+def default_public_url() -> str | None:
+    """$TONGBAN_CENTRAL_PUBLIC_URL, checked, or None."""
+    raw = os.environ.get(ENV_PUBLIC_URL, "").strip()
+    return normalise_public_url(raw) if raw else None
+
+
+def normalise_public_url(raw: str) -> str:
+    """An http(s) base URL without a trailing slash (SettingsError otherwise)."""
+    raw = raw.strip().rstrip("/")
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(f"bad public URL {raw!r}: expected http(s)://host[:port][/path]")
+    return raw
 
 
 def default_db_url() -> str:

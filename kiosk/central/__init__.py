@@ -29,12 +29,16 @@ from .models import (
     CompanyContext,
     CompanyRef,
     FormField,
+    IssuedDocument,
     Item,
     Licence,
     Material,
     MaterialRef,
     PersonContext,
+    PrintLogEntry,
+    ProofSummary,
     TimelineStep,
+    VerifiedDocument,
 )
 from .signing import TerminalIdentity, load_identity, sign_headers
 
@@ -80,7 +84,7 @@ __all__ = [
     "Agent", "AlreadyEnrolled", "Applicant", "Application", "ApplicationRequest", "Catalogue",
     "CatalogueCache", "CentralClient", "CentralError", "CentralRejected", "CentralServerError",
     "CentralUnavailable", "CompanyContext", "CompanyRef", "FormField", "IDENTITY_INVALID",
-    "IdentityInvalid", "InvalidResponse", "Item", "Licence", "Material", "MaterialRef",
-    "NOT_ENROLLED", "NO_CENTRAL_URL", "NotEnrolled", "PersonContext", "TerminalIdentity",
-    "TimelineStep", "client_for", "connect", "load_identity", "sign_headers",
+    "IdentityInvalid", "InvalidResponse", "IssuedDocument", "Item", "Licence", "Material", "MaterialRef",
+    "NOT_ENROLLED", "NO_CENTRAL_URL", "NotEnrolled", "PersonContext", "PrintLogEntry",
+    "ProofSummary", "TerminalIdentity", "TimelineStep", "VerifiedDocument", "client_for", "connect", "load_identity", "sign_headers",
 ]

@@ -34,7 +34,12 @@ from .models import (
     Catalogue,
     CompanyContext,
     Enrollment,
+    IssuedDocument,
     PersonContext,
+    PrintLogAck,
+    ProofList,
+    ProofSummary,
+    VerifiedDocument,
 )
 from .signing import TerminalIdentity, sign_headers
 
@@ -185,6 +190,41 @@ class CentralClient:
         reply = self._exchange("POST", "/applications", body=body, headers=headers)
         self._expect(reply, (200, 201))
         return _parse(Application, reply)
+
+    def available_proofs(self, id_number: str, name: str) -> list[ProofSummary]:
+        """The proofs central can issue for this person (none for an unknown person)."""
+        body = _json_bytes({"id_number": id_number, "name": name})
+        return list(self._post_read(ProofList, "/proofs/available", body).proofs)
+
+    def issue_proof(self, proof_code: str, id_number: str, name: str, idempotency_key: str) -> IssuedDocument:
+        """Have central issue a proof. Retried like the context look-ups (once): the same
+        key makes central answer a retry with the document the first attempt issued, so a
+        lost answer never makes a second document. Raises CentralRejected ``not_found``
+        when the person has no such proof."""
+        body = _json_bytes({"proof_code": proof_code, "id_number": id_number, "name": name})
+        headers = {"Idempotency-Key": idempotency_key, "Content-Type": "application/json"}
+        reply = self._retrying(
+            self.context_retry_delays,
+            lambda: self._exchange("POST", "/proofs/issue", body=body, headers=headers),
+        )
+        self._expect(reply, (200, 201))
+        return _parse(IssuedDocument, reply)
+
+    def verify_document(self, code: str) -> VerifiedDocument:
+        """What central issued under a verification code (any case, dashes and spaces
+        allowed), holder masked. Unsigned: works before enrollment too."""
+        path = f"/documents/{quote(code.strip(), safe='')}"
+        reply = self._retrying(self.get_retry_delays, lambda: self._exchange("GET", path, signed=False))
+        self._expect(reply, (200,))
+        return _parse(VerifiedDocument, reply)
+
+    def submit_print_log_json(self, body: bytes, idempotency_key: str) -> None:
+        """Deliver one serialised print-log entry; one POST, never retried here: the outbox
+        retries with the same key and bytes (a replay is a 200, like the first 201)."""
+        headers = {"Idempotency-Key": idempotency_key, "Content-Type": "application/json"}
+        reply = self._exchange("POST", "/print-log", body=body, headers=headers)
+        self._expect(reply, (200, 201))
+        _parse(PrintLogAck, reply)
 
     def enroll(self, code: str, public_key: str, hostname: str) -> Enrollment:
         """Register a public key (base64 of the raw 32 bytes) with a one-time code. Unsigned."""

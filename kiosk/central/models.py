@@ -2,7 +2,8 @@
 
 Responses are validated strictly (types are not coerced: a number where a string belongs is
 a wrong shape) but tolerate keys they do not know, so central can add fields. Requests
-forbid unknown keys. Nothing here is logged: ``ApplicationRequest`` holds the clear identity.
+forbid unknown keys. Nothing here is logged: ``ApplicationRequest`` and ``IssuedDocument``
+hold the clear identity (their reprs leave it out).
 """
 
 from __future__ import annotations
@@ -176,3 +177,94 @@ class Enrollment(_Response):
     hall_name: str = ""
     region_code: str = ""
     profile: str = ""
+
+
+# -- proofs and issued documents -----------------------------------------------------------
+class ProofSummary(_Response):
+    """A proof (证明) central can issue for the person asked about."""
+
+    code: str                           # e.g. "shebao_canbao"
+    name: str                           # 社会保险参保证明
+    issuer: str
+    description: str = ""
+
+
+class ProofList(_Response):
+    proofs: list[ProofSummary]
+
+
+class DocumentField(_Response):
+    label: str
+    value: str = Field(repr=False)
+
+
+class DocumentTable(_Response):
+    title: str = ""
+    columns: list[str]
+    rows: list[list[str]] = Field(repr=False)
+
+
+class DocumentHolder(_Response):
+    name: str = Field(repr=False)
+    id_number: str = Field(repr=False)
+
+
+class IssuedDocument(_Response):
+    """A document central issued (what the terminal prints). Clear identity inside: the
+    holder, and the name and number in the paragraphs; a verification answer has them
+    masked (张*, 1405**********123X)."""
+
+    document_number: str                # 140500-SB-20261123-000123
+    verification_code: str              # 20 characters, printed and in the QR code
+    verify_url: str                     # what the QR code encodes
+    kind: str                           # "proof"
+    proof_code: str | None = None
+    title: str
+    issuer: str
+    issued_at: dt.datetime
+    valid_until: dt.date | None = None
+    holder: DocumentHolder = Field(repr=False)
+    fields: list[DocumentField] = Field(repr=False)
+    paragraphs: list[str] = Field(repr=False)
+    table: DocumentTable | None = Field(default=None, repr=False)
+    notes: list[str] = []
+
+
+class VerifiedDocument(_Response):
+    """GET /documents/{code}: the issued document with its holder masked."""
+
+    valid: bool
+    document: IssuedDocument
+    issued_by_terminal: str
+
+
+# -- print log -----------------------------------------------------------------------------
+PrintDocType = Literal["application_receipt", "queue_ticket", "notice", "test_page", "proof"]
+
+
+class PrintLogEntry(_Request):
+    """One finished print attempt as POST /print-log takes it (the terminal's print log
+    serialises it once and the outbox sends those bytes). No clear personal data: a
+    masked ID number (1405**********123X) and a keyed hash at most."""
+
+    entry_id: str
+    seq: int = Field(ge=0)
+    at: AwareDatetime
+    doc_type: PrintDocType
+    doc_number: str = ""
+    printer: Literal["receipt_printer", "a4_printer"]
+    job_id: str = ""
+    pages: int = Field(default=0, ge=0)
+    content_sha256: str
+    result: Literal["printed", "failed"]
+    reason: str = ""                    # "" or a stable code such as "paper_out"
+    id_masked: str = ""
+    id_hash: str = ""
+    chain_hash: str
+
+
+class PrintLogAck(_Response):
+    entry_id: str
+    terminal_id: str
+    hall_name: str = ""
+    received_at: dt.datetime

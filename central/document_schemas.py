@@ -1,0 +1,116 @@
+"""API bodies of what terminals print: proofs (证明) central issues, the verification of an
+issued document, and the print-log entries terminals report. Like central.schemas, these
+models are the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from central.schemas import IdNumber, Model, Moment, Name, printable
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+HEX64 = r"^[0-9a-f]{64}$"
+# 18-character ID numbers as the house masks them: 4 digits, 10 stars, 3 digits and the
+# check character. Anything with more visible digits is refused: central never takes a
+# clear ID number into the print log.
+ID_MASKED_PATTERN = r"^([0-9]{4}\*{10}[0-9]{3}[0-9X])?$"
+
+ProofCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", examples=["shebao_canbao"])]
+DocType = Literal["application_receipt", "queue_ticket", "notice", "test_page", "proof"]
+PrinterKind = Literal["receipt_printer", "a4_printer"]
+
+
+# --- proofs ---------------------------------------------------------------------------
+
+
+class ProofSummary(Model):
+    code: str
+    name: str
+    issuer: str
+    description: str
+
+
+class ProofsAvailableOut(Model):
+    proofs: list[ProofSummary]
+
+
+class ProofIssueIn(Model):
+    proof_code: ProofCode
+    id_number: IdNumber
+    name: Name
+
+
+class DocumentField(Model):
+    label: str
+    value: str
+
+
+class DocumentTable(Model):
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+class DocumentHolder(Model):
+    name: str
+    id_number: str
+
+
+class IssuedDocumentOut(Model):
+    """A document as central issued it: what the terminal prints, and (holder masked)
+    what a verification shows."""
+
+    document_number: str = Field(examples=["140500-SB-20261123-000123"])
+    verification_code: str = Field(description="20 characters of A-Z and 2-9 without I and O")
+    verify_url: str = Field(description="where the printed QR code points")
+    kind: Literal["proof"]
+    proof_code: str
+    title: str
+    issuer: str
+    issued_at: datetime
+    valid_until: date | None
+    holder: DocumentHolder
+    fields: list[DocumentField]
+    paragraphs: list[str]
+    table: DocumentTable | None
+    notes: list[str]
+
+
+class VerifiedDocumentOut(Model):
+    valid: bool
+    document: IssuedDocumentOut = Field(description="holder name and ID number masked")
+    issued_by_terminal: str
+
+
+# --- print log ------------------------------------------------------------------------
+
+
+class PrintLogIn(Model):
+    """One finished print attempt (printed or failed), as the terminal logged it."""
+
+    entry_id: Annotated[str, Field(pattern=UUID_PATTERN)]
+    seq: Annotated[int, Field(ge=0, le=2_147_483_647)]
+    at: Moment
+    doc_type: DocType
+    doc_number: Annotated[str, Field(max_length=64), AfterValidator(printable)]
+    printer: PrinterKind
+    job_id: Annotated[str, Field(max_length=64), AfterValidator(printable)]
+    pages: Annotated[int, Field(ge=0, le=10_000)]
+    content_sha256: Annotated[str, Field(pattern=HEX64)]
+    result: Literal["printed", "failed"]
+    reason: Annotated[str, Field(pattern=r"^([a-z][a-z0-9_]{0,63})?$")]
+    id_masked: Annotated[str, Field(pattern=ID_MASKED_PATTERN, examples=["1405**********123X"])]
+    id_hash: Annotated[
+        str, Field(pattern=r"^([0-9a-f]{32,128})?$", description="keyed hash (hex) or empty")
+    ]
+    chain_hash: Annotated[str, Field(pattern=HEX64)]
+
+
+class PrintLogAck(Model):
+    entry_id: str
+    terminal_id: str
+    hall_name: str
+    received_at: datetime

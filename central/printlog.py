@@ -1,0 +1,137 @@
+"""The print log terminals report: what each printed (or failed to), kept per terminal with
+its hall, exactly once per (terminal, Idempotency-Key) (central.idempotency).
+
+Entries carry no clear personal data: at most a masked ID number (the schema refuses
+anything else) and the terminal's keyed hash of it, for look-ups by hall staff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Connection, Row, RowMapping, Select, Table, bindparam, insert, select
+from sqlalchemy.orm import Session
+
+from central.db import transaction
+from central.document_schemas import PrintLogAck, PrintLogIn
+from central.idempotency import body_hash, check_replay, once
+from central.models import PrintLogEntry
+from central.signing import SignedBy
+from central.timeutil import to_beijing, to_db, utcnow
+
+_entries = cast(Table, PrintLogEntry.__table__)
+_BY_KEY = select(
+    _entries.c.entry_id,
+    _entries.c.terminal_id,
+    _entries.c.hall_name,
+    _entries.c.received_at,
+    _entries.c.request_hash,
+).where(
+    _entries.c.terminal_id == bindparam("terminal_id"),
+    _entries.c.idempotency_key == bindparam("key"),
+)
+_INSERT = insert(_entries)
+
+# What a listing shows, in the order of the API body (plus where and when it was received).
+LISTED = (
+    "terminal_id",
+    "hall_name",
+    "entry_id",
+    "seq",
+    "at",
+    "doc_type",
+    "doc_number",
+    "printer",
+    "job_id",
+    "pages",
+    "content_sha256",
+    "result",
+    "reason",
+    "id_masked",
+    "id_hash",
+    "chain_hash",
+    "received_at",
+)
+
+
+def record(
+    conn: Connection, terminal: SignedBy, key: str, body: PrintLogIn
+) -> tuple[PrintLogAck, bool]:
+    """Store `body` once per (terminal, key): (the acknowledgement, whether it is new)."""
+    digest = body_hash(body)
+    keys = {"terminal_id": terminal.terminal_id, "key": key}
+
+    def find() -> RowMapping | None:
+        return conn.execute(_BY_KEY, keys).mappings().first()
+
+    def replay(row: RowMapping) -> PrintLogAck:
+        check_replay(row["request_hash"], digest)
+        return _ack(row)
+
+    def create() -> PrintLogAck:
+        values = {
+            **body.model_dump(exclude={"at"}),
+            "at": to_db(body.at),
+            "at_text": body.at.isoformat(),
+            "terminal_id": terminal.terminal_id,
+            "hall_name": terminal.hall_name,
+            "idempotency_key": key,
+            "request_hash": digest,
+            "received_at": utcnow(),
+        }
+        # Durable before the answer: the terminal drops its copy once it has the 201.
+        with transaction(conn) as tx:
+            tx.execute(_INSERT, values)
+        return _ack(values)
+
+    return once(find, replay, create)
+
+
+def _ack(row: RowMapping | dict[str, Any]) -> PrintLogAck:
+    return PrintLogAck(
+        entry_id=row["entry_id"],
+        terminal_id=row["terminal_id"],
+        hall_name=row["hall_name"],
+        received_at=to_beijing(row["received_at"]),
+    )
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    """Which entries to list: all filters optional; times are aware (or naive UTC)."""
+
+    terminal_id: str | None = None
+    hall: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+    limit: int | None = None
+
+
+def _select(query: LogQuery) -> Select[Any]:
+    stmt = select(*(_entries.c[name] for name in LISTED))
+    if query.terminal_id:
+        stmt = stmt.where(_entries.c.terminal_id == query.terminal_id)
+    if query.hall:
+        stmt = stmt.where(_entries.c.hall_name == query.hall)
+    if query.since is not None:
+        stmt = stmt.where(_entries.c.at >= to_db(query.since))
+    if query.until is not None:
+        stmt = stmt.where(_entries.c.at < to_db(query.until))
+    stmt = stmt.order_by(_entries.c.at.desc(), _entries.c.id.desc())
+    return stmt.limit(query.limit) if query.limit else stmt
+
+
+def entries(session: Session, query: LogQuery) -> Sequence[Row[Any]]:
+    """Entries matching `query`, newest first (by the time the terminal printed)."""
+    return session.execute(_select(query)).all()
+
+
+def as_json(row: Row[Any]) -> dict[str, Any]:
+    """One listed entry as JSON-ready values, times in Beijing time with their offset."""
+    data = dict(row._mapping)
+    for name in ("at", "received_at"):
+        data[name] = to_beijing(data[name]).isoformat()
+    return data

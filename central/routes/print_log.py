@@ -1,0 +1,42 @@
+"""The print log: terminals report each finished print attempt (through their outbox)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+
+from central.document_schemas import UUID_PATTERN, PrintLogAck, PrintLogIn
+from central.printlog import record
+from central.routes.common import SIGNED, with_connection
+from central.schemas import ErrorBody
+from central.signing import SIGNED_OPERATION, SignedTerminal
+
+# Every route here depends on signed_terminal and says so in the OpenAPI document.
+router = APIRouter(tags=["signed"])
+
+
+@router.post(
+    "/print-log",
+    openapi_extra=SIGNED_OPERATION,
+    status_code=201,
+    response_model=PrintLogAck,
+    responses={
+        200: {"model": PrintLogAck, "description": "Same Idempotency-Key, same body: stored"},
+        409: {"model": ErrorBody, "description": "idempotency_conflict: same key, different body"},
+        **SIGNED,
+    },
+)
+async def submit_print_log(
+    body: PrintLogIn,
+    request: Request,
+    response: Response,
+    terminal: SignedTerminal,
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", pattern=UUID_PATTERN)],
+) -> PrintLogAck:
+    """Store one print-log entry of the signing terminal, with the terminal's hall. An
+    `id_masked` with more visible digits than 1405**********123X is refused (422)."""
+    ack, created = with_connection(request, record, terminal, idempotency_key.lower(), body)
+    if not created:
+        response.status_code = 200
+    return ack
