@@ -22,9 +22,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # `tests.support` importable however pytest is started
     sys.path.insert(0, str(REPO_ROOT))
 
+from drivers.a4.sim_cups import SimulatedCups  # noqa: E402
 from drivers.idcard.model import IdentityCard  # noqa: E402
 from drivers.idcard.sim_cards import load_cards  # noqa: E402
 from drivers.idcard.simulator import IdCardSimulator  # noqa: E402
+from tests.support.cups import simulated_cups_fixture  # noqa: E402
 from tests.support.xvfb import Xvfb, XvfbError  # noqa: E402
 
 ARTIFACTS_DIR = REPO_ROOT / "tests" / "artifacts"
@@ -99,3 +101,9 @@ def sim(demo_cards: dict[str, IdentityCard], tmp_path: Path) -> Iterator[IdCardS
         yield simulator
     finally:
         simulator.stop()
+
+
+@pytest.fixture(scope="module")
+def cups_sim() -> Iterator[SimulatedCups]:
+    """A private cupsd with a cups-pdf queue (the simulated A4 printer), one per module."""
+    yield from simulated_cups_fixture()

@@ -18,11 +18,8 @@ from PIL import Image, ImageOps
 from drivers.a4.sim_cups import SimulatedCups
 from drivers.receipt.simulator import PrinterSimulator
 from tests.support.cups import (
-    cups_unavailable_reason,
     decode_qr,
     render_pages,
-    start_simulated_cups,
-    stop_simulated_cups,
 )
 
 KIOSK = shutil.which("kiosk", path=os.path.dirname(sys.executable)) or "kiosk"
@@ -103,16 +100,6 @@ def test_staff_list_export_and_verify_the_print_log(site: Path, printer_sim: Pri
     verify = kiosk(site, "logs", "verify")
     assert verify.returncode == 1 and "altered at row 2" in verify.stderr
 
-
-@pytest.fixture(scope="module")
-def cups_sim() -> Iterator[SimulatedCups]:
-    if (reason := cups_unavailable_reason()):
-        pytest.skip(reason)
-    sim = start_simulated_cups(queue="tongban-cli-test")
-    try:
-        yield sim
-    finally:
-        stop_simulated_cups(sim)
 
 
 def test_print_test_a4_through_a_cups_queue(site: Path, cups_sim: SimulatedCups, tmp_path: Path) -> None:

@@ -30,11 +30,8 @@ from kiosk.printing import Printing
 from kiosk.printlog import PrintLog
 from kiosk.store import Store, open_store
 from tests.support.cups import (
-    cups_unavailable_reason,
     decode_qr,
     render_pages,
-    start_simulated_cups,
-    stop_simulated_cups,
 )
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -158,16 +155,6 @@ def test_paper_out_mid_receipt_fails_and_the_reprint_prints_once(
     assert [(r.result, r.reason) for r in records] == [("printed", ""), ("failed", "paper_out")]
     assert plog.verify().ok
 
-
-@pytest.fixture(scope="module")
-def cups_sim() -> Iterator[SimulatedCups]:
-    if (reason := cups_unavailable_reason()):
-        pytest.skip(reason)
-    sim = start_simulated_cups(queue="tongban-kiosk-e2e")
-    try:
-        yield sim
-    finally:
-        stop_simulated_cups(sim)
 
 
 def proof_document() -> IssuedDocumentData:

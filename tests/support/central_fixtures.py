@@ -13,6 +13,7 @@ from kiosk.central.models import Applicant, ApplicationRequest, MaterialRef
 from kiosk.central.signing import TerminalIdentity
 from kiosk.store import Store, open_store
 from tests.support.fake_central import FakeCentral
+from tests.support.real_central import RealCentral
 
 CITIZEN_ID, CITIZEN_NAME = "110101199003071233", "张三"
 ITEM = "11140500MB1234567X4000111001"
@@ -67,3 +68,15 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture(scope="module")
+def real_central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCentral]:
+    """The reference central (`kiosk-central serve`, seeded SQLite), one per module."""
+    central = RealCentral(tmp_path_factory.mktemp("central"))
+    central.seed()
+    central.start()
+    try:
+        yield central
+    finally:
+        central.stop()

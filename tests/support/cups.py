@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from drivers.a4.sim_cups import CUPSD, SimulatedCups
@@ -46,6 +47,19 @@ def start_simulated_cups(queue: str = "tongban-a4", print_delay: float = 0.0) ->
 def stop_simulated_cups(sim: SimulatedCups) -> None:
     sim.stop()
     shutil.rmtree(sim.root_dir, ignore_errors=True)
+
+
+def simulated_cups_fixture() -> Iterator[SimulatedCups]:
+    """Body of a pytest fixture: a running simulated A4 printer, or a skip saying why not."""
+    import pytest
+
+    if (reason := cups_unavailable_reason()):
+        pytest.skip(reason)
+    sim = start_simulated_cups()
+    try:
+        yield sim
+    finally:
+        stop_simulated_cups(sim)
 
 
 def make_proof_pdf(qr_payload: str, pages: int = 1, text: str = "居民户籍证明") -> bytes:

@@ -1,3 +1,11 @@
-"""Fixtures: a fake central on 127.0.0.1, an identity it knows, a client, a local store."""
+"""Fixtures: a fake central on 127.0.0.1, an identity it knows, a client, a local store, and
+the real reference central as a subprocess."""
 
-from tests.support.central_fixtures import central, client, identity, no_sleep, store  # noqa: F401
+from tests.support.central_fixtures import (  # noqa: F401
+    central,
+    client,
+    identity,
+    no_sleep,
+    real_central,
+    store,
+)

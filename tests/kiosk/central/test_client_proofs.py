@@ -54,16 +54,6 @@ def as_bytes(entry: PrintLogEntry) -> bytes:
 real = pytest.mark.skipif(not central_available(), reason="central/ (kiosk-central) is not installed")
 
 
-@pytest.fixture(scope="module")
-def real_central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCentral]:
-    central = RealCentral(tmp_path_factory.mktemp("central"))
-    central.seed()
-    central.start()
-    try:
-        yield central
-    finally:
-        central.stop()
-
 
 @pytest.fixture(scope="module")
 def terminal(real_central: RealCentral) -> Iterator[CentralClient]:

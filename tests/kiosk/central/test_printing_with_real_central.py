@@ -8,7 +8,6 @@ import json
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,37 +23,20 @@ from kiosk.printing import Printing
 from kiosk.printlog import PrintLog
 from kiosk.store import open_store
 from tests.support.cups import (
-    cups_unavailable_reason,
     decode_qr,
     render_pages,
-    start_simulated_cups,
-    stop_simulated_cups,
 )
-from tests.support.real_central import KIOSK, KIOSK_CENTRAL, RealCentral, central_available, seed_person
+from tests.support.real_central import (
+    KIOSK,
+    KIOSK_CENTRAL,
+    RealCentral,
+    central_available,
+    seed_person,
+)
 
 pytestmark = pytest.mark.skipif(not central_available(), reason="central/ (kiosk-central) is not installed")
 
 
-@pytest.fixture(scope="module")
-def real_central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCentral]:
-    central = RealCentral(tmp_path_factory.mktemp("central"))
-    central.seed()
-    central.start()
-    try:
-        yield central
-    finally:
-        central.stop()
-
-
-@pytest.fixture(scope="module")
-def cups_sim() -> Iterator[SimulatedCups]:
-    if (reason := cups_unavailable_reason()):
-        pytest.skip(reason)
-    sim = start_simulated_cups(queue="tongban-central-e2e")
-    try:
-        yield sim
-    finally:
-        stop_simulated_cups(sim)
 
 
 @pytest.fixture

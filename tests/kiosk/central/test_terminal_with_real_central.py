@@ -14,7 +14,6 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,16 +35,6 @@ from tests.support.real_central import (
 
 pytestmark = pytest.mark.skipif(not central_available(), reason="central/ (kiosk-central) is not installed")
 
-
-@pytest.fixture(scope="module")
-def real_central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealCentral]:
-    central = RealCentral(tmp_path_factory.mktemp("central"))
-    central.seed()
-    central.start()
-    try:
-        yield central
-    finally:
-        central.stop()
 
 
 def kiosk(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
