@@ -100,7 +100,8 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
 def cmd_verify(plog: PrintLog) -> int:
     report = plog.verify()
     if report.ok:
-        print(f"打印记录完整 print log intact: {report.rows} rows, chain and head verified")
+        print(f"打印记录完整 print log intact: {report.attempts} print attempts ({report.rows} rows), "
+              "chain and head verified")
         return EXIT_OK
     print(f"打印记录被篡改 print log TAMPERED: {report.problem} at row {report.seq}: {report.detail}",
           file=sys.stderr)

@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -99,10 +99,11 @@ class ExportResult:
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool
-    rows: int
+    rows: int                # rows of the table (an attempt has a sent and a finished row)
     problem: str = ""        # "" | altered | removed | inserted | truncated
     seq: int | None = None   # the first row concerned (for removed: the row after the gap)
     detail: str = ""
+    attempts: int = 0        # print attempts (sent rows)
 
 
 class PrintLog:
@@ -250,10 +251,11 @@ class PrintLog:
     def verify(self) -> ChainReport:
         with self.store.read() as conn:
             rows = list(conn.execute(select(print_log).order_by(print_log.c.seq)).all())
+        attempts = sum(1 for row in rows if row.event == SENT)
         report = self._walk(rows)
-        if not report.ok:
-            return report
-        return self._check_head(rows) or report
+        if report.ok:
+            report = self._check_head(rows) or report
+        return replace(report, attempts=attempts)
 
     def _walk(self, rows: list[Row[Any]]) -> ChainReport:
         prev_mac, prev_seq = GENESIS, 0

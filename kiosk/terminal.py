@@ -164,7 +164,8 @@ class Terminal:
         if snap.service_id == "yizheng_tongban":
             flow = YizhengFlow(
                 self.session, central, self.outbox, ApplicationRequest.model_validate,
-                receipts=ApplicationReceipts(self.config, self.printing),
+                receipts=(ApplicationReceipts(self.config, self.printing)
+                          if self.printing.receipt is not None else None),
             )
         elif snap.service_id == "proof_print":
             flow = ProofFlow(self.session, central, self.printing, ProofRenderer(self.config))

@@ -1,5 +1,7 @@
 """The Kivy application: chrome around a ScreenManager, routed by the session state (and,
-for 一证通办, by the step of the terminal's flow: screens/yizheng/).
+for 一证通办 and 证明打印, by the step of the terminal's flow: screens/yizheng/,
+screens/proofs/). With no citizen being served, staff reach the printed-output log through
+a hidden gesture and a PIN (screens/staff.py); a citizen's card closes it.
 
 Terminal notifications arrive on driver threads; ``_on_terminal`` only schedules them onto
 the Kivy clock. Everything else here runs on the main thread and never waits on a device:
@@ -23,6 +25,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
+from kiosk.flows.proofs import ProofFlow
 from kiosk.flows.yizheng import YizhengFlow
 from kiosk.session import EndReason, SessionSnapshot, SessionState
 from kiosk.terminal import Terminal
@@ -32,7 +35,13 @@ from .chrome import FaultBanner, SessionOverlay, Toast, TopBar
 from .home import HomeScreen
 from .identity import IdentityScreen
 from .identity_read import IdentityReadScreen
+from .proofs import SERVICE_ID as PROOFS
+from .proofs import ProofScreen
+from .proofs import build_screens as proof_screens
+from .proofs import screen_for as proof_screen_for
 from .result import ResultScreen
+from .staff import STAFF_IDLE_S, StaffPinScreen, TapCounter
+from .staff_log import StaffLogScreen
 from .theme import Theme
 from .widgets import KioskScreen
 from .yizheng import SERVICE_ID as YIZHENG
@@ -45,8 +54,12 @@ TICK_S = 0.5
 # "offline" for a moment while it connects at start-up and after a replug.
 BANNER_DELAY_S = 1.5
 
-# The screen that shows a running service, per service id (only identity_check for now).
+# The screen that shows a running service without a flow, per service id.
 RESULT_SCREENS = {"identity_check": "result"}
+# Services whose confirmed citizen gets a flow from terminal.start_flow().
+FLOW_SERVICES = frozenset({YIZHENG, PROOFS})
+# Staff mode -> its screen ("" : no staff screen open).
+STAFF_SCREENS = {"pin": "staff_pin", "log": "staff_log"}
 
 
 class KioskApp(App):
@@ -61,6 +74,10 @@ class KioskApp(App):
         self._on_started = on_started
         self._fault_since: dict[str, float] = {}
         self.screens: dict[str, KioskScreen] = {}
+        self.staff_mode = ""             # "" | pin | log (STAFF_SCREENS)
+        self.staff_idle_s = STAFF_IDLE_S
+        self._staff_touched = 0.0
+        self._staff_gesture = TapCounter()
         # Subscribed before the devices start: nothing they report is missed.
         terminal.subscribe(self._on_terminal)
 
@@ -73,9 +90,12 @@ class KioskApp(App):
         column = BoxLayout(orientation="vertical")
         self.top_bar = TopBar(title=settings.title, hall_name=settings.hall_name)
         self.top_bar.ids.elderly.bind(on_release=lambda *_: self.toggle_elderly())
+        self.top_bar.bind(on_touch_down=self._top_bar_touched)
         self.banner = FaultBanner()
         self.manager = ScreenManager(transition=FadeTransition(duration=0.15))
-        for screen in (HomeScreen(), IdentityScreen(), IdentityReadScreen(), ResultScreen(), *build_screens()):
+        self.staff_pin, self.staff_log = StaffPinScreen(), StaffLogScreen()
+        for screen in (HomeScreen(), IdentityScreen(), IdentityReadScreen(), ResultScreen(), *build_screens(),
+                       *proof_screens(), self.staff_pin, self.staff_log):
             self.screens[screen.name] = screen
             self.manager.add_widget(screen)
         column.add_widget(self.top_bar)
@@ -99,6 +119,7 @@ class KioskApp(App):
             self._on_started(self)
 
     def on_stop(self) -> None:
+        self.close_staff()
         self.clear_identity()
 
     # -- lockdown --------------------------------------------------------------------------
@@ -108,6 +129,7 @@ class KioskApp(App):
 
     def _any_touch(self, _window: Any, _touch: Any) -> bool:
         self.terminal.session.touch()
+        self._staff_touched = time.monotonic()
         return False  # widgets still get the touch
 
     # -- intents (from widgets) ------------------------------------------------------------
@@ -123,12 +145,17 @@ class KioskApp(App):
 
     def confirm_identity(self) -> None:
         service_id = self.terminal.snapshot().service_id
-        if self.terminal.session.confirm() and service_id == YIZHENG:
+        if self.terminal.session.confirm() and service_id in FLOW_SERVICES:
             self._start_flow()
 
-    # -- 一证通办 ---------------------------------------------------------------------------
+    # -- flows (一证通办, 证明打印) -----------------------------------------------------------
     def _flow(self) -> YizhengFlow | None:
-        return self.terminal.flow
+        flow = self.terminal.flow
+        return flow if isinstance(flow, YizhengFlow) else None
+
+    def _proof_flow(self) -> ProofFlow | None:
+        flow = self.terminal.flow
+        return flow if isinstance(flow, ProofFlow) else None
 
     def _start_flow(self) -> None:
         # The terminal forwards the flow's changes as "flow" notifications (any thread),
@@ -150,6 +177,46 @@ class KioskApp(App):
         self.theme.elderly = not self.theme.elderly
         log.info("elderly mode %s", "on" if self.theme.elderly else "off")
 
+    # -- staff (printed-output log) --------------------------------------------------------
+    def _top_bar_touched(self, bar: TopBar, touch: Any) -> bool:
+        # The hall name and title: nothing there reacts to a citizen's tap.
+        if bar.ids.title.parent.collide_point(*touch.pos) and self._staff_gesture.tap():
+            self.open_staff_login()
+        return False
+
+    def open_staff_login(self) -> bool:
+        """The PIN screen, from the home screen with no citizen being served."""
+        snap = self.terminal.snapshot()
+        if snap.state is not SessionState.IDLE or self.manager.current != "home":
+            return False
+        log.info("staff: PIN screen opened")
+        self.staff_mode = "pin"
+        self._staff_touched = time.monotonic()
+        self.toast.hide()
+        self.staff_pin.open()
+        self._route()
+        return True
+
+    def staff_logged_in(self) -> None:
+        if self.staff_mode != "pin" or self.terminal.snapshot().state is not SessionState.IDLE:
+            return
+        log.info("staff: print log opened")
+        self.staff_mode = "log"
+        self._staff_touched = time.monotonic()
+        self.staff_log.open()
+        self._route()
+
+    def close_staff(self, why: str = "exit", route: bool = True) -> None:
+        if not self.staff_mode:
+            return
+        log.info("staff: %s screen closed (%s)", self.staff_mode, why)
+        self.staff_mode = ""
+        self._staff_gesture.reset()
+        self.staff_pin.reset()
+        self.staff_log.reset()  # the look-up number and the rows go with the screen
+        if route and self.root is not None:
+            self._route()
+
     # -- notifications ---------------------------------------------------------------------
     def _on_terminal(self, kind: str, data: dict[str, Any]) -> None:
         # Any thread: hand over to the Kivy clock and return at once.
@@ -161,6 +228,7 @@ class KioskApp(App):
         if kind == "state":
             if data.get("state") is not SessionState.IDLE:
                 self.toast.hide()  # what the last citizen was told is not for this one
+                self.close_staff("citizen session", route=False)
             self._route()
         elif kind == "ended":
             self._ended(str(data.get("reason", EndReason.CANCELLED)))
@@ -207,11 +275,17 @@ class KioskApp(App):
         if snap.state is SessionState.ACTIVE:
             if snap.service_id == YIZHENG:
                 return screen_for(self._flow())
+            if snap.service_id == PROOFS:
+                return proof_screen_for(self._proof_flow())
             return RESULT_SCREENS.get(snap.service_id or "", "home")
+        if snap.state is SessionState.IDLE and self.staff_mode:
+            return STAFF_SCREENS[self.staff_mode]
         return "home"
 
     def _route(self) -> SessionSnapshot:
         snap = self.terminal.snapshot()
+        if snap.state is not SessionState.IDLE and self.staff_mode:
+            self.close_staff("citizen session", route=False)  # a citizen never meets a staff screen
         target = self._target(snap)
         if snap.state is SessionState.IDLE:
             self.clear_identity()
@@ -219,6 +293,8 @@ class KioskApp(App):
         screen.show(snap)
         if isinstance(screen, FlowScreen):
             screen.show_flow(self._flow())
+        elif isinstance(screen, ProofScreen):
+            screen.show_flow(self._proof_flow())
         if self.manager.current != target:
             self.manager.current = target
         return snap
@@ -226,6 +302,8 @@ class KioskApp(App):
     # -- clock -----------------------------------------------------------------------------
     def _tick(self, _dt: float) -> None:
         self.terminal.session.tick()
+        if self.staff_mode and time.monotonic() - self._staff_touched > self.staff_idle_s:
+            self.close_staff("idle")
         snap = self.terminal.snapshot()
         now = dt.datetime.now()
         self.top_bar.clock = f"{now:%H:%M}\n{now.month}月{now.day}日 星期{words.WEEKDAYS[now.weekday()]}"
@@ -254,6 +332,8 @@ class KioskApp(App):
             since = self._fault_since.setdefault(name, now)
             if now - since >= BANNER_DELAY_S:
                 state = status.state.value if status.state.value != "online" else "supplies"
+                if state == "user_error" and status.fault in words.DEVICE_STATE_WORDS:
+                    state = status.fault  # "缺纸" says more than "需要工作人员处理"
                 messages.append(words.device_banner(name, state))
         self.banner.message = "\n".join(messages)
         services = self.terminal.services()

@@ -4,11 +4,31 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 
 Runner = Callable[[Callable[[], None]], None]
+KEEP_ALIVE_S = 5.0
+
+
+@contextmanager
+def keeping_alive(touch: Callable[[], None], every: float = KEEP_ALIVE_S) -> Iterator[None]:
+    """Touch the session every ``every`` seconds while a long wait runs (a print job the
+    citizen is watching must not run into the idle timeout and wipe the session)."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(every):
+            touch()
+
+    thread = threading.Thread(target=beat, name="session keep-alive", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
 
 
 def thread_runner(work: Callable[[], None]) -> None:

@@ -23,7 +23,7 @@ from ..central.errors import CentralError, CentralUnavailable
 from ..printing import PrintResult
 from ..privacy import card_fields
 from ..session import Session
-from .base import Flow, Runner, thread_runner
+from .base import Flow, Runner, keeping_alive, thread_runner
 
 log = logging.getLogger(__name__)
 
@@ -130,14 +130,15 @@ class ProofFlow(Flow):
         def work() -> None:
             gen = self._generation
             try:
-                issued = self._central.issue_proof(code, card["id_number"], card["name"], key)
+                with keeping_alive(self._touch):
+                    issued = self._central.issue_proof(code, card["id_number"], card["name"], key)
+                    rendered = self._render(issued)
             except CentralUnavailable:
                 self._apply(gen, lambda: self._back_to(Step.LIST, "central_unavailable"))
                 return
             except CentralError as err:
                 self._apply(gen, partial(self._back_to, Step.LIST, err.code))
                 return
-            rendered = self._render(issued)
             log.info("proof %s issued as %s (%d pages)", code, rendered.document_number, rendered.pages)
 
             def done() -> None:
@@ -163,10 +164,11 @@ class ProofFlow(Flow):
 
         def work() -> None:
             gen = self._generation
-            result = self._printing.print_document(
-                document.pdf, doc_type="proof", doc_number=document.document_number,
-                title=document.title, pages=document.pages, id_number=id_number,
-            )
+            with keeping_alive(self._touch):
+                result = self._printing.print_document(
+                    document.pdf, doc_type="proof", doc_number=document.document_number,
+                    title=document.title, pages=document.pages, id_number=id_number,
+                )
 
             def done() -> None:
                 self.last_print = result

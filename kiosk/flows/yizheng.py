@@ -22,7 +22,7 @@ from ..central.errors import CentralError, CentralRejected, CentralUnavailable
 from ..forms import prefill_value, valid_uscc, validate_form
 from ..privacy import card_fields
 from ..session import Session
-from .base import Flow, Runner, thread_runner
+from .base import Flow, Runner, keeping_alive, thread_runner
 
 log = logging.getLogger(__name__)
 
@@ -342,7 +342,9 @@ class YizhengFlow(Flow):
                 self._set(Step.RESULT)
 
             self._apply(gen, done)
-            if view.error == "" and self._receipts is not None and self._receipts.ready()[0]:
+            if view.error == "" and self._receipts is not None:
+                # Printed at once when the printer is ready; else the reason shows up front
+                # and the citizen can ask again after staff fixed the printer.
                 self._print_receipt(gen, card)
 
         self._background(work)
@@ -373,7 +375,8 @@ class YizhengFlow(Flow):
             self._apply(gen, lambda: self._receipt("failed", reason))
             return
         self._apply(gen, lambda: self._receipt("printing", ""))
-        outcome = receipts.print_receipt(result, card, item)
+        with keeping_alive(self._touch):
+            outcome = receipts.print_receipt(result, card, item)
         self._apply(gen, lambda: self._receipt("printed" if outcome.ok else "failed", outcome.reason))
 
     def _receipt(self, state: str, error: str) -> None:

@@ -252,7 +252,9 @@ def test_the_result_prints_its_receipt_and_a_failed_one_can_be_reprinted(
     assert receipts.printed == [("14050020261123000042", make_card().id_number)]
 
 
-def test_no_receipt_is_attempted_while_the_printer_is_not_ready(tmp_path: Path, central: FakeCentral) -> None:
+def test_a_printer_not_ready_is_said_up_front_and_the_receipt_prints_once_fixed(
+    tmp_path: Path, central: FakeCentral
+) -> None:
     session = Session(idle_timeout=60, idle_warning=15, removal_grace=5, temp_root=tmp_path)
     session.identity_read(make_card(), "yizheng_tongban")
     assert session.confirm()
@@ -261,6 +263,21 @@ def test_no_receipt_is_attempted_while_the_printer_is_not_ready(tmp_path: Path, 
     flow = YizhengFlow(session, central, FakeOutbox(central), ApplicationRequest.model_validate,
                        runner=inline_runner, receipts=receipts)
     _file(flow)
-    assert flow.receipt_state == "" and receipts.printed == []
-    flow.print_receipt()
     assert (flow.receipt_state, flow.receipt_error) == ("failed", "cover_open")
+    assert receipts.printed == []
+    receipts.ready_reason = ""
+    flow.print_receipt()
+    assert flow.receipt_state == "printed" and len(receipts.printed) == 1
+
+
+def test_a_long_print_keeps_the_session_alive() -> None:
+    import threading
+
+    from kiosk.flows.base import keeping_alive
+
+    touches: list[int] = []
+    with keeping_alive(lambda: touches.append(1), every=0.05):
+        threading.Event().wait(0.3)
+    count = len(touches)
+    threading.Event().wait(0.15)
+    assert count >= 3 and len(touches) == count      # touched while waiting, not after

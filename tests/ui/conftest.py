@@ -76,20 +76,28 @@ def run_scenario(ui_display: str, ui_artifacts: Path, tmp_path_factory: pytest.T
     results_path) runs in the test process while the app is up (e.g. to send it SIGTERM).
     With ``central``, a real seeded central runs beside the app (the terminal enrolled with
     it, the demo cards in the reader); AppRun.extra["central"] is its CentralForUi, stopped
-    but with its database still there to read."""
+    but with its database still there to read. ``site_extra`` is TOML appended to the site
+    file (devices, [staff]); ``prepare(data_dir)`` runs before the app starts (e.g. to seed
+    its store); ``extra_args`` go to the harness (e.g. ``--printers SOCKET``)."""
 
     def run(name: str, while_running: Callable[[subprocess.Popen[str], Path], Any] | None = None,
-            timeout: float = 75, central: bool = False, session: dict[str, float] | None = None) -> AppRun:
+            timeout: float = 75, central: bool = False, session: dict[str, float] | None = None,
+            site_extra: str = "", prepare: Callable[[Path], Any] | None = None,
+            extra_args: list[str] | None = None) -> AppRun:
         folder = tmp_path_factory.mktemp(f"ui-{name}")
         hub = CentralForUi(folder) if central else None
         sim = Simulator(folder, DEMO_CARDS) if central else Simulator(folder)
         site = write_site(folder, sim.link, central_url=hub.url if hub else None, **(session or {}))
-        if hub is not None:
-            try:
+        if site_extra:
+            site.write_text(site.read_text(encoding="utf-8") + "\n" + site_extra, encoding="utf-8")
+        try:
+            if prepare is not None:
+                prepare(folder / "data")
+            if hub is not None:
                 hub.start(site)
-            except BaseException:
-                sim.stop()
-                raise
+        except BaseException:
+            sim.stop()
+            raise
         # Per run, not in artifacts/: two test runs at once must not read each other's.
         results_path = folder / "results.json"
         kivy_home = folder / "kivy"
@@ -103,7 +111,7 @@ def run_scenario(ui_display: str, ui_artifacts: Path, tmp_path_factory: pytest.T
                     [sys.executable, str(HERE / "harness.py"), "--config", str(site), "--scenario", name,
                      "--artifacts", str(ui_artifacts), "--results", str(results_path),
                      "--sim", str(sim.control), "--timeout", str(timeout - 5),
-                     *(["--central", str(hub.socket)] if hub else [])],
+                     *(["--central", str(hub.socket)] if hub else []), *(extra_args or [])],
                     cwd=ROOT, env=ui_env(ui_display, kivy_home), text=True, stdout=out, stderr=err,
                 )
                 try:

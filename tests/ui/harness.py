@@ -43,12 +43,13 @@ class Ui:
     """The scenario's handle on the running app. Call from the worker thread only."""
 
     def __init__(self, app: Any, scenario: str, artifacts: Path, sim_socket: str | None,
-                 central_socket: str | None = None) -> None:
+                 central_socket: str | None = None, printers_socket: str | None = None) -> None:
         self.app = app
         self.scenario = scenario
         self.artifacts = artifacts
         self.sim_socket = sim_socket
         self.central_socket = central_socket
+        self.printers_socket = printers_socket
         self.results: dict[str, Any] = {"scenario": scenario, "steps": {}, "data": {}, "log": []}
         self.results_path: Path | None = None
         self.started = time.monotonic()
@@ -223,6 +224,18 @@ class Ui:
         self.note(f"central {command!r} -> {reply!r}")
         if not reply.startswith("ok"):
             raise StepFailed(f"central controller refused {command!r}: {reply}")
+        return reply[2:].strip()
+
+    def printers(self, command: str, timeout: float = 30.0) -> str:
+        """A command to the test's simulated printers (tests/ui/printers_control.py)."""
+        from drivers.sim_control import send_command
+
+        if not self.printers_socket:
+            raise StepFailed("no printers controller given (--printers)")
+        reply = send_command(self.printers_socket, command, timeout=timeout)
+        self.note(f"printers {command!r} -> {reply!r}")
+        if not reply.startswith("ok"):
+            raise StepFailed(f"printers controller refused {command!r}: {reply}")
         return reply[2:].strip()
 
     # -- recording -------------------------------------------------------------------------
@@ -416,16 +429,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", required=True, type=Path)
     parser.add_argument("--sim")
     parser.add_argument("--central", help="unix socket of the test's central controller")
+    parser.add_argument("--printers", help="unix socket of the test's simulated printers")
     parser.add_argument("--timeout", type=float, default=80.0)
     args = parser.parse_args(argv)
     args.artifacts.mkdir(parents=True, exist_ok=True)
 
     import scenarios
+    import scenarios_printing
 
     from kiosk.config import load_config
     from screens.app import run_app
 
-    scenario = scenarios.SCENARIOS[args.scenario]
+    scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS}[args.scenario]
     config = load_config(args.config)
     state: dict[str, Any] = {"ui": None, "ok": False}
 
@@ -442,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     watchdog.start()
 
     def on_started(app: Any) -> None:
-        ui = Ui(app, args.scenario, args.artifacts, args.sim, args.central)
+        ui = Ui(app, args.scenario, args.artifacts, args.sim, args.central, args.printers)
         ui.results_path = args.results
         state["ui"] = ui
 
