@@ -278,15 +278,16 @@ def printing_proofs(ui: Any) -> None:
     ui.shot("10-receipt-printed")
     _finish(ui)
 
-    # Receipt paper out: no receipt by itself; 打印回执 says why; refilled, it prints.
+    # Receipt paper out: no receipt, and the result says why up front; asking again while
+    # the paper is still out says it again; refilled, it prints.
     ui.printers("receipt paper out")
     ui.wait_until(lambda: not ui.app.terminal.printing.receipt_ready()[0], 10, "the receipt printer out of paper")
     _file_application(ui)
-    ui.wait_text("打印回执")
+    ui.wait_text("回执未能打印：打印机缺纸，请联系工作人员")
     ui.shot("11-receipt-not-printed")
     ui.tap("适老化")
     ui.wait_until(lambda: ui.app.theme.elderly, 3, "elderly mode")
-    ui.tap("打印回执")
+    ui.tap("重新打印回执")
     ui.wait_text("回执未能打印：打印机缺纸，请联系工作人员")
     ui.shot("12-receipt-paper-out-elderly")
     ui.tap("适老化")

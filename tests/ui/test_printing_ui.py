@@ -101,7 +101,7 @@ def test_a_wrong_pin_says_how_many_attempts_are_left(staff_run: AppRun) -> None:
 def test_the_log_shows_todays_prints_and_the_chain_intact(staff_run: AppRun) -> None:
     texts = staff_run.shown("03-log-today")
     assert staff_run.step("03-log-today")["screen"] == "staff_log"
-    assert any(t.startswith("打印记录完整，共10条") for t in texts)
+    assert any(t.startswith("打印记录完整，共5条") for t in texts)   # attempts, not table rows
     rows = staff_run.results["data"]["today"]
     assert [r["kind"] for r in rows] == ["证明", "受理回执"]
     assert rows[0]["result"] == "失败（缺纸）" and rows[0]["tone"] == "danger"
@@ -260,7 +260,8 @@ def test_a_filed_application_prints_its_receipt(proofs_run: AppRun) -> None:
 
 
 def test_a_receipt_that_could_not_print_says_why_and_prints_again(proofs_run: AppRun) -> None:
-    assert "打印回执" in proofs_run.shown("11-receipt-not-printed")
+    up_front = proofs_run.shown("11-receipt-not-printed")
+    assert "回执未能打印：打印机缺纸，请联系工作人员" in up_front and "重新打印回执" in up_front
     _inside_window(proofs_run.step("12-receipt-paper-out-elderly"))
     assert "凭条打印机缺纸，相关服务暂停，请联系工作人员" in proofs_run.step("12-receipt-paper-out-elderly")["banner"]
     failed = proofs_run.shown("12-receipt-paper-out-elderly")
