@@ -51,6 +51,35 @@ class ReadFailed(DeviceEvent):
     error: DeviceError
 
 
+@dataclass(frozen=True)
+class CardInserted(DeviceEvent):
+    """A smart card arrived in a PC/SC reader (contact or contactless)."""
+
+    reader: str
+
+
+@dataclass(frozen=True)
+class SmartCardRead(DeviceEvent):
+    """A smart card was read: ``card`` is a drivers.pcsc.model.CardData (wiped by its owner)."""
+
+    reader: str
+    card: object
+
+
+@dataclass(frozen=True)
+class SmartCardRemoved(DeviceEvent):
+    reader: str
+
+
+@dataclass(frozen=True)
+class CodeScanned(DeviceEvent):
+    """A code was read by a scanner: its text (decoded UTF-8, GB18030 as fallback) and
+    symbology (QRCode, Code128 ...). Published once per code within the de-duplication window."""
+
+    text: str
+    symbology: str
+
+
 Listener = Callable[[DeviceEvent], None]
 
 
