@@ -49,6 +49,21 @@ CARD_TYPE_LABELS = {
 }
 
 
+class IdentitySource(StrEnum):
+    """How the citizen identified. Removal of a card ends the session only for the source
+    it came from; an electronic ID code has nothing to remove (idle timeout or finish)."""
+
+    ID_CARD = "id_card"                  # 居民身份证 etc. on the ID card reader
+    SOCIAL_SECURITY = "social_security"  # 社会保障卡 in the PC/SC reader
+    ELECTRONIC_ID = "electronic_id"      # 电子身份证 / 电子社保卡 code, resolved by central
+
+
+SOURCE_LABELS = {
+    IdentitySource.SOCIAL_SECURITY: "社会保障卡",
+    IdentitySource.ELECTRONIC_ID: "电子证照码",
+}
+
+
 @dataclass(frozen=True)
 class MaskedIdentity:
     """What screens may show: never the clear name or number."""
@@ -60,20 +75,24 @@ class MaskedIdentity:
     gender: str
     valid_until: str
     expired: bool
+    source: str = IdentitySource.ID_CARD.value
 
 
-def masked_identity(card: IdentityCard, today: dt.date | None = None) -> MaskedIdentity:
+def masked_identity(card: IdentityCard, today: dt.date | None = None,
+                    source: IdentitySource = IdentitySource.ID_CARD) -> MaskedIdentity:
     today = today or dt.date.today()
-    expired = card.valid_until != LONG_TERM and dt.date.fromisoformat(card.valid_until) < today
+    expired = (card.valid_until not in (LONG_TERM, "")
+               and dt.date.fromisoformat(card.valid_until) < today)
     name = card.name or card.name_en
     return MaskedIdentity(
         card_type=card.card_type.value,
-        card_label=CARD_TYPE_LABELS[card.card_type],
+        card_label=SOURCE_LABELS.get(source) or CARD_TYPE_LABELS[card.card_type],
         name=mask_name(name),
         id_number=mask_number(card.id_number),
         gender=card.gender,
         valid_until=card.valid_until,
         expired=expired,
+        source=source.value,
     )
 
 
@@ -109,6 +128,7 @@ class Session:
         self._state = SessionState.IDLE
         self._service: str | None = None
         self._card: IdentityCard | None = None
+        self._source = IdentitySource.ID_CARD
         self._last_activity = 0.0
         self._removed_at: float | None = None
         self._warned = False
@@ -132,6 +152,10 @@ class Session:
         return self._state
 
     @property
+    def source(self) -> IdentitySource:
+        return self._source
+
+    @property
     def card(self) -> IdentityCard | None:
         """The clear identity, for flows in kiosk/ only. Screens use snapshot()."""
         return self._card
@@ -143,7 +167,7 @@ class Session:
             return SessionSnapshot(
                 state=self._state,
                 service_id=self._service,
-                identity=masked_identity(self._card) if self._card else None,
+                identity=masked_identity(self._card, source=self._source) if self._card else None,
                 seconds_left=left,
                 warning=self._state is not SessionState.IDLE
                 and (left <= self._idle_warning or self._removed_at is not None),
@@ -217,7 +241,9 @@ class Session:
             self._emit("warning", seconds_left=left)
 
     # -- device events ---------------------------------------------------------------------
-    def identity_read(self, card: IdentityCard, default_service: str) -> None:
+    def identity_read(self, card: IdentityCard, default_service: str,
+                      source: IdentitySource = IdentitySource.ID_CARD) -> None:
+        """An identity arrived (ID card, social security card, or a resolved e-ID code)."""
         with self._lock:
             if self._state is SessionState.IDLE:
                 self.begin(default_service)
@@ -234,6 +260,7 @@ class Session:
                 self._end(EndReason.CANCELLED)
                 self.begin(service)
             self._card = card
+            self._source = source
             self._state = SessionState.IDENTIFIED
             self._last_activity = self._clock()
         self._emit("state", state=SessionState.IDENTIFIED)
@@ -245,9 +272,11 @@ class Session:
                 self._last_activity = self._clock()
         self._emit("read_failed", code=code)
 
-    def card_removed(self) -> None:
+    def card_removed(self, source: IdentitySource = IdentitySource.ID_CARD) -> None:
+        """A card left its reader: the session ends after the grace if it identified with
+        that card (taking an ID card away does not end a social-security-card session)."""
         with self._lock:
-            if self._card is None or self._state is SessionState.IDLE:
+            if self._card is None or self._state is SessionState.IDLE or source is not self._source:
                 return
             self._removed_at = self._clock()
             grace = self._removal_grace
@@ -260,6 +289,7 @@ class Session:
         if self._card is not None:
             self._card.wipe()
         self._card = None
+        self._source = IdentitySource.ID_CARD
         self.form.clear()
         if self.temp_dir is not None:
             shutil.rmtree(self.temp_dir, ignore_errors=True)

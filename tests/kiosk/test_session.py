@@ -124,3 +124,32 @@ def test_finish_and_read_failure(session: Session, events) -> None:
     assert events[-1] == ("read_failed", {"code": "invalid_card_data"})
     session.finish()
     assert events[-1] == ("ended", {"reason": EndReason.FINISHED})
+
+
+def test_a_social_security_card_session_ends_with_its_own_card_only(tmp_path: Path) -> None:
+    from kiosk.session import IdentitySource
+
+    session = Session(idle_timeout=60, idle_warning=10, removal_grace=0, temp_root=tmp_path)
+    card = make_card()
+    card.valid_until = ""                    # social security cards carry no validity here
+    session.identity_read(card, "identity_check", source=IdentitySource.SOCIAL_SECURITY)
+    snap = session.snapshot()
+    assert snap.identity is not None and snap.identity.card_label == "社会保障卡"
+    assert not snap.identity.expired and snap.identity.name == "张*"
+    session.card_removed(IdentitySource.ID_CARD)        # an ID card taken off another reader
+    assert session.state is SessionState.IDENTIFIED
+    session.card_removed(IdentitySource.SOCIAL_SECURITY)
+    assert session.state is SessionState.IDLE and card.id_number == ""   # wiped
+
+
+def test_an_electronic_id_session_has_no_card_to_remove(tmp_path: Path) -> None:
+    from kiosk.session import IdentitySource
+
+    session = Session(idle_timeout=60, idle_warning=10, removal_grace=0, temp_root=tmp_path)
+    session.identity_read(make_card(), "identity_check", source=IdentitySource.ELECTRONIC_ID)
+    session.card_removed(IdentitySource.ID_CARD)
+    session.card_removed(IdentitySource.SOCIAL_SECURITY)
+    assert session.state is SessionState.IDENTIFIED
+    assert session.snapshot().identity.card_label == "电子证照码"  # type: ignore[union-attr]
+    session.finish()
+    assert session.state is SessionState.IDLE
