@@ -18,7 +18,7 @@ from drivers.idcard.model import IdentityCard
 from drivers.idcard.reader import SamSerialReader
 from drivers.status import FaultAction
 
-from . import cli_central, cli_print
+from . import cli_central, cli_print, cli_scan
 from .config import ConfigError, KioskConfig, effective_toml, load_config
 from .devices import DEVICE_NAMES, build_devices, device_address
 from .diagnostics import ACTION_WORDS, advice_for
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", nargs="?", help="file to check (default: --config or the site file)")
     cli_central.add_parsers(sub)
     cli_print.add_parsers(sub)
+    cli_scan.add_parsers(sub)
     return parser
 
 
@@ -79,6 +80,8 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
             return cmd_config_check(args)
         if args.command == "staff":
             return cli_print.run_staff(args)
+        if args.command == "scan-image":
+            return cli_scan.run(args)
         config = load_config(args.config)
         if args.command == "doctor":
             return cmd_doctor(config, args)
