@@ -3,7 +3,9 @@
 What it films, in order of precedence:
 
 1. whatever was put in front of it with :meth:`SimulatedCamera.show` (until ``clear()``),
-   e.g. a QR code image a citizen "shows" in the demo, or a test's generated code;
+   e.g. a test's generated code; or, with ``slot``, the image file at that path while it
+   exists (another process, such as the demo's console, "holds up" a code by writing the
+   file and takes it away by deleting it);
 2. a playlist: image files (a list or a directory, each held for ``hold_s`` seconds or
    ``hold_frames`` frames) or a video file;
 3. an empty scene (a seeded, photo-like hall background).
@@ -61,6 +63,7 @@ class SimulatedCamera:
         width: int = 1280,
         height: int = 720,
         seed: int = 0,
+        slot: str | Path | None = None,
     ) -> None:
         if images is not None and video is not None:
             raise ValueError("play images or a video, not both")
@@ -81,6 +84,9 @@ class SimulatedCamera:
         self._cached: tuple[int, Frame] | None = None   # (playlist index, its frame)
         self._frame_no = 0
         self._next_at: float | None = None
+        self.slot = Path(slot) if slot is not None else None
+        self._slot_seen: tuple[float, int] | None = None   # (mtime, size) of the file shown
+        self._slot_checked = 0.0
 
     # -- putting things in front of it ----------------------------------------------------
 
@@ -111,6 +117,8 @@ class SimulatedCamera:
 
     def read(self) -> Frame | None:
         self._pace()
+        if self.slot is not None:
+            self._follow_slot()
         with self._lock:
             shown = self._shown
             number = self._frame_no
@@ -135,6 +143,30 @@ class SimulatedCamera:
             return self._frame_no
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _follow_slot(self) -> None:
+        """Show the slot file while it exists (checked five times a second)."""
+        now = time.monotonic()
+        if now - self._slot_checked < 0.2:
+            return
+        self._slot_checked = now
+        slot = self.slot
+        if slot is None:
+            return
+        try:
+            stat = slot.stat()
+        except FileNotFoundError:
+            if self._slot_seen is not None:
+                self._slot_seen = None
+                self.clear()
+            return
+        seen = (stat.st_mtime, stat.st_size)
+        if seen != self._slot_seen:
+            try:
+                self.show(slot)
+            except ValueError:      # half-written or not an image: look again next time
+                return
+            self._slot_seen = seen
 
     def _pace(self) -> None:
         """Sleep until this frame's time. A late reader gets the next frame at once but

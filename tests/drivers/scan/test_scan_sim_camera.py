@@ -122,3 +122,20 @@ def test_a_video_file_is_played_and_looped(tmp_path: Path) -> None:
     seen = [code_in(camera.read()) for _ in range(5)]
     assert seen == [["first"], ["first"], ["second"], ["second"], ["first"]]
     camera.close()
+
+
+def test_a_code_written_to_the_slot_file_is_in_front_of_the_camera_until_deleted(tmp_path: Path) -> None:
+    import qrcode
+    import zxingcpp
+
+    slot = tmp_path / "front.png"
+    camera = SimulatedCamera(slot=slot, fps=200)
+    assert zxingcpp.read_barcodes(camera.read()) == []
+    qrcode.make("TONGBAN-EID:demo").save(slot)
+    time.sleep(0.25)
+    camera.read()
+    assert [r.text for r in zxingcpp.read_barcodes(camera.read())] == ["TONGBAN-EID:demo"]
+    slot.unlink()
+    time.sleep(0.25)
+    camera.read()
+    assert zxingcpp.read_barcodes(camera.read()) == []
