@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from .events import EventHub
+from .doccam.model import CapturedPage
+from .events import CodeScanned, EventHub
 from .idcard.model import IdentityCard
 from .receipt.model import ReceiptDocument
 from .status import DeviceStatus
@@ -126,3 +127,67 @@ class DocumentPrinter(Protocol):
         """Follow the job to completed. A job that stops (media-empty, jam, offline ...) is
         cancelled and PrinterFault is raised with the reason's code; DeviceTimeout when it
         does not finish in time (the job is cancelled too: it must not print later)."""
+
+
+@runtime_checkable
+class CodeScanner(Protocol):
+    """Code scanner: a camera with a decoder, or a hand-held scanner (serial or keyboard
+    wedge).
+
+    Events: StatusChanged, and CodeScanned(text, symbology) for each code read, published
+    from the scanner's own threads. The same code read again within the scanner's repeat
+    window (``repeat_window_s``, default 2 s, sliding: a code held in view is reported once)
+    is not published again.
+    """
+
+    name: str
+    events: EventHub
+
+    def open(self) -> None:
+        """Start reading; returns at once, never raises for a missing device."""
+
+    def close(self) -> None:
+        """Stop reading (within about a second) and release the device."""
+
+    def status(self) -> DeviceStatus:
+        """The current status, without touching the device."""
+
+    def wait_code(self, timeout: float) -> CodeScanned:
+        """Block until the next code is read (for command-line tools).
+
+        Raises DeviceTimeout when no code came in time, or DeviceUnavailable at once when
+        the scanner is not open or its device is missing.
+        """
+
+
+@runtime_checkable
+class DocumentCamera(Protocol):
+    """Document camera (高拍仪): a camera above a platen that captures pages.
+
+    Events: StatusChanged, published from the camera's own I/O thread (no_device while the
+    camera is missing; it reconnects by itself). Captured pages are returned, not
+    published: they are citizens' documents, held in memory by the caller and wiped by it.
+    """
+
+    name: str
+    events: EventHub
+
+    def open(self) -> None:
+        """Start the camera's I/O; returns at once, never raises for a missing device."""
+
+    def close(self) -> None:
+        """Stop the I/O (within a few seconds), release the device, cancel captures."""
+
+    def status(self) -> DeviceStatus:
+        """The current status, without touching the device."""
+
+    def capture_page(self, timeout: float) -> CapturedPage:
+        """Capture what lies on the platen now: the sharpest of a few fresh frames, its
+        page found, straightened, cropped and compressed to JPEG (the whole frame, with
+        ``found_edges`` False, when no page outline is found). Never written to disk.
+
+        Raises DeviceUnavailable (no_device) at once when the camera is not open or
+        missing, DeviceTimeout when no page was ready within ``timeout``,
+        OperationCancelled when the camera is closed meanwhile, DeviceError
+        (device_error) when the frame could not be processed.
+        """
