@@ -111,10 +111,77 @@ class CupsPrinterSettings(_Strict):
     job_timeout_s: Annotated[float, Field(gt=5, le=900)] = 120.0
 
 
+def check_decoder(name: str | None) -> str | None:
+    from drivers.scan.decode import DECODERS
+
+    if name is not None and name not in DECODERS:
+        raise ValueError(f"unknown decoder {name!r} (known: {', '.join(sorted(DECODERS))})")
+    return name
+
+
+class _ScannerBase(_Strict):
+    # The same code read again within this window is one scan (a camera sees a held-up QR
+    # in every frame; a citizen may press the trigger twice).
+    repeat_window_s: Annotated[float, Field(ge=0, le=60)] = 2.0
+
+
+class _CameraBase(_ScannerBase):
+    decoder: str | None = None               # zxing-qr (default: measured fastest) | zxing | zbar | zbar-qr
+
+    @field_validator("decoder")
+    @classmethod
+    def _decoder(cls, value: str | None) -> str | None:
+        return check_decoder(value)
+
+
+class CameraScannerSettings(_CameraBase):
+    driver: Literal["camera"]
+    device: str = "/dev/video0"              # V4L2 device; prefer a stable udev symlink
+    width: Annotated[int, Field(ge=160, le=4096)] = 1280
+    height: Annotated[int, Field(ge=120, le=4096)] = 720
+
+
+class SimulatedCameraScannerSettings(_CameraBase):
+    """Development and the demo: a simulated camera; an image written to ``slot`` is held
+    in front of it until the file is deleted."""
+
+    driver: Literal["camera_sim"]
+    slot: Path
+
+
+class SerialScannerSettings(_ScannerBase):
+    driver: Literal["serial_scanner"]
+    port: str
+    baud: Literal[9600, 19200, 38400, 57600, 115200] = 9600
+    aim_prefix: bool = False                 # scanner sends AIM identifiers (]Q1 ...)
+
+
+class WedgeScannerSettings(_ScannerBase):
+    """A USB scanner that types like a keyboard (evdev, grabbed so its keys reach only us)."""
+
+    driver: Literal["wedge"]
+    device: str                              # /dev/input/by-id/usb-...-event-kbd
+    aim_prefix: bool = False
+
+
+ScannerSettings = Annotated[
+    CameraScannerSettings | SimulatedCameraScannerSettings | SerialScannerSettings | WedgeScannerSettings,
+    Field(discriminator="driver"),
+]
+
+
+class DocumentCameraSettings(_Strict):
+    driver: Literal["opencv", "simulated"]
+    device: str = "/dev/video1"              # opencv: V4L2 device (a stable udev symlink is best)
+    images: Path | None = None               # simulated: a folder of document images
+
+
 class DevicesSettings(_Strict):
     id_reader: SamSerialReaderSettings | None = None
     receipt_printer: EscposPrinterSettings | None = None
     a4_printer: CupsPrinterSettings | None = None
+    code_scanner: ScannerSettings | None = None
+    document_camera: DocumentCameraSettings | None = None
 
 
 class StaffSettings(_Strict):
@@ -268,6 +335,8 @@ def _resolve_paths(data: dict[str, Any], origin: Path) -> None:
             fix(device, "port", only_dotted=True)
             fix(device, "server", only_dotted=True)
             fix(device, "font", only_dotted=False)
+            fix(device, "slot", only_dotted=False)
+            fix(device, "images", only_dotted=False)
 
 
 def load_config(path: Path | str | None = None) -> KioskConfig:

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drivers.contracts import Device, DocumentPrinter, IdReader, ReceiptPrinter
+from drivers.contracts import (
+    CodeScanner,
+    Device,
+    DocumentCamera,
+    DocumentPrinter,
+    IdReader,
+    ReceiptPrinter,
+)
 from drivers.idcard.reader import SamSerialReader
 
 from .config import (
+    CameraScannerSettings,
     CupsPrinterSettings,
     DevicesSettings,
+    DocumentCameraSettings,
     EscposPrinterSettings,
     SamSerialReaderSettings,
+    ScannerSettings,
+    SerialScannerSettings,
+    SimulatedCameraScannerSettings,
 )
 
-DEVICE_NAMES = ("id_reader", "receipt_printer", "a4_printer")
+DEVICE_NAMES = ("id_reader", "receipt_printer", "a4_printer", "code_scanner", "document_camera")
 
 
 def build_id_reader(settings: SamSerialReaderSettings, name: str = "id_reader") -> IdReader:
@@ -52,6 +64,40 @@ def build_a4_printer(settings: CupsPrinterSettings, name: str = "a4_printer") ->
     )
 
 
+def build_code_scanner(settings: ScannerSettings, name: str = "code_scanner") -> CodeScanner:
+    if isinstance(settings, CameraScannerSettings | SimulatedCameraScannerSettings):
+        from drivers.scan.camera import CameraScanner, FrameSource, OpenCvCamera
+        from drivers.scan.decode import default_decoder
+        from drivers.scan.sim_camera import SimulatedCamera
+
+        source: FrameSource
+        if isinstance(settings, CameraScannerSettings):
+            source = OpenCvCamera(settings.device, settings.width, settings.height)
+        else:
+            source = SimulatedCamera(slot=settings.slot)
+        return CameraScanner(name, source, decoder=default_decoder(settings.decoder),
+                             repeat_window_s=settings.repeat_window_s)
+    if isinstance(settings, SerialScannerSettings):
+        from drivers.scan.serial_scanner import SerialScanner
+
+        return SerialScanner(name, settings.port, baud=settings.baud, aim_prefix=settings.aim_prefix,
+                             repeat_window_s=settings.repeat_window_s)
+    from drivers.scan.wedge import WedgeScanner
+
+    return WedgeScanner(name, settings.device, aim_prefix=settings.aim_prefix,
+                        repeat_window_s=settings.repeat_window_s)
+
+
+def build_document_camera(settings: DocumentCameraSettings, name: str = "document_camera") -> DocumentCamera:
+    if settings.driver == "simulated":
+        from drivers.doccam.sim import SimulatedDocumentCamera
+
+        return SimulatedDocumentCamera(name, images=settings.images)
+    from drivers.doccam.camera import OpenCvDocumentCamera
+
+    return OpenCvDocumentCamera(name, device=settings.device)
+
+
 def build_devices(settings: DevicesSettings) -> dict[str, Device]:
     devices: dict[str, Device] = {}
     if settings.id_reader is not None:
@@ -60,6 +106,10 @@ def build_devices(settings: DevicesSettings) -> dict[str, Device]:
         devices["receipt_printer"] = build_receipt_printer(settings.receipt_printer)
     if settings.a4_printer is not None:
         devices["a4_printer"] = build_a4_printer(settings.a4_printer)
+    if settings.code_scanner is not None:
+        devices["code_scanner"] = build_code_scanner(settings.code_scanner)
+    if settings.document_camera is not None:
+        devices["document_camera"] = build_document_camera(settings.document_camera)
     return devices
 
 
@@ -68,7 +118,7 @@ def device_address(settings: DevicesSettings, name: str) -> str:
     value = getattr(settings, name)
     if value is None:
         return ""
-    for field in ("port", "url", "queue"):
+    for field in ("port", "url", "queue", "device", "slot"):
         if hasattr(value, field):
             return str(getattr(value, field))
     return ""
