@@ -20,8 +20,9 @@ from central.signing import SECURITY_SCHEMES
 
 DESCRIPTION = """The reference central service the Tongban terminals (通办自助终端) talk to.
 The contract is docs/central-api.md; this document is generated from the running app and
-kept in central/openapi.json. Every endpoint except health and enrollment is signed
-(X-Terminal-Id, X-Timestamp, X-Nonce, X-Signature)."""
+kept in central/openapi.json. Every endpoint except health, enrollment, document
+verification and the code keys is signed (X-Terminal-Id, X-Timestamp, X-Nonce,
+X-Signature)."""
 
 
 def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:

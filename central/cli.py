@@ -8,6 +8,9 @@
     kiosk-central application advance NUMBER
     kiosk-central print-log list [--terminal ID] [--hall NAME] [--since DATE] [--until DATE] [--json]
     kiosk-central document verify CODE [--json]
+    kiosk-central appointment issue --item CODE --hall NAME --start ISO [--minutes 30] [--person N]
+    kiosk-central eid issue --id-number N [--kind eid|essc] [--minutes 5]
+    kiosk-central code-key list | code-key rotate | code-key retire KID
     kiosk-central openapi [--out FILE]
 
 --db defaults to $TONGBAN_CENTRAL_DB, else the SQLite file ./var/central/central.db.
@@ -25,6 +28,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from central.cli_codes import add_parsers as add_code_parsers
 from central.cli_records import add_parsers as add_record_parsers
 from central.ops import (
     PROFILES,
@@ -245,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     advance.add_argument("number", metavar="NUMBER")
 
     add_record_parsers(sub, with_db)
+    add_code_parsers(sub, with_db)
 
     openapi = sub.add_parser(
         "openapi", help="write the OpenAPI document", description="write the OpenAPI document"

@@ -95,6 +95,10 @@ class Person(Base):
     __tablename__ = "persons"
     id_number: Mapped[str] = mapped_column(String(18), primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
+    # As on the ID card, for what an electronic ID code resolves to; NULL when not on
+    # record (no nation for 港澳台 residents). Gender and birth date come from the number.
+    nation: Mapped[str | None] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(100))
 
 
 class Company(Base):
@@ -305,3 +309,54 @@ class PrintLogEntry(Base):
     id_hash: Mapped[str] = mapped_column(String(128), index=True)
     chain_hash: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CodeSigningKey(Base):
+    """An Ed25519 key central signs appointment codes with. The newest key not retired
+    signs; every key not retired is published (GET /keys/codes) so terminals verify codes
+    offline. The private half is here in the clear: the database is central's secret
+    store anyway (it holds citizens' data), and every process must be able to sign."""
+
+    __tablename__ = "code_signing_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kid: Mapped[str] = mapped_column(String(16), unique=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # base64 of the 32 raw bytes
+    private_key: Mapped[str] = mapped_column(String(64))  # base64 of the 32 raw bytes
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Appointment(Base):
+    """An appointment (预约) a signed code was issued for."""
+
+    __tablename__ = "appointments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # YY + region + yyyymmdd + zero-padded id; NULL only inside the issuing transaction.
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    item_code: Mapped[str] = mapped_column(String(40))
+    item_name: Mapped[str] = mapped_column(String(100))
+    hall_name: Mapped[str] = mapped_column(String(100))
+    region_code: Mapped[str] = mapped_column(String(6))
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    person_id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    kid: Mapped[str] = mapped_column(String(16))  # the key its code was signed with
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class IdentityToken(Base):
+    """A short-lived, single-use electronic ID code (电子身份证 / 电子社保卡 QR). Only the
+    SHA-256 of the token is kept. The terminal that redeemed it and its Idempotency-Key
+    are remembered, so that terminal's retry gets the same answer and nobody else does."""
+
+    __tablename__ = "identity_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # eid | essc
+    id_number: Mapped[str] = mapped_column(ForeignKey("persons.id_number"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    used_by_terminal: Mapped[str | None] = mapped_column(String(16))
+    used_key: Mapped[str | None] = mapped_column(String(36))

@@ -39,6 +39,8 @@ ErrorCode = Literal[
     "replayed_nonce",
     "method_not_allowed",
     "bad_request",
+    "code_expired",
+    "code_used",
 ]
 Step = Literal["申请", "代收", "受理", "流转", "办理", "办结", "送达", "归档"]
 Profile = Literal["hall", "bank", "community"]

@@ -58,6 +58,8 @@ class SeedLicence(_Strict):
 class SeedPerson(_Strict):
     id_number: str
     name: str
+    nation: str | None = None
+    address: str | None = None
     licences: list[SeedLicence] = []
 
 
@@ -173,9 +175,7 @@ def seed(session: Session, now: datetime, data: SeedData | None = None) -> SeedR
             report.count("regions")
     _seed_catalogue(session, data, now, report)
     for person in data.persons:
-        if session.get(Person, person.id_number) is None:
-            session.add(Person(id_number=person.id_number, name=person.name))
-            report.count("persons")
+        _seed_person(session, person, report)
         _seed_licences(session, data, "person", person.id_number, person.licences, report)
     for company in data.companies:
         if session.get(Company, company.uscc) is None:
@@ -191,6 +191,26 @@ def seed(session: Session, now: datetime, data: SeedData | None = None) -> SeedR
     seed_proofs(session, proof_seed(data), report.count)
     session.commit()
     return report
+
+
+def _seed_person(session: Session, person: SeedPerson, report: SeedReport) -> None:
+    row = session.get(Person, person.id_number)
+    if row is None:
+        session.add(
+            Person(
+                id_number=person.id_number,
+                name=person.name,
+                nation=person.nation,
+                address=person.address,
+            )
+        )
+        report.count("persons")
+        return
+    # Seeded before these columns existed (migration 0003): fill them, change nothing else.
+    if (row.nation is None and person.nation) or (row.address is None and person.address):
+        row.nation = row.nation or person.nation
+        row.address = row.address or person.address
+        report.count("person details")
 
 
 def proof_seed(data: SeedData) -> ProofSeed:

@@ -4,12 +4,15 @@
     kiosk-sim printer --out DIR [--listen HOST:PORT] [--pty] [--link PATH] [--paper 58mm|80mm]
                       [--control SOCKET] [--speed-mm-s N]
     kiosk-sim a4 --root DIR [--queue NAME] [--port N] [--delay S] [--control SOCKET]
+    kiosk-sim card [--type bank|social_security|staff] [--card KEY | --empty] [--reader 0|1]
+                   [--control SOCKET]
     kiosk-sim ctl SOCKET COMMAND...
 
 ``idcard`` prints ``device: /dev/pts/N`` (then ``link:`` and ``control:`` when given);
 ``printer`` prints ``listen: HOST:PORT`` (the real port when 0 was asked), then ``device:``
 and ``link:`` with ``--pty``, ``control:`` and ``out:``; ``a4`` (a private cupsd with a
-cups-pdf queue, drivers/a4/sim_cups.py) prints ``server:``, ``queue:`` and ``out:``. Both take commands one a line on
+cups-pdf queue, drivers/a4/sim_cups.py) prints ``server:``, ``queue:`` and ``out:``; ``card`` (a
+virtual smart card in pcscd's vpcd reader, drivers/pcsc/vcard_*.py) prints ``vpcd:`` and ``card:``. Both take commands one a line on
 stdin and on the control socket (``help`` lists them). With a control socket, end of stdin
 does not stop them, so they can run in the background; SIGTERM or SIGINT stop them and remove
 the link and the socket. One subcommand per device family: add the next family beside these.
@@ -31,6 +34,7 @@ from .a4 import sim_cli_a4
 from .idcard.sim_cards import CardFileError, load_cards
 from .idcard.sim_console import IdCardConsole
 from .idcard.simulator import IdCardSimulator
+from .pcsc import sim_cli_card
 from .receipt.sim_console import PrinterConsole
 from .receipt.simulator import PAPER_DOTS, PrinterSimulator
 from .sim_control import ControlServer, send_command
@@ -86,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     printer.set_defaults(run=_run_printer)
 
     sim_cli_a4.add_parser(families)
+    sim_cli_card.add_parser(families)
 
     ctl = families.add_parser("ctl", help="send one command to a running simulator")
     ctl.add_argument("socket", type=Path, metavar="SOCKET")

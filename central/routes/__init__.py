@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from central.routes import applications, catalogue, context, print_log, proofs, terminals
+from central.routes import (
+    applications,
+    catalogue,
+    codes,
+    context,
+    print_log,
+    proofs,
+    terminals,
+)
 
 PREFIX = "/api/v1"
 
@@ -12,5 +20,5 @@ PREFIX = "/api/v1"
 def include_routes(app: FastAPI) -> None:
     # Each area straight onto the app (not through an intermediate router): one level
     # of included routers less to match on every request.
-    for module in (terminals, catalogue, context, applications, proofs, print_log):
+    for module in (terminals, catalogue, context, applications, proofs, print_log, codes):
         app.include_router(module.router, prefix=PREFIX)

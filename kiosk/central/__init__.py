@@ -26,6 +26,8 @@ from .models import (
     Application,
     ApplicationRequest,
     Catalogue,
+    CodeKey,
+    CodeKeys,
     CompanyContext,
     CompanyRef,
     FormField,
@@ -37,6 +39,7 @@ from .models import (
     PersonContext,
     PrintLogEntry,
     ProofSummary,
+    ResolvedIdentity,
     TimelineStep,
     VerifiedDocument,
 )
@@ -82,9 +85,9 @@ def connect(config: KioskConfig, store: Store | None = None) -> tuple[CentralCli
 
 __all__ = [
     "Agent", "AlreadyEnrolled", "Applicant", "Application", "ApplicationRequest", "Catalogue",
-    "CatalogueCache", "CentralClient", "CentralError", "CentralRejected", "CentralServerError",
+    "CatalogueCache", "CodeKey", "CodeKeys", "CentralClient", "CentralError", "CentralRejected", "CentralServerError",
     "CentralUnavailable", "CompanyContext", "CompanyRef", "FormField", "IDENTITY_INVALID",
     "IdentityInvalid", "InvalidResponse", "IssuedDocument", "Item", "Licence", "Material", "MaterialRef",
     "NOT_ENROLLED", "NO_CENTRAL_URL", "NotEnrolled", "PersonContext", "PrintLogEntry",
-    "ProofSummary", "TerminalIdentity", "TimelineStep", "VerifiedDocument", "client_for", "connect", "load_identity", "sign_headers",
+    "ProofSummary", "ResolvedIdentity", "TerminalIdentity", "TimelineStep", "VerifiedDocument", "client_for", "connect", "load_identity", "sign_headers",
 ]

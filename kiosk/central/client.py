@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -32,6 +33,7 @@ from .models import (
     Application,
     ApplicationRequest,
     Catalogue,
+    CodeKeys,
     CompanyContext,
     Enrollment,
     IssuedDocument,
@@ -39,6 +41,7 @@ from .models import (
     PrintLogAck,
     ProofList,
     ProofSummary,
+    ResolvedIdentity,
     VerifiedDocument,
 )
 from .signing import TerminalIdentity, sign_headers
@@ -217,6 +220,28 @@ class CentralClient:
         reply = self._retrying(self.get_retry_delays, lambda: self._exchange("GET", path, signed=False))
         self._expect(reply, (200,))
         return _parse(VerifiedDocument, reply)
+
+    def code_keys(self) -> CodeKeys:
+        """The public keys appointment codes are signed with. Unsigned: a terminal verifies
+        codes offline with them (kiosk.codes caches them)."""
+        reply = self._retrying(self.get_retry_delays, lambda: self._exchange("GET", "/keys/codes", signed=False))
+        self._expect(reply, (200,))
+        return _parse(CodeKeys, reply)
+
+    def resolve_identity_code(self, code: str, idempotency_key: str | None = None) -> ResolvedIdentity:
+        """The person behind a scanned electronic ID code (``TONGBAN-EID:...`` or
+        ``TONGBAN-ESSC:...``). A code resolves once: the retry (once, like the context
+        look-ups) carries the same Idempotency-Key, which central answers with the same
+        person; any other request for that code gets CentralRejected ``code_used`` (410).
+        Also ``code_expired`` (410), ``not_found`` (404), ``validation_failed`` (422)."""
+        body = _json_bytes({"code": code.strip()})
+        headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4()), "Content-Type": "application/json"}
+        reply = self._retrying(
+            self.context_retry_delays,
+            lambda: self._exchange("POST", "/identity/resolve", body=body, headers=headers),
+        )
+        self._expect(reply, (200,))
+        return _parse(ResolvedIdentity, reply)
 
     def submit_print_log_json(self, body: bytes, idempotency_key: str) -> None:
         """Deliver one serialised print-log entry; one POST, never retried here: the outbox

@@ -268,3 +268,31 @@ class PrintLogAck(_Response):
     terminal_id: str
     hall_name: str = ""
     received_at: dt.datetime
+
+
+# -- what scanned codes mean ---------------------------------------------------------------
+class CodeKey(_Response):
+    """A public key central signs appointment codes with (GET /keys/codes)."""
+
+    kid: str = Field(min_length=1, max_length=64)
+    alg: Literal["Ed25519"]
+    public_key: str                     # base64 of the 32 raw Ed25519 bytes
+    created_at: dt.datetime | None = None
+    current: bool = False
+
+
+class CodeKeys(_Response):
+    keys: list[CodeKey]
+
+
+class ResolvedIdentity(_Response):
+    """The person an electronic ID code (电子身份证 / 电子社保卡) stands for, as their ID card
+    has it. Held like a card read: in memory only; the repr shows none of it."""
+
+    id_number: str = Field(min_length=1, repr=False)
+    name: str = Field(min_length=1, repr=False)
+    gender: str = Field(repr=False)     # 男 | 女
+    nation: str | None = Field(default=None, repr=False)
+    birth_date: dt.date | None = Field(default=None, repr=False)
+    address: str | None = Field(default=None, repr=False)
+    source: Literal["eid", "essc"]

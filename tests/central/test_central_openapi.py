@@ -23,11 +23,13 @@ SIGNED = [
     ("post", "/api/v1/proofs/available"),
     ("post", "/api/v1/proofs/issue"),
     ("post", "/api/v1/print-log"),
+    ("post", "/api/v1/identity/resolve"),
 ]
 UNSIGNED = [
     ("get", "/api/v1/health"),
     ("post", "/api/v1/terminals/enroll"),
     ("get", "/api/v1/documents/{verification_code}"),
+    ("get", "/api/v1/keys/codes"),
 ]
 
 

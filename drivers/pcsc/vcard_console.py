@@ -1,0 +1,149 @@
+"""Text commands for the virtual card (stdin and control socket of ``kiosk-sim card``).
+
+Each command gets one reply line, ``ok ...`` or ``error ...``. Replies name card keys and
+types, never card content.
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+from collections.abc import Callable
+
+from .vcard_card import CardStateError, UnknownCardError, VirtualCard
+from .vcard_data import family_of
+
+HELP = (
+    "commands: insert [KEY] | remove | pull [N] | fault pull-after N | fault sw XXXX [N] | "
+    "clear | pin-required on|off | pin-blocked | cards | status | help | quit"
+)
+
+
+class CommandError(ValueError):
+    pass
+
+
+class CardConsole:
+    """Turns command lines into VirtualCard calls; safe to call from several threads."""
+
+    def __init__(self, card: VirtualCard, on_quit: Callable[[], None]) -> None:
+        self._card = card
+        self._on_quit = on_quit
+        self._lock = threading.Lock()
+        self._commands: dict[str, Callable[[list[str]], str]] = {
+            "insert": self._insert,
+            "remove": self._remove,
+            "pull": self._pull,
+            "fault": self._fault,
+            "clear": self._clear,
+            "pin-required": self._pin_required,
+            "pin-blocked": self._pin_blocked,
+            "cards": self._cards,
+            "status": self._status,
+            "help": lambda args: HELP,
+            "quit": self._quit,
+        }
+
+    def execute(self, line: str) -> str:
+        try:
+            words = shlex.split(line)
+        except ValueError as err:
+            return f"error {err}"
+        if not words:
+            return "error empty command"
+        handler = self._commands.get(words[0].lower())
+        if handler is None:
+            return f"error unknown command {words[0]!r} (try help)"
+        with self._lock:
+            try:
+                return f"ok {handler(words[1:])}".rstrip()
+            except UnknownCardError as err:
+                return f"error unknown card {err.args[0]!r} (try cards)"
+            except (CommandError, CardStateError, ValueError) as err:
+                return f"error {err}"
+
+    def _insert(self, args: list[str]) -> str:
+        if len(args) > 1:
+            raise CommandError("usage: insert [KEY]")
+        key = self._card.insert(args[0] if args else None)
+        return f"inserted {key}"
+
+    def _remove(self, args: list[str]) -> str:
+        _none(args, "remove")
+        key = self._card.remove()
+        return f"removed {key}" if key else "no card was in the reader"
+
+    def _pull(self, args: list[str]) -> str:
+        if len(args) > 1:
+            raise CommandError("usage: pull [N]")
+        return self._pull_after(args[0] if args else "0")
+
+    def _pull_after(self, text: str) -> str:
+        count = _count(text, minimum=0)
+        self._card.pull_after(count)
+        return f"pulled after {count} more APDUs"
+
+    def _fault(self, args: list[str]) -> str:
+        kind = args[0].lower() if args else ""
+        if kind == "pull-after" and len(args) == 2:
+            return self._pull_after(args[1])
+        if kind == "sw" and len(args) in (2, 3):
+            sw = _status_word(args[1])
+            count = _count(args[2], minimum=1) if len(args) == 3 else 1
+            self._card.fault_sw(sw, count)
+            return f"sw {sw:04X} x{count}"
+        raise CommandError("usage: fault pull-after N | fault sw XXXX [N]")
+
+    def _clear(self, args: list[str]) -> str:
+        _none(args, "clear")
+        self._card.clear_faults()
+        return "faults cleared"
+
+    def _pin_required(self, args: list[str]) -> str:
+        if len(args) != 1 or args[0].lower() not in ("on", "off"):
+            raise CommandError("usage: pin-required on|off")
+        self._card.set_pin_required(args[0].lower() == "on")
+        return f"pin-required {args[0].lower()}"
+
+    def _pin_blocked(self, args: list[str]) -> str:
+        _none(args, "pin-blocked")
+        self._card.block_pin()
+        return "pin blocked"
+
+    def _cards(self, args: list[str]) -> str:
+        _none(args, "cards")
+        return " ".join(f"{key}:{family_of(card).value}" for key, card in self._card.cards.items())
+
+    def _status(self, args: list[str]) -> str:
+        _none(args, "status")
+        return self._card.status().line()
+
+    def _quit(self, args: list[str]) -> str:
+        _none(args, "quit")
+        self._on_quit()
+        return "bye"
+
+
+def _none(args: list[str], usage: str) -> None:
+    if args:
+        raise CommandError(f"usage: {usage}")
+
+
+def _count(text: str, minimum: int) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise CommandError(f"count {text!r} is not a number") from None
+    if count < minimum:
+        raise CommandError(f"count must be at least {minimum}")
+    return count
+
+
+def _status_word(text: str) -> int:
+    try:
+        value = int(text, 16)
+    except ValueError:
+        value = -1
+    if len(text) != 4 or not 0x6000 <= value <= 0x9FFF:
+        raise CommandError(f"status word {text!r} is not 4 hex digits 6000..9FFF")
+    return value
