@@ -17,10 +17,23 @@ from pathlib import Path
 from typing import Any
 
 from drivers.contracts import Device
-from drivers.events import CardRemoved, DeviceEvent, IdentityRead, ReadFailed, StatusChanged
+from drivers.events import (
+    CardRemoved,
+    CodeScanned,
+    DeviceEvent,
+    IdentityRead,
+    ReadFailed,
+    SmartCardRead,
+    SmartCardRemoved,
+    StatusChanged,
+)
 from drivers.status import DeviceStatus
 
-from .central import ApplicationRequest, CentralClient, connect
+from .arrivals import Arrivals
+from .central import ApplicationRequest, CentralClient, client_for, connect
+from .central.models import CodeKeys
+from .central.signing import load_identity
+from .codes import CodeKeyCache
 from .config import KioskConfig
 from .devices import build_devices
 from .flows.proofs import ProofFlow
@@ -30,7 +43,7 @@ from .print_jobs import ApplicationReceipts, ProofRenderer
 from .printing import Printing
 from .printlog import ExportResult, PrintLog, PrintRecord, export_csv
 from .services import ServiceView, service_views
-from .session import Session, SessionSnapshot, SessionState
+from .session import IdentitySource, Session, SessionSnapshot, SessionState
 from .staff import PinResult, StaffGate
 from .store import Store, open_store
 
@@ -80,6 +93,14 @@ class Terminal:
         self.central_reason: str | None = None
         self._central_checked = float("-inf")
         self.flow: YizhengFlow | ProofFlow | None = None
+        self.arrivals = Arrivals(
+            self.session,
+            default_service=lambda: self.config.services.default,
+            central=lambda: self.central,
+            key_cache=CodeKeyCache.for_data_dir(self.data_dir, _CentralKeys(config)),
+            hall_name=config.terminal.hall_name,
+            emit=self._emit,
+        )
         self._statuses: dict[str, DeviceStatus] = {}
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -241,4 +262,28 @@ class Terminal:
             log.warning("card read failed: %s", event.error.code.value)
             self.session.identity_failed(event.error.code.value)
         elif isinstance(event, CardRemoved):
-            self.session.card_removed()
+            self.session.card_removed(IdentitySource.ID_CARD)
+        elif isinstance(event, SmartCardRead):
+            self.arrivals.smart_card(event.card)
+        elif isinstance(event, SmartCardRemoved):
+            self.session.card_removed(IdentitySource.SOCIAL_SECURITY)
+        elif isinstance(event, CodeScanned):
+            log.info("code scanned (%s)", event.symbology)
+            self.arrivals.code_scanned(event.text)
+
+
+class _CentralKeys:
+    """Fetches central's code keys with a client of its own (the key cache refreshes from
+    whatever thread verifies a code; clients are not shared across threads)."""
+
+    def __init__(self, config: KioskConfig) -> None:
+        self._config = config
+
+    def code_keys(self) -> CodeKeys:
+        from .central.errors import NotEnrolled
+
+        identity = load_identity(Path(self._config.terminal.data_dir))
+        if identity is None:
+            raise NotEnrolled()
+        with client_for(self._config, identity) as client:
+            return client.code_keys()

@@ -1,0 +1,149 @@
+"""What arrives at the terminal besides an ID card: scanned codes and smart cards.
+
+A scanned code is classified (kiosk/codes.py) on a worker thread, never the device's or
+the UI's: an electronic ID code is resolved by central into an identity (the session's
+third way in), an appointment is verified offline with central's key, a 办件 receipt is
+recognised; anything else is refused with a reason. A social security card is the second
+way in; a staff card opens the staff screen; a bank card identifies nobody here.
+
+Listeners get ``("code", {...})``, ``("staff_card", {...})`` or ``("card_refused", {...})``
+notifications with stable codes, never personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from drivers.idcard.model import CardType, IdentityCard
+
+from .central.errors import CentralError, CentralRejected, CentralUnavailable
+from .codes import (
+    AppointmentVerifier,
+    CodeKeyCache,
+    CodeKind,
+    CodeMeaning,
+    CodeReason,
+    classify,
+    identity_refusal,
+)
+from .session import IdentitySource, Session, SessionState
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[str, dict[str, Any]], None]
+GENDERS = {"1": "男", "2": "女", "男": "男", "女": "女"}
+
+
+def identity_from_resolved(resolved: Any) -> IdentityCard:
+    """Central's answer to an electronic ID code as the identity a session holds."""
+    return IdentityCard(
+        card_type=CardType.RESIDENT,
+        name=resolved.name,
+        gender=GENDERS.get(str(resolved.gender or ""), str(resolved.gender or "")),
+        nation=resolved.nation or "",
+        birth_date=str(resolved.birth_date or ""),
+        address=resolved.address or "",
+        id_number=resolved.id_number,
+        valid_until="",
+    )
+
+
+class Arrivals:
+    """Handles codes and smart cards for a Terminal (which owns the session and central)."""
+
+    def __init__(
+        self,
+        session: Session,
+        default_service: Callable[[], str],
+        central: Callable[[], Any],
+        key_cache: CodeKeyCache,
+        hall_name: str,
+        emit: Emit,
+    ) -> None:
+        self._session = session
+        self._default_service = default_service
+        self._central = central
+        self._verifier = AppointmentVerifier(key_cache, hall=hall_name)
+        self._emit = emit
+        self._lock = threading.Lock()    # one code at a time: a camera may see two quickly
+
+    # -- codes -----------------------------------------------------------------------------
+    def code_scanned(self, text: str) -> None:
+        """From a scanner's thread: hand the work to a worker and return."""
+        threading.Thread(target=self._handle_code, args=(text,), name="code", daemon=True).start()
+
+    def _handle_code(self, text: str) -> None:
+        with self._lock:
+            try:
+                meaning = classify(text, self._verifier)
+                if meaning.kind is CodeKind.ELECTRONIC_ID and meaning.accepted:
+                    self._identify(meaning)
+                    return
+                self._emit("code", _describe(meaning))
+            except Exception:  # a bad code or a bug must not kill the worker silently
+                log.exception("scanned code could not be handled")
+                self._emit("code", {"kind": "unknown", "reason": "internal"})
+
+    def _identify(self, meaning: CodeMeaning) -> None:
+        central = self._central()
+        if central is None:
+            self._emit("code", {"kind": "electronic_id", "reason": "central_not_enrolled"})
+            return
+        try:
+            resolved = central.resolve_identity_code(meaning.identity_code or "")
+        except CentralRejected as err:
+            reason = identity_refusal(err)
+            self._emit("code", {"kind": "electronic_id",
+                                "reason": reason.value if reason else err.error})
+            return
+        except CentralUnavailable:
+            self._emit("code", {"kind": "electronic_id", "reason": "central_unavailable"})
+            return
+        except CentralError as err:
+            self._emit("code", {"kind": "electronic_id", "reason": err.code})
+            return
+        log.info("electronic ID code resolved (%s)", resolved.source)
+        self._session.identity_read(identity_from_resolved(resolved), self._default_service(),
+                                    source=IdentitySource.ELECTRONIC_ID)
+
+    # -- smart cards -----------------------------------------------------------------------
+    def smart_card(self, card: Any) -> None:
+        """From the card reader's thread: a card was read (``drivers.pcsc.model.CardData``)."""
+        kind = str(getattr(card.kind, "value", card.kind))
+        try:
+            if kind == "social_security":
+                identity = card.to_identity()
+                if identity is None:
+                    self._session.identity_failed("invalid_card_data")
+                    return
+                log.info("social security card read")
+                self._session.identity_read(identity, self._default_service(),
+                                            source=IdentitySource.SOCIAL_SECURITY)
+            elif kind == "staff":
+                if self._session.state is SessionState.IDLE:
+                    self._emit("staff_card", {"role": card.staff_role or "staff"})
+                else:
+                    self._emit("card_refused", {"kind": "staff", "reason": "citizen_session"})
+            else:
+                self._emit("card_refused", {"kind": kind, "reason": "not_for_identity"})
+        finally:
+            card.wipe()
+
+
+def _describe(meaning: CodeMeaning) -> dict[str, Any]:
+    """What the screen may show about a code: kinds, reasons, the 办件编号 and the
+    appointment's item, hall and time (an appointment names no person)."""
+    data: dict[str, Any] = {"kind": meaning.kind.value,
+                            "reason": meaning.reason.value if meaning.reason else ""}
+    if meaning.application_number:
+        data["application_number"] = meaning.application_number
+    appointment = meaning.appointment
+    if appointment is not None and meaning.reason is not CodeReason.FORGED:
+        local = appointment.start.astimezone(dt.timezone(dt.timedelta(hours=8)))
+        data.update(item_name=appointment.item_name, hall=appointment.hall,
+                    start=local.strftime("%m月%d日 %H:%M"))
+    return data
