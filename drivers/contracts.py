@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 from .doccam.model import CapturedPage
 from .events import CodeScanned, EventHub
 from .idcard.model import IdentityCard
+from .pcsc.model import CardData
 from .receipt.model import ReceiptDocument
 from .status import DeviceStatus
 
@@ -190,4 +191,37 @@ class DocumentCamera(Protocol):
         missing, DeviceTimeout when no page was ready within ``timeout``,
         OperationCancelled when the camera is closed meanwhile, DeviceError
         (device_error) when the frame could not be processed.
+        """
+
+
+@runtime_checkable
+class CardReader(Protocol):
+    """PC/SC smart card reader(s): bank (EMV/PBOC), social security (SSSE) and staff cards.
+
+    Events, published from the driver's threads: StatusChanged; per insertion CardInserted,
+    then SmartCardRead(card) or ReadFailed(error) (nothing when the driver is closing), then
+    SmartCardRemoved, in that order, for each reader. ``card`` is a CardData its receiver
+    owns and wipes. A card that needs its PIN asks the driver's PinPad.
+    """
+
+    name: str
+    events: EventHub
+
+    def open(self) -> None:
+        """Start watching the readers; returns at once, never raises for a missing reader
+        or pcscd (the status says so, and the driver reconnects by itself)."""
+
+    def close(self) -> None:
+        """Stop watching (within about a second, longer only while a PIN pad that cannot be
+        cancelled is waiting)."""
+
+    def status(self) -> DeviceStatus:
+        """ONLINE when pcscd answers and a matching reader exists; NO_DEVICE without one;
+        OFFLINE with fault pcsc_unavailable while pcscd is down."""
+
+    def wait_card(self, timeout: float) -> CardData:
+        """Block until the next card is read (for command-line tools).
+
+        Raises the read's DeviceError if it failed, DeviceTimeout (code no_card) when
+        nothing was read in time, or the device's error at once if it is not online.
         """

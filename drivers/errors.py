@@ -35,6 +35,15 @@ class ErrorCode(StrEnum):
     PRINTER_OFFLINE = "printer_offline"   # the printer says it is offline (cause unknown)
     CUTTER_ERROR = "cutter_error"
     JOB_FAILED = "job_failed"             # the job ended without printing, for another reason
+    # PC/SC smart cards (drivers/pcsc)
+    PCSC_UNAVAILABLE = "pcsc_unavailable"  # pcscd is not running / not reachable
+    CARD_REMOVED = "card_removed"          # the card left the reader during the read
+    PIN_REQUIRED = "pin_required"          # the card wants a PIN (SW 6982) and none can be asked
+    PIN_WRONG = "pin_wrong"                # SW 63Cx: wrong PIN, x tries left
+    PIN_BLOCKED = "pin_blocked"            # SW 6983 (or 63C0): no tries left
+    FILE_NOT_FOUND = "file_not_found"      # SW 6A82: application / file not on the card
+    RECORD_NOT_FOUND = "record_not_found"  # SW 6A83
+    CARD_REFUSED = "card_refused"          # SW 6985 / 6984 / 6283: conditions of use not met
 
 
 class DeviceError(Exception):

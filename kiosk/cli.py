@@ -18,7 +18,7 @@ from drivers.idcard.model import IdentityCard
 from drivers.idcard.reader import SamSerialReader
 from drivers.status import FaultAction
 
-from . import cli_central, cli_print, cli_scan
+from . import cli_cards, cli_central, cli_print, cli_scan
 from .config import ConfigError, KioskConfig, effective_toml, load_config
 from .devices import DEVICE_NAMES, build_devices, device_address
 from .diagnostics import ACTION_WORDS, advice_for
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_central.add_parsers(sub)
     cli_print.add_parsers(sub)
     cli_scan.add_parsers(sub)
+    cli_cards.add_parsers(sub)
     return parser
 
 
@@ -82,6 +83,8 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
             return cli_print.run_staff(args)
         if args.command == "scan-image":
             return cli_scan.run(args)
+        if args.command == "read-card":
+            return cli_cards.run(None, args)
         config = load_config(args.config)
         if args.command == "doctor":
             return cmd_doctor(config, args)

@@ -170,6 +170,18 @@ ScannerSettings = Annotated[
 ]
 
 
+class PcscReaderSettings(_Strict):
+    """PC/SC card reader(s) through pcscd: social security cards (the second way to
+    identify), staff cards (staff screen), bank cards (refused for identity)."""
+
+    driver: Literal["pcsc"]
+    readers: list[str] = []                  # substrings of reader names to use; empty: all
+    staff_aids: list[Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{10,32}$")]] = []  # empty: the Tongban staff AID
+    staff_uids: list[Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{8,20}$")]] = []
+    ssse_pin_required: bool = False          # the region's social security cards need the PIN
+    poll_s: Annotated[float, Field(gt=0.05, le=10)] = 1.0
+
+
 class DocumentCameraSettings(_Strict):
     driver: Literal["opencv", "simulated"]
     device: str = "/dev/video1"              # opencv: V4L2 device (a stable udev symlink is best)
@@ -180,6 +192,7 @@ class DevicesSettings(_Strict):
     id_reader: SamSerialReaderSettings | None = None
     receipt_printer: EscposPrinterSettings | None = None
     a4_printer: CupsPrinterSettings | None = None
+    card_reader: PcscReaderSettings | None = None
     code_scanner: ScannerSettings | None = None
     document_camera: DocumentCameraSettings | None = None
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from drivers.contracts import (
+    CardReader,
     CodeScanner,
     Device,
     DocumentCamera,
@@ -20,13 +22,15 @@ from .config import (
     DevicesSettings,
     DocumentCameraSettings,
     EscposPrinterSettings,
+    PcscReaderSettings,
     SamSerialReaderSettings,
     ScannerSettings,
     SerialScannerSettings,
     SimulatedCameraScannerSettings,
 )
 
-DEVICE_NAMES = ("id_reader", "receipt_printer", "a4_printer", "code_scanner", "document_camera")
+DEVICE_NAMES = ("id_reader", "card_reader", "receipt_printer", "a4_printer", "code_scanner",
+                "document_camera")
 
 
 def build_id_reader(settings: SamSerialReaderSettings, name: str = "id_reader") -> IdReader:
@@ -64,6 +68,18 @@ def build_a4_printer(settings: CupsPrinterSettings, name: str = "a4_printer") ->
     )
 
 
+def build_card_reader(settings: PcscReaderSettings, name: str = "card_reader",
+                      pin_pad: Any = None) -> CardReader:
+    from drivers.pcsc.reader import PcscCardReader
+    from drivers.pcsc.staff import TONGBAN_STAFF_AID
+
+    aids: tuple[str | bytes, ...] = tuple(settings.staff_aids) or (TONGBAN_STAFF_AID,)
+    return PcscCardReader(
+        name, readers=settings.readers or None, staff_aids=aids, staff_uids=settings.staff_uids,
+        ssse_pin_required=settings.ssse_pin_required, pin_pad=pin_pad, poll=settings.poll_s,
+    )
+
+
 def build_code_scanner(settings: ScannerSettings, name: str = "code_scanner") -> CodeScanner:
     if isinstance(settings, CameraScannerSettings | SimulatedCameraScannerSettings):
         from drivers.scan.camera import CameraScanner, FrameSource, OpenCvCamera
@@ -98,10 +114,12 @@ def build_document_camera(settings: DocumentCameraSettings, name: str = "documen
     return OpenCvDocumentCamera(name, device=settings.device)
 
 
-def build_devices(settings: DevicesSettings) -> dict[str, Device]:
+def build_devices(settings: DevicesSettings, pin_pad: Any = None) -> dict[str, Device]:
     devices: dict[str, Device] = {}
     if settings.id_reader is not None:
         devices["id_reader"] = build_id_reader(settings.id_reader)
+    if settings.card_reader is not None:
+        devices["card_reader"] = build_card_reader(settings.card_reader, pin_pad=pin_pad)
     if settings.receipt_printer is not None:
         devices["receipt_printer"] = build_receipt_printer(settings.receipt_printer)
     if settings.a4_printer is not None:

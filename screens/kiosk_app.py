@@ -197,6 +197,14 @@ class KioskApp(App):
         self._route()
         return True
 
+    def open_staff_by_card(self) -> bool:
+        """A staff card in the card reader: the print log without the PIN (home screen only)."""
+        if not self.open_staff_login():
+            return False
+        log.info("staff: card accepted")
+        self.staff_logged_in()
+        return True
+
     def staff_logged_in(self) -> None:
         if self.staff_mode != "pin" or self.terminal.snapshot().state is not SessionState.IDLE:
             return
@@ -255,6 +263,13 @@ class KioskApp(App):
         elif kind == "flow":
             if self.terminal.snapshot().state is SessionState.ACTIVE:
                 self._route()
+        elif kind == "code":
+            self.toast.show(words.code_message(data), seconds=8)
+        elif kind == "card_refused":
+            self.toast.show(words.card_refused(str(data.get("kind", "")), str(data.get("reason", ""))),
+                            seconds=6)
+        elif kind == "staff_card":
+            self.open_staff_by_card()
 
     def _ended(self, reason: str) -> None:
         self.clear_identity()

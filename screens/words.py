@@ -44,6 +44,12 @@ READ_FAILED = {
     "device_io": "读卡器通信异常，请稍后重试或联系工作人员",
     "no_device": "身份证阅读器未连接，请联系工作人员",
     "sam_failure": "身份证阅读器故障，请联系工作人员",
+    # smart cards (social security card in the card reader)
+    "card_removed": "卡片被移开，请将社保卡重新插入后不要移动",
+    "pin_wrong": "社保卡密码错误，请重新输入",
+    "pin_blocked": "社保卡密码已锁定，请到社保窗口办理解锁",
+    "pin_required": "此社保卡需要输入密码",
+    "pcsc_unavailable": "读卡器服务暂不可用，请联系工作人员",
 }
 READ_FAILED_DEFAULT = "读卡失败，请将身份证重新放在感应区"
 
@@ -349,3 +355,45 @@ def print_result(result: str, reason: str) -> str:
     if reason:
         text += f"（{PRINT_REASONS_SHORT.get(reason, reason)}）"
     return text
+
+
+# -- scanned codes and smart cards ------------------------------------------------------------
+
+CODE_REFUSED = {
+    "malformed": "二维码不完整或已损坏，请重新出示",
+    "forged": "二维码校验未通过，不是政务服务平台签发的有效码",
+    "expired": "二维码已过期，请重新获取",
+    "used": "此电子证照码已使用，请在手机上刷新后重新出示",
+    "unsupported": "不支持此二维码，请出示政务服务回执、预约码或电子证照码",
+    "unverifiable": "暂时无法核验此二维码，请稍后再试或到服务台咨询",
+    "central_unavailable": "暂时无法连接政务服务平台，请稍后再试，或使用身份证办理",
+    "central_not_enrolled": "本机未接入政务服务平台，请使用身份证办理",
+}
+CODE_REFUSED_DEFAULT = "二维码未能识别，请重新出示或到服务台咨询"
+
+
+def code_message(data: dict[str, object]) -> str:
+    """What the citizen is told about a scanned code (kiosk/arrivals.py's notification)."""
+    kind, reason = str(data.get("kind", "")), str(data.get("reason", ""))
+    if kind == "appointment" and reason in ("", "wrong_hall", "expired"):
+        when = f"{data.get('item_name', '')}，{data.get('start', '')}"
+        if reason == "wrong_hall":
+            return f"此预约在“{data.get('hall', '')}”办理（{when}），请前往该服务大厅"
+        if reason == "expired":
+            return f"此预约已过期（{when}），请重新预约"
+        return f"预约已核验：{when}，请按时到窗口办理"
+    if kind == "application_receipt" and not reason:
+        return f"已识别办件编号 {data.get('application_number', '')}，可到服务台查询办理进度"
+    if kind == "print_test" and not reason:
+        return "这是打印测试页上的二维码，打印机工作正常"
+    return CODE_REFUSED.get(reason, CODE_REFUSED_DEFAULT)
+
+
+CARD_REFUSED = {
+    ("bank", "not_for_identity"): "银行卡不能用于身份核验，请使用身份证或社会保障卡",
+    ("staff", "citizen_session"): "工作人员卡：请在当前群众办理结束后使用",
+}
+
+
+def card_refused(kind: str, reason: str) -> str:
+    return CARD_REFUSED.get((kind, reason), "无法识别此卡片，请使用身份证或社会保障卡")
