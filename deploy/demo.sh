@@ -6,6 +6,8 @@
 #   kiosk-sim idcard     the reader simulator on a pseudo-terminal, link var/demo/idreader
 #   kiosk-sim printer    the receipt printer on 127.0.0.1:9191; receipts -> var/demo/receipts/*.png
 #   kiosk-sim a4         a private CUPS with a cups-pdf queue; proofs -> /tmp/tongban-demo-cups/out
+#   kiosk-sim card       a virtual smart card in pcscd's vpcd reader (pcscd started if none runs)
+#   var/demo/camera/     front.png is what the simulated camera sees (`show ...` writes it)
 #   kiosk ... run        the kiosk window (config/demo.toml reads var/demo/idreader)
 #
 # Without $DISPLAY an Xvfb is started: the window then runs on a virtual screen.
@@ -26,6 +28,9 @@ link=$run/idreader
 sock=$run/idsim.sock
 printer_sock=$run/printer.sock
 a4_sock=$run/a4.sock
+card_sock=$run/card.sock
+slot=$run/camera/front.png
+PENSION_ITEM=11140500MB1947036N4000111001   # central/seed/catalogue.toml
 PRINTER_PORT=${DEMO_PRINTER_PORT:-9191}    # config/demo.toml: [devices.receipt_printer] url
 # config/demo.toml: [devices.a4_printer] server. Under /tmp: CUPS filters run as user lp,
 # which must be able to reach it (a checkout under /root is not searchable by lp).
@@ -71,8 +76,8 @@ cleanup() {
     done
     [[ -L $link ]] && rm -f "$link"
     local s
-    for s in "$sock" "$printer_sock" "$a4_sock"; do [[ -S $s ]] && rm -f "$s"; done
-    rm -f "$run/tick"
+    for s in "$sock" "$printer_sock" "$a4_sock" "$card_sock"; do [[ -S $s ]] && rm -f "$s"; done
+    rm -f "$run/tick" "$slot"
     return 0
 }
 trap cleanup EXIT
@@ -101,7 +106,8 @@ started() {  # started NAME: remember $! for cleanup
 
 # Leftovers of a run that was killed hard.
 [[ -L $link ]] && rm -f "$link"
-for s in "$sock" "$printer_sock" "$a4_sock"; do [[ -S $s ]] && rm -f "$s"; done
+for s in "$sock" "$printer_sock" "$a4_sock" "$card_sock"; do [[ -S $s ]] && rm -f "$s"; done
+rm -f "$slot"
 
 wait_for_socket() {  # wait_for_socket SOCKET PID LOG WHAT
     for _ in {1..150}; do
@@ -144,6 +150,35 @@ rm -rf "$cups_root"
 started "A4 printer simulator (cupsd)"
 wait_for_socket "$a4_sock" "$!" "$run/a4.log" "the A4 printer simulator (cupsd)"
 say "simulated A4 printer: CUPS queue tongban-a4 (PDFs: $cups_root/out)"
+
+# --- smart cards: pcscd with vpcd's virtual readers, and a virtual card --------------------
+mkdir -p "$run/camera"
+if [[ -S /run/pcscd/pcscd.comm ]] && "$venv/bin/python" -c 'import sys; from smartcard.System import readers; readers()' >/dev/null 2>&1; then
+    say "using the running pcscd"
+elif [[ $(id -u) == 0 ]] && command -v pcscd >/dev/null; then
+    pcscd --foreground >"$run/pcscd.log" 2>&1 &
+    started "pcscd"
+    for _ in {1..50}; do [[ -S /run/pcscd/pcscd.comm ]] && break; sleep 0.1; done
+    say "started pcscd (log $run/pcscd.log)"
+else
+    say "no pcscd running and not root: the card reader shows as not connected"
+fi
+"$KIOSK_SIM" card --empty --reader 0 --control "$card_sock" </dev/null \
+    >"$run/card.log" 2>&1 &
+started "virtual card"
+wait_for_socket "$card_sock" "$!" "$run/card.log" "the virtual card (kiosk-sim card)"
+say "virtual card reader: Virtual PCD 00 00 (card insert KEY / card remove)"
+
+show_code() {  # show_code TEXT: the simulated camera sees a QR code of TEXT
+    "$venv/bin/python" - "$1" "$slot" <<'PY'
+import os, sys
+import qrcode
+text, slot = sys.argv[1], sys.argv[2]
+tmp = slot + ".part.png"
+qrcode.make(text, box_size=8).save(tmp)
+os.replace(tmp, slot)
+PY
+}
 
 # --- the local central (seeded SQLite) and this terminal's enrollment ------------------
 central_db=$root/$run/central.db
@@ -236,6 +271,10 @@ usage() {
     a4 ...             A4打印机    a4 paper out|low|normal|jammed, a4 offline on|off
     receipts / pdfs    打印结果    list what the printers printed (PNG / PDF files)
     logs               打印记录    the terminal's printed-output log; `verify` checks its chain
+    card insert KEY    插入卡片    zhang_san_ssse / liu_fang_ssse (PIN 123456) 社保卡, staff_hall 工作人员卡,
+                                   zhang_san_qpboc 银行卡; card remove / card pull / card cards
+    show eid [ID]      出示电子证照码 (default 张三); show appointment / show forged /
+                       show receipt NUMBER / show FILE.png;  hide 收起
     central stop       停止平台    stop the local central (applications wait in the outbox)
     central start      启动平台    start it again (the outbox delivers what waited)
     outbox             待送达      the terminal's outbox status
@@ -277,6 +316,58 @@ while true; do
             ;;
         outbox)
             "$KIOSK" --config "$CONFIG" outbox status || true
+            continue
+            ;;
+        "card "*)
+            "$KIOSK_SIM" ctl "$card_sock" "${line#card }" || say "ctl failed (exit status $?)"
+            continue
+            ;;
+        "show eid"*)
+            id_number=${line#show eid}
+            id_number=${id_number// /}
+            if code=$("$KIOSK_CENTRAL" eid issue --db "$central_db" --id-number "${id_number:-110101199003071233}" 2>>"$run/central.log"); then
+                show_code "$code" && say "an electronic ID code is in front of the camera (valid 5 minutes, once)"
+            else
+                say "central refused to issue an e-ID code (see $run/central.log)"
+            fi
+            continue
+            ;;
+        "show appointment" | "show forged")
+            start=$(date -d '+30 minutes' '+%Y-%m-%dT%H:%M%:z')
+            if code=$("$KIOSK_CENTRAL" appointment issue --db "$central_db" --item "$PENSION_ITEM" \
+                    --hall "晋城市政务服务中心" --start "$start" 2>>"$run/central.log"); then
+                if [[ $line == "show forged" ]]; then
+                    # A copy made to look genuine: its slot moved a day on, the signature kept.
+                    code=$("$venv/bin/python" - "$code" <<'PY'
+import base64, datetime as dt, json, sys
+prefix, _, rest = sys.argv[1].partition(":")
+body, _, signature = rest.partition(".")
+data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+for key in ("start", "end", "expires"):
+    data[key] = (dt.datetime.fromisoformat(data[key]) + dt.timedelta(days=1)).isoformat()
+body = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+print(f"{prefix}:{body}.{signature}")
+PY
+)
+                fi
+                show_code "$code" && say "${line#show } code in front of the camera"
+            else
+                say "central refused to issue an appointment code (see $run/central.log)"
+            fi
+            continue
+            ;;
+        "show receipt "*)
+            show_code "TONGBAN-APP:${line#show receipt }" && say "receipt QR in front of the camera"
+            continue
+            ;;
+        "show "*)
+            file=${line#show }
+            if [[ -f $file ]]; then cp "$file" "$slot.part.png" && mv "$slot.part.png" "$slot" && say "$file in front of the camera"
+            else say "no such file: $file"; fi
+            continue
+            ;;
+        hide)
+            rm -f "$slot"
             continue
             ;;
         "printer "*)
