@@ -27,6 +27,7 @@ from drivers.events import (
     SmartCardRemoved,
     StatusChanged,
 )
+from drivers.pcsc.pinpad import PromptPinPad
 from drivers.status import DeviceStatus
 
 from .arrivals import Arrivals
@@ -51,6 +52,9 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[str, dict[str, Any]], None]
 TICK_INTERVAL = 0.25
+# A social security card PIN left unanswered this long counts as cancelled: the reader is
+# free again for whoever comes next.
+PIN_TIMEOUT_S = 60.0
 RECONNECT_CHECK_S = 5.0  # how often a not-yet-enrolled terminal looks for its enrollment
 
 
@@ -65,7 +69,15 @@ class Terminal:
         self.data_dir = Path(config.terminal.data_dir)
         self.temp_root = self.data_dir / "tmp"
         self.temp_root.mkdir(parents=True, exist_ok=True)
-        self.devices = build_devices(config.devices) if devices is None else devices
+        # The card reader asks for a social security card's PIN through this pad: the UI
+        # hears "pin_request" and answers with answer_pin() / cancel_pin().
+        self._pin_pad: PromptPinPad | None = None
+        if devices is None:
+            if config.devices.card_reader is not None:
+                self._pin_pad = PromptPinPad(self._pin_requested, timeout=PIN_TIMEOUT_S)
+            self.devices = build_devices(config.devices, pin_pad=self._pin_pad)
+        else:
+            self.devices = devices
         kwargs = {"clock": clock} if clock else {}
         self.session = Session(
             idle_timeout=config.session.idle_timeout_s,
@@ -235,6 +247,21 @@ class Terminal:
         return ExportResult(True, "", folder / name, count)
 
     # -- intents ---------------------------------------------------------------------------
+    def answer_pin(self, pin: str) -> None:
+        """The PIN the citizen typed for the card in the reader (never logged or emitted)."""
+        if self._pin_pad is not None:
+            self._pin_pad.answer(pin)
+
+    def cancel_pin(self) -> None:
+        """The citizen did not want to enter the PIN; the card read ends as cancelled."""
+        if self._pin_pad is not None:
+            self._pin_pad.cancel()
+
+    def _pin_requested(self, tries_left: int | None) -> None:
+        # Card reader thread: the UI shows its PIN pad. Tries only, nothing of the card.
+        log.info("card PIN requested (tries left: %s)", "-" if tries_left is None else tries_left)
+        self._emit("pin_request", {"tries_left": tries_left})
+
     def choose_service(self, service_id: str) -> bool:
         view = next((s for s in self.services() if s.id == service_id), None)
         if view is None or not view.available:

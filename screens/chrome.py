@@ -14,7 +14,10 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 
-from . import widgets  # noqa: F401  (kv rules for WrapLabel, BigButton, Panel)
+from . import (
+    widgets,  # noqa: F401  (kv rules for WrapLabel, BigButton, Panel)
+    words,
+)
 
 Builder.load_string(
     """
@@ -309,6 +312,7 @@ class SessionOverlay(FloatLayout):
     action_text = StringProperty("")
 
     __events__ = ("on_action", "on_dismiss")
+    _source = "id_card"
 
     def show_warning(self, seconds_left: int) -> None:
         self.mode = "warning"
@@ -318,9 +322,10 @@ class SessionOverlay(FloatLayout):
         self.set_seconds(seconds_left)
         self.shown = True
 
-    def show_removed(self, seconds_left: int) -> None:
+    def show_removed(self, seconds_left: int, source: str = "id_card") -> None:
+        """``source``: the kiosk.session.IdentitySource value of the card that left."""
         self.mode = "removed"
-        self.headline = "身份证已移开"
+        self._source = source
         self.set_seconds(seconds_left)
         self.action_text = "立即结束"
         self.shown = True
@@ -328,7 +333,7 @@ class SessionOverlay(FloatLayout):
     def set_seconds(self, seconds_left: int) -> None:
         self.number = str(seconds_left)
         if self.mode == "removed":
-            self.detail = f"{seconds_left} 秒后结束本次服务\n如需继续，请将身份证放回感应区"
+            self.headline, self.detail = words.card_removed(self._source, seconds_left)
 
     def hide(self) -> None:
         self.shown = False

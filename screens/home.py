@@ -102,7 +102,7 @@ Builder.load_string(
         BoxLayout:
             # Only when a card on the reader would work: not with the reader down.
             size_hint_y: None
-            height: dp(70) if root.card_hint else 0
+            height: (dp(104) if root.other_ways else dp(70)) if root.card_hint else 0
             opacity: 1 if root.card_hint else 0
             padding: dp(24), 0
             spacing: dp(20)
@@ -137,15 +137,28 @@ Builder.load_string(
                     Rectangle:
                         pos: self.x + dp(30), self.center_y - dp(12)
                         size: dp(18), dp(4)
-            Label:
-                id: hint
-                text: root.card_hint
-                font_size: app.theme.font_m
-                color: app.theme.primary
-                bold: True
-                text_size: self.size
-                halign: 'left'
-                valign: 'middle'
+            BoxLayout:
+                orientation: 'vertical'
+                padding: 0, dp(10)
+                Label:
+                    id: hint
+                    text: root.card_hint
+                    font_size: app.theme.font_m
+                    color: app.theme.primary
+                    bold: True
+                    text_size: self.size
+                    halign: 'left'
+                    valign: 'middle'
+                Label:
+                    id: ways
+                    text: root.other_ways
+                    size_hint_y: 1 if root.other_ways else 0.001
+                    font_size: app.theme.font_s
+                    color: app.theme.primary
+                    text_size: self.size
+                    halign: 'left'
+                    valign: 'middle'
+                    shorten: True
 """
 )
 
@@ -171,10 +184,15 @@ CARD_HINT = "也可直接将身份证放在感应区，自动进入{title}"
 class HomeScreen(KioskScreen):
     columns = 4
     card_hint = StringProperty("")
+    other_ways = StringProperty("")   # the social security card and codes, when ready
     _shown: list[ServiceView] | None = None
 
-    def set_card_hint(self, default: ServiceView | None) -> None:
-        self.card_hint = CARD_HINT.format(title=default.title) if default and default.available else ""
+    def set_card_hint(self, default: ServiceView | None, ways: frozenset[str] = frozenset()) -> None:
+        """``ways``: the devices ready to identify a citizen besides the ID card reader
+        (words.OTHER_WAYS keys)."""
+        offered = default is not None and default.available
+        self.card_hint = CARD_HINT.format(title=default.title) if offered and default else ""
+        self.other_ways = words.other_ways(ways, lead="还可") if offered else ""
 
     def set_services(self, services: list[ServiceView]) -> None:
         if services == self._shown:

@@ -1,4 +1,5 @@
-"""Waiting for the ID card: "请将身份证放在感应区", with a drawn reader and card.
+"""Waiting for the ID card: "请将身份证放在感应区", with a drawn reader and card, and the
+other ways in (social security card, electronic ID code) when the terminal has them ready.
 
 A failed read shows its reason in plain words for a while, then the prompt alone again;
 the reader keeps waiting for the next placement meanwhile.
@@ -128,6 +129,11 @@ Builder.load_string(
                 WrapLabel:
                     text: '请平放在感应区上，读卡时请勿移动'
                     tone: 'muted'
+                WrapLabel:
+                    id: ways
+                    text: root.other_ways
+                    tone: 'primary'
+                    bold: True
                 DangerNotice:
                     id: failure
                     text: root.failure
@@ -166,6 +172,7 @@ class CardIllustration(Widget):
 class IdentityScreen(KioskScreen):
     service_title = StringProperty("")
     failure = StringProperty("")
+    other_ways = StringProperty("")  # "也可插入社保卡，或出示电子证照码" when those are ready
     _clear_event: Any = None
 
     def show(self, snapshot: SessionSnapshot) -> None:

@@ -1,7 +1,9 @@
 """The Kivy application: chrome around a ScreenManager, routed by the session state (and,
 for 一证通办 and 证明打印, by the step of the terminal's flow: screens/yizheng/,
 screens/proofs/). With no citizen being served, staff reach the printed-output log through
-a hidden gesture and a PIN (screens/staff.py); a citizen's card closes it.
+a hidden gesture and a PIN (screens/staff.py), or with a staff card; a citizen's card closes
+it. A social security card that wants its PIN gets the PIN pad (screens/pin_pad.py) over
+whatever screen is showing.
 
 Terminal notifications arrive on driver threads; ``_on_terminal`` only schedules them onto
 the Kivy clock. Everything else here runs on the main thread and never waits on a device:
@@ -13,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -35,6 +37,7 @@ from .chrome import FaultBanner, SessionOverlay, Toast, TopBar
 from .home import HomeScreen
 from .identity import IdentityScreen
 from .identity_read import IdentityReadScreen
+from .pin_pad import PinOverlay
 from .proofs import SERVICE_ID as PROOFS
 from .proofs import ProofScreen
 from .proofs import build_screens as proof_screens
@@ -60,6 +63,9 @@ RESULT_SCREENS = {"identity_check": "result"}
 FLOW_SERVICES = frozenset({YIZHENG, PROOFS})
 # Staff mode -> its screen ("" : no staff screen open).
 STAFF_SCREENS = {"pin": "staff_pin", "log": "staff_log"}
+# Devices that identify a citizen besides the ID card reader (words.OTHER_WAYS), and whether
+# the way also needs the central (an electronic ID code is resolved there).
+OTHER_WAYS_NEED_CENTRAL = {"card_reader": False, "code_scanner": True}
 
 
 class KioskApp(App):
@@ -78,6 +84,7 @@ class KioskApp(App):
         self.staff_idle_s = STAFF_IDLE_S
         self._staff_touched = 0.0
         self._staff_gesture = TapCounter()
+        self._source = "id_card"         # how the citizen being served identified
         # Subscribed before the devices start: nothing they report is missed.
         terminal.subscribe(self._on_terminal)
 
@@ -102,6 +109,11 @@ class KioskApp(App):
         column.add_widget(self.banner)
         column.add_widget(self.manager)
         root.add_widget(column)
+        # Under the session overlay: an idle warning must still show over a PIN pad.
+        self.pin_pad = PinOverlay()
+        self.pin_pad.bind(on_answer=lambda _pad, pin: self.terminal.answer_pin(pin),
+                          on_cancel=lambda *_: self.terminal.cancel_pin())
+        root.add_widget(self.pin_pad)
         self.overlay = SessionOverlay()
         self.overlay.bind(on_action=lambda *_: self.end_now(), on_dismiss=lambda *_: self.terminal.session.touch())
         root.add_widget(self.overlay)
@@ -119,6 +131,7 @@ class KioskApp(App):
             self._on_started(self)
 
     def on_stop(self) -> None:
+        self.close_pin_pad(cancel=True)
         self.close_staff()
         self.clear_identity()
 
@@ -225,6 +238,17 @@ class KioskApp(App):
         if route and self.root is not None:
             self._route()
 
+    # -- social security card PIN ---------------------------------------------------------
+    def close_pin_pad(self, cancel: bool) -> None:
+        """Close the PIN pad; with ``cancel``, a prompt still waiting for the citizen ends
+        too (the card reader would otherwise wait for its timeout)."""
+        if not self.pin_pad.shown:
+            return
+        waiting = not self.pin_pad.checking
+        self.pin_pad.hide()
+        if cancel and waiting:
+            self.terminal.cancel_pin()
+
     # -- notifications ---------------------------------------------------------------------
     def _on_terminal(self, kind: str, data: dict[str, Any]) -> None:
         # Any thread: hand over to the Kivy clock and return at once.
@@ -234,12 +258,21 @@ class KioskApp(App):
         if self.root is None:
             return  # not built yet; on_start and the tick read the current state anyway
         if kind == "state":
+            # The session moved on (the card's outcome, or another card): a PIN prompt
+            # nobody is answering any more ends here.
+            self.close_pin_pad(cancel=True)
             if data.get("state") is not SessionState.IDLE:
                 self.toast.hide()  # what the last citizen was told is not for this one
                 self.close_staff("citizen session", route=False)
             self._route()
         elif kind == "ended":
+            self.close_pin_pad(cancel=True)
             self._ended(str(data.get("reason", EndReason.CANCELLED)))
+        elif kind == "pin_request":
+            if not self.pin_pad.shown:
+                self.toast.hide()
+            tries = data.get("tries_left")
+            self.pin_pad.ask(tries if isinstance(tries, int) else None)
         elif kind == "warning":
             snap = self._route()
             if snap.state is not SessionState.IDLE and not snap.card_removed:
@@ -247,12 +280,13 @@ class KioskApp(App):
         elif kind == "card_removed":
             snap = self.terminal.snapshot()
             if snap.state is not SessionState.IDLE:
-                self.overlay.show_removed(words.seconds(snap.seconds_left))
+                self.overlay.show_removed(words.seconds(snap.seconds_left), self._source_of(snap))
         elif kind == "card_back":
             if self.overlay.mode == "removed":
                 self.overlay.hide()
-            self.toast.show("已检测到身份证，请继续办理", seconds=3)
+            self.toast.show(words.card_back(self._source), seconds=3)
         elif kind == "read_failed":
+            self.close_pin_pad(cancel=False)  # the read is over: nothing waits for a PIN
             code = str(data.get("code", ""))
             if self.manager.current == "identity":
                 self.screens["identity"].show_failure(code)  # type: ignore[attr-defined]
@@ -275,8 +309,14 @@ class KioskApp(App):
         self.clear_identity()
         self.overlay.hide()
         self.manager.current = "home"
-        self.toast.show(words.ended(reason))
+        self.toast.show(words.ended(reason, self._source))
+        self._source = "id_card"
         self._refresh_devices()
+
+    def _source_of(self, snap: SessionSnapshot) -> str:
+        if snap.identity is not None:
+            self._source = snap.identity.source
+        return self._source
 
     def clear_identity(self) -> None:
         for screen in self.screens.values():
@@ -302,6 +342,7 @@ class KioskApp(App):
         if snap.state is not SessionState.IDLE and self.staff_mode:
             self.close_staff("citizen session", route=False)  # a citizen never meets a staff screen
         target = self._target(snap)
+        self._source_of(snap)
         if snap.state is SessionState.IDLE:
             self.clear_identity()
         screen = self.screens[target]
@@ -332,7 +373,7 @@ class KioskApp(App):
             else:
                 overlay.set_seconds(words.seconds(snap.seconds_left))
         elif running and snap.card_removed:
-            overlay.show_removed(words.seconds(snap.seconds_left))
+            overlay.show_removed(words.seconds(snap.seconds_left), self._source_of(snap))
         if self.manager.current != self._target(snap):
             self._route()  # a lost or reordered notification heals here
         self._refresh_devices()
@@ -340,7 +381,8 @@ class KioskApp(App):
     def _refresh_devices(self) -> None:
         messages = []
         now = time.monotonic()
-        for name, status in self.terminal.device_statuses().items():
+        statuses = self.terminal.device_statuses()
+        for name, status in statuses.items():
             if status.ready:
                 self._fault_since.pop(name, None)
                 continue
@@ -355,4 +397,16 @@ class KioskApp(App):
         home: HomeScreen = self.screens["home"]  # type: ignore[assignment]
         home.set_services(services)
         default = self.kiosk_config.services.default
-        home.set_card_hint(next((s for s in services if s.id == default), None))
+        ways = self._other_ways(statuses)
+        home.set_card_hint(next((s for s in services if s.id == default), None), ways)
+        identity: IdentityScreen = self.screens["identity"]  # type: ignore[assignment]
+        identity.other_ways = words.other_ways(ways)
+
+    def _other_ways(self, statuses: Mapping[str, Any]) -> frozenset[str]:
+        """The devices besides the ID card reader that can identify a citizen right now
+        (``statuses``: Terminal.device_statuses())."""
+        enrolled = self.terminal.central is not None
+        return frozenset(
+            name for name, needs_central in OTHER_WAYS_NEED_CENTRAL.items()
+            if name in statuses and statuses[name].ready and (enrolled or not needs_central)
+        )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from kivy.lang import Builder
+from kivy.properties import StringProperty
 
 from kiosk.session import SessionSnapshot
 
+from . import words
 from .widgets import KioskScreen
 
 Builder.load_string(
@@ -53,7 +55,7 @@ Builder.load_string(
             id: panel
         Widget:
         WrapLabel:
-            text: '办理结束后请取走您的身份证'
+            text: root.take_away
             halign: 'center'
             tone: 'primary'
             bold: True
@@ -73,8 +75,12 @@ Builder.load_string(
 
 
 class ResultScreen(KioskScreen):
+    take_away = StringProperty(words.take_away("id_card"))
+
     def show(self, snapshot: SessionSnapshot) -> None:
         self.ids.panel.fill(snapshot.identity)
+        if snapshot.identity is not None:
+            self.take_away = words.take_away(snapshot.identity.source)
 
     def clear_identity(self) -> None:
         self.ids.panel.clear()

@@ -190,7 +190,8 @@ class IdentityPanel(Panel):
         self.name = identity.name
         self.id_number = identity.id_number
         self.gender = identity.gender
-        self.valid_until = identity.valid_until
+        # A social security card or an electronic ID code carries no validity date.
+        self.valid_until = identity.valid_until or "—"
         self.expired = identity.expired
 
     def clear(self) -> None:

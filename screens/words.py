@@ -46,18 +46,30 @@ READ_FAILED = {
     "sam_failure": "身份证阅读器故障，请联系工作人员",
     # smart cards (social security card in the card reader)
     "card_removed": "卡片被移开，请将社保卡重新插入后不要移动",
-    "pin_wrong": "社保卡密码错误，请重新输入",
+    # The read has ended by then: trying again means inserting the card again.
+    "pin_wrong": "社保卡密码错误。如需重试，请重新插入社保卡",
+    "cancelled": "已取消读取社保卡。如需办理，请重新插入社保卡",
     "pin_blocked": "社保卡密码已锁定，请到社保窗口办理解锁",
     "pin_required": "此社保卡需要输入密码",
     "pcsc_unavailable": "读卡器服务暂不可用，请联系工作人员",
 }
 READ_FAILED_DEFAULT = "读卡失败，请将身份证重新放在感应区"
 
+# {card}: what the citizen identified with (CARD_WORDS).
 ENDED = {
     "idle_timeout": "长时间未操作，已返回首页，您的信息已清除",
-    "card_removed": "身份证已移开，本次服务已结束，您的信息已清除",
-    "finished": "服务已完成，您的信息已清除，请取走身份证",
+    "card_removed": "{card}已移开，本次服务已结束，您的信息已清除",
+    "finished": "服务已完成，您的信息已清除，请取走{card}",
     "cancelled": "已退出本次服务，您的信息已清除",
+}
+# An electronic ID code leaves nothing in the terminal to take away.
+ENDED_NO_CARD = {"finished": "服务已完成，您的信息已清除"}
+
+# kiosk.session.IdentitySource value -> the card a citizen puts in and takes out.
+CARD_WORDS = {"id_card": "身份证", "social_security": "社保卡"}
+CARD_PUT_BACK = {
+    "id_card": "如需继续，请将身份证放回感应区",
+    "social_security": "如需继续，请将社保卡重新插入",
 }
 
 WEEKDAYS = "一二三四五六日"
@@ -97,8 +109,29 @@ def read_failed(code: str) -> str:
     return READ_FAILED.get(code, READ_FAILED_DEFAULT)
 
 
-def ended(reason: str) -> str:
-    return ENDED.get(reason, ENDED["cancelled"])
+def card_word(source: str) -> str:
+    return CARD_WORDS.get(source, CARD_WORDS["id_card"])
+
+
+def ended(reason: str, source: str = "id_card") -> str:
+    if source not in CARD_WORDS and reason in ENDED_NO_CARD:
+        return ENDED_NO_CARD[reason]
+    return ENDED.get(reason, ENDED["cancelled"]).format(card=card_word(source))
+
+
+def card_removed(source: str, seconds_left: int) -> tuple[str, str]:
+    """Headline and detail of the notice while a removed card's grace runs."""
+    put_back = CARD_PUT_BACK.get(source, CARD_PUT_BACK["id_card"])
+    return f"{card_word(source)}已移开", f"{seconds_left} 秒后结束本次服务\n{put_back}"
+
+
+def take_away(source: str) -> str:
+    """The reminder under a result: "" when nothing was put into the terminal."""
+    return f"办理结束后请取走您的{CARD_WORDS[source]}" if source in CARD_WORDS else ""
+
+
+def card_back(source: str) -> str:
+    return f"已检测到{card_word(source)}，请继续办理"
 
 
 def seconds(value: float) -> int:
@@ -397,3 +430,28 @@ CARD_REFUSED = {
 
 def card_refused(kind: str, reason: str) -> str:
     return CARD_REFUSED.get((kind, reason), "无法识别此卡片，请使用身份证或社会保障卡")
+
+
+# -- social security card PIN, and the other ways to identify -------------------------------
+
+PIN_PROMPT = "请输入社保卡密码"
+PIN_HINT = "输入密码时请用手遮挡键盘"
+PIN_CHECKING = "正在核验密码…"
+PIN_TRIES = "密码错误，还可尝试{tries}次"
+PIN_WRONG = "密码错误，请重新输入"
+
+# Device -> how a citizen identifies with it besides the ID card (in this order).
+OTHER_WAYS = {"card_reader": "插入社保卡", "code_scanner": "出示电子证照码"}
+
+
+def pin_message(tries_left: int | None, again: bool = False) -> str:
+    """The line over the PIN pad: nothing on the first ask, the tries left after a wrong PIN."""
+    if tries_left is not None:
+        return PIN_TRIES.format(tries=tries_left)
+    return PIN_WRONG if again else ""
+
+
+def other_ways(devices: set[str] | frozenset[str], lead: str = "也可") -> str:
+    """"也可插入社保卡，或出示电子证照码" for the devices that are ready; "" for none."""
+    ways = [text for device, text in OTHER_WAYS.items() if device in devices]
+    return lead + "，或".join(ways) if ways else ""

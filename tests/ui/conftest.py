@@ -78,12 +78,15 @@ def run_scenario(ui_display: str, ui_artifacts: Path, tmp_path_factory: pytest.T
     it, the demo cards in the reader); AppRun.extra["central"] is its CentralForUi, stopped
     but with its database still there to read. ``site_extra`` is TOML appended to the site
     file (devices, [staff]); ``prepare(data_dir)`` runs before the app starts (e.g. to seed
-    its store); ``extra_args`` go to the harness (e.g. ``--printers SOCKET``)."""
+    its store); ``extra_args`` go to the harness (e.g. ``--printers SOCKET``); ``env`` is
+    added to the app's environment (e.g. a private pcscd's socket); ``central_ready(hub)``
+    runs once the central serves and the terminal is enrolled, before the app starts."""
 
     def run(name: str, while_running: Callable[[subprocess.Popen[str], Path], Any] | None = None,
             timeout: float = 75, central: bool = False, session: dict[str, float] | None = None,
             site_extra: str = "", prepare: Callable[[Path], Any] | None = None,
-            extra_args: list[str] | None = None) -> AppRun:
+            extra_args: list[str] | None = None, env: dict[str, str] | None = None,
+            central_ready: Callable[[CentralForUi], Any] | None = None) -> AppRun:
         folder = tmp_path_factory.mktemp(f"ui-{name}")
         hub = CentralForUi(folder) if central else None
         sim = Simulator(folder, DEMO_CARDS) if central else Simulator(folder)
@@ -95,8 +98,12 @@ def run_scenario(ui_display: str, ui_artifacts: Path, tmp_path_factory: pytest.T
                 prepare(folder / "data")
             if hub is not None:
                 hub.start(site)
+                if central_ready is not None:
+                    central_ready(hub)
         except BaseException:
             sim.stop()
+            if hub is not None:
+                hub.close()
             raise
         # Per run, not in artifacts/: two test runs at once must not read each other's.
         results_path = folder / "results.json"
@@ -112,7 +119,8 @@ def run_scenario(ui_display: str, ui_artifacts: Path, tmp_path_factory: pytest.T
                      "--artifacts", str(ui_artifacts), "--results", str(results_path),
                      "--sim", str(sim.control), "--timeout", str(timeout - 5),
                      *(["--central", str(hub.socket)] if hub else []), *(extra_args or [])],
-                    cwd=ROOT, env=ui_env(ui_display, kivy_home), text=True, stdout=out, stderr=err,
+                    cwd=ROOT, env={**ui_env(ui_display, kivy_home), **(env or {})}, text=True,
+                    stdout=out, stderr=err,
                 )
                 try:
                     if while_running is not None:

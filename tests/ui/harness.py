@@ -2,6 +2,7 @@
 
     python tests/ui/harness.py --config SITE.toml --scenario NAME --artifacts DIR
                                --results FILE.json [--sim SOCKET] [--timeout S]
+                               [--central SOCKET] [--printers SOCKET] [--cards SOCKET]
 
 The app is started through ``screens.app.run_app`` exactly as ``kiosk run --windowed``
 starts it. The scenario (tests/ui/scenarios.py) runs on a worker thread and drives the app
@@ -43,13 +44,15 @@ class Ui:
     """The scenario's handle on the running app. Call from the worker thread only."""
 
     def __init__(self, app: Any, scenario: str, artifacts: Path, sim_socket: str | None,
-                 central_socket: str | None = None, printers_socket: str | None = None) -> None:
+                 central_socket: str | None = None, printers_socket: str | None = None,
+                 cards_socket: str | None = None) -> None:
         self.app = app
         self.scenario = scenario
         self.artifacts = artifacts
         self.sim_socket = sim_socket
         self.central_socket = central_socket
         self.printers_socket = printers_socket
+        self.cards_socket = cards_socket
         self.results: dict[str, Any] = {"scenario": scenario, "steps": {}, "data": {}, "log": []}
         self.results_path: Path | None = None
         self.started = time.monotonic()
@@ -236,6 +239,18 @@ class Ui:
         self.note(f"printers {command!r} -> {reply!r}")
         if not reply.startswith("ok"):
             raise StepFailed(f"printers controller refused {command!r}: {reply}")
+        return reply[2:].strip()
+
+    def cards(self, command: str, timeout: float = 30.0) -> str:
+        """A command to the test's smart cards and camera slot (tests/ui/cards_control.py)."""
+        from drivers.sim_control import send_command
+
+        if not self.cards_socket:
+            raise StepFailed("no cards controller given (--cards)")
+        reply = send_command(self.cards_socket, command, timeout=timeout)
+        self.note(f"cards {command!r} -> {reply!r}")
+        if not reply.startswith("ok"):
+            raise StepFailed(f"cards controller refused {command!r}: {reply}")
         return reply[2:].strip()
 
     # -- recording -------------------------------------------------------------------------
@@ -430,17 +445,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sim")
     parser.add_argument("--central", help="unix socket of the test's central controller")
     parser.add_argument("--printers", help="unix socket of the test's simulated printers")
+    parser.add_argument("--cards", help="unix socket of the test's smart cards and camera slot")
     parser.add_argument("--timeout", type=float, default=80.0)
     args = parser.parse_args(argv)
     args.artifacts.mkdir(parents=True, exist_ok=True)
 
     import scenarios
+    import scenarios_cards
     import scenarios_printing
 
     from kiosk.config import load_config
     from screens.app import run_app
 
-    scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS}[args.scenario]
+    scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS,
+                **scenarios_cards.SCENARIOS}[args.scenario]
     config = load_config(args.config)
     state: dict[str, Any] = {"ui": None, "ok": False}
 
@@ -457,7 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     watchdog.start()
 
     def on_started(app: Any) -> None:
-        ui = Ui(app, args.scenario, args.artifacts, args.sim, args.central, args.printers)
+        ui = Ui(app, args.scenario, args.artifacts, args.sim, args.central, args.printers,
+                args.cards)
         ui.results_path = args.results
         state["ui"] = ui
 

@@ -1,0 +1,192 @@
+"""The social security card PIN pad: a modal panel over whatever screen is showing.
+
+The card reader asks for the PIN on its own thread (drivers/pcsc/pinpad.py); the terminal
+turns that into a ``pin_request`` notification and the app calls ``ask(tries_left)``. The
+typed PIN lives only in this widget until 确定 hands it to ``on_answer``; then the panel
+waits ("正在核验密码…") for what the card says: another ask after a wrong PIN (with the
+tries left), or the app's ``hide()`` on the next session change or read failure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.floatlayout import FloatLayout
+
+from . import words
+from .yizheng.keyboard import Keyboard, edit  # noqa: F401  (kv: Keyboard)
+
+# Social security card PINs are 4 to 12 digits (the driver checks again); most are 6.
+MIN_PIN, MAX_PIN, USUAL_PIN = 4, 12, 6
+PIN_DOT, PIN_BLANK = "●", "○"
+
+Builder.load_string(
+    """
+#:import dp kivy.metrics.dp
+
+<PinOverlay>:
+    opacity: 1 if self.shown else 0
+    canvas.before:
+        Color:
+            rgba: 0, 0, 0, .55 if self.shown else 0
+        Rectangle:
+            pos: self.pos
+            size: self.size
+    Panel:
+        orientation: 'vertical'
+        # Below the top bar, which stays readable (and its clock ticking) under the scrim.
+        size_hint: .86, None
+        height: (self.parent.height - dp(140)) if self.parent else dp(600)
+        pos_hint: {'center_x': .5}
+        y: dp(20)
+        padding: dp(40), dp(26)
+        spacing: dp(18)
+        BoxLayout:
+            spacing: dp(40)
+            BoxLayout:
+                orientation: 'vertical'
+                size_hint_x: .48
+                spacing: dp(18)
+                WrapLabel:
+                    id: prompt
+                    text: root.prompt
+                    style: 'xl'
+                    bold: True
+                WrapLabel:
+                    text: root.hint
+                    tone: 'muted'
+                Label:
+                    id: dots
+                    text: root.dots
+                    size_hint_y: None
+                    height: self.texture_size[1] + dp(28)
+                    font_size: app.theme.font_l
+                    color: app.theme.primary
+                    canvas.before:
+                        Color:
+                            rgba: app.theme.surface
+                        RoundedRectangle:
+                            pos: self.pos
+                            size: self.size
+                            radius: [dp(12)]
+                        Color:
+                            rgba: app.theme.primary
+                        Line:
+                            rounded_rectangle: (self.x + 1, self.y + 1, self.width - 2, self.height - 2, dp(12))
+                            width: app.theme.border_width * 1.4
+                DangerNotice:
+                    id: message
+                    text: root.message
+                Widget:
+            Keyboard:
+                id: keyboard
+                kind: 'number'
+                size_hint_x: .52
+                disabled: root.checking
+                on_key: root.key(args[1])
+        BoxLayout:
+            size_hint_y: None
+            height: cancel.height
+            spacing: dp(32)
+            BigButton:
+                id: cancel
+                text: '取消'
+                kind: 'secondary'
+                size_hint_x: .4
+                on_release: root.cancel()
+            BigButton:
+                id: submit
+                text: root.checking_text if root.checking else '确定'
+                size_hint_x: .6
+                disabled: root.checking or len(root.pin) < root.min_pin
+                opacity: .4 if self.disabled else 1
+                on_release: root.submit()
+"""
+)
+
+
+class PinOverlay(FloatLayout):
+    """Modal while shown: nothing underneath gets a touch. Events: ``on_answer(pin)`` when
+    the citizen confirms a PIN, ``on_cancel`` when they give up."""
+
+    shown = BooleanProperty(False)
+    pin = StringProperty("")
+    dots = StringProperty("")
+    message = StringProperty("")
+    checking = BooleanProperty(False)
+    prompt = StringProperty(words.PIN_PROMPT)
+    hint = StringProperty(words.PIN_HINT)
+    checking_text = StringProperty(words.PIN_CHECKING)
+    min_pin = MIN_PIN
+
+    __events__ = ("on_answer", "on_cancel")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._answered = False  # a PIN went to the card since the panel opened
+        self.on_pin()
+
+    def ask(self, tries_left: int | None) -> None:
+        """The card wants a PIN: the first time, or again after a wrong one."""
+        self.message = words.pin_message(tries_left, again=self._answered)
+        self.pin = ""
+        self.checking = False
+        self.shown = True
+
+    def key(self, key: str) -> None:
+        if self.checking or not self.shown:
+            return
+        value = edit(self.pin, key, "number")
+        if len(value) <= MAX_PIN:
+            self.pin = value
+
+    def submit(self) -> None:
+        if self.checking or len(self.pin) < MIN_PIN:
+            return
+        pin, self.pin = self.pin, ""
+        self.checking = True
+        self._answered = True
+        self.dispatch("on_answer", pin)
+
+    def cancel(self) -> None:
+        if not self.shown:
+            return
+        self.hide()
+        self.dispatch("on_cancel")
+
+    def hide(self) -> None:
+        """Close and forget everything typed (also when the session changes under it)."""
+        self.shown = False
+        self.pin = self.message = ""
+        self.checking = False
+        self._answered = False
+
+    def on_pin(self, *_: Any) -> None:
+        blank = PIN_BLANK * max(0, USUAL_PIN - len(self.pin))
+        self.dots = " ".join(PIN_DOT * len(self.pin) + blank)
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if not self.shown:
+            return False
+        super().on_touch_down(touch)
+        return True
+
+    def on_touch_move(self, touch: Any) -> bool:
+        if not self.shown:
+            return False
+        super().on_touch_move(touch)
+        return True
+
+    def on_touch_up(self, touch: Any) -> bool:
+        if not self.shown:
+            return False
+        super().on_touch_up(touch)
+        return True
+
+    def on_answer(self, pin: str) -> None:
+        pass
+
+    def on_cancel(self) -> None:
+        pass
