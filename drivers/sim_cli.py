@@ -21,14 +21,10 @@ the link and the socket. One subcommand per device family: add the next family b
 from __future__ import annotations
 
 import argparse
-import os
-import select
-import signal
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 
 from .a4 import sim_cli_a4
 from .idcard.sim_cards import CardFileError, load_cards
@@ -37,7 +33,7 @@ from .idcard.simulator import IdCardSimulator
 from .pcsc import sim_cli_card
 from .receipt.sim_console import PrinterConsole
 from .receipt.simulator import PAPER_DOTS, PrinterSimulator
-from .sim_control import ControlServer, send_command
+from .sim_control import ControlServer, say, send_command, start_stdin, stop_on_signals
 
 EXIT_USAGE = 2
 
@@ -125,7 +121,7 @@ def _run_idcard(args: argparse.Namespace) -> int:
     sim = IdCardSimulator(cards, baud=args.baud, link=args.link)
     console = IdCardConsole(sim, on_quit=stop.set)
     server = ControlServer(args.control, console.execute) if args.control else None
-    _stop_on_signals(stop)
+    stop_on_signals(stop)
     try:
         try:
             sim.start()
@@ -135,11 +131,11 @@ def _run_idcard(args: argparse.Namespace) -> int:
             raise CliError(str(err)) from None
         if args.place is not None:
             sim.place(args.place)
-        _say(f"device: {sim.port_path}")
+        say(f"device: {sim.port_path}")
         if args.link is not None:
-            _say(f"link: {args.link}")
+            say(f"link: {args.link}")
         if server is not None:
-            _say(f"control: {server.path}")
+            say(f"control: {server.path}")
         _serve_until_stopped(console.execute, stop, stop_at_eof=server is None)
     finally:
         stop.set()
@@ -169,7 +165,7 @@ def _run_printer(args: argparse.Namespace) -> int:
     )
     console = PrinterConsole(sim, on_quit=stop.set)
     server = ControlServer(args.control, console.execute) if args.control else None
-    _stop_on_signals(stop)
+    stop_on_signals(stop)
     try:
         try:
             sim.start()
@@ -181,14 +177,14 @@ def _run_printer(args: argparse.Namespace) -> int:
         except OSError as err:
             raise CliError(str(err)) from None
         listen_host, listen_port = sim.address
-        _say(f"listen: {listen_host}:{listen_port}")
+        say(f"listen: {listen_host}:{listen_port}")
         if sim.pty_path is not None:
-            _say(f"device: {sim.pty_path}")
+            say(f"device: {sim.pty_path}")
         if args.link is not None:
-            _say(f"link: {args.link}")
+            say(f"link: {args.link}")
         if server is not None:
-            _say(f"control: {server.path}")
-        _say(f"out: {args.out}")
+            say(f"control: {server.path}")
+        say(f"out: {args.out}")
         _serve_until_stopped(console.execute, stop, stop_at_eof=server is None)
     finally:
         stop.set()
@@ -215,64 +211,10 @@ def _host_port(text: str) -> tuple[str, int]:
     return host, port
 
 
-_out_lock = threading.Lock()
-
-
-def _say(line: str) -> None:
-    with _out_lock:
-        print(line, flush=True)
-
-
-def _stop_on_signals(stop: threading.Event) -> None:
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-
-def _serve_until_stopped(
-    execute: Callable[[str], str], stop: threading.Event, stop_at_eof: bool
-) -> None:
-    stdin = threading.Thread(
-        target=_serve_stdin, args=(execute, _say, stop, stop_at_eof),
-        name="kiosk-sim stdin", daemon=True,
-    )
-    stdin.start()
+def _serve_until_stopped(execute: Callable[[str], str], stop: threading.Event, stop_at_eof: bool) -> None:
+    start_stdin(execute, stop, stop_at_eof)
     while not stop.wait(0.2):
         pass
-
-
-def _serve_stdin(
-    execute: Callable[[str], str],
-    say: Callable[[str], None],
-    stop: threading.Event,
-    stop_at_eof: bool,
-) -> None:
-    # Raw fd reads with select rather than sys.stdin: a daemon thread blocked inside the
-    # buffered stdin object can abort interpreter shutdown ("could not acquire lock").
-    try:
-        fd = sys.stdin.fileno()
-    except (AttributeError, OSError, ValueError):
-        fd = -1
-    pending = b""
-    while fd >= 0 and not stop.is_set():
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if not ready:
-            continue
-        chunk = os.read(fd, 4096)
-        if not chunk:
-            break
-        pending += chunk
-        while b"\n" in pending:
-            raw, pending = pending.split(b"\n", 1)
-            line = raw.decode("utf-8", errors="replace").strip()
-            if line:
-                say(execute(line))
-    if pending.strip() and not stop.is_set():  # a last line without its newline
-        say(execute(pending.decode("utf-8", errors="replace").strip()))
-    if stop_at_eof:
-        stop.set()
 
 
 if __name__ == "__main__":

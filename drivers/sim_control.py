@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import logging
 import os
+import select
+import signal
 import socket
 import socketserver
 import stat
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 log = logging.getLogger(__name__)
 
@@ -104,3 +108,66 @@ def _clear_stale_socket(path: Path) -> None:
         log.info("removed stale control socket %s", path)
         return
     raise FileExistsError(f"{path}: another simulator is listening there")
+
+
+# -- the command-line side shared by every `kiosk-sim` family ------------------------------
+
+_out_lock = threading.Lock()
+
+
+def say(line: str) -> None:
+    """Print one line for the person or script driving a simulator (thread-safe)."""
+    with _out_lock:
+        print(line, flush=True)
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT set ``stop`` (the simulator then cleans up and exits)."""
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+
+def start_stdin(execute: Execute, stop: threading.Event, stop_at_eof: bool,
+                name: str = "kiosk-sim stdin") -> threading.Thread:
+    """Commands one a line on stdin, each reply printed; end of input sets ``stop`` when
+    ``stop_at_eof`` (without a control socket nothing else could stop the simulator)."""
+    thread = threading.Thread(target=serve_stdin, args=(execute, say, stop, stop_at_eof),
+                              name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def serve_stdin(
+    execute: Execute,
+    reply: Callable[[str], None],
+    stop: threading.Event,
+    stop_at_eof: bool,
+) -> None:
+    # Raw fd reads with select rather than sys.stdin: a daemon thread blocked inside the
+    # buffered stdin object can abort interpreter shutdown ("could not acquire lock").
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = -1
+    pending = b""
+    while fd >= 0 and not stop.is_set():
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if not ready:
+            continue
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        pending += chunk
+        while b"\n" in pending:
+            raw, pending = pending.split(b"\n", 1)
+            line = raw.decode("utf-8", errors="replace").strip()
+            if line:
+                reply(execute(line))
+    if pending.strip() and not stop.is_set():  # a last line without its newline
+        reply(execute(pending.decode("utf-8", errors="replace").strip()))
+    if stop_at_eof:
+        stop.set()

@@ -14,18 +14,14 @@ Wired into drivers/sim_cli.py by ``sim_cli_a4.add_parser(families)``.
 from __future__ import annotations
 
 import argparse
-import os
-import select
 import shlex
-import signal
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-from ..sim_control import ControlServer
+from ..sim_control import ControlServer, say, start_stdin, stop_on_signals
 from .sim_cups import Paper, SimCupsError, SimulatedCups
 
 EXIT_USAGE = 2
@@ -125,17 +121,7 @@ def run(args: argparse.Namespace) -> int:
     sim = SimulatedCups(args.root, queue=args.queue, port=args.port, print_delay=args.delay)
     console = A4Console(sim, on_quit=stop.set)
     server = ControlServer(args.control, console.execute) if args.control else None
-    out_lock = threading.Lock()
-
-    def say(line: str) -> None:
-        with out_lock:
-            print(line, flush=True)
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop_on_signals(stop)
     try:
         try:
             sim.start()
@@ -150,11 +136,7 @@ def run(args: argparse.Namespace) -> int:
             say(f"ipp: ipp://127.0.0.1:{sim.port}/printers/{sim.queue}")
         if server is not None:
             say(f"control: {server.path}")
-        reader = threading.Thread(
-            target=_serve_stdin, args=(console.execute, say, stop, server is None),
-            name="kiosk-sim a4 stdin", daemon=True,
-        )
-        reader.start()
+        start_stdin(console.execute, stop, server is None, "kiosk-sim a4 stdin")
         while not stop.wait(0.2):
             if not sim.running:
                 return _fail("cupsd stopped unexpectedly")
@@ -169,38 +151,6 @@ def run(args: argparse.Namespace) -> int:
 def _fail(message: str) -> int:
     print(f"kiosk-sim: error: {message}", file=sys.stderr)
     return EXIT_USAGE
-
-
-def _serve_stdin(
-    execute: Callable[[str], str],
-    say: Callable[[str], None],
-    stop: threading.Event,
-    stop_at_eof: bool,
-) -> None:
-    # Raw fd reads with select, as in sim_cli: a daemon thread blocked inside the buffered
-    # sys.stdin can abort interpreter shutdown.
-    try:
-        fd = sys.stdin.fileno()
-    except (AttributeError, OSError, ValueError):
-        fd = -1
-    pending = b""
-    while fd >= 0 and not stop.is_set():
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if not ready:
-            continue
-        chunk = os.read(fd, 4096)
-        if not chunk:
-            break
-        pending += chunk
-        while b"\n" in pending:
-            raw, pending = pending.split(b"\n", 1)
-            line = raw.decode("utf-8", errors="replace").strip()
-            if line:
-                say(execute(line))
-    if pending.strip() and not stop.is_set():
-        say(execute(pending.decode("utf-8", errors="replace").strip()))
-    if stop_at_eof:
-        stop.set()
 
 
 def main(argv: list[str] | None = None) -> int:
