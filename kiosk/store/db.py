@@ -9,6 +9,7 @@ store upgrades it to head, so an updated terminal migrates its own data.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import time
@@ -31,6 +32,7 @@ from .schema import catalogue_cache
 log = logging.getLogger(__name__)
 
 DB_FILE = "kiosk.db"
+OPEN_LOCK_FILE = ".kiosk.db.open-lock"
 KEYS_DIR = "keys"
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -137,19 +139,36 @@ class Store:
 
 
 def open_store(data_dir: Path | str) -> Store:
-    """Open (creating if needed) the store under ``data_dir`` and migrate it to head."""
+    """Open (creating if needed) the store under ``data_dir`` and migrate it to head.
+
+    Processes opening the same store (the kiosk and a technician's command, started
+    together) take turns through a lock file: switching a fresh database to WAL and
+    migrating it can fail with "database is locked" without waiting for SQLite's busy
+    handler when two processes do it at the same moment.
+    """
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / DB_FILE
-    # SQLite would create the file with the umask's mode; start it private (its -wal and
-    # -shm files copy the mode of the database file).
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    cipher = PayloadCipher.load_or_create(data_dir / KEYS_DIR)
-    engine = make_engine(path)
-    store = Store(data_dir, engine, cipher)
-    try:
-        store.upgrade()
-    except OperationalError as err:
-        engine.dispose()
-        raise StoreError("store_unavailable", f"{path}: {err.orig}") from None
+    with _opening(data_dir):
+        # SQLite would create the file with the umask's mode; start it private (its -wal
+        # and -shm files copy the mode of the database file).
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        cipher = PayloadCipher.load_or_create(data_dir / KEYS_DIR)
+        engine = make_engine(path)
+        store = Store(data_dir, engine, cipher)
+        try:
+            store.upgrade()
+        except OperationalError as err:
+            engine.dispose()
+            raise StoreError("store_unavailable", f"{path}: {err.orig}") from None
     return store
+
+
+@contextmanager
+def _opening(data_dir: Path) -> Iterator[None]:
+    fd = os.open(data_dir / OPEN_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)            # closing the descriptor releases the lock

@@ -85,9 +85,9 @@ def _open_in_child(path: str) -> str | None:
 def test_terminals_starting_together_migrate_once(tmp_path: Path) -> None:
     # The kiosk and a technician's `kiosk outbox status` may open a fresh store together.
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(4) as pool:
-        revisions = pool.map(_open_in_child, [str(tmp_path)] * 4)
-    assert revisions == ["0003"] * 4
+    with ctx.Pool(8) as pool:
+        revisions = pool.map(_open_in_child, [str(tmp_path)] * 8)
+    assert revisions == ["0003"] * 8
 
 
 def test_a_failed_write_leaves_nothing(store: Store) -> None:
