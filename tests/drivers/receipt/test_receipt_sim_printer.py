@@ -220,8 +220,10 @@ def test_garbage_bytes_do_not_stop_the_printer(sim: PrinterSimulator) -> None:
         sock.sendall(receipt_job("after garbage", qr="still alive"))
         assert ask_status(sock, 1) == b"\x12"
         assert sim.wait_idle(5)
-    (png,) = sim.receipts()[before:]
-    assert decoded(png) == ["still alive"]
+    # Under load the tail of the garbage may still be printing when `before` is taken (a
+    # stray cut in it then lands after): the job sent after it is the last receipt.
+    printed = sim.receipts()[before:]
+    assert printed and decoded(printed[-1]) == ["still alive"]
 
 
 def test_offline_printer_answers_nothing_until_back(sim: PrinterSimulator) -> None:
