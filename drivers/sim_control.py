@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import select
+import shlex
 import signal
 import socket
 import socketserver
@@ -171,3 +172,35 @@ def serve_stdin(
         reply(execute(pending.decode("utf-8", errors="replace").strip()))
     if stop_at_eof:
         stop.set()
+
+
+Handler = Callable[[list[str]], str]
+
+
+def run_command(
+    line: str,
+    commands: dict[str, Handler],
+    lock: threading.Lock | threading.RLock,
+    errors: tuple[type[Exception], ...],
+    *,
+    lower_args: bool = False,
+    describe: Callable[[Exception], str] = str,
+) -> str:
+    """One console command of a simulator: split like a shell, look the first word up in
+    ``commands``, run it under ``lock``; the reply is ``ok ...`` or ``error ...`` (the
+    ``errors`` a handler raises become the error text, never a traceback)."""
+    try:
+        words = shlex.split(line)
+    except ValueError as err:
+        return f"error {err}"
+    if not words:
+        return "error empty command"
+    handler = commands.get(words[0].lower())
+    if handler is None:
+        return f"error unknown command {words[0]!r} (try help)"
+    args = [w.lower() for w in words[1:]] if lower_args else words[1:]
+    with lock:
+        try:
+            return f"ok {handler(args)}".rstrip()
+        except errors as err:
+            return f"error {describe(err)}"

@@ -14,14 +14,13 @@ Wired into drivers/sim_cli.py by ``sim_cli_a4.add_parser(families)``.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..sim_control import ControlServer, say, start_stdin, stop_on_signals
+from ..sim_control import ControlServer, run_command, say, start_stdin, stop_on_signals
 from .sim_cups import Paper, SimCupsError, SimulatedCups
 
 EXIT_USAGE = 2
@@ -48,20 +47,7 @@ class A4Console:
         }
 
     def execute(self, line: str) -> str:
-        try:
-            words = shlex.split(line)
-        except ValueError as err:
-            return f"error {err}"
-        if not words:
-            return "error empty command"
-        handler = self._commands.get(words[0].lower())
-        if handler is None:
-            return f"error unknown command {words[0]!r} (try help)"
-        with self._lock:
-            try:
-                return f"ok {handler(words[1:])}".rstrip()
-            except (ValueError, SimCupsError) as err:
-                return f"error {err}"
+        return run_command(line, self._commands, self._lock, (ValueError, SimCupsError))
 
     def _paper(self, args: list[str]) -> str:
         if len(args) != 1:

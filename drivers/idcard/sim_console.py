@@ -6,10 +6,10 @@ types, never card content.
 
 from __future__ import annotations
 
-import shlex
 import threading
 from collections.abc import Callable
 
+from ..sim_control import run_command
 from .sim_reader import FAULT_TARGETS, Fault, UnknownCardError
 from .simulator import IdCardSimulator
 
@@ -47,20 +47,7 @@ class IdCardConsole:
         }
 
     def execute(self, line: str) -> str:
-        try:
-            words = shlex.split(line)
-        except ValueError as err:
-            return f"error {err}"
-        if not words:
-            return "error empty command"
-        handler = self._commands.get(words[0].lower())
-        if handler is None:
-            return f"error unknown command {words[0]!r} (try help)"
-        with self._lock:
-            try:
-                return f"ok {handler(words[1:])}".rstrip()
-            except (CommandError, RuntimeError, ValueError) as err:
-                return f"error {err}"
+        return run_command(line, self._commands, self._lock, (CommandError, RuntimeError, ValueError))
 
     # -- commands -----------------------------------------------------------------------
 

@@ -6,10 +6,10 @@ types, never card content.
 
 from __future__ import annotations
 
-import shlex
 import threading
 from collections.abc import Callable
 
+from ..sim_control import run_command
 from .vcard_card import CardStateError, UnknownCardError, VirtualCard
 from .vcard_data import family_of
 
@@ -45,22 +45,9 @@ class CardConsole:
         }
 
     def execute(self, line: str) -> str:
-        try:
-            words = shlex.split(line)
-        except ValueError as err:
-            return f"error {err}"
-        if not words:
-            return "error empty command"
-        handler = self._commands.get(words[0].lower())
-        if handler is None:
-            return f"error unknown command {words[0]!r} (try help)"
-        with self._lock:
-            try:
-                return f"ok {handler(words[1:])}".rstrip()
-            except UnknownCardError as err:
-                return f"error unknown card {err.args[0]!r} (try cards)"
-            except (CommandError, CardStateError, ValueError) as err:
-                return f"error {err}"
+        return run_command(line, self._commands, self._lock,
+                           (UnknownCardError, CommandError, CardStateError, ValueError),
+                           describe=_describe)
 
     def _insert(self, args: list[str]) -> str:
         if len(args) > 1:
@@ -147,3 +134,9 @@ def _status_word(text: str) -> int:
     if len(text) != 4 or not 0x6000 <= value <= 0x9FFF:
         raise CommandError(f"status word {text!r} is not 4 hex digits 6000..9FFF")
     return value
+
+
+def _describe(err: Exception) -> str:
+    if isinstance(err, UnknownCardError):
+        return f"unknown card {err.args[0]!r} (try cards)"
+    return str(err)

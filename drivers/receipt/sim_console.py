@@ -5,10 +5,10 @@ Each command gets one reply line, ``ok ...`` or ``error ...``.
 
 from __future__ import annotations
 
-import shlex
 import threading
 from collections.abc import Callable
 
+from ..sim_control import run_command
 from .sim_state import Fault, Paper
 from .simulator import PrinterSimulator
 
@@ -44,20 +44,8 @@ class PrinterConsole:
         }
 
     def execute(self, line: str) -> str:
-        try:
-            words = shlex.split(line)
-        except ValueError as err:
-            return f"error {err}"
-        if not words:
-            return "error empty command"
-        handler = self._commands.get(words[0].lower())
-        if handler is None:
-            return f"error unknown command {words[0]!r} (try help)"
-        with self._lock:
-            try:
-                return f"ok {handler([w.lower() for w in words[1:]])}".rstrip()
-            except (CommandError, RuntimeError, ValueError) as err:
-                return f"error {err}"
+        return run_command(line, self._commands, self._lock, (CommandError, RuntimeError, ValueError),
+                           lower_args=True)
 
     def _paper(self, args: list[str]) -> str:
         if len(args) == 2 and args[0] == "out-after":
