@@ -20,6 +20,7 @@ from typing import Any
 
 from drivers.idcard.model import CardType, IdentityCard
 
+from . import hall_time
 from .central.errors import CentralError, CentralRejected, CentralUnavailable
 from .codes import (
     AppointmentVerifier,
@@ -63,8 +64,10 @@ class Arrivals:
         key_cache: CodeKeyCache,
         hall_name: str,
         emit: Emit,
+        zone: dt.tzinfo | None = None,
     ) -> None:
         self._session = session
+        self._zone = hall_time.default_zone() if zone is None else zone  # the hall's, for times shown
         self._default_service = default_service
         self._central = central
         self._verifier = AppointmentVerifier(key_cache, hall=hall_name)
@@ -83,7 +86,7 @@ class Arrivals:
                 if meaning.kind is CodeKind.ELECTRONIC_ID and meaning.accepted:
                     self._identify(meaning)
                     return
-                self._emit("code", _describe(meaning))
+                self._emit("code", _describe(meaning, self._zone))
             except Exception:  # a bad code or a bug must not kill the worker silently
                 log.exception("scanned code could not be handled")
                 self._emit("code", {"kind": "unknown", "reason": "internal"})
@@ -134,16 +137,15 @@ class Arrivals:
             card.wipe()
 
 
-def _describe(meaning: CodeMeaning) -> dict[str, Any]:
+def _describe(meaning: CodeMeaning, zone: dt.tzinfo) -> dict[str, Any]:
     """What the screen may show about a code: kinds, reasons, the 办件编号 and the
-    appointment's item, hall and time (an appointment names no person)."""
+    appointment's item, hall and time in the hall's ``zone`` (an appointment names no person)."""
     data: dict[str, Any] = {"kind": meaning.kind.value,
                             "reason": meaning.reason.value if meaning.reason else ""}
     if meaning.application_number:
         data["application_number"] = meaning.application_number
     appointment = meaning.appointment
     if appointment is not None and meaning.reason is not CodeReason.FORGED:
-        local = appointment.start.astimezone(dt.timezone(dt.timedelta(hours=8)))
         data.update(item_name=appointment.item_name, hall=appointment.hall,
-                    start=local.strftime("%m月%d日 %H:%M"))
+                    start=appointment.start_text(zone))
     return data

@@ -13,6 +13,7 @@ from typing import Any
 
 from drivers.contracts import Device
 
+from . import hall_time
 from .config import KioskConfig
 from .devices import build_a4_printer, build_receipt_printer
 from .outbox import open_outbox
@@ -55,11 +56,12 @@ def add_parsers(sub: Any) -> None:
 
 
 def _date(text: str) -> dt.datetime:
+    """A day or time as typed; without an offset it is the hall's wall time (``cmd_prints``
+    gives it the hall's zone, never the host's)."""
     try:
-        value = dt.datetime.fromisoformat(text)
+        return dt.datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD) or ISO time") from None
-    return value if value.tzinfo else value.astimezone()
 
 
 def _until(text: str) -> dt.datetime:
@@ -85,7 +87,7 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
     try:
         with open_store(Path(config.terminal.data_dir)) as store:
             outbox = open_outbox(config, store)
-            plog = PrintLog(store, outbox)
+            plog = PrintLog(store, outbox, zone=hall_time.hall_zone(config))
             if args.command == "logs":
                 return cmd_verify(plog) if args.logs_command == "verify" else cmd_prints(plog, args)
             return cmd_print_test(config, plog, args)
@@ -109,7 +111,9 @@ def cmd_verify(plog: PrintLog) -> int:
 
 
 def cmd_prints(plog: PrintLog, args: argparse.Namespace) -> int:
-    records = plog.records(since=args.since, until=args.until, doc_type=args.type, id_number=args.id_number)
+    since = hall_time.at_hall(args.since, plog.zone) if args.since else None
+    until = hall_time.at_hall(args.until, plog.zone) if args.until else None
+    records = plog.records(since=since, until=until, doc_type=args.type, id_number=args.id_number)
     if args.csv is not None:
         count = export_csv(records, args.csv)
         print(f"{count} 条记录已导出 exported to {args.csv}")
@@ -169,7 +173,7 @@ def cmd_print_test(config: KioskConfig, plog: PrintLog, args: argparse.Namespace
             print(f"kiosk print-test: printer not ready: {status.fault or status.state.value}"
                   + (f" [{status.detail}]" if status.detail else ""), file=sys.stderr)
             return EXIT_NOT_READY
-        now = dt.datetime.now().astimezone()
+        now = hall_time.now(hall_time.hall_zone(config))
         if args.print_target == "receipt":
             document = receipt_test_page(device.name, where, state, now, terminal, config)
             result = printing.print_receipt(document)

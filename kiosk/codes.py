@@ -38,6 +38,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from kiosk import hall_time
 from kiosk.central.errors import CentralError, CentralRejected
 from kiosk.central.models import CodeKeys
 from kiosk.central.signing import keys_dir
@@ -95,6 +96,11 @@ class Appointment:
     end: dt.datetime
     expires: dt.datetime
     kid: str
+
+    def start_text(self, zone: dt.tzinfo) -> str:
+        """When it starts, as the citizen reads it: ``11月24日 09:30`` in the hall's zone
+        (whatever offset central wrote, whatever the host's TZ)."""
+        return hall_time.month_day_text(self.start, zone)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,17 @@ class TerminalSettings(_Strict):
     region_code: Annotated[str, Field(pattern=r"^\d{6}$")]
     terminal_code: str = ""
     data_dir: Path
+    # The hall's time zone (IANA name): every time shown or printed is its wall time,
+    # whatever the host's TZ.
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from .hall_time import load_zone
+
+        load_zone(value)   # raises ValueError naming what is wrong
+        return value
 
 
 class SessionSettings(_Strict):

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Row, func, insert, select, update
 
+from . import hall_time
 from .central import client_for
 from .central.client import CentralClient
 from .central.errors import CentralError, CentralRejected, IdentityInvalid, NotEnrolled
@@ -101,6 +102,7 @@ class Outbox:
         idle_poll: float = 5.0,
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
+        zone: dt.tzinfo | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -113,6 +115,8 @@ class Outbox:
         self.idle_poll = idle_poll
         self._clock = clock
         self._rng = rng
+        # The hall's zone: a local receipt's day and submitted_at are the hall's, not the host's.
+        self.zone = hall_time.default_zone() if zone is None else zone
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -128,7 +132,7 @@ class Outbox:
     def submit_application(self, request: ApplicationRequest) -> Submission:
         """Commit ``request`` locally (encrypted) and return its receipt. Delivery follows."""
         now = self._clock()
-        local_now = dt.datetime.fromtimestamp(now).astimezone()
+        local_now = hall_time.to_hall(now, self.zone)
         key = str(uuid.uuid4())
         with self.store.write() as conn:
             receipt = request.local_receipt or self._next_receipt(conn, local_now)
@@ -446,4 +450,5 @@ def open_outbox(config: KioskConfig, store: Store, *, concurrency: int = 4) -> O
             identity = None
         return identity.terminal_id if identity else "LOCAL"
 
-    return Outbox(store, factory, receipt_prefix=prefix, concurrency=concurrency)
+    return Outbox(store, factory, receipt_prefix=prefix, concurrency=concurrency,
+                  zone=hall_time.hall_zone(config))

@@ -1,15 +1,18 @@
 """What flows print, glued to the layouts (kiosk/documents) and the logged printing
 (kiosk/printing.py): the 办件受理回执 of a filed application, the rendered proofs, the test
-pages of `kiosk print-test`."""
+pages of `kiosk print-test`. Every time on paper is the hall's wall time (``[terminal]
+timezone``), whatever the host's TZ."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Any
 
 from drivers.receipt.model import ReceiptDocument
 
+from . import hall_time
 from .config import KioskConfig
 from .documents.a4 import IssuedDocumentData, pdf_page_count, render_document_pdf
 from .documents.preview import render_preview_png
@@ -30,9 +33,12 @@ def terminal_code(config: KioskConfig) -> str:
 class ApplicationReceipts:
     """Prints the 办件受理回执 for a 一证通办 result."""
 
-    def __init__(self, config: KioskConfig, printing: Printing) -> None:
+    def __init__(self, config: KioskConfig, printing: Printing,
+                 clock: hall_time.Clock = time.time) -> None:
         self._config = config
         self._printing = printing
+        self._zone = hall_time.hall_zone(config)
+        self._clock = clock
 
     def ready(self) -> tuple[bool, str]:
         return self._printing.receipt_ready()
@@ -42,7 +48,7 @@ class ApplicationReceipts:
             item_name=result.item_name,
             applicant_name=card.get("name") or card.get("name_en", ""),
             applicant_id_number=card["id_number"],
-            submitted_at=dt.datetime.now().astimezone(),
+            submitted_at=hall_time.now(self._zone, self._clock),
             local_receipt=result.local_receipt,
             terminal_code=terminal_code(self._config),
             hall_name=self._config.terminal.hall_name,
@@ -52,15 +58,19 @@ class ApplicationReceipts:
             where_to_go=getattr(item, "where_to_go", "") or "",
             phone=getattr(item, "phone", "") or "",
         )
-        return self._printing.print_receipt(application_receipt(data), id_number=card["id_number"])
+        return self._printing.print_receipt(application_receipt(data, self._zone),
+                                            id_number=card["id_number"])
 
 
 class ProofRenderer:
     """Central's issued document -> the PDF the terminal prints, and page one as a PNG."""
 
-    def __init__(self, config: KioskConfig, preview_width: int = 900) -> None:
+    def __init__(self, config: KioskConfig, preview_width: int = 900,
+                 clock: hall_time.Clock = time.time) -> None:
         self._config = config
         self._width = preview_width
+        self._zone = hall_time.hall_zone(config)
+        self._clock = clock
 
     def __call__(self, issued: Any) -> RenderedDocument:
         raw = issued.model_dump() if hasattr(issued, "model_dump") else issued
@@ -68,7 +78,7 @@ class ProofRenderer:
         pdf = render_document_pdf(
             data, terminal_id=terminal_code(self._config),
             hall_name=self._config.terminal.hall_name,
-            printed_at=dt.datetime.now().astimezone(),
+            printed_at=hall_time.now(self._zone, self._clock), zone=self._zone,
         )
         with _PDFIUM:
             pages = pdf_page_count(pdf)
@@ -80,18 +90,21 @@ def receipt_test_page(printer: str, where: str, state: str, now: dt.datetime,
                       terminal: str, config: KioskConfig) -> ReceiptDocument:
     settings = config.devices.receipt_printer
     profile = settings.paper if settings and settings.url == where else "-"
-    return receipt_test_layout(f"{printer} ({where})", profile, state, now, terminal)
+    return receipt_test_layout(f"{printer} ({where})", profile, state, now, terminal,
+                               hall_time.hall_zone(config))
 
 
 def a4_test_page(where: str, state: str, now: dt.datetime, terminal: str,
                  config: KioskConfig) -> tuple[bytes, int, str]:
     """A one-page A4 test print: the document layout with test content; its QR carries
     ``TONGBAN-PRINT-TEST:...`` instead of a verification address."""
-    number = f"TEST-{terminal}-{now:%Y%m%d%H%M%S}"
+    zone = hall_time.hall_zone(config)
+    stamp = hall_time.compact(now, zone)
+    number = f"TEST-{terminal}-{stamp}"
     data = IssuedDocumentData.from_mapping({
         "document_number": number,
-        "verification_code": "TEST" + now.strftime("%H%M%S"),
-        "verify_url": print_test_code(terminal, now),
+        "verification_code": "TEST" + stamp[8:],
+        "verify_url": print_test_code(terminal, now, zone),
         "kind": "test_page",
         "proof_code": "test_page",
         "title": "打印测试页",
@@ -108,7 +121,7 @@ def a4_test_page(where: str, state: str, now: dt.datetime, terminal: str,
         "notes": ["扫描二维码应得到以 TONGBAN-PRINT-TEST 开头的内容。"],
     })
     pdf = render_document_pdf(data, terminal_id=terminal, hall_name=config.terminal.hall_name,
-                              printed_at=now)
+                              printed_at=now, zone=zone)
     with _PDFIUM:
         pages = pdf_page_count(pdf)
     return pdf, pages, number

@@ -11,6 +11,9 @@ checked against a copy the terminal cannot change.
 
 The citizen's ID number is never stored: a masked form for people and a keyed hash
 (HMAC-SHA256 under its own derived key) so staff can find a citizen's prints by number.
+
+Rows keep epoch seconds; what staff read (records, CSV) and what central gets is the hall's
+wall time (``zone``, from ``[terminal] timezone``) with its offset, whatever the host's TZ.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import IO, Any
 
 from sqlalchemy import Row, func, insert, select
 
+from . import hall_time
 from .files import replace_private_file
 from .outbox import KIND_PRINT_LOG, Outbox
 from .privacy import mask_number
@@ -112,10 +116,12 @@ class PrintLog:
         store: Store,
         outbox: Outbox | None,
         clock: Callable[[], float] = time.time,
+        zone: dt.tzinfo | None = None,
     ) -> None:
         self.store = store
         self.outbox = outbox
         self._clock = clock
+        self.zone = hall_time.default_zone() if zone is None else zone
         self._chain_key = store.cipher.derive("print-log-chain")
         self._lookup_key = store.cipher.derive("print-log-id-lookup")
         self.head_path = store.data_dir / HEAD_FILE
@@ -180,7 +186,7 @@ class PrintLog:
 
     def _append_locked(self, values: dict[str, Any], deliver: bool, sent_at: str) -> None:
         now = self._clock()
-        values = {**values, "at": now, "at_text": _iso(now)}
+        values = {**values, "at": now, "at_text": hall_time.wire(now, self.zone)}
         with self.store.write() as conn:
             last = conn.execute(
                 select(print_log.c.seq, print_log.c.mac).order_by(print_log.c.seq.desc()).limit(1)
@@ -218,7 +224,8 @@ class PrintLog:
         id_number: str | None = None,
         limit: int | None = None,
     ) -> list[PrintRecord]:
-        """Attempts, newest first, filtered by the time they were sent, type and ID number."""
+        """Attempts, newest first, filtered by the time they were sent (aware datetimes),
+        type and ID number; their times are the hall's."""
         query = select(print_log).where(print_log.c.event == SENT)
         if since is not None:
             query = query.where(print_log.c.at >= since.timestamp())
@@ -241,7 +248,11 @@ class PrintLog:
                     select(print_log).where(print_log.c.event == FINISHED, print_log.c.entry_id.in_(chunk))
                 ):
                     finished[row.entry_id] = row
-        return [_record(r, finished.get(r.entry_id)) for r in sent_rows]
+        return [_record(r, finished.get(r.entry_id), self.zone) for r in sent_rows]
+
+    def since_days(self, days: int) -> dt.datetime:
+        """The start of the hall's day ``days - 1`` days ago (``1``: today), for ``records``."""
+        return hall_time.days_back(days, self.zone, self._clock)
 
     def count(self) -> int:
         with self.store.read() as conn:
@@ -307,15 +318,11 @@ _CHAINED = ("seq", "entry_id", "event", "at_text", "doc_type", "doc_number", "pr
             "pages", "content_sha256", "result", "reason", "id_masked", "id_hash")
 
 
-def _iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="seconds")
-
-
-def _record(sent: Row[Any], done: Row[Any] | None) -> PrintRecord:
+def _record(sent: Row[Any], done: Row[Any] | None, zone: dt.tzinfo) -> PrintRecord:
     return PrintRecord(
         entry_id=sent.entry_id,
         seq=sent.seq,
-        at=dt.datetime.fromtimestamp(sent.at).astimezone(),
+        at=hall_time.to_hall(sent.at, zone),
         doc_type=sent.doc_type,
         doc_number=sent.doc_number,
         printer=sent.printer,
@@ -325,7 +332,7 @@ def _record(sent: Row[Any], done: Row[Any] | None) -> PrintRecord:
         result=done.result if done is not None else SENDING,
         reason=done.reason if done is not None else "",
         id_masked=sent.id_masked,
-        finished_at=dt.datetime.fromtimestamp(done.at).astimezone() if done is not None else None,
+        finished_at=hall_time.to_hall(done.at, zone) if done is not None else None,
     )
 
 
@@ -353,6 +360,12 @@ def write_csv(records: Iterable[PrintRecord], out: IO[str]) -> int:
         writer.writerow(record.as_row())
         count += 1
     return count
+
+
+def export_name(terminal_code: str, zone: dt.tzinfo, clock: Callable[[], float] = time.time) -> str:
+    """The export's file name, stamped with the hall's time: 打印记录-<terminal>-20261123-093012.csv."""
+    stamp = hall_time.now(zone, clock).strftime("%Y%m%d-%H%M%S")
+    return f"打印记录-{terminal_code or 'terminal'}-{stamp}.csv"
 
 
 def export_csv(records: Iterable[PrintRecord], path: Path) -> int:

@@ -22,6 +22,7 @@ from typing import Any
 
 from drivers.idcard.model import LONG_TERM, CardType, IdentityCard
 
+from . import hall_time
 from .privacy import mask_name, mask_number
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class MaskedIdentity:
 
 def masked_identity(card: IdentityCard, today: dt.date | None = None,
                     source: IdentitySource = IdentitySource.ID_CARD) -> MaskedIdentity:
-    today = today or dt.date.today()
+    today = today or hall_time.today(hall_time.default_zone())  # a card expires by the hall's date
     expired = (card.valid_until not in (LONG_TERM, "")
                and dt.date.fromisoformat(card.valid_until) < today)
     name = card.name or card.name_en
@@ -117,12 +118,14 @@ class Session:
         removal_grace: float,
         temp_root: Path,
         clock: Callable[[], float] = time.monotonic,
+        zone: dt.tzinfo | None = None,
     ) -> None:
         self._idle_timeout = idle_timeout
         self._idle_warning = idle_warning
         self._removal_grace = removal_grace
         self._temp_root = temp_root
         self._clock = clock
+        self.zone = hall_time.default_zone() if zone is None else zone  # the hall's, for dates
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
         self._state = SessionState.IDLE
@@ -167,7 +170,7 @@ class Session:
             return SessionSnapshot(
                 state=self._state,
                 service_id=self._service,
-                identity=masked_identity(self._card, source=self._source) if self._card else None,
+                identity=masked_identity(self._card, hall_time.today(self.zone), source=self._source) if self._card else None,
                 seconds_left=left,
                 warning=self._state is not SessionState.IDLE
                 and (left <= self._idle_warning or self._removed_at is not None),
@@ -206,7 +209,7 @@ class Session:
         with self._lock:
             if self._state is not SessionState.IDENTIFIED or self._card is None:
                 return False
-            if masked_identity(self._card).expired:
+            if masked_identity(self._card, hall_time.today(self.zone)).expired:
                 return False
             self._state = SessionState.ACTIVE
             self._last_activity = self._clock()

@@ -7,7 +7,6 @@ their own thread (the Kivy UI uses ``Clock.schedule_once``).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import shutil
 import threading
@@ -30,6 +29,7 @@ from drivers.events import (
 from drivers.pcsc.pinpad import PromptPinPad
 from drivers.status import DeviceStatus
 
+from . import hall_time
 from .arrivals import Arrivals
 from .central import ApplicationRequest, CentralClient, client_for, connect
 from .central.models import CodeKeys
@@ -42,7 +42,7 @@ from .flows.yizheng import YizhengFlow
 from .outbox import Outbox, open_outbox
 from .print_jobs import ApplicationReceipts, ProofRenderer
 from .printing import Printing
-from .printlog import ExportResult, PrintLog, PrintRecord, export_csv
+from .printlog import ExportResult, PrintLog, PrintRecord, export_csv, export_name
 from .services import ServiceView, service_views
 from .session import IdentitySource, Session, SessionSnapshot, SessionState
 from .staff import PinResult, StaffGate
@@ -66,6 +66,7 @@ class Terminal:
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.config = config
+        self.zone = hall_time.hall_zone(config)   # every time shown or printed is the hall's
         self.data_dir = Path(config.terminal.data_dir)
         self.temp_root = self.data_dir / "tmp"
         self.temp_root.mkdir(parents=True, exist_ok=True)
@@ -84,13 +85,14 @@ class Terminal:
             idle_warning=config.session.idle_warning_s,
             removal_grace=config.session.card_removal_grace_s,
             temp_root=self.temp_root,
+            zone=self.zone,
             **kwargs,
         )
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self.store: Store = open_store(self.data_dir)
         self.outbox: Outbox = open_outbox(config, self.store)
-        self.printlog = PrintLog(self.store, self.outbox)
+        self.printlog = PrintLog(self.store, self.outbox, zone=self.zone)
         receipt_cfg, a4_cfg = config.devices.receipt_printer, config.devices.a4_printer
         self.printing = Printing(
             self.devices, self.printlog,
@@ -112,6 +114,7 @@ class Terminal:
             key_cache=CodeKeyCache.for_data_dir(self.data_dir, _CentralKeys(config)),
             hall_name=config.terminal.hall_name,
             emit=self._emit,
+            zone=self.zone,
         )
         self._statuses: dict[str, DeviceStatus] = {}
         self._stop = threading.Event()
@@ -223,10 +226,7 @@ class Terminal:
 
     def print_records(self, days: int | None = None, doc_type: str | None = None,
                       id_number: str | None = None, limit: int = 500) -> list[PrintRecord]:
-        since = None
-        if days is not None:
-            today = dt.datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-            since = today - dt.timedelta(days=days - 1)
+        since = self.printlog.since_days(days) if days is not None else None  # the hall's days
         return self.printlog.records(since=since, doc_type=doc_type or None,
                                      id_number=id_number or None, limit=limit)
 
@@ -237,7 +237,7 @@ class Terminal:
             return ExportResult(False, "export_not_configured")
         if not folder.is_dir():
             return ExportResult(False, "no_usb_stick")
-        name = f"打印记录-{self.config.terminal.terminal_code or 'terminal'}-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
+        name = export_name(self.config.terminal.terminal_code, self.zone)
         try:
             count = export_csv(records, folder / name)
         except OSError as err:

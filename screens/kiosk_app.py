@@ -12,7 +12,6 @@ it reads ``terminal.snapshot()`` / ``services()`` (in-memory state) and sends in
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -361,8 +360,7 @@ class KioskApp(App):
         if self.staff_mode and time.monotonic() - self._staff_touched > self.staff_idle_s:
             self.close_staff("idle")
         snap = self.terminal.snapshot()
-        now = dt.datetime.now()
-        self.top_bar.clock = f"{now:%H:%M}\n{now.month}月{now.day}日 星期{words.WEEKDAYS[now.weekday()]}"
+        self.top_bar.clock = words.clock(self.terminal.zone)
         running = snap.state is not SessionState.IDLE
         self.top_bar.countdown = words.countdown(snap.seconds_left) if running else ""
         overlay = self.overlay

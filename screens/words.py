@@ -5,7 +5,12 @@ Tables, not if-chains; an unknown code gets a safe general sentence, never the c
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import time
+from collections.abc import Callable
+
+from kiosk import hall_time
 
 DEVICE_NAMES = {
     "id_reader": "身份证阅读器",
@@ -73,6 +78,12 @@ CARD_PUT_BACK = {
 }
 
 WEEKDAYS = "一二三四五六日"
+
+
+def clock(zone: dt.tzinfo, now: Callable[[], float] = time.time) -> str:
+    """The top bar's clock in the hall's ``zone`` (not the host's): "09:30" over "11月23日 星期一"."""
+    moment = hall_time.now(zone, now)
+    return f"{moment:%H:%M}\n{moment.month}月{moment.day}日 星期{WEEKDAYS[moment.weekday()]}"
 
 
 def device_name(device: str) -> str:

@@ -4,6 +4,10 @@ Responses are validated strictly (types are not coerced: a number where a string
 a wrong shape) but tolerate keys they do not know, so central can add fields. Requests
 forbid unknown keys. Nothing here is logged: ``ApplicationRequest`` and ``IssuedDocument``
 hold the clear identity (their reprs leave it out).
+
+Times on the wire are ISO 8601 with an offset, both ways: a time without one is a wrong
+shape (its zone would be a guess). Screens and paper show them in the hall's zone
+(kiosk/hall_time.py), never as central or the host wrote them.
 """
 
 from __future__ import annotations
@@ -115,7 +119,7 @@ class CompanyContext(_Response):
 # -- applications --------------------------------------------------------------------------
 class TimelineStep(_Response):
     step: str                           # 申请 代收 受理 流转 办理 办结 送达 归档
-    at: dt.datetime | None = None
+    at: AwareDatetime | None = None
     note: str = ""
 
 
@@ -221,7 +225,7 @@ class IssuedDocument(_Response):
     proof_code: str | None = None
     title: str
     issuer: str
-    issued_at: dt.datetime
+    issued_at: AwareDatetime
     valid_until: dt.date | None = None
     holder: DocumentHolder = Field(repr=False)
     fields: list[DocumentField] = Field(repr=False)
@@ -267,7 +271,7 @@ class PrintLogAck(_Response):
     entry_id: str
     terminal_id: str
     hall_name: str = ""
-    received_at: dt.datetime
+    received_at: AwareDatetime
 
 
 # -- what scanned codes mean ---------------------------------------------------------------
@@ -277,7 +281,7 @@ class CodeKey(_Response):
     kid: str = Field(min_length=1, max_length=64)
     alg: Literal["Ed25519"]
     public_key: str                     # base64 of the 32 raw Ed25519 bytes
-    created_at: dt.datetime | None = None
+    created_at: AwareDatetime | None = None
     current: bool = False
 
 

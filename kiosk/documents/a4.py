@@ -7,6 +7,7 @@ the end, so pages are kept and decorated when the canvas is saved.
 
 The output is byte-for-byte the same for the same input (reportlab's invariant mode: no
 creation date, fixed document id), so its SHA-256 identifies the content in the print log.
+Times (打印时间, 出具日期) are the hall's wall time in the ``zone`` given (kiosk/hall_time.py).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from reportlab.platypus import (
     Spacer,
     TableStyle,
 )
+
+from kiosk import hall_time
 
 from .fonts import cjk_font_name
 from .issued import DocumentField, DocumentTable, Holder, IssuedDocumentData
@@ -87,10 +90,10 @@ class _PageDecor:
     """Running header (pages after the first) and the footer of every page."""
 
     def __init__(self, data: IssuedDocumentData, font: str, terminal_id: str,
-                 hall_name: str, printed_at: dt.datetime) -> None:
+                 hall_name: str, printed_at: dt.datetime, zone: dt.tzinfo) -> None:
         self.data = data
         self.font = font
-        self.printed = (f"打印时间：{printed_at:%Y-%m-%d %H:%M:%S}    终端编号：{terminal_id}"
+        self.printed = (f"打印时间：{hall_time.seconds_text(printed_at, zone)}    终端编号：{terminal_id}"
                         f"    服务大厅：{hall_name}")
         widget = QrCodeWidget(data.verify_url, barLevel="M", barBorder=0,
                               barWidth=QR_SIZE, barHeight=QR_SIZE)
@@ -227,7 +230,7 @@ def _data_table(table: DocumentTable, st: _Styles) -> list[Flowable]:
     return flow
 
 
-def _story(data: IssuedDocumentData, st: _Styles) -> list[Flowable]:
+def _story(data: IssuedDocumentData, st: _Styles, zone: dt.tzinfo) -> list[Flowable]:
     story: list[Flowable] = [
         _p(data.title, st.title),
         _p(f"文书编号：{data.document_number}", st.number),
@@ -241,7 +244,7 @@ def _story(data: IssuedDocumentData, st: _Styles) -> list[Flowable]:
         story.append(_p("备注", st.heading))
         story += [_p(f"{i}. {note}", st.note) for i, note in enumerate(data.notes, 1)]
     closing = [Spacer(1, 10 * mm), _p(f"出具单位：{data.issuer}", st.issuer),
-               _p(f"出具日期：{data.issued_at:%Y年%m月%d日}", st.issuer)]
+               _p(f"出具日期：{hall_time.date_text(data.issued_at, zone)}", st.issuer)]
     if data.valid_until is not None:
         closing.append(_p(f"有效期至：{data.valid_until:%Y年%m月%d日}", st.issuer))
     story.append(KeepTogether(closing))
@@ -249,10 +252,13 @@ def _story(data: IssuedDocumentData, st: _Styles) -> list[Flowable]:
 
 
 def render_document_pdf(
-    doc: IssuedDocumentData, *, terminal_id: str, hall_name: str, printed_at: dt.datetime
+    doc: IssuedDocumentData, *, terminal_id: str, hall_name: str, printed_at: dt.datetime,
+    zone: dt.tzinfo | None = None,
 ) -> bytes:
-    """The A4 PDF of ``doc``. Raises FontUnavailable when no CJK TrueType font exists.
+    """The A4 PDF of ``doc``, its times in the hall's ``zone`` (Asia/Shanghai when not
+    given). Raises FontUnavailable when no CJK TrueType font exists.
     The PDF holds the holder's identity in full: keep it in memory, never in a temp file."""
+    zone = hall_time.default_zone() if zone is None else zone
     font = cjk_font_name()
     buf = io.BytesIO()
     template = SimpleDocTemplate(
@@ -261,8 +267,8 @@ def render_document_pdf(
         title=doc.title, author=doc.issuer, subject=f"{doc.kind} {doc.proof_code}".strip(),
         creator="Tongban Kiosk", initialFontName=font,
     )
-    decor = _PageDecor(doc, font, terminal_id, hall_name, printed_at)
-    template.build(_story(doc, _Styles(font)),
+    decor = _PageDecor(doc, font, terminal_id, hall_name, printed_at, zone)
+    template.build(_story(doc, _Styles(font), zone),
                    canvasmaker=functools.partial(_DecoratedCanvas, decor=decor))
     return buf.getvalue()
 

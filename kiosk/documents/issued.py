@@ -94,11 +94,13 @@ def _row(row: Sequence[Any]) -> tuple[str, ...]:
 
 
 def _datetime(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value
     if isinstance(value, str):
-        return dt.datetime.fromisoformat(value)
-    raise ValueError(f"issued_at must be a datetime or an ISO string, got {type(value).__name__}")
+        value = dt.datetime.fromisoformat(value)
+    if not isinstance(value, dt.datetime):
+        raise ValueError(f"issued_at must be a datetime or an ISO string, got {type(value).__name__}")
+    if value.tzinfo is None:  # printed as the hall's time: the instant must be known
+        raise ValueError("issued_at must carry its offset (ISO 8601 such as 2026-11-23T09:30:00+08:00)")
+    return value
 
 
 def _date(value: Any) -> dt.date | None:

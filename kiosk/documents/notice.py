@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from drivers.receipt.model import Block, Feed, Pair, ReceiptDocument, Rule, Text
+from kiosk import hall_time
 from kiosk.central.models import Item, Material
 
 _SOURCE_TEXT: dict[str, str] = {
@@ -58,9 +59,11 @@ def notice(
     *,
     terminal_region_code: str | None = None,
     printed_at: dt.datetime | None = None,
+    zone: dt.tzinfo | None = None,
 ) -> ReceiptDocument:
     """一次性告知单 of ``item``. With ``terminal_region_code`` the notice says when the item
-    is handled in another region (异地代收代办); ``printed_at`` adds the time it was printed."""
+    is handled in another region (异地代收代办); ``printed_at`` adds the time it was printed,
+    as the wall time of the hall's ``zone`` (Asia/Shanghai when not given)."""
     blocks: list[Block] = [
         Text("一次性告知单", align="center", bold=True, scale=2),
         Text(item.name, align="center", bold=True),
@@ -122,6 +125,7 @@ def notice(
         Text("以上为办理本事项的全部条件和材料，请按本告知单一次性准备。"),
     ]
     if printed_at is not None:
-        blocks.append(Pair("打印时间", printed_at.strftime("%Y-%m-%d %H:%M")))
+        zone = hall_time.default_zone() if zone is None else zone
+        blocks.append(Pair("打印时间", hall_time.minutes_text(printed_at, zone)))
     blocks.append(Feed(2))
     return ReceiptDocument(kind="notice", number=item.code, blocks=tuple(blocks))

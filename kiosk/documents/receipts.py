@@ -3,6 +3,8 @@
 Every function returns a ``ReceiptDocument`` whose ``number`` is what the print log records.
 No width is assumed anywhere: the driver wraps each block at its paper width (58 or 80 mm).
 A receipt leaves the terminal in a citizen's hand, so the applicant is printed masked.
+Times are printed as the hall's wall time: each layout takes the hall's ``zone`` (from the
+configuration, kiosk/hall_time.py; Asia/Shanghai when not given) and aware datetimes.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from drivers.receipt.model import Block, Feed, Pair, QrCode, ReceiptDocument, Rule, Text
+from kiosk import hall_time
 from kiosk.central.models import Application, Item
 from kiosk.privacy import mask_name, mask_number
 
@@ -64,13 +67,14 @@ def parse_application_lookup_code(data: str) -> str | None:
     return data[len(APPLICATION_LOOKUP_PREFIX):].strip() or None
 
 
-def print_test_code(terminal: str, now: dt.datetime) -> str:
-    """QR content of a test page: ``TONGBAN-PRINT-TEST:<terminal>:<iso time>``."""
-    return f"{PRINT_TEST_PREFIX}:{terminal}:{now.isoformat(timespec='seconds')}"
+def print_test_code(terminal: str, now: dt.datetime, zone: dt.tzinfo | None = None) -> str:
+    """QR content of a test page: ``TONGBAN-PRINT-TEST:<terminal>:<iso time>`` (the hall's
+    time with its offset)."""
+    return f"{PRINT_TEST_PREFIX}:{terminal}:{hall_time.wire(now, _zone(zone))}"
 
 
-def _when(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+def _zone(zone: dt.tzinfo | None) -> dt.tzinfo:
+    return hall_time.default_zone() if zone is None else zone
 
 
 @dataclass(frozen=True)
@@ -133,8 +137,8 @@ class ApplicationReceiptData:
         return self.application_number or self.local_receipt
 
 
-def application_receipt(data: ApplicationReceiptData) -> ReceiptDocument:
-    """办件受理回执."""
+def application_receipt(data: ApplicationReceiptData, zone: dt.tzinfo | None = None) -> ReceiptDocument:
+    """办件受理回执; 提交时间 in the hall's ``zone``."""
     blocks: list[Block] = [
         Text("办件受理回执", align="center", bold=True, scale=2),
         Text(data.hall_name, align="center"),
@@ -157,7 +161,7 @@ def application_receipt(data: ApplicationReceiptData) -> ReceiptDocument:
     if data.company_name:
         blocks.append(Pair("申请单位", data.company_name))
     blocks += [
-        Pair("提交时间", _when(data.submitted_at)),
+        Pair("提交时间", hall_time.minutes_text(data.submitted_at, _zone(zone))),
         Pair("受理状态", status, bold=True),
         Pair("终端编号", data.terminal_code),
         Pair("服务大厅", data.hall_name),
@@ -186,9 +190,11 @@ def queue_ticket(
     issued_at: dt.datetime,
     window: str = "",
     qr_data: str | None = None,
+    zone: dt.tzinfo | None = None,
 ) -> ReceiptDocument:
     """排队取号凭条. ``waiting`` is how many people are ahead; ``qr_data`` (optional) is
-    printed as a QR code, e.g. a link to follow the queue on a phone."""
+    printed as a QR code, e.g. a link to follow the queue on a phone; 取号时间 is in the
+    hall's ``zone``."""
     if waiting < 0:
         raise ValueError(f"waiting must not be negative, got {waiting}")
     blocks: list[Block] = [
@@ -203,7 +209,7 @@ def queue_ticket(
         blocks.append(Pair("办理窗口", window))
     blocks += [
         Pair("等候人数", f"您前面还有 {waiting} 人"),
-        Pair("取号时间", _when(issued_at)),
+        Pair("取号时间", hall_time.minutes_text(issued_at, _zone(zone))),
     ]
     if qr_data:
         blocks += [Rule(), QrCode(qr_data, caption="扫码查看排队进度")]
@@ -233,10 +239,12 @@ _CJK_RULER = "一二三四五六七八九十" * 3
 
 
 def test_page(
-    printer_name: str, profile: str, state_text: str, now: dt.datetime, terminal: str
+    printer_name: str, profile: str, state_text: str, now: dt.datetime, terminal: str,
+    zone: dt.tzinfo | None = None,
 ) -> ReceiptDocument:
     """打印测试页 for ``printer_name`` with its ``profile`` (as configured) and its
-    current state as words (``state_text``)."""
+    current state as words (``state_text``); times in the hall's ``zone``."""
+    zone = _zone(zone)
     blocks: list[Block] = [
         Text("打印测试页", align="center", bold=True, scale=2),
         Rule("solid"),
@@ -244,7 +252,7 @@ def test_page(
         Pair("配置", profile),
         Pair("状态", state_text),
         Pair("终端编号", terminal),
-        Pair("打印时间", now.strftime("%Y-%m-%d %H:%M:%S")),
+        Pair("打印时间", hall_time.seconds_text(now, zone)),
         Rule(),
         *(Text(line) for line in _SAMPLE_LINES),
         Text("粗体：政务服务自助终端", bold=True),
@@ -257,12 +265,12 @@ def test_page(
         Text("字符标尺（全角）："),
         Text(_CJK_RULER),
         Rule("solid"),
-        QrCode(print_test_code(terminal, now), caption="扫描此码核对打印质量"),
+        QrCode(print_test_code(terminal, now, zone), caption="扫描此码核对打印质量"),
         Rule(),
         Text("测试页打印完毕", align="center"),
         Feed(2),
     ]
-    number = f"TEST-{terminal}-{now:%Y%m%d%H%M%S}"
+    number = f"TEST-{terminal}-{hall_time.compact(now, zone)}"
     return ReceiptDocument(kind="test_page", number=number, blocks=tuple(blocks))
 
 

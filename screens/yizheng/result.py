@@ -3,6 +3,9 @@ waiting in the outbox for the network; the reason in words when central refused 
 
 from __future__ import annotations
 
+import datetime as dt
+
+from kivy.app import App
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
@@ -143,6 +146,13 @@ Builder.load_string(
 """
 )
 
+
+def _hall_zone() -> dt.tzinfo | None:
+    """The running terminal's hall zone (None: the default one)."""
+    terminal = getattr(App.get_running_app(), "terminal", None)
+    return getattr(terminal, "zone", None)
+
+
 SAVED = "申请已保存在本机，网络恢复后将自动提交"
 SAVED_NOTE = ("本机受理号用于查询：网络恢复、申请送达政务服务平台后，它将对应一个正式的办件编号，"
               "办理进度可凭本机受理号或办件编号查询")
@@ -182,7 +192,7 @@ class YzResultScreen(FlowScreen):
             self.number_caption, self.number = "办件编号", result.application_number
             self.status = result.status
             self.message = result.next_steps or "请记下办件编号，可凭办件编号查询办理进度"
-            self.ids.timeline.fill(result.timeline)
+            self.ids.timeline.fill(result.timeline, _hall_zone())
         elif result.error:
             self.outcome = "danger"
             self.headline = "申请未被受理"

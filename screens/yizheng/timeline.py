@@ -4,12 +4,15 @@ to come in grey."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable
 from typing import Any
 
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+
+from kiosk import hall_time
 
 # The steps of an application in order (docs/central-api.md); 代收 and 流转 only for
 # applications handled in another region. 归档 is the office's business, not shown.
@@ -77,9 +80,11 @@ class StepCell(BoxLayout):
 
 
 class Timeline(BoxLayout):
-    def fill(self, timeline: Iterable[tuple[Any, Any, Any]]) -> None:
+    def fill(self, timeline: Iterable[tuple[Any, Any, Any]], zone: dt.tzinfo | None = None) -> None:
+        """The steps, their times in the hall's ``zone`` (Asia/Shanghai when not given)."""
         self.clear_widgets()
-        done = [(str(step), when(at)) for step, at, _note in timeline]
+        zone = hall_time.default_zone() if zone is None else zone
+        done = [(str(step), when(at, zone)) for step, at, _note in timeline]
         names = {name for name, _ in done}
         remote = any(name in REMOTE_ONLY for name in names)
         todo = [(name, "") for name in ORDER
@@ -93,14 +98,14 @@ class Timeline(BoxLayout):
         self.clear_widgets()
 
 
-def when(at: Any) -> str:
-    """A step's time as HH:MM (today) or MM-DD HH:MM; "" when unknown."""
+def when(at: Any, zone: dt.tzinfo, clock: hall_time.Clock = time.time) -> str:
+    """A step's time in the hall's ``zone``: HH:MM (today there) or MM-DD HH:MM; "" when
+    unknown (or without an offset: central always sends one)."""
     if isinstance(at, str) and at:
         try:
             at = dt.datetime.fromisoformat(at)
         except ValueError:
             return ""
-    if not isinstance(at, dt.datetime):
+    if not isinstance(at, dt.datetime) or at.tzinfo is None:
         return ""
-    local = at.astimezone() if at.tzinfo else at
-    return f"{local:%H:%M}" if local.date() == dt.date.today() else f"{local:%m-%d %H:%M}"
+    return hall_time.step_text(at, zone, clock)

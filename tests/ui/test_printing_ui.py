@@ -11,7 +11,6 @@ USB stick. Screenshots: tests/artifacts/ui-printing-{proofs,staff}-<step>.png.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import shutil
 import subprocess
 import time
@@ -22,6 +21,7 @@ import pytest
 from printers_control import PrintersForUi
 from ui_helpers import AppRun, RunApp
 
+from kiosk import hall_time
 from kiosk.printlog import FAILED, PRINTED, PrintLog, PrintRecord
 from kiosk.staff import hash_pin
 from kiosk.store import open_store
@@ -39,7 +39,8 @@ def seed_print_log(data_dir: Path) -> None:
     """Five attempts: two today (a receipt, a proof that ran out of paper), a test page 3
     days ago, a notice 20 days ago, a proof 60 days ago."""
     now = time.time()
-    midnight = dt.datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    hall = hall_time.default_zone()   # "today" on the staff screen is the hall's day
+    midnight = hall_time.day_start(hall_time.today(hall), hall).timestamp()
     today = max(midnight + 5, now - 60)
     moments = iter([today, today + 1, today + 20, today + 21, now - 3 * DAY, now - 3 * DAY + 5,
                     now - 20 * DAY, now - 20 * DAY + 5, now - 60 * DAY, now - 60 * DAY + 5])
