@@ -18,18 +18,33 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from drivers.a4.sim_cups import CUPSD, SimulatedCups
+from drivers.a4.sim_backend import CUPS_PDF
+from drivers.a4.sim_cups import CUPS_PDF_PPD, CUPSD, SimulatedCups
+from tests.support.services import PACKAGES, Missing, require
 
 WQY_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 
+def cups_missing() -> Missing | None:
+    """What the simulated printer lacks here (with its Debian package), or None when it can run."""
+    if not Path(CUPSD).exists():
+        return Missing(f"{CUPSD} not installed", PACKAGES["cupsd"])
+    if not Path(CUPS_PDF).exists() or not CUPS_PDF_PPD.exists():
+        return Missing(f"cups-pdf ({CUPS_PDF}, {CUPS_PDF_PPD}) not installed", PACKAGES["cups-pdf"])
+    if os.geteuid() != 0:
+        return Missing("the simulated A4 printer runs a private cupsd, which needs root", None)
+    return None
+
+
 def cups_unavailable_reason() -> str | None:
     """Why the simulated printer cannot run here, or None when it can."""
-    if not Path(CUPSD).exists():
-        return f"{CUPSD} not installed (Debian package cups-daemon)"
-    if os.geteuid() != 0:
-        return "the simulated A4 printer runs a private cupsd, which needs root"
-    return None
+    missing = cups_missing()
+    return None if missing is None else str(missing)
+
+
+def require_simulated_cups() -> None:
+    """In a test or fixture: skip when the simulated printer cannot run (fail under CI=true)."""
+    require(cups_missing())
 
 
 def start_simulated_cups(queue: str = "tongban-a4", print_delay: float = 0.0) -> SimulatedCups:
@@ -50,11 +65,9 @@ def stop_simulated_cups(sim: SimulatedCups) -> None:
 
 
 def simulated_cups_fixture() -> Iterator[SimulatedCups]:
-    """Body of a pytest fixture: a running simulated A4 printer, or a skip saying why not."""
-    import pytest
-
-    if (reason := cups_unavailable_reason()):
-        pytest.skip(reason)
+    """Body of a pytest fixture: a running simulated A4 printer, or a skip saying why not
+    (a failure under CI=true)."""
+    require_simulated_cups()
     sim = start_simulated_cups()
     try:
         yield sim

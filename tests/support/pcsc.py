@@ -39,6 +39,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from tests.support.services import PACKAGES, Missing, require
+
 PCSCD = "/usr/sbin/pcscd"
 VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 READER_NAMES = ("Virtual PCD 00 00", "Virtual PCD 00 01")
@@ -55,15 +57,21 @@ class PcscdError(RuntimeError):
     pass
 
 
+def pcscd_missing() -> Missing | None:
+    """What a private pcscd with vpcd lacks here (with its Debian package), or None when it can run."""
+    if not Path(PCSCD).exists():
+        return Missing(f"{PCSCD} not installed", PACKAGES["pcscd"])
+    if not Path(VPCD_DRIVER).exists():
+        return Missing(f"{VPCD_DRIVER} not installed", PACKAGES["vpcd"])
+    if os.geteuid() != 0:
+        return Missing("a private pcscd needs root (it binds its socket directory over /run/pcscd)", None)
+    return None
+
+
 def pcscd_unavailable_reason() -> str | None:
     """Why a private pcscd with vpcd cannot run here, or None when it can."""
-    if not Path(PCSCD).exists():
-        return f"{PCSCD} not installed (Debian package pcscd)"
-    if not Path(VPCD_DRIVER).exists():
-        return f"{VPCD_DRIVER} not installed (Debian package vsmartcard-vpcd)"
-    if os.geteuid() != 0:
-        return "a private pcscd needs root (it binds its socket directory over /run/pcscd)"
-    return None
+    missing = pcscd_missing()
+    return None if missing is None else str(missing)
 
 
 class Pcscd:
@@ -209,11 +217,9 @@ def stop_pcscd(daemon: Pcscd) -> None:
 
 
 def pcscd_fixture() -> Iterator[Pcscd]:
-    """Body of a pytest fixture: a running private pcscd with vpcd, or a skip saying why not."""
-    import pytest
-
-    if (reason := pcscd_unavailable_reason()):
-        pytest.skip(reason)
+    """Body of a pytest fixture: a running private pcscd with vpcd, or a skip saying why not
+    (a failure under CI=true)."""
+    require(pcscd_missing())
     daemon = start_pcscd()
     try:
         yield daemon

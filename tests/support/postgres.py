@@ -25,7 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-POSTGRES_PACKAGE = "postgresql"
+from tests.support.services import PACKAGES, Missing, require
+
+POSTGRES_PACKAGE = PACKAGES["postgresql"]
 SUPERUSER = "postgres"
 PORT = 5432  # only names the socket file; the socket directory is private
 
@@ -53,6 +55,21 @@ def find_bindir() -> Path:
         f"'{POSTGRES_PACKAGE}' (make deps, or: sudo apt-get install {POSTGRES_PACKAGE}), "
         "or point $TONGBAN_PG_BIN at their directory"
     )
+
+
+def postgres_missing() -> Missing | None:
+    """No PostgreSQL server binaries here (with the Debian package), or None when there are."""
+    try:
+        find_bindir()
+    except PostgresError:
+        return Missing("PostgreSQL server binaries (initdb, postgres) not found (or set $TONGBAN_PG_BIN)",
+                       POSTGRES_PACKAGE)
+    return None
+
+
+def require_postgres() -> None:
+    """In a test or fixture: skip when PostgreSQL is not installed (fail under CI=true)."""
+    require(postgres_missing())
 
 
 def _die_with_parent() -> None:  # in the child after setuid (CPython runs it after), before exec

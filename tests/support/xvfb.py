@@ -18,11 +18,20 @@ import tempfile
 import time
 from pathlib import Path
 
-XVFB_PACKAGE = "xvfb"
+from tests.support.services import PACKAGES, Missing
+
+XVFB_PACKAGE = PACKAGES["xvfb"]
 
 
 class XvfbError(RuntimeError):
     pass
+
+
+def xvfb_missing() -> Missing | None:
+    """Xvfb not on PATH (with its Debian package), or None when it is."""
+    if shutil.which("Xvfb") is None:
+        return Missing("Xvfb not found on PATH", XVFB_PACKAGE)
+    return None
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec

@@ -21,14 +21,16 @@ import pytest
 from central_control import CentralForUi
 from ui_helpers import HERE, ROOT, AppRun, RunApp, Simulator, ui_env, write_site
 
+from tests.support.services import require
+from tests.support.xvfb import xvfb_missing
+
 SCREEN = "1280x800x24"
 # The demo cards: 张三 there is the seeded central's 张三, with his licences and companies.
 DEMO_CARDS = ROOT / "drivers" / "idcard" / "sim_cards.toml"
 
 
 def _own_xvfb(tmp_root: Path) -> Iterator[str]:
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
+    require(xvfb_missing())
     read_fd, write_fd = os.pipe()
     # -displayfd: Xvfb picks a free display number and writes it to us when ready.
     proc = subprocess.Popen(

@@ -12,18 +12,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from drivers.receipt.simulator import PrinterSimulator
 from drivers.sim_control import ControlServer
-from tests.support.cups import cups_unavailable_reason, start_simulated_cups, stop_simulated_cups
+from tests.support.cups import require_simulated_cups, start_simulated_cups, stop_simulated_cups
 
 
 class PrintersForUi:
     def __init__(self, folder: Path) -> None:
-        reason = cups_unavailable_reason()
-        if reason is not None:
-            pytest.skip(reason)
+        require_simulated_cups()
         self.a4 = start_simulated_cups()
         self.receipt = PrinterSimulator(folder / "receipts", paper="80mm")
         try:

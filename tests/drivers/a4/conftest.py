@@ -14,7 +14,7 @@ import pytest
 from drivers.a4.cups_printer import CupsPrinter
 from drivers.a4.sim_cups import Paper, SimulatedCups
 from tests.support.cups import (
-    cups_unavailable_reason,
+    require_simulated_cups,
     start_simulated_cups,
     stop_simulated_cups,
 )
@@ -24,9 +24,7 @@ FAST_STATUS = 0.2  # watcher poll interval in tests (the default is 2 s)
 
 @pytest.fixture(scope="module")
 def cups_sim_module() -> Iterator[SimulatedCups]:
-    reason = cups_unavailable_reason()
-    if reason is not None:
-        pytest.skip(reason)
+    require_simulated_cups()
     sim = start_simulated_cups()
     try:
         yield sim

@@ -18,7 +18,7 @@ import pytest
 from drivers.a4.cups_printer import CupsPrinter
 from drivers.sim_control import send_command
 from drivers.status import DeviceState, SupplyLevel
-from tests.support.cups import cups_unavailable_reason
+from tests.support.cups import require_simulated_cups
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -72,9 +72,7 @@ class SimProcess:
 
 @pytest.fixture
 def root() -> Iterator[Path]:
-    reason = cups_unavailable_reason()
-    if reason is not None:
-        pytest.skip(reason)
+    require_simulated_cups()
     path = Path(tempfile.mkdtemp(prefix="tongban-a4cli-"))
     try:
         yield path

@@ -2,7 +2,9 @@
 
 Enroll with a one-time code, look a citizen up, submit, and THE KILL TEST: a drain of 200
 queued submissions is killed with SIGKILL at random moments and restarted until the outbox
-is empty; central then holds every submission exactly once.
+is empty; central then holds every submission exactly once. The moments are chosen by
+progress (after a random number of deliveries, at a random point of one, through
+tests/support/gate_proxy.py), never by the clock, so every kill lands on any machine.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import os
 import random
 import signal
 import subprocess
-import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from kiosk.config import KioskConfig, load_config
 from kiosk.outbox import open_outbox
 from kiosk.store import open_store
 from kiosk.store.schema import outbox as outbox_table
+from tests.support.gate_proxy import PHASES, GateProxy, Phase
 from tests.support.real_central import (
     KIOSK,
     PENSION_FORM,
@@ -119,56 +122,89 @@ def _queue(config: KioskConfig, count: int) -> list[str]:
         return [box.submit_application(pension_request()).local_receipt for _ in range(count)]
 
 
+@pytest.fixture
+def gate(real_central: RealCentral) -> Iterator[GateProxy]:
+    """A proxy in front of the real central that holds the drain at a chosen delivery."""
+    proxy = GateProxy(real_central.url, path="/api/v1/applications")
+    proxy.start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+@pytest.fixture
+def gated_terminal(real_central: RealCentral, gate: GateProxy, tmp_path: Path) -> tuple[Path, KioskConfig]:
+    """A terminal enrolled through the gate: everything it sends to central passes it."""
+    site = tmp_path / "kiosk.toml"
+    site.write_text(f'profile = "hall"\n[terminal]\ndata_dir = "data"\n[central]\nurl = "{gate.url}"\n',
+                    encoding="utf-8")
+    done = kiosk("--config", str(site), "enroll", "--code", real_central.add_terminal())
+    assert done.returncode == 0, done.stderr
+    return site, load_config(site)
+
+
+KILLS_PER_PHASE = 4           # 12 kills, each after 1..MOST_BETWEEN deliveries: <= 144 of 200
+MOST_BETWEEN = 12
+
+
 @pytest.mark.slow
 def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(
-    real_central: RealCentral, terminal: tuple[Path, KioskConfig]
+    real_central: RealCentral, gate: GateProxy, gated_terminal: tuple[Path, KioskConfig], tmp_path: Path
 ) -> None:
-    site, config = terminal
+    """Kills are driven by progress, not by the clock: the gate holds the drain after a random
+    number of deliveries, at a random point of one (before central saw it, after central
+    committed but before the terminal heard, or just after the terminal heard), and the drain
+    is killed there. Every kill lands on a fast machine and a slow one alike."""
+    site, config = gated_terminal
     receipts = _queue(config, 200)
     terminal_id = json.loads((Path(config.terminal.data_dir) / "keys" / "terminal.json").read_text())["terminal_id"]
     rng = random.Random(20261123)
-    kills, runs, window_hits, finished = 0, 0, 0, False
-    while not finished:
-        runs += 1
-        assert runs <= 40, "the outbox never drained"
-        # Two deliveries in flight: kills land before, during and after sends, and between
-        # central's commit and the terminal's.
-        process = subprocess.Popen([KIOSK, "--config", str(site), "outbox", "drain", "--concurrency", "2"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        started = threading.Event()
-        errors: list[str] = []
-
-        def watch(proc: subprocess.Popen[str] = process, flag: threading.Event = started,
-                  lines: list[str] = errors) -> None:
-            assert proc.stderr is not None
-            for line in proc.stderr:
-                lines.append(line)
-                if line.startswith("outbox:"):
-                    flag.set()
-
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
-        started.wait(30)
-        killed = False
-        if runs <= 20:
-            # Early enough that a fast machine still gets its kills in before the drain ends.
-            time.sleep(rng.uniform(0.05, 0.4))
+    plan: list[Phase] = [phase for phase in PHASES for _ in range(KILLS_PER_PHASE)]
+    rng.shuffle(plan)
+    kills, window_hits = 0, 0
+    for run, phase in enumerate([*plan, None], start=1):
+        after = rng.randint(1, MOST_BETWEEN)
+        if phase is not None:
+            gate.arm(phase, after=after)
+        log = tmp_path / f"drain-{run}.log"
+        with log.open("wb") as out:
+            # Two deliveries in flight: the other one is somewhere else when the gate stops one.
+            process = subprocess.Popen([KIOSK, "--config", str(site), "outbox", "drain", "--concurrency", "2"],
+                                       stdout=out, stderr=subprocess.STDOUT)
+        try:
+            if phase is None:                                  # the last run drains the rest
+                code = process.wait(timeout=300)
+                assert code == 0, f"drain exited {code}: {log.read_text(errors='replace')[-2000:]}"
+                break
+            # The deadline only bounds a hang; the moment of the kill is the gate's.
+            deadline = time.monotonic() + 120
+            while not gate.wait_held(0.05):
+                assert process.poll() is None, (
+                    f"run {run}: the drain exited {process.returncode} before {phase} after {after} "
+                    f"deliveries: {log.read_text(errors='replace')[-2000:]}")
+                assert time.monotonic() < deadline, f"run {run}: {phase} after {after} never reached"
+            assert process.poll() is None
+            os.kill(process.pid, signal.SIGKILL)
+            assert process.wait(timeout=30) == -signal.SIGKILL
+            kills += 1
+        finally:
             if process.poll() is None:
-                os.kill(process.pid, signal.SIGKILL)
-                kills += 1
-                killed = True
-        code = process.wait(timeout=120)
-        watcher.join(5)
-        assert killed or code == 0, f"drain exited {code}: {''.join(errors)[-2000:]}"
-        finished = code == 0
-        if killed:
-            # Sent and stored centrally, but the answer never committed locally: the window
-            # that only the idempotency key makes safe.
-            (stored,), = real_central.query("SELECT count(*) FROM applications WHERE terminal_id = ?", terminal_id)
-            unrecorded = int(stored) - (200 - _pending(config))  # type: ignore[call-overload]
-            window_hits += unrecorded > 0
-    assert kills >= 5, f"only {kills} kills landed; the drain was too quick to test anything"
-    assert window_hits >= 1, "no kill landed between central's commit and the terminal's"
+                process.kill()
+                process.wait(timeout=30)
+            gate.release()
+        # Sent and stored centrally, but the answer never committed locally: the window that
+        # only the idempotency key makes safe.
+        (stored,), = real_central.query("SELECT count(*) FROM applications WHERE terminal_id = ?", terminal_id)
+        unrecorded = int(stored) - (200 - _pending(config))  # type: ignore[call-overload]
+        assert unrecorded >= 0
+        if phase == "window":
+            assert unrecorded >= 1, f"run {run}: the answer held after central's commit was recorded by the terminal"
+        window_hits += unrecorded > 0
+    print(f"kill -9 test: {kills} kills landed ({', '.join(plan)}), {window_hits} in the window, "
+          f"{gate.held} held, {gate.delivered} answers from central for 200 submissions")
+    assert kills == len(plan)
+    assert window_hits >= KILLS_PER_PHASE
 
     # The terminal: everything delivered, each with its own 办件编号, no payload left.
     with open_store(config.terminal.data_dir) as store:

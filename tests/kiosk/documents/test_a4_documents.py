@@ -26,6 +26,7 @@ from kiosk.documents.a4 import (
 from kiosk.documents.fonts import FontFile, FontUnavailable, load_cjk_font
 from kiosk.documents.issued import DocumentTable
 from kiosk.documents.preview import render_preview_png
+from tests.support.services import PACKAGES, require_files
 
 PRINTED = dt.datetime(2026, 11, 23, 9, 31, 5, tzinfo=BEIJING)
 
@@ -197,7 +198,6 @@ def test_without_a_truetype_cjk_font_documents_cannot_be_made(tmp_path: Path) ->
 def test_a_font_without_chinese_glyphs_is_passed_over() -> None:
     latin = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
     cjk = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-    if not (latin.is_file() and cjk.is_file()):
-        pytest.skip("needs fonts-dejavu-core and fonts-wqy-microhei")
+    require_files({latin: PACKAGES["latin-font"], cjk: PACKAGES["cjk-font"]})
     font = load_cjk_font([FontFile(latin), FontFile(cjk)], name="TongbanProbe")
     assert "wqy-microhei" in font.face.filename
