@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -135,6 +136,9 @@ class Session:
         self._last_activity = 0.0
         self._removed_at: float | None = None
         self._warned = False
+        # Cleared by the wipe: values a flow keeps in the session, and a folder for files a
+        # session must write (removed with its files overwritten). Flows keep their own data
+        # and wipe it when the session ends; A4 documents are streamed, never written here.
         self.form: dict[str, Any] = {}
         self.temp_dir: Path | None = None
 
@@ -295,7 +299,7 @@ class Session:
         self._source = IdentitySource.ID_CARD
         self.form.clear()
         if self.temp_dir is not None:
-            shutil.rmtree(self.temp_dir, ignore_errors=True)
+            _remove_session_dir(self.temp_dir)
             self.temp_dir = None
         self._state = SessionState.IDLE
         self._service = None
@@ -303,3 +307,22 @@ class Session:
         self._warned = False
         log.info("session ended: %s", reason.value)
         self._emit("ended", reason=reason)
+
+
+def _remove_session_dir(folder: Path, chunk: int = 1 << 20) -> None:
+    """Remove a session's folder, each file overwritten with zeros first: an unlinked file's
+    blocks keep its bytes on a disk until they are reused. Best effort (an SSD may keep old
+    blocks anyway); the folder goes whatever fails."""
+    for path in folder.rglob("*"):
+        try:
+            if path.is_symlink() or not path.is_file():
+                continue
+            left = path.stat().st_size
+            with path.open("r+b") as handle:
+                while left > 0:
+                    left -= handle.write(bytes(min(chunk, left)))
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as err:
+            log.warning("session folder: overwriting a file failed: %s", err.strerror)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -16,14 +16,13 @@ the same reason.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import cups
 import pypdfium2 as pdfium
 
 from ..contracts import PrintOutcome
@@ -49,6 +48,7 @@ JOB_ATTRIBUTES = [
 ]
 _NOT_POLLED = DeviceStatus(DeviceState.OFFLINE, detail="not polled yet")
 _pdfium_lock = threading.Lock()  # pdfium is not thread-safe
+DOCUMENT_FORMAT = "application/pdf"
 
 
 def count_pages(pdf: bytes) -> int:
@@ -90,6 +90,8 @@ class CupsPrinter:
         self.server = server
         self.status_interval = status_interval
         self.job_poll_interval = job_poll_interval
+        # Nothing is spooled here any more (submit_pdf streams the document to cupsd); the
+        # folder is kept only so callers that name one still work, and stays empty.
         self.spool_dir = Path(spool_dir) if spool_dir is not None else None
         self.options = dict(options or {})
         self.events = EventHub()
@@ -169,25 +171,36 @@ class CupsPrinter:
                 f"{self.name}: printer not ready ({status.detail})",
                 fault_code(status, ErrorCode.PRINTER_OFFLINE),
             )
-        # The document may hold personal data: a private file (mkstemp: 0600), removed as
-        # soon as CUPS has its own copy in the spool.
-        fd, path = tempfile.mkstemp(prefix="a4-", suffix=".pdf", dir=self.spool_dir)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pdf)
-            job = self._link.call(
-                lambda conn: conn.printFile(self.queue, path, title, self.options),
-                missing=DeviceUnavailable(
-                    f"queue {self.queue} not found on {self._link.where}", ErrorCode.NO_DEVICE
-                ),
-            )
-        finally:
-            os.unlink(path)
+        # The document holds personal data: it is streamed to cupsd over the IPP connection
+        # (Create-Job, then Send-Document) and never written to a file on this side.
+        job = self._link.call(
+            lambda conn: self._stream(conn, pdf, title),
+            missing=DeviceUnavailable(
+                f"queue {self.queue} not found on {self._link.where}", ErrorCode.NO_DEVICE
+            ),
+        )
         job_id = str(job)
         with self._lock:
             self._jobs[job_id] = _Submitted(len(pdf), pages, time.monotonic())
         log.info("%s: job %s queued on %s (%d pages)", self.name, job_id, self.queue, pages)
         return job_id
+
+    def _stream(self, conn: cups.Connection, pdf: bytes, title: str) -> int:
+        """Create the job and send ``pdf`` as its only document on the same connection (the
+        link's lock is held). A job left without its document is cancelled. The bytes go as
+        they are (pycups takes bytes only: a memoryview crashes it; slices would be copies)."""
+        job: int = conn.createJob(self.queue, title, self.options)
+        try:
+            conn.startDocument(self.queue, job, "document.pdf", DOCUMENT_FORMAT, 1)
+            conn.writeRequestData(pdf, len(pdf))
+            conn.finishDocument(self.queue)
+        except BaseException:
+            try:
+                conn.cancelJob(job, purge_job=True)
+            except Exception as err:  # the connection may be what failed
+                log.warning("%s: cancelling half-sent job %s failed: %s", self.name, job, err)
+            raise
+        return job
 
     def wait_job(self, job_id: str, timeout: float) -> PrintOutcome:
         deadline = time.monotonic() + timeout

@@ -1,4 +1,10 @@
-"""What every flow shares: listeners, background work off the caller's thread, the wipe."""
+"""What every flow shares: listeners, background work off the caller's thread, the wipe.
+
+The citizen's clear card fields are never captured by background work: a closure keeps what
+it captured for as long as its thread runs, which may be past the session's wipe (central
+answering slowly, a delivery wait). Work asks ``_card_now(generation)`` at the moment it
+needs them and gets None once the session that started it has ended.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,12 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from ..privacy import card_fields
+
+if TYPE_CHECKING:
+    from ..session import Session
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +55,8 @@ def inline_runner(work: Callable[[], None]) -> None:
 class Flow:
     """Listeners are told "something changed" from whatever thread changed it."""
 
+    _session: Session  # the session the flow serves (set by each flow)
+
     def __init__(self, runner: Runner = thread_runner) -> None:
         self._runner = runner
         self._listeners: list[Callable[[], None]] = []
@@ -77,6 +91,21 @@ class Flow:
                 self._changed()
 
         self._runner(run)
+
+    def _require_card(self) -> None:
+        """For intents: raise when nobody is identified (a flow runs for a citizen only)."""
+        if self._session.card is None:
+            raise RuntimeError(f"{type(self).__name__} needs an identified session")
+
+    def _card_now(self, generation: int) -> dict[str, str] | None:
+        """The citizen's clear card fields, for work started in ``generation``: None once the
+        flow was wiped (the session ended) or nobody is identified. Fetch them where they are
+        used and keep them no longer than that call."""
+        with self._lock:
+            if generation != self._generation:
+                return None
+            card = self._session.card
+            return card_fields(card, unmask=True) if card is not None else None
 
     def wait_idle(self, timeout: float) -> bool:
         return self._idle.wait(timeout)

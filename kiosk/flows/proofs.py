@@ -21,7 +21,6 @@ from typing import Any, Protocol
 
 from ..central.errors import CentralError, CentralUnavailable
 from ..printing import PrintResult
-from ..privacy import card_fields
 from ..session import Session
 from .base import Flow, Runner, keeping_alive, thread_runner
 
@@ -96,10 +95,13 @@ class ProofFlow(Flow):
     # -- intents ---------------------------------------------------------------------------
     def load(self) -> None:
         self._set(Step.LOADING)
-        card = self._card()
+        self._require_card()
 
         def work() -> None:
             gen = self._generation
+            card = self._card_now(gen)
+            if card is None:
+                return  # the session ended before the work ran
             try:
                 found = self._central.available_proofs(card["id_number"], card["name"])
             except CentralUnavailable:
@@ -122,17 +124,22 @@ class ProofFlow(Flow):
         """Have central issue the proof, render it, and show page one."""
         if self.step is not Step.LIST or not any(p.code == code for p in self.proofs):
             return
-        card = self._card()
+        self._require_card()
         key = self._keys.setdefault(code, str(uuid.uuid4()))
         self._touch()
         self._set(Step.ISSUING)
 
         def work() -> None:
             gen = self._generation
+            card = self._card_now(gen)
+            if card is None:
+                return
             try:
                 with keeping_alive(self._touch):
                     issued = self._central.issue_proof(code, card["id_number"], card["name"], key)
+                    del card
                     rendered = self._render(issued)
+                    del issued
             except CentralUnavailable:
                 self._apply(gen, lambda: self._back_to(Step.LIST, "central_unavailable"))
                 return
@@ -157,18 +164,25 @@ class ProofFlow(Flow):
         if not ready:
             self._back_to(Step.PRINT_FAILED, reason)
             return
-        document = self.document
-        id_number = self._card()["id_number"]
+        self._require_card()
         self._touch()
         self._set(Step.PRINTING)
 
         def work() -> None:
+            # The document and the ID number are looked up when the job starts (not captured
+            # by the closure) and let go when it ends.
             gen = self._generation
+            with self._lock:
+                document = self.document if gen == self._generation else None
+            card = self._card_now(gen)
+            if document is None or card is None:
+                return
             with keeping_alive(self._touch):
                 result = self._printing.print_document(
                     document.pdf, doc_type="proof", doc_number=document.document_number,
-                    title=document.title, pages=document.pages, id_number=id_number,
+                    title=document.title, pages=document.pages, id_number=card["id_number"],
                 )
+            del document, card
 
             def done() -> None:
                 self.last_print = result
@@ -188,12 +202,6 @@ class ProofFlow(Flow):
             self._set(Step.LIST)
 
     # -- helpers ---------------------------------------------------------------------------
-    def _card(self) -> dict[str, str]:
-        card = self._session.card
-        if card is None:
-            raise RuntimeError("证明打印 needs an identified session")
-        return card_fields(card, unmask=True)
-
     def _touch(self) -> None:
         self._session.touch()
 

@@ -183,7 +183,7 @@ class YizhengFlow(Flow):
     # -- intents ---------------------------------------------------------------------------
     def load(self) -> None:
         self._set(Step.LOADING)
-        card = self._card()
+        self._require_card()
 
         def work() -> None:
             gen = self._generation
@@ -197,8 +197,12 @@ class YizhengFlow(Flow):
                 return
             cached = bool(getattr(self._central, "catalogue_is_cached", False))
             ctx = _Context()
+            card = self._card_now(gen)
+            if card is None:
+                return  # the session ended while the catalogue came
             try:
                 person = self._central.person_context(card["id_number"], card["name"])
+                del card
                 ctx = self._context_of(person)
             except CentralUnavailable:
                 ctx.offline = True
@@ -256,11 +260,14 @@ class YizhengFlow(Flow):
             self.error = "invalid_uscc"
             self._changed()
             return
-        card = self._card()
+        self._require_card()
         self._set(Step.LOADING)
 
         def work() -> None:
             gen = self._generation
+            card = self._card_now(gen)
+            if card is None:
+                return
             try:
                 company = self._central.company_context(code, card["id_number"])
             except CentralUnavailable:
@@ -323,8 +330,9 @@ class YizhengFlow(Flow):
         """Commit to the outbox (nothing is lost from here on), then try to deliver at once."""
         if self.step is not Step.CONFIRM or self.item is None:
             return
-        card = self._card()
-        request = self._request_factory(self._request(card))
+        # Handed to the work through a box it empties: once committed, the request (name, ID
+        # number, form) is no longer held while delivery and the receipt take their time.
+        box = [self._request_factory(self._request(self._card()))]
         self._set(Step.SUBMITTING)
         item_name = self.item.name
 
@@ -332,7 +340,7 @@ class YizhengFlow(Flow):
             # The local commit (an fsync'd, encrypted row) runs here, off the UI thread; once
             # it returns nothing is lost, whatever happens to central or the power.
             gen = self._generation
-            submission = self._outbox.submit_application(request)
+            submission = self._outbox.submit_application(box.pop())
             log.info("application committed locally as %s", submission.local_receipt)
             outcome = self._outbox.deliver_now(submission.local_receipt, DELIVER_WAIT_S)
             view = _result_view(outcome, item_name)
@@ -345,7 +353,7 @@ class YizhengFlow(Flow):
             if view.error == "" and self._receipts is not None:
                 # Printed at once when the printer is ready; else the reason shows up front
                 # and the citizen can ask again after staff fixed the printer.
-                self._print_receipt(gen, card)
+                self._print_receipt(gen)
 
         self._background(work)
 
@@ -358,15 +366,15 @@ class YizhengFlow(Flow):
         """Print the 办件受理回执 (again: after a failure, or a second copy)."""
         if self.step is not Step.RESULT or not self.can_print_receipt:
             return
-        card = self._card()
+        self._require_card()
         self._touch()
 
         def work() -> None:
-            self._print_receipt(self._generation, card)
+            self._print_receipt(self._generation)
 
         self._background(work)
 
-    def _print_receipt(self, gen: int, card: dict[str, str]) -> None:
+    def _print_receipt(self, gen: int) -> None:
         receipts, result, item = self._receipts, self.result, self.item
         if receipts is None or result is None:
             return
@@ -374,9 +382,13 @@ class YizhengFlow(Flow):
         if not ready:
             self._apply(gen, lambda: self._receipt("failed", reason))
             return
+        card = self._card_now(gen)   # the name and ID number go on the paper
+        if card is None:
+            return
         self._apply(gen, lambda: self._receipt("printing", ""))
         with keeping_alive(self._touch):
             outcome = receipts.print_receipt(result, card, item)
+        del card
         self._apply(gen, lambda: self._receipt("printed" if outcome.ok else "failed", outcome.reason))
 
     def _receipt(self, state: str, error: str) -> None:
