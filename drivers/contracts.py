@@ -20,37 +20,34 @@ from .status import DeviceStatus
 
 @runtime_checkable
 class Device(Protocol):
-    """What every device family has: a name, events, open/close and a status."""
+    """What every device family has: a name, events, open/close and a status.
 
-    name: str
-    events: EventHub
-
-    def open(self) -> None: ...
-
-    def close(self) -> None: ...
-
-    def status(self) -> DeviceStatus: ...
-
-
-@runtime_checkable
-class IdReader(Protocol):
-    """Resident ID card reader.
-
-    Events: StatusChanged, CardPlaced, IdentityRead(card) or ReadFailed(error) once per
-    placement, CardRemoved. They are published from the driver's own I/O thread.
+    Every family publishes StatusChanged on its ``events`` hub when its status changes,
+    from the driver's own threads (drivers.device.DeviceBase runs them).
     """
 
     name: str
     events: EventHub
 
     def open(self) -> None:
-        """Start the device's I/O; returns at once, never raises for a missing device."""
+        """Start the device's I/O; returns at once, never raises for a missing device (the
+        status says so, and the driver reconnects by itself)."""
 
     def close(self) -> None:
-        """Stop the I/O (within about a second) and release the port."""
+        """Stop the I/O (within about a second unless the family says otherwise) and
+        release the device."""
 
     def status(self) -> DeviceStatus:
         """The current status, without touching the device."""
+
+
+@runtime_checkable
+class IdReader(Device, Protocol):
+    """Resident ID card reader.
+
+    Events: StatusChanged, CardPlaced, IdentityRead(card) or ReadFailed(error) once per
+    placement, CardRemoved. They are published from the driver's own I/O thread.
+    """
 
     def wait_identity(self, timeout: float) -> IdentityCard:
         """Block until the next identity is read (for command-line tools).
@@ -71,24 +68,13 @@ class PrintOutcome:
 
 
 @runtime_checkable
-class ReceiptPrinter(Protocol):
+class ReceiptPrinter(Device, Protocol):
     """ESC/POS receipt printer.
 
     Events: StatusChanged whenever the status (state, paper supply, fault) changes; the
-    driver watches the printer with DLE EOT on its own thread while open.
+    driver watches the printer with DLE EOT on its own thread while open (``status()`` is
+    the last status it saw).
     """
-
-    name: str
-    events: EventHub
-
-    def open(self) -> None:
-        """Start watching the printer; returns at once, never raises for a missing printer."""
-
-    def close(self) -> None:
-        """Stop watching (within about a second) and release the transport."""
-
-    def status(self) -> DeviceStatus:
-        """The last known status, without touching the device."""
 
     def render(self, document: ReceiptDocument) -> bytes:
         """The ESC/POS bytes for ``document`` on this printer's profile (pure, no I/O),
@@ -105,20 +91,11 @@ class ReceiptPrinter(Protocol):
 
 
 @runtime_checkable
-class DocumentPrinter(Protocol):
+class DocumentPrinter(Device, Protocol):
     """A4 printer behind a CUPS queue.
 
     Events: StatusChanged when the queue's state or reasons change (watched while open).
     """
-
-    name: str
-    events: EventHub
-
-    def open(self) -> None: ...
-
-    def close(self) -> None: ...
-
-    def status(self) -> DeviceStatus: ...
 
     def submit_pdf(self, pdf: bytes, title: str) -> str:
         """Submit a PDF; returns the job id. Raises PrinterFault when the printer is not
@@ -131,7 +108,7 @@ class DocumentPrinter(Protocol):
 
 
 @runtime_checkable
-class CodeScanner(Protocol):
+class CodeScanner(Device, Protocol):
     """Code scanner: a camera with a decoder, or a hand-held scanner (serial or keyboard
     wedge).
 
@@ -140,18 +117,6 @@ class CodeScanner(Protocol):
     window (``repeat_window_s``, default 2 s, sliding: a code held in view is reported once)
     is not published again.
     """
-
-    name: str
-    events: EventHub
-
-    def open(self) -> None:
-        """Start reading; returns at once, never raises for a missing device."""
-
-    def close(self) -> None:
-        """Stop reading (within about a second) and release the device."""
-
-    def status(self) -> DeviceStatus:
-        """The current status, without touching the device."""
 
     def wait_code(self, timeout: float) -> CodeScanned:
         """Block until the next code is read (for command-line tools).
@@ -162,25 +127,15 @@ class CodeScanner(Protocol):
 
 
 @runtime_checkable
-class DocumentCamera(Protocol):
+class DocumentCamera(Device, Protocol):
     """Document camera (高拍仪): a camera above a platen that captures pages.
 
     Events: StatusChanged, published from the camera's own I/O thread (no_device while the
     camera is missing; it reconnects by itself). Captured pages are returned, not
     published: they are citizens' documents, held in memory by the caller and wiped by it.
+    ``close()`` may take a few seconds (a frame read is bounded by the camera) and cancels
+    the captures waiting.
     """
-
-    name: str
-    events: EventHub
-
-    def open(self) -> None:
-        """Start the camera's I/O; returns at once, never raises for a missing device."""
-
-    def close(self) -> None:
-        """Stop the I/O (within a few seconds), release the device, cancel captures."""
-
-    def status(self) -> DeviceStatus:
-        """The current status, without touching the device."""
 
     def capture_page(self, timeout: float) -> CapturedPage:
         """Capture what lies on the platen now: the sharpest of a few fresh frames, its
@@ -195,29 +150,18 @@ class DocumentCamera(Protocol):
 
 
 @runtime_checkable
-class CardReader(Protocol):
+class CardReader(Device, Protocol):
     """PC/SC smart card reader(s): bank (EMV/PBOC), social security (SSSE) and staff cards.
 
     Events, published from the driver's threads: StatusChanged; per insertion CardInserted,
     then SmartCardRead(card) or ReadFailed(error) (nothing when the driver is closing), then
     SmartCardRemoved, in that order, for each reader. ``card`` is a CardData its receiver
     owns and wipes. A card that needs its PIN asks the driver's PinPad.
+
+    Status: ONLINE when pcscd answers and a matching reader exists; NO_DEVICE without one;
+    OFFLINE with fault pcsc_unavailable while pcscd is down. ``close()`` takes longer than
+    a second only while a PIN pad that cannot be cancelled is waiting.
     """
-
-    name: str
-    events: EventHub
-
-    def open(self) -> None:
-        """Start watching the readers; returns at once, never raises for a missing reader
-        or pcscd (the status says so, and the driver reconnects by itself)."""
-
-    def close(self) -> None:
-        """Stop watching (within about a second, longer only while a PIN pad that cannot be
-        cancelled is waiting)."""
-
-    def status(self) -> DeviceStatus:
-        """ONLINE when pcscd answers and a matching reader exists; NO_DEVICE without one;
-        OFFLINE with fault pcsc_unavailable while pcscd is down."""
 
     def wait_card(self, timeout: float) -> CardData:
         """Block until the next card is read (for command-line tools).

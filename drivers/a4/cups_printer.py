@@ -1,9 +1,9 @@
 """DocumentPrinter over a CUPS queue (pycups).
 
 The status comes from the queue's printer attributes, mapped by the tables in
-cups_status. While open, a watcher thread polls every ``status_interval`` seconds and
-publishes StatusChanged when the state, action, supplies or fault change (not for detail
-alone, which flips idle/processing on every job). Operations that must not act on a stale
+cups_status. While open, a watcher thread (drivers.device) polls every ``status_interval``
+seconds and publishes StatusChanged when the state, action, supplies or fault change (not
+for detail alone, which flips idle/processing on every job). Operations that must not act on a stale
 view (submit, each step of a job) poll afresh.
 
 A job that stops on the printer (paper out, jam, offline, queue paused, job held or
@@ -26,9 +26,9 @@ import cups
 import pypdfium2 as pdfium
 
 from ..contracts import PrintOutcome
+from ..device import DeviceBase, fault_status
 from ..errors import DeviceError, DeviceTimeout, DeviceUnavailable, ErrorCode, PrinterFault
-from ..events import EventHub, StatusChanged
-from ..status import DeviceState, DeviceStatus, FaultAction
+from ..status import DeviceState, DeviceStatus
 from .cups_link import CupsLink
 from .cups_status import (
     JOB_ACTIVE,
@@ -71,9 +71,13 @@ class _Submitted:
     started: float
 
 
-class CupsPrinter:
+class CupsPrinter(DeviceBase):
     """A4 printer behind the CUPS queue ``queue`` on ``server`` (socket path, host:port or
     None for the system default)."""
+
+    thread_name = "a4"
+    closed_status = None             # status() polls afresh while not open
+    online_when_connected = False    # each poll says what the queue is
 
     def __init__(
         self,
@@ -85,7 +89,8 @@ class CupsPrinter:
         spool_dir: str | Path | None = None,
         options: Mapping[str, str] | None = None,
     ) -> None:
-        self.name = name
+        # After a failed poll the watcher tries again at its usual pace.
+        super().__init__(name, reconnect_interval=status_interval, status=_NOT_POLLED)
         self.queue = queue
         self.server = server
         self.status_interval = status_interval
@@ -94,41 +99,18 @@ class CupsPrinter:
         # folder is kept only so callers that name one still work, and stays empty.
         self.spool_dir = Path(spool_dir) if spool_dir is not None else None
         self.options = dict(options or {})
-        self.events = EventHub()
         self._link = CupsLink(server)
-        self._lock = threading.Lock()
-        self._status = _NOT_POLLED
         self._connecting_since: float | None = None
         self._polls = 0  # polls started; the watcher and callers poll concurrently
-        self._applied_poll = 0
         self._jobs: dict[str, _Submitted] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- the contract -------------------------------------------------------------------
-
-    def open(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._watch, name=f"a4 {self.name}", daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=2.0)
-            if thread.is_alive():
-                log.warning("%s: watcher did not stop in time", self.name)
-        self._link.drop()
 
     def status(self) -> DeviceStatus:
         """The watcher's last status while open; polled now when the printer is not open."""
         if self._thread is None:
             return self.refresh()
-        with self._lock:
-            return self._status
+        return super().status()
 
     def refresh(self) -> DeviceStatus:
         """Poll the queue now, publish a change, and return the status."""
@@ -144,19 +126,11 @@ class CupsPrinter:
                     f"queue {self.queue} not found on {self._link.where}", ErrorCode.NO_DEVICE
                 ),
             )
-        except DeviceUnavailable as err:
-            status = DeviceStatus(
-                DeviceState.NO_DEVICE, FaultAction.MAINTENANCE, fault=err.code.value,
-                detail=str(err),
-            )
         except DeviceError as err:
-            status = DeviceStatus(
-                DeviceState.OFFLINE, FaultAction.MAINTENANCE, fault=err.code.value,
-                detail=str(err),
-            )
+            status = fault_status(err)
         else:
             status = classify(attributes, self.queue, self._connecting_for(attributes))
-        self._set_status(status, poll)
+        self._set_status(status, version=poll)
         return status
 
     def submit_pdf(self, pdf: bytes, title: str) -> str:
@@ -302,15 +276,19 @@ class CupsPrinter:
                  outcome.seconds)
         return outcome
 
-    # -- status -------------------------------------------------------------------------
+    # -- status: the watcher thread (drivers.device runs it) -----------------------------
 
-    def _watch(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.refresh()
-            except Exception:  # a bug must not silently end the watching
-                log.exception("%s: status poll failed", self.name)
-            self._stop.wait(self.status_interval)
+    def _io_step(self) -> None:
+        self.refresh()
+        self._stop.wait(self.status_interval)
+
+    def _after_stop(self) -> None:
+        self._link.drop()
+
+    def _status_key(self, status: DeviceStatus) -> object:
+        # Not the detail alone: it flips idle/processing on every job.
+        return (status.state, status.action, tuple(sorted(status.supplies.items())),
+                status.fault)
 
     def _connecting_for(self, attributes: Mapping[str, object]) -> float:
         connecting = any(
@@ -324,22 +302,6 @@ class CupsPrinter:
             if self._connecting_since is None:
                 self._connecting_since = now
             return now - self._connecting_since
-
-    def _set_status(self, status: DeviceStatus, poll: int) -> None:
-        with self._lock:
-            if poll < self._applied_poll:  # a slower concurrent poll already answered newer
-                return
-            self._applied_poll = poll
-            previous, self._status = self._status, status
-        if _essence(previous) != _essence(status):
-            level = logging.WARNING if status.fault else logging.INFO
-            log.log(level, "%s: status %s %s %s", self.name, status.state.value, status.fault,
-                    status.detail)
-            self.events.publish(StatusChanged(self.name, status))
-
-
-def _essence(status: DeviceStatus) -> tuple[object, ...]:
-    return (status.state, status.action, tuple(sorted(status.supplies.items())), status.fault)
 
 
 def _job_state(attributes: Mapping[str, object]) -> JobState:

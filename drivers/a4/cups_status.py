@@ -5,7 +5,9 @@ A queue's condition is in three printer attributes: ``printer-state`` (3 idle,
 ``-error`` / ``-warning`` / ``-report`` severity suffix, which we strip) and
 ``printer-is-accepting-jobs``. Each known reason maps to one effect; when several are
 present the most severe effect (the first in REASONS order) names the state and fault,
-and the paper supply is the worst paper level any reason reports.
+and the paper supply is the worst paper level any reason reports. An effect names a fault
+code; its state and action come from the drivers' one table (drivers.device.FAULTS)
+unless the reason means something else (a paused queue waits for staff).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 
+from ..device import FAULTS
 from ..errors import ErrorCode
 from ..status import DeviceState, DeviceStatus, FaultAction, SupplyLevel
 
@@ -46,27 +49,33 @@ JOB_ENDED = (JobState.CANCELED, JobState.ABORTED, JobState.COMPLETED)
 
 @dataclass(frozen=True)
 class Effect:
-    state: DeviceState
-    action: FaultAction
     fault: ErrorCode | None = None  # None: not a fault (the printer still prints)
     paper: SupplyLevel | None = None
+    # (state, action) when they differ from what FAULTS says for the fault
+    override: tuple[DeviceState, FaultAction] | None = None
+
+    @property
+    def state_action(self) -> tuple[DeviceState, FaultAction]:
+        if self.override is not None:
+            return self.override
+        if self.fault is None:
+            return DeviceState.ONLINE, FaultAction.NONE
+        return FAULTS[self.fault]
 
 
-_PAPER_OUT = Effect(DeviceState.USER_ERROR, FaultAction.CLEAR_BY_STAFF, ErrorCode.PAPER_OUT,
-                    SupplyLevel.OUT)
-_COVER_OPEN = Effect(DeviceState.USER_ERROR, FaultAction.CLEAR_BY_STAFF, ErrorCode.COVER_OPEN)
-_OFFLINE = Effect(DeviceState.OFFLINE, FaultAction.WAIT, ErrorCode.PRINTER_OFFLINE)
+_PAPER_OUT = Effect(ErrorCode.PAPER_OUT, SupplyLevel.OUT)
+_COVER_OPEN = Effect(ErrorCode.COVER_OPEN)
+_OFFLINE = Effect(ErrorCode.PRINTER_OFFLINE)
 # Stopped by staff (cupsdisable / cupsreject) or by cupsd after a backend failure: nothing
 # recovers it by itself.
-_PAUSED = Effect(DeviceState.OFFLINE, FaultAction.CLEAR_BY_STAFF, ErrorCode.PRINTER_OFFLINE)
+_PAUSED = Effect(ErrorCode.PRINTER_OFFLINE,
+                 override=(DeviceState.OFFLINE, FaultAction.CLEAR_BY_STAFF))
 # A reason we do not know, reported with -error severity.
-_UNKNOWN_ERROR = Effect(DeviceState.HARDWARE_ERROR, FaultAction.MAINTENANCE,
-                        ErrorCode.DEVICE_ERROR)
+_UNKNOWN_ERROR = Effect(ErrorCode.DEVICE_ERROR)
 
 # Most severe first: the first present reason names the state and the fault.
 REASONS: dict[str, Effect] = {
-    "media-jam": Effect(DeviceState.USER_ERROR, FaultAction.CLEAR_BY_STAFF,
-                        ErrorCode.PAPER_JAM, SupplyLevel.JAMMED),
+    "media-jam": Effect(ErrorCode.PAPER_JAM, SupplyLevel.JAMMED),
     "media-empty": _PAPER_OUT,
     "media-needed": _PAPER_OUT,
     "door-open": _COVER_OPEN,
@@ -75,7 +84,7 @@ REASONS: dict[str, Effect] = {
     "shutdown": _OFFLINE,
     "connecting-to-device": _OFFLINE,  # only after CONNECTING_GRACE (see classify)
     "paused": _PAUSED,
-    "media-low": Effect(DeviceState.ONLINE, FaultAction.NONE, None, SupplyLevel.LOW),
+    "media-low": Effect(None, SupplyLevel.LOW),
 }
 _ORDER = {name: index for index, name in enumerate(REASONS)}
 _PAPER_RANK = {SupplyLevel.JAMMED: 3, SupplyLevel.OUT: 2, SupplyLevel.LOW: 1}
@@ -135,7 +144,8 @@ def classify(
         return DeviceStatus(DeviceState.ONLINE, supplies=supplies, detail=detail)
     effect = faults[0][1]
     fault = effect.fault.value if effect.fault is not None else ""
-    return DeviceStatus(effect.state, effect.action, supplies, fault, detail)
+    state, action = effect.state_action
+    return DeviceStatus(state, action, supplies, fault, detail)
 
 
 def describe(

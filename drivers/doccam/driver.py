@@ -1,7 +1,7 @@
 """The document camera driver around one primitive: a source of frames.
 
 A back end (OpenCV/V4L2, the simulator) only opens a device and hands out frames; this
-module does the rest once for both, on the driver's own I/O thread:
+module does the rest once for both, on the driver's own I/O thread (drivers.device):
 
 - connect: open the source and read ``warmup_frames`` so auto exposure and white balance
   settle, then ONLINE; a missing device is NO_DEVICE and is retried every
@@ -25,25 +25,13 @@ from abc import ABC, abstractmethod
 
 import cv2
 
+from ..device import DeviceBase, fresh_error
 from ..errors import DeviceError, DeviceTimeout, DeviceUnavailable, ErrorCode, OperationCancelled
-from ..events import EventHub, StatusChanged
-from ..status import DeviceState, DeviceStatus, FaultAction
 from .model import CapturedPage
 from .outline import Frame
 from .page import PageSettings, process_frame, sharpness
 
 log = logging.getLogger(__name__)
-
-_CLOSED = DeviceStatus(DeviceState.OFFLINE, detail="driver not open")
-_ONLINE = DeviceStatus(DeviceState.ONLINE)
-
-# What a fault means for the status: (state, the action that clears it).
-FAULT_STATUS: dict[ErrorCode, tuple[DeviceState, FaultAction]] = {
-    ErrorCode.NO_DEVICE: (DeviceState.NO_DEVICE, FaultAction.MAINTENANCE),
-    ErrorCode.DEVICE_IO: (DeviceState.OFFLINE, FaultAction.WAIT),     # reconnects by itself
-    ErrorCode.TIMEOUT: (DeviceState.OFFLINE, FaultAction.WAIT),
-}
-_OTHER_FAULT = (DeviceState.HARDWARE_ERROR, FaultAction.MAINTENANCE)
 
 
 class FrameSource(ABC):
@@ -110,15 +98,11 @@ class _Request:
             page.wipe()
 
 
-def _fresh(error: DeviceError) -> DeviceError:
-    """A new exception for another thread's caller; the original keeps its traceback."""
-    copy = type(error)(str(error), error.code)
-    copy.__cause__ = error
-    return copy
+class FrameCamera(DeviceBase):
+    """DocumentCamera over a FrameSource: warm-up, presence checks and page capture."""
 
-
-class FrameCamera:
-    """DocumentCamera over a FrameSource: threads, status, reconnects and page capture."""
+    thread_name = "doccam"
+    stop_timeout = 3.0   # waits are stop-aware; a frame read is bounded by the back end
 
     def __init__(
         self,
@@ -136,67 +120,28 @@ class FrameCamera:
             raise ValueError("warmup_frames and flush_frames must be >= 0, candidates >= 1")
         if reconnect_interval <= 0 or presence_interval <= 0:
             raise ValueError("reconnect_interval and presence_interval must be > 0")
-        self.name = name
-        self.events = EventHub()
+        super().__init__(name, reconnect_interval)
         self.settings = page or PageSettings()
         self.warmup_frames = warmup_frames
         self.flush_frames = flush_frames
         self.candidates = candidates
-        self.reconnect_interval = reconnect_interval
         self.presence_interval = presence_interval
         self._source = source
-        self._lock = threading.Lock()
-        self._status = _CLOSED
-        self._error: DeviceError | None = None        # why the status is not ONLINE
         self._pending: list[_Request] = []
-        self._wake = threading.Condition(self._lock)
-        self._stop = threading.Event()
-        self._first_attempt = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._connected = False
+        self._requests = threading.Condition(self._lock)
+        self._source_open = False
 
     # -- the contract -------------------------------------------------------------------
 
-    def open(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._first_attempt.clear()
-        self._thread = threading.Thread(target=self._run, name=f"doccam {self.name}",
-                                        daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._stop.set()
-        with self._wake:
-            self._wake.notify_all()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            # Waits in the thread are stop-aware; a frame read is bounded by the back end.
-            thread.join(timeout=3.0)
-            if thread.is_alive():
-                log.warning("%s: I/O thread did not stop in time", self.name)
-        self._fail_pending(OperationCancelled(f"{self.name}: camera closed"))
-        self._set_status(_CLOSED, None)
-
-    def status(self) -> DeviceStatus:
-        with self._lock:
-            return self._status
-
     def capture_page(self, timeout: float) -> CapturedPage:
-        if self._thread is None:
-            raise DeviceUnavailable(f"{self.name}: camera is not open", ErrorCode.NO_DEVICE)
+        self._require_open("camera")
         deadline = time.monotonic() + timeout
-        if not self._first_attempt.wait(max(0.0, deadline - time.monotonic())):
+        if not self._await_first_attempt(deadline):
             raise DeviceTimeout(f"{self.name}: camera did not start in time")
-        with self._lock:
-            error = self._error if self._status.state is not DeviceState.ONLINE else None
-        if error is not None:
-            raise _fresh(error)
         request = _Request()
-        with self._wake:
+        with self._requests:
             self._pending.append(request)
-            self._wake.notify_all()
+            self._requests.notify_all()
         try:
             if not request.done.wait(max(0.0, deadline - time.monotonic())):
                 request.abandon()
@@ -211,32 +156,19 @@ class FrameCamera:
             raise DeviceError(f"{self.name}: capture ended without a page")
         return request.page
 
-    # -- the I/O thread -----------------------------------------------------------------
+    # -- the I/O thread (drivers.device runs it) -----------------------------------------
 
-    def _run(self) -> None:
-        try:
-            while not self._stop.is_set():
-                try:
-                    self._step()
-                except OperationCancelled:
-                    break
-                except DeviceError as err:
-                    self._fault(err)
-                except Exception:  # never let a bug silently kill the camera
-                    log.exception("%s: unexpected error in the I/O thread", self.name)
-                    self._fault(DeviceError("driver error", ErrorCode.DEVICE_ERROR))
-        finally:
-            self._disconnect()
-            self._fail_pending(OperationCancelled(f"{self.name}: camera closed"))
-            self._set_status(_CLOSED, None)
-            self._first_attempt.set()
+    def _wake_io(self) -> None:
+        with self._requests:
+            self._requests.notify_all()
 
-    def _step(self) -> None:
-        if not self._connected:
-            self._connect()
-        with self._wake:
+    def _after_stop(self) -> None:
+        self._fail_pending(OperationCancelled(f"{self.name}: camera closed"))
+
+    def _io_step(self) -> None:
+        with self._requests:
             if not self._pending and not self._stop.is_set():
-                self._wake.wait(self.presence_interval)
+                self._requests.wait(self.presence_interval)
             request = next((r for r in self._pending if not r.done.is_set()), None)
         if self._stop.is_set():
             raise OperationCancelled("camera is closing")
@@ -248,20 +180,18 @@ class FrameCamera:
 
     def _connect(self) -> None:
         self._source.open()
-        self._connected = True
+        self._source_open = True
         for _ in range(self.warmup_frames):
             if self._stop.is_set():
                 raise OperationCancelled("camera is closing")
             self._source.grab()
         log.info("%s: camera online on %s", self.name, self._source.description)
-        self._set_status(_ONLINE, None)
-        self._first_attempt.set()
 
     def _serve(self, request: _Request) -> None:
         try:
             chosen = self._best_frame(request)
         except DeviceError as err:
-            request.fail(_fresh(err))
+            request.fail(fresh_error(err))
             raise
         if chosen is None:
             return     # the caller gave up; nothing was kept
@@ -306,37 +236,22 @@ class FrameCamera:
             raise OperationCancelled("camera is closing")
         return request.abandoned
 
-    # -- status -------------------------------------------------------------------------
+    # -- faults -------------------------------------------------------------------------
 
-    def _fault(self, err: DeviceError) -> None:
-        self._disconnect()
-        state, action = FAULT_STATUS.get(err.code, _OTHER_FAULT)
-        self._set_status(
-            DeviceStatus(state, action, fault=err.code.value, detail=str(err)), err
-        )
+    def _io_fault(self, err: DeviceError) -> None:
+        self._drop_connection()
+        self._report_fault(err)
         # Whoever waits for a page now would only wait out their timeout: tell them why.
         self._fail_pending(err)
-        self._first_attempt.set()
         self._stop.wait(self.reconnect_interval)
 
     def _disconnect(self) -> None:
-        if self._connected:
-            self._connected = False
+        if self._source_open:
+            self._source_open = False
             self._source.close()
 
     def _fail_pending(self, error: DeviceError) -> None:
         with self._lock:
             pending = list(self._pending)
         for request in pending:
-            request.fail(_fresh(error))
-
-    def _set_status(self, status: DeviceStatus, error: DeviceError | None) -> None:
-        with self._lock:
-            changed = status != self._status
-            self._status = status
-            self._error = error
-        if changed:
-            level = logging.WARNING if status.fault else logging.INFO
-            log.log(level, "%s: status %s %s %s", self.name, status.state.value, status.fault,
-                    status.detail)
-            self.events.publish(StatusChanged(self.name, status))
+            request.fail(fresh_error(error))

@@ -1,11 +1,13 @@
-"""Watching PC/SC readers on one thread that survives pcscd and the readers coming and going.
+"""Watching PC/SC readers, surviving pcscd and the readers coming and going.
 
 pyscard's CardMonitor thread dies when pcscd restarts or a reader is unplugged, and one
-release lost the "card already present" event. This monitor instead runs its own loop on
-SCardGetStatusChange (bounded by ``poll`` and woken early by SCardCancel on stop):
+release lost the "card already present" event. This monitor instead is stepped by the
+card reader driver's own I/O thread (drivers.device): ``connect()`` establishes a context,
+each ``cycle()`` is one SCardGetStatusChange (bounded by ``poll``, woken early by
+``cancel()``, SCardCancel, on close):
 
 - pcscd down or restarted (SCARD_E_NO_SERVICE / SERVICE_STOPPED / INVALID_HANDLE): the
-  context is released and re-established with backoff. A card that lay on a reader when
+  driver calls ``lose_context()`` and connects again, with backoff. A card that lay on a reader when
   pcscd went away and is seen there again with the same ATR within ``carry_grace`` seconds
   of the new context is the same insertion: no second read, no removal. (A restarted pcscd
   first reports the reader empty until its driver has polled the card again.)
@@ -26,8 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..device import fault_status
 from ..errors import DeviceError, DeviceUnavailable, ErrorCode
-from ..status import DeviceState, DeviceStatus, FaultAction
+from ..status import DeviceState, DeviceStatus
 from .scard import (
     E_CANCELLED,
     E_READER_UNAVAILABLE,
@@ -81,14 +84,16 @@ class _Slot:
 
 
 class ReaderMonitor:
+    """The readers and cards of one PC/SC context, stepped by the driver's I/O thread;
+    ``stop`` is the driver's stop event (waits end when it is set)."""
+
     def __init__(
         self,
         api: PcscApi,
         listener: MonitorListener,
         match: Callable[[str], bool],
+        stop: threading.Event,
         poll: float = 1.0,
-        reconnect_interval: float = 0.2,
-        max_backoff: float = 2.0,
         relist_interval: float = 5.0,
         carry_grace: float = 3.0,
         label: str = "pcsc",
@@ -97,15 +102,12 @@ class ReaderMonitor:
         self.listener = listener
         self.match = match
         self.poll = poll
-        self.reconnect_interval = reconnect_interval
-        self.max_backoff = max_backoff
         self.relist_interval = relist_interval
         self.carry_grace = carry_grace
         self.label = label
-        self._stop = threading.Event()
+        self._stop = stop
         self._lock = threading.Lock()     # guards _context against cancel() racing release
         self._context: int | None = None
-        self._thread: threading.Thread | None = None
         self._slots: dict[str, _Slot] = {}
         self._listed: list[str] = []      # matching readers pcscd lists now
         self._pnp_state = 0
@@ -113,72 +115,58 @@ class ReaderMonitor:
         self._dirty = True
         self._listed_at = 0.0
 
-    # -- lifecycle ------------------------------------------------------------------------
+    # -- driven by the driver's I/O thread ------------------------------------------------
 
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        # A fresh start knows nothing: a card lying on a reader is a new insertion.
+    def reset(self) -> None:
+        """A fresh start knows nothing: a card lying on a reader is a new insertion."""
         self._slots, self._listed, self._use_pnp, self._dirty = {}, [], True, True
-        self._thread = threading.Thread(target=self._run, name=f"pcsc monitor {self.label}",
-                                        daemon=True)
-        self._thread.start()
 
-    def stop(self, timeout: float = 3.0) -> None:
-        self._stop.set()
+    @property
+    def connected(self) -> bool:
+        return self._context is not None
+
+    def connect(self) -> None:
+        """Establish a context; DeviceUnavailable while pcscd is not there."""
+        context = self.api.establish()
+        with self._lock:
+            self._context = context
+        self._dirty, self._pnp_state = True, 0
+        carry_until = time.monotonic() + self.carry_grace
+        for slot in self._slots.values():
+            slot.carry_until = carry_until
+        log.info("%s: PC/SC context established", self.label)
+
+    def cycle(self) -> None:
+        """One wait for a change (at most ``poll``), and what it reports."""
+        context = self._context
+        if context is None:  # pragma: no cover - the driver connects first
+            raise DeviceUnavailable("no PC/SC context", ErrorCode.PCSC_UNAVAILABLE)
+        try:
+            self._cycle(context)
+        except DeviceError:
+            self._dirty = True           # list the readers afresh on the next cycle
+            raise
+
+    def cancel(self) -> None:
+        """End a wait in progress (SCardCancel); from any thread."""
         with self._lock:
             if self._context is not None:
                 self.api.cancel(self._context)
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout)
-            if thread.is_alive():
-                log.warning("%s: monitor thread did not stop in time", self.label)
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def lose_context(self) -> None:
+        """pcscd went away: release the context; the cards that lay on a reader are carried
+        over to the next context (see carry_grace)."""
+        self.release()
+        for slot in self._slots.values():
+            if slot.present:
+                slot.carried = slot.atr
+            slot.state, slot.present, slot.counter = 0, False, -1
 
-    # -- the thread -----------------------------------------------------------------------
-
-    def _run(self) -> None:
-        backoff = self.reconnect_interval
-        try:
-            while not self._stop.is_set():
-                if self._context is None:
-                    try:
-                        context = self.api.establish()
-                    except DeviceUnavailable as err:
-                        self._report_down(err)
-                        self._stop.wait(backoff)
-                        backoff = min(backoff * 2, self.max_backoff)
-                        continue
-                    with self._lock:
-                        self._context = context
-                    self._dirty, self._pnp_state = True, 0
-                    backoff = self.reconnect_interval
-                    carry_until = time.monotonic() + self.carry_grace
-                    for slot in self._slots.values():
-                        slot.carry_until = carry_until
-                    log.info("%s: PC/SC context established", self.label)
-                try:
-                    self._cycle(self._context)
-                except DeviceUnavailable as err:
-                    if err.code is ErrorCode.PCSC_UNAVAILABLE:
-                        self._lose_context(err)
-                    else:
-                        self._dirty = True
-                        self._stop.wait(self.poll)
-                except DeviceError as err:
-                    log.warning("%s: %s", self.label, err)
-                    self._dirty = True
-                    self._stop.wait(self.poll)
-                except Exception:  # never let a bug silently end card reading
-                    log.exception("%s: unexpected error in the monitor", self.label)
-                    self._lose_context(DeviceUnavailable("monitor error", ErrorCode.DEVICE_ERROR))
-        finally:
-            self._release()
+    def release(self) -> None:
+        with self._lock:
+            context, self._context = self._context, None
+        if context is not None:
+            self.api.release(context)
 
     def _cycle(self, context: int) -> None:
         now = time.monotonic()
@@ -272,28 +260,4 @@ class ReaderMonitor:
                 DeviceStatus(DeviceState.ONLINE, detail=", ".join(names)), None)
         else:
             error = DeviceUnavailable("no matching PC/SC reader", ErrorCode.NO_DEVICE)
-            self.listener.status_changed(
-                DeviceStatus(DeviceState.NO_DEVICE, FaultAction.MAINTENANCE,
-                             fault=error.code.value, detail=str(error)), error)
-
-    def _report_down(self, err: DeviceError) -> None:
-        self.listener.status_changed(
-            DeviceStatus(DeviceState.OFFLINE, FaultAction.WAIT,
-                         fault=ErrorCode.PCSC_UNAVAILABLE.value, detail=str(err)),
-            DeviceUnavailable(str(err), ErrorCode.PCSC_UNAVAILABLE))
-
-    def _lose_context(self, err: DeviceError) -> None:
-        log.warning("%s: lost pcscd (%s); reconnecting", self.label, err)
-        self._release()
-        for slot in self._slots.values():
-            if slot.present:
-                slot.carried = slot.atr
-            slot.state, slot.present, slot.counter = 0, False, -1
-        self._report_down(err)
-        self._stop.wait(self.reconnect_interval)
-
-    def _release(self) -> None:
-        with self._lock:
-            context, self._context = self._context, None
-        if context is not None:
-            self.api.release(context)
+            self.listener.status_changed(fault_status(error), error)

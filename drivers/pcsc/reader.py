@@ -1,8 +1,9 @@
 """PcscCardReader: the CardReader contract over PC/SC readers (contact and contactless).
 
-The monitor thread (monitor.py) reports insertions and removals; each insertion is read on
-a worker thread of its own, so a citizen typing a PIN never stalls the monitor (pcscd
-restarts, other readers, the removal that cancels that PIN prompt). Per insertion the
+The driver's I/O thread (drivers.device) steps the monitor (monitor.py), which reports
+insertions and removals; each insertion is read on a worker thread of its own, so a
+citizen typing a PIN never stalls the monitor (pcscd restarts, other readers, the removal
+that cancels that PIN prompt). Per insertion the
 events are, in this order: CardInserted, then SmartCardRead or ReadFailed (or nothing when
 the driver is closing), then SmartCardRemoved. A removal seen while the read still runs is
 published when the read ends; a re-insertion meanwhile is read after it.
@@ -14,23 +15,21 @@ that is none of them is published as kind "unknown".
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..errors import DeviceError, DeviceTimeout, ErrorCode, OperationCancelled
-from ..events import (
-    CardInserted,
-    DeviceEvent,
-    EventHub,
-    ReadFailed,
-    SmartCardRead,
-    SmartCardRemoved,
-    StatusChanged,
+from ..device import DeviceBase, next_event
+from ..errors import (
+    DeviceError,
+    DeviceTimeout,
+    DeviceUnavailable,
+    ErrorCode,
+    OperationCancelled,
 )
+from ..events import CardInserted, ReadFailed, SmartCardRead, SmartCardRemoved
 from ..status import DeviceState, DeviceStatus, FaultAction
 from . import scard
 from .apdu import CardChannel, Transport
@@ -82,8 +81,12 @@ class _ReaderSlot:
     reinserted: bytes | None = None  # ATR of a card put back before the worker ended
 
 
-class PcscCardReader:
+class PcscCardReader(DeviceBase):
     """CardReader over pcscd. ``readers``: substrings of reader names to use (None: all)."""
+
+    thread_name = "pcsc monitor"
+    stop_timeout = 3.0
+    online_when_connected = False    # the reader list says so, not the context
 
     def __init__(
         self,
@@ -100,8 +103,9 @@ class PcscCardReader:
         api: PcscApi | None = None,
         connect: Connect | None = None,
     ) -> None:
-        self.name = name
-        self.events = EventHub()
+        super().__init__(name, reconnect_interval, status=_STARTING)
+        self.max_backoff = max_backoff
+        self._backoff = reconnect_interval
         self.readers = list(readers or [])
         self.options = ReadOptions(
             staff_aids=tuple(bytes.fromhex(a) if isinstance(a, str) else a for a in staff_aids),
@@ -109,80 +113,34 @@ class PcscCardReader:
             ssse_pin_required=ssse_pin_required,
             pin_pad=pin_pad,
         )
-        self._connect: Connect = connect or scard.connect
+        self._connect_card: Connect = connect or scard.connect
         self._monitor = ReaderMonitor(
-            api or scard.ScardApi(), self, self._matches, poll=poll,
-            reconnect_interval=reconnect_interval, max_backoff=max_backoff,
+            api or scard.ScardApi(), self, self._matches, self._stop, poll=poll,
             carry_grace=carry_grace, label=name,
         )
-        self._lock = threading.Lock()
-        self._status = _STARTING
-        self._error: DeviceError | None = None
-        self._first_status = threading.Event()
         self._slots: dict[str, _ReaderSlot] = {}
-        self._closing = threading.Event()
 
     # -- the contract ---------------------------------------------------------------------
-
-    def open(self) -> None:
-        if self._monitor.running:
-            return
-        self._closing.clear()
-        self._first_status.clear()
-        self._monitor.start()
-
-    def close(self) -> None:
-        self._closing.set()
-        pad = self.options.pin_pad
-        if isinstance(pad, CancellablePinPad):
-            pad.cancel()
-        self._monitor.stop()
-        with self._lock:
-            workers = [s.worker for s in self._slots.values() if s.worker is not None]
-        for worker in workers:
-            if worker.ident is None:      # created, not started yet: nothing to wait for
-                continue
-            worker.join(timeout=2.0)
-            if worker.is_alive():
-                log.warning("%s: a card read did not end in time", self.name)
-        self._set_status(DeviceStatus(DeviceState.OFFLINE), None)
-
-    def status(self) -> DeviceStatus:
-        with self._lock:
-            return self._status
 
     def wait_card(self, timeout: float) -> CardData:
         """The next card read (opens the reader for the call if it is not open, so a card
         already lying on it is seen). Raises the read's DeviceError, DeviceTimeout(no_card),
         or the reader's error at once when it is not online (no reader, no pcscd)."""
         deadline = time.monotonic() + timeout
-        results: queue.Queue[SmartCardRead | ReadFailed] = queue.Queue()
-
-        def collect(event: DeviceEvent) -> None:
-            if isinstance(event, SmartCardRead | ReadFailed):
-                results.put(event)
-
-        unsubscribe = self.events.subscribe(collect)
-        opened_here = not self._monitor.running
-        if opened_here:
-            self.open()
-        try:
-            self._first_status.wait(max(0.0, deadline - time.monotonic()))
-            with self._lock:
-                error = self._error if self._status.state is not DeviceState.ONLINE else None
-            if error is not None:
-                raise type(error)(str(error), error.code) from error
-            try:
-                event = results.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise DeviceTimeout("no card was read in time", ErrorCode.NO_CARD) from None
-        finally:
-            unsubscribe()
+        with self._collecting(SmartCardRead, ReadFailed) as results:
+            opened_here = not self.running
             if opened_here:
-                self.close()
+                self.open()
+            try:
+                self._await_first_attempt(deadline)
+                event = next_event(results, deadline, DeviceTimeout(
+                    "no card was read in time", ErrorCode.NO_CARD))
+            finally:
+                if opened_here:
+                    self.close()
         if isinstance(event, ReadFailed):
             raise event.error
-        card = event.card
+        card = event.card if isinstance(event, SmartCardRead) else None
         if not isinstance(card, CardData):  # pragma: no cover - only this driver publishes here
             raise DeviceError("unexpected card object", ErrorCode.READ_FAILED)
         return card
@@ -215,8 +173,59 @@ class PcscCardReader:
         self.events.publish(SmartCardRemoved(self.name, reader))
 
     def status_changed(self, status: DeviceStatus, error: DeviceError | None) -> None:
-        self._set_status(status, error)
-        self._first_status.set()
+        self._settle(status, error)
+
+    # -- the I/O thread: the monitor (drivers.device runs it) -----------------------------
+
+    def _before_start(self) -> None:
+        self._monitor.reset()
+        self._backoff = self.reconnect_interval
+
+    def _wake_io(self) -> None:
+        pad = self.options.pin_pad
+        if isinstance(pad, CancellablePinPad):
+            pad.cancel()
+        self._monitor.cancel()
+
+    def _after_stop(self) -> None:
+        with self._lock:
+            workers = [s.worker for s in self._slots.values() if s.worker is not None]
+        for worker in workers:
+            if worker.ident is None:      # created, not started yet: nothing to wait for
+                continue
+            worker.join(timeout=2.0)
+            if worker.is_alive():
+                log.warning("%s: a card read did not end in time", self.name)
+
+    def _connect(self) -> None:
+        self._monitor.connect()
+        self._backoff = self.reconnect_interval
+
+    def _io_step(self) -> None:
+        self._monitor.cycle()
+
+    def _disconnect(self) -> None:
+        self._monitor.release()
+
+    def _io_fault(self, err: DeviceError) -> None:
+        if not self._monitor.connected:              # no context: pcscd is not there
+            self._report_down(err)
+            self._stop.wait(self._backoff)
+            self._backoff = min(self._backoff * 2, self.max_backoff)
+        elif err.code in (ErrorCode.PCSC_UNAVAILABLE, ErrorCode.DEVICE_ERROR):
+            # pcscd went away (or a bug): start over on a new context.
+            log.warning("%s: lost pcscd (%s); reconnecting", self.name, err)
+            self._monitor.lose_context()
+            self._connected = False
+            self._report_down(err)
+            self._stop.wait(self.reconnect_interval)
+        else:                                         # a reader left, a PC/SC hiccup
+            if not isinstance(err, DeviceUnavailable):
+                log.warning("%s: %s", self.name, err)
+            self._stop.wait(self._monitor.poll)
+
+    def _report_down(self, err: DeviceError) -> None:
+        self._report_fault(DeviceUnavailable(str(err), ErrorCode.PCSC_UNAVAILABLE))
 
     # -- reading (worker threads) ---------------------------------------------------------
 
@@ -227,11 +236,11 @@ class PcscCardReader:
                 slot = self._slots[reader]
                 removed, slot.removed = slot.removed, False
                 again, slot.reinserted = slot.reinserted, None
-                if again is None or self._closing.is_set():
+                if again is None or self._stop.is_set():
                     slot.worker = None
             if removed:
                 self.events.publish(SmartCardRemoved(self.name, reader))
-            if again is None or self._closing.is_set():
+            if again is None or self._stop.is_set():
                 return
             self.events.publish(CardInserted(self.name, reader))
             atr = again
@@ -240,7 +249,7 @@ class PcscCardReader:
         try:
             card = self._read(reader)
         except OperationCancelled as err:
-            if not self._closing.is_set():
+            if not self._stop.is_set():
                 self.events.publish(ReadFailed(self.name, err))
             return
         except DeviceError as err:
@@ -257,7 +266,7 @@ class PcscCardReader:
         self.events.publish(SmartCardRead(self.name, reader, card))
 
     def _read(self, reader: str) -> CardData:
-        handle = self._connect(reader)
+        handle = self._connect_card(reader)
         channel = CardChannel(handle, ApduTrace(prefix=f"{self.name} {reader}: "))
         try:
             return read_any(channel, self.options)
@@ -270,14 +279,4 @@ class PcscCardReader:
 
     def _matches(self, reader: str) -> bool:
         return not self.readers or any(part in reader for part in self.readers)
-
-    def _set_status(self, status: DeviceStatus, error: DeviceError | None) -> None:
-        with self._lock:
-            changed = status != self._status
-            self._status, self._error = status, error
-        if changed:
-            level = logging.WARNING if status.fault else logging.INFO
-            log.log(level, "%s: status %s %s %s", self.name, status.state.value, status.fault,
-                    status.detail)
-            self.events.publish(StatusChanged(self.name, status))
 

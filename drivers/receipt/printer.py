@@ -1,8 +1,8 @@
 """ESC/POS receipt printer driver (the ReceiptPrinter contract).
 
-A watcher thread asks the printer for its real-time status (DLE EOT 1-4) every
-``status_interval`` while idle and publishes StatusChanged when it changes; a printer that
-vanished is reconnected on the next poll. A job takes the same wire lock, so the watcher's
+A watcher thread (drivers.device) asks the printer for its real-time status (DLE EOT 1-4)
+every ``status_interval`` while idle and publishes StatusChanged when it changes; a printer
+that vanished is reconnected on the next poll. A job takes the same wire lock, so the watcher's
 queries and a job's bytes never interleave on the wire:
 
 1. status first: a printer that is not ready refuses the job before a byte is sent;
@@ -25,16 +25,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..contracts import PrintOutcome
+from ..device import DeviceBase, fault_status
 from ..errors import (
     DeviceError,
     DeviceTimeout,
     DeviceUnavailable,
     ErrorCode,
+    OperationCancelled,
     PrinterFault,
     ProtocolError,
 )
-from ..events import EventHub, StatusChanged
-from ..status import DeviceState, DeviceStatus, FaultAction, SupplyLevel
+from ..status import DeviceState, DeviceStatus, SupplyLevel
 from .encode import ReceiptEncoder
 from .model import ReceiptDocument
 from .profiles import ChineseMode
@@ -57,11 +58,13 @@ CHUNK_BYTES = 1024
 FOLLOW_POLL = 0.05        # status poll while the mechanism prints
 FINISH_MARGIN = 0.2       # on top of the estimated mechanism time (cut, acceleration)
 MIN_FOLLOW = 0.3          # a fault shows up some time after the bytes were taken
-_CLOSED = DeviceStatus(DeviceState.OFFLINE, detail="driver not open")
 
 
-class EscposPrinter:
+class EscposPrinter(DeviceBase):
     """ReceiptPrinter for ESC/POS printers on tcp://, serial://, usb:// or file:// URLs."""
+
+    thread_name = "printer"
+    online_when_connected = False    # each poll says what the printer is
 
     def __init__(
         self,
@@ -74,51 +77,31 @@ class EscposPrinter:
         io_timeout: float = 2.0,
         mechanism_mm_per_s: float = 250.0,
     ) -> None:
-        self.name = name
-        self.events = EventHub()
-        self.address = parse_printer_url(url)          # ValueError: bad configuration
-        self.encoder = ReceiptEncoder(profile, chinese, font)  # DeviceError: no CJK font
-        self.profile = self.encoder.profile
+        address = parse_printer_url(url)               # ValueError: bad configuration
+        encoder = ReceiptEncoder(profile, chinese, font)  # DeviceError: no CJK font
         if status_interval <= 0 or io_timeout <= 0 or mechanism_mm_per_s <= 0:
             raise ValueError("status_interval, io_timeout and mechanism_mm_per_s must be > 0")
+        # After a failed poll the watcher tries again at its usual pace.
+        super().__init__(name, reconnect_interval=status_interval)
+        self.address = address
+        self.encoder = encoder
+        self.profile = self.encoder.profile
         self.status_interval = status_interval
         self.io_timeout = io_timeout
         self.mechanism_mm_per_s = mechanism_mm_per_s
         self._wire = threading.Lock()          # one conversation with the printer at a time
-        self._state = threading.Lock()
-        self._status = _CLOSED
         self._transport: Transport | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- the contract -------------------------------------------------------------------
 
-    def open(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._watch, name=f"printer {self.name}",
-                                        daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=2.0)    # its waits are sliced (transport.SLICE) or stop-aware
-            if thread.is_alive():
-                log.warning("%s: status watcher did not stop in time", self.name)
-        # A job still running keeps the wire; it closes the transport when it fails.
+    def _after_stop(self) -> None:
+        # The watcher's waits are sliced (transport.SLICE) or stop-aware. A job still
+        # running keeps the wire; it closes the transport when it fails.
         if self._wire.acquire(timeout=1.0):
             try:
                 self._drop_transport()
             finally:
                 self._wire.release()
-        self._set_status(_CLOSED)
-
-    def status(self) -> DeviceStatus:
-        with self._state:
-            return self._status
 
     def render(self, document: ReceiptDocument) -> bytes:
         return self.encoder.render(document)
@@ -138,7 +121,7 @@ class EscposPrinter:
                 # Lost, silent, or left mid-command: talk on a fresh connection next time.
                 self._drop_transport()
             if isinstance(err, DeviceUnavailable | _NoAnswer):
-                self._set_status(_unreachable(err))
+                self._set_status(fault_status(err))
             log.warning("%s: job %s failed: %s (%s)", self.name, job_id, err.code.value, err)
             raise
         finally:
@@ -189,7 +172,7 @@ class EscposPrinter:
         ones) is replaced once, so that is not reported as the printer vanishing."""
         while True:
             fresh = self._transport is None
-            transport = self._connect(connect_timeout, cancel)
+            transport = self._open_transport(connect_timeout, cancel)
             if not transport.can_read:
                 return transport, None
             try:
@@ -212,28 +195,24 @@ class EscposPrinter:
             raise error_for_status(status, f"job {job_id} stopped")
         return bool(conditions & Condition.ERROR)
 
-    # -- the watcher thread -------------------------------------------------------------
+    # -- the watcher thread (drivers.device runs it) -------------------------------------
 
-    def _watch(self) -> None:
-        try:
-            while not self._stop.is_set():
-                if self._wire.acquire(blocking=False):  # a job reports status itself
-                    try:
-                        self._poll()
-                    finally:
-                        self._wire.release()
-                self._stop.wait(self.status_interval)
-        except Exception:  # never let a bug silently end the watching
-            log.exception("%s: status watcher failed", self.name)
+    def _io_step(self) -> None:
+        if self._wire.acquire(blocking=False):  # a job reports status itself
+            try:
+                self._poll()
+            finally:
+                self._wire.release()
+        self._stop.wait(self.status_interval)
 
     def _poll(self) -> None:
         try:
             deadline = time.monotonic() + self.io_timeout * len(ALL_QUERIES)
             _transport, status = self._connect_and_ask(self.io_timeout, deadline, self._stop)
         except DeviceError as err:
-            self._drop_transport()
-            if not self._stop.is_set():
-                self._set_status(_unreachable(err))
+            self._drop_transport()          # with the wire held: a job may be next on it
+            if not self._stop.is_set():     # failing because we close says nothing
+                self._report_fault(err)
             return
         self._set_status(status or DeviceStatus(
             DeviceState.ONLINE, supplies={"paper": SupplyLevel.UNKNOWN},
@@ -241,7 +220,7 @@ class EscposPrinter:
 
     # -- the wire (lock held) -----------------------------------------------------------
 
-    def _connect(self, timeout: float, cancel: threading.Event | None = None) -> Transport:
+    def _open_transport(self, timeout: float, cancel: threading.Event | None = None) -> Transport:
         if self._transport is None:
             self._transport = open_transport(self.address, timeout, cancel)
             log.info("%s: connected to %s", self.name, self.address)
@@ -275,7 +254,7 @@ class EscposPrinter:
             answer = transport.read(1, max(0.0, wait), cancel)
             if not answer:
                 if cancel is not None and cancel.is_set():
-                    raise DeviceUnavailable("driver closing", ErrorCode.CANCELLED)
+                    raise OperationCancelled("driver closing")
                 if remaining < self.io_timeout:
                     # Cut short by the caller's timeout: says nothing about the printer.
                     raise DeviceTimeout(f"{self.address}: timeout reached waiting for "
@@ -291,18 +270,6 @@ class EscposPrinter:
                                             ErrorCode.FRAME_GARBLED) from err
         raise AssertionError("unreachable")  # pragma: no cover
 
-    # -- status -------------------------------------------------------------------------
-
-    def _set_status(self, status: DeviceStatus) -> None:
-        with self._state:
-            changed = status != self._status
-            self._status = status
-        if changed:
-            level = logging.WARNING if status.fault else logging.INFO
-            log.log(level, "%s: status %s %s %s", self.name, status.state.value, status.fault,
-                    status.detail)
-            self.events.publish(StatusChanged(self.name, status))
-
 
 class _NoAnswer(DeviceTimeout):
     """The printer did not answer a status query (the connection is suspect)."""
@@ -317,9 +284,4 @@ def _remaining(deadline: float, job_id: str) -> float:
     if remaining <= 0:
         raise DeviceTimeout(f"job {job_id}: timeout reached", ErrorCode.TIMEOUT)
     return remaining
-
-
-def _unreachable(err: DeviceError) -> DeviceStatus:
-    """Status after a failed conversation: no answer, refused, lost or garbled."""
-    return DeviceStatus(DeviceState.NO_DEVICE, FaultAction.WAIT, {}, err.code.value, str(err))
 

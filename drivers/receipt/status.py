@@ -3,7 +3,8 @@
 ``10 04 n`` is answered at once, even while the printer is busy or offline, with one byte.
 Bits 1 and 4 are always 1 and bits 0 and 7 always 0 (``b & 0x93 == 0x12``); anything else
 is not a status byte. What each other bit means depends on ``n``; what a set of conditions
-means for the kiosk (state, fault code, action) is the FAULTS table, first match wins.
+means for the kiosk is the CONDITION_FAULTS table (first match wins): a fault code, whose
+state and action come from the drivers' one table (drivers.device.FAULTS).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Flag, IntEnum, auto
 
+from ..device import FAULTS
 from ..errors import DeviceError, DeviceUnavailable, ErrorCode, PrinterFault, ProtocolError
 from ..status import DeviceState, DeviceStatus, FaultAction, SupplyLevel
 
@@ -88,24 +90,24 @@ def decode_status_byte(n: int, value: int) -> Condition:
 @dataclass(frozen=True)
 class Fault:
     when: Condition               # any of these
-    state: DeviceState
     code: ErrorCode
-    action: FaultAction
+    # (state, action) when they differ from what FAULTS says for the code
+    effect: tuple[DeviceState, FaultAction] | None = None
+
+    def status(self, supplies: dict[str, SupplyLevel], detail: str) -> DeviceStatus:
+        state, action = self.effect or FAULTS[self.code]
+        return DeviceStatus(state, action, supplies, self.code.value, detail)
 
 
-FAULTS: tuple[Fault, ...] = (
-    Fault(Condition.PAPER_END | Condition.PAPER_STOPPED,
-          DeviceState.USER_ERROR, ErrorCode.PAPER_OUT, FaultAction.CLEAR_BY_STAFF),
-    Fault(Condition.COVER_OPEN,
-          DeviceState.USER_ERROR, ErrorCode.COVER_OPEN, FaultAction.CLEAR_BY_STAFF),
-    Fault(Condition.CUTTER_ERROR,
-          DeviceState.HARDWARE_ERROR, ErrorCode.CUTTER_ERROR, FaultAction.MAINTENANCE),
-    Fault(Condition.UNRECOVERABLE,
-          DeviceState.HARDWARE_ERROR, ErrorCode.DEVICE_ERROR, FaultAction.MAINTENANCE),
-    Fault(Condition.AUTO_RECOVERABLE | Condition.ERROR,
-          DeviceState.OFFLINE, ErrorCode.DEVICE_ERROR, FaultAction.WAIT),
-    Fault(Condition.OFFLINE | Condition.FEED_BUTTON,
-          DeviceState.OFFLINE, ErrorCode.PRINTER_OFFLINE, FaultAction.WAIT),
+CONDITION_FAULTS: tuple[Fault, ...] = (
+    Fault(Condition.PAPER_END | Condition.PAPER_STOPPED, ErrorCode.PAPER_OUT),
+    Fault(Condition.COVER_OPEN, ErrorCode.COVER_OPEN),
+    Fault(Condition.CUTTER_ERROR, ErrorCode.CUTTER_ERROR),
+    Fault(Condition.UNRECOVERABLE, ErrorCode.DEVICE_ERROR),
+    # An error the printer clears by itself (the head cools down): wait, not a technician.
+    Fault(Condition.AUTO_RECOVERABLE | Condition.ERROR, ErrorCode.DEVICE_ERROR,
+          (DeviceState.OFFLINE, FaultAction.WAIT)),
+    Fault(Condition.OFFLINE | Condition.FEED_BUTTON, ErrorCode.PRINTER_OFFLINE),
 )
 
 PAPER_SUPPLY: tuple[tuple[Condition, SupplyLevel], ...] = (
@@ -128,9 +130,9 @@ def paper_level(conditions: Condition) -> SupplyLevel:
 
 def status_from_conditions(conditions: Condition, detail: str = "") -> DeviceStatus:
     supplies = {"paper": paper_level(conditions)}
-    for fault in FAULTS:
+    for fault in CONDITION_FAULTS:
         if conditions & fault.when:
-            return DeviceStatus(fault.state, fault.action, supplies, fault.code.value, detail)
+            return fault.status(supplies, detail)
     return DeviceStatus(DeviceState.ONLINE, FaultAction.NONE, supplies, "", detail)
 
 

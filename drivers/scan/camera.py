@@ -180,7 +180,7 @@ class CameraScanner(ScannerBase):
     def _connect(self) -> None:
         self._offer(self.source.read())  # the first frame proves the camera is there
 
-    def _poll(self) -> None:
+    def _io_step(self) -> None:
         frame = self.source.read()
         if frame is None:
             self._stop.wait(POLL_SECONDS / 10)  # nothing just now; do not spin

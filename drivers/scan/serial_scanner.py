@@ -77,7 +77,7 @@ class SerialScanner(ScannerBase):
             raise DeviceUnavailable(f"cannot open {self.port}: {err}", ErrorCode.NO_DEVICE) from err
         self._lines.clear()
 
-    def _poll(self) -> None:
+    def _io_step(self) -> None:
         port = self._serial
         if port is None:  # pragma: no cover - _connect sets it
             raise DeviceUnavailable(f"{self.port} is not open", ErrorCode.NO_DEVICE)

@@ -208,7 +208,7 @@ class WedgeScanner(ScannerBase):
         self._keymap = UsKeymap()
         self._bursts.reset()
 
-    def _poll(self) -> None:
+    def _io_step(self) -> None:
         device = self._input
         if device is None:  # pragma: no cover - _connect sets it
             raise DeviceUnavailable(f"{self.device} is not open", ErrorCode.NO_DEVICE)
