@@ -4,10 +4,9 @@ Two uses: where a job may be cut into chunks with status queries between them (o
 command boundary: a ``DLE EOT n`` inside image data would be printed as dots, or worse,
 answered), and how long the paper is (dots), which gives the mechanism's print time.
 
-Commands are described by a table of argument lengths; the few with a length field (``GS v
-0``, ``GS ( k``, ``ESC *`` ...) have small readers. Text bytes run until the next control
-byte: GB18030 never uses bytes below 0x30 inside a character, so control bytes are never
-part of text.
+Commands are measured by the one ESC/POS table (commands.py, shared with the simulator).
+Text bytes run until the next control byte: GB18030 never uses bytes below 0x30 inside a
+character, so control bytes are never part of text.
 """
 
 from __future__ import annotations
@@ -18,27 +17,10 @@ from dataclasses import dataclass
 import qrcode
 import qrcode.constants
 
+from .commands import GS, PREFIX_BYTES, match, parameter_size
 from .profiles import PaperProfile, get_profile
 
-ESC, GS, FS, DLE = 0x1B, 0x1D, 0x1C, 0x10
 LF = 0x0A
-
-# Fixed argument bytes after a two-byte command (prefix byte, command byte).
-_FIXED_ARGS: dict[tuple[int, int], int] = {
-    **{(ESC, ord(c)): 0 for c in "@2<SL\x0c"},
-    **{(ESC, ord(c)): 1 for c in "aE!M-dJe3tGV{ RU=%rT"},
-    **{(ESC, ord(c)): 2 for c in "$\\"},
-    (ESC, ord("p")): 3,
-    (ESC, ord("c")): 2,          # ESC c 3 n, ESC c 4 n, ESC c 5 n: sub-command + value
-    **{(GS, ord(c)): 1 for c in "!BHhwfabIrjTE"},
-    **{(GS, ord(c)): 2 for c in "LWP$\\"},
-    **{(FS, ord(c)): 0 for c in "&."},
-    **{(FS, ord(c)): 1 for c in "!-CW"},
-    (FS, ord("S")): 2,
-    (DLE, 0x04): 1,              # DLE EOT n (real-time status)
-    (DLE, 0x05): 1,              # DLE ENQ n
-    (DLE, 0x14): 3,              # DLE DC4 fn m t
-}
 
 
 @dataclass(frozen=True)
@@ -55,60 +37,35 @@ def _u16(data: bytes, at: int) -> int:
     return data[at] | data[at + 1] << 8
 
 
-def _length_gs(data: bytes, i: int) -> int:
-    """Length of a GS command starting at ``i`` (data[i] == GS)."""
-    cmd = data[i + 1] if i + 1 < len(data) else 0
-    if cmd == ord("v") and i + 2 < len(data) and data[i + 2] == ord("0"):
-        return 8 + _u16(data, i + 4) * _u16(data, i + 6)
-    if cmd == ord("(") and i + 2 < len(data):
-        # GS ( k / GS ( L / GS ( E ...: fn, pL, pH, then p bytes.
-        return 5 + _u16(data, i + 3)
-    if cmd == ord("V"):
-        mode = data[i + 2] if i + 2 < len(data) else 0
-        return 4 if mode in (65, 66, 97, 98, 103, 104) else 3
-    if cmd == ord("k") and i + 2 < len(data):
-        mode = data[i + 2]
-        if mode <= 6:                              # NUL-terminated data
-            end = data.find(b"\x00", i + 3)
-            return (end + 1 - i) if end >= 0 else len(data) - i + 1
-        return 4 + (data[i + 3] if i + 3 < len(data) else 0)
-    return 2 + _FIXED_ARGS.get((GS, cmd), 0)
-
-
-def _length_esc(data: bytes, i: int) -> int:
-    cmd = data[i + 1] if i + 1 < len(data) else 0
-    if cmd == ord("*"):                            # ESC * m nL nH + column image
-        mode = data[i + 2] if i + 2 < len(data) else 0
-        return 5 + _u16(data, i + 3) * (3 if mode in (32, 33) else 1)
-    return 2 + _FIXED_ARGS.get((ESC, cmd), 0)
-
-
 def iter_commands(data: bytes) -> Iterator[Command]:
     """The commands of ``data`` in order; a command cut off by the end of ``data`` comes
     last with ``complete=False`` (a receiver keeps it until more bytes arrive)."""
     i, n = 0, len(data)
     while i < n:
         byte = data[i]
-        if byte in (ESC, GS, FS, DLE):
-            if byte == GS:
-                length = _length_gs(data, i)
-            elif byte == ESC:
-                length = _length_esc(data, i)
-            else:
-                cmd = data[i + 1] if i + 1 < n else 0
-                length = 2 + _FIXED_ARGS.get((byte, cmd), 0)
-            end = i + max(1, length)
-            yield Command(i, min(n, end), byte, end <= n)
-            i = end
-        elif byte < 0x20:
-            yield Command(i, i + 1, 0)
-            i += 1
-        else:
+        if byte >= 0x20:
             end = i + 1
             while end < n and data[end] >= 0x20:
                 end += 1
             yield Command(i, end, 0)
             i = end
+            continue
+        prefix = byte if byte in PREFIX_BYTES else 0
+        found = match(data, i)
+        size = None
+        if found:
+            key, _name, length = found
+            size = parameter_size(length, data, i + len(key))
+        elif found is not None:      # a control byte that means nothing: taken alone
+            yield Command(i, i + 1, 0)
+            i += 1
+            continue
+        if not found or size is None:  # what follows decides, and it has not come
+            yield Command(i, n, prefix, False)
+            return
+        end = i + len(key) + size[0] + size[1]
+        yield Command(i, min(n, end), prefix, end <= n)
+        i = end
 
 
 def command_chunks(data: bytes, size: int) -> Iterator[tuple[bytes, bool]]:
