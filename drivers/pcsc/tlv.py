@@ -146,7 +146,8 @@ def tag_bytes(tag: int) -> bytes:
 
 
 def encode(tag: int, value: bytes) -> bytes:
-    """One primitive or constructed object (used by tests and virtual cards)."""
+    """One primitive or constructed object: the one BER-TLV encoder (the virtual cards
+    build their answers with it, tests their card data)."""
     n = len(value)
     if n < 0x80:
         length = bytes([n])

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Protocol
 
+from .tlv import encode
+
 
 class SW(IntEnum):
     """Status words the virtual cards answer with (ISO 7816-4, EMV, PBOC)."""
@@ -126,18 +128,9 @@ def dispatch(command: Command, table: dict[int, tuple[int, Handler]]) -> Reply:
 
 
 def tlv(tag: int, value: bytes | str) -> bytes:
-    """One BER-TLV data object; ``tag`` as written (0x9F61, 0xBF0C, 0x5A), str as ASCII."""
-    raw = value.encode("ascii") if isinstance(value, str) else value
-    tag_bytes = tag.to_bytes(max(1, (tag.bit_length() + 7) // 8), "big")
-    return tag_bytes + ber_length(len(raw)) + raw
-
-
-def ber_length(length: int) -> bytes:
-    if length < 0x80:
-        return bytes([length])
-    if length <= 0xFF:
-        return bytes([0x81, length])
-    return bytes([0x82]) + length.to_bytes(2, "big")
+    """One BER-TLV data object (tlv.encode, the driver's); ``tag`` as written (0x9F61,
+    0xBF0C, 0x5A), str as ASCII."""
+    return encode(tag, value.encode("ascii") if isinstance(value, str) else value)
 
 
 def bcd(digits: str, pad: str = "F") -> bytes:
