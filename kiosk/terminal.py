@@ -106,6 +106,7 @@ class Terminal:
         self._central: CentralClient | None = None
         self.central_reason: str | None = None
         self._central_checked = float("-inf")
+        self._central_lock = threading.Lock()
         self.flow: YizhengFlow | ProofFlow | None = None
         self.arrivals = Arrivals(
             self.session,
@@ -153,6 +154,10 @@ class Terminal:
             self._ticker = None
         self.session.finish()
         self.outbox.stop()
+        with self._central_lock:
+            central = self._central
+        if central is not None:
+            central.close()     # every thread's session
         for device in self.devices.values():
             device.close()
         self.store.close()
@@ -180,10 +185,13 @@ class Terminal:
         """The central client once this terminal is enrolled (re-checked while it is not, so
         a technician's `kiosk enroll` takes effect without a restart)."""
         now = time.monotonic()
-        if self._central is None and now - self._central_checked >= RECONNECT_CHECK_S:
-            self._central_checked = now
-            self._central, self.central_reason = connect(self.config, self.store)
-        return self._central
+        # One client for every thread (it is thread-safe: a session per thread); the lock
+        # keeps two threads from connecting at once and leaking a second client.
+        with self._central_lock:
+            if self._central is None and now - self._central_checked >= RECONNECT_CHECK_S:
+                self._central_checked = now
+                self._central, self.central_reason = connect(self.config, self.store)
+            return self._central
 
     def services(self) -> list[ServiceView]:
         statuses: dict[str, DeviceStatus | None] = dict(self.device_statuses())
@@ -300,8 +308,8 @@ class Terminal:
 
 
 class _CentralKeys:
-    """Fetches central's code keys with a client of its own (the key cache refreshes from
-    whatever thread verifies a code; clients are not shared across threads)."""
+    """Fetches central's code keys with a client of its own, made when the keys are due (the
+    key cache works before the terminal's client exists and outside a Terminal)."""
 
     def __init__(self, config: KioskConfig) -> None:
         self._config = config

@@ -1,6 +1,7 @@
 """The terminal's side of the Central API v1 (docs/central-api.md).
 
-Flows get their client from ``connect(config)``; the outbox from ``kiosk.outbox.open_outbox``.
+Flows get their client from ``connect(config)`` (one client may serve every thread: it keeps a
+session per thread); the outbox from ``kiosk.outbox.open_outbox``.
 """
 
 from __future__ import annotations
