@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .. import fonts
 from .model import Corners
 from .outline import Frame
 
-WQY_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 A4_MM = (210.0, 297.0)
 A4_LANDSCAPE_MM = (297.0, 210.0)
 ID_CARD_MM = (85.6, 54.0)
@@ -74,9 +75,10 @@ def marker_boxes(width: int, height: int) -> BoxMap:
 
 
 def render_page(
-    size_mm: tuple[float, float] = A4_MM, dpi: int = 150, font_path: Path = WQY_FONT
+    size_mm: tuple[float, float] = A4_MM, dpi: int = 150, font_path: Path | None = None
 ) -> Frame:
-    """A page (BGR) with a title, body text, a ruled table, a red seal and corner markers."""
+    """A page (BGR) with a title, body text, a ruled table, a red seal and corner markers;
+    ``font_path``: the system's CJK font (drivers.fonts) when not given."""
     width = round(size_mm[0] / 25.4 * dpi)
     height = round(size_mm[1] / 25.4 * dpi)
     image = Image.new("RGB", (width, height), (250, 250, 247))
@@ -226,8 +228,17 @@ def _noise(shape: tuple[int, ...], sigma: float, seed: int) -> np.ndarray:
     return noise
 
 
-def _font(path: Path, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+@lru_cache(maxsize=1)
+def _system_font() -> Path | None:
+    found = fonts.find_cjk_font()
+    return found.path if found is not None else None
+
+
+def _font(path: Path | None, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    path = path or _system_font()
     try:
+        if path is None:
+            raise OSError("no CJK font")
         return ImageFont.truetype(str(path), size)
     except OSError:
         # Without the CJK font the Chinese shows as boxes; geometry tests still hold.

@@ -9,8 +9,6 @@ size of a printer's built-in fonts: font A is 12x24 for ASCII and 24x24 for Chin
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,14 +17,10 @@ from pathlib import Path
 import qrcode
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from .. import fonts
+
 log = logging.getLogger(__name__)
 
-FONT_CANDIDATES = (
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-    Path("/usr/share/fonts/wenquanyi/wqy-microhei/wqy-microhei.ttc"),
-    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
-)
-FONT_FAMILY = "WenQuanYi Micro Hei"
 
 # (half-width cell width, full-width cell width, cell height) per built-in font.
 FONT_CELLS: dict[int, tuple[int, int, int]] = {0: (12, 24, 24), 1: (9, 18, 17)}
@@ -47,20 +41,10 @@ class GlyphStyle:
 
 
 def find_font_file() -> Path | None:
-    for path in FONT_CANDIDATES:
-        if path.is_file():
-            return path
-    fc_match = shutil.which("fc-match")
-    if fc_match is None:
-        return None
-    try:
-        found = subprocess.run(
-            [fc_match, "-f", "%{file}", f"{FONT_FAMILY}:lang=zh-cn"],
-            capture_output=True, text=True, timeout=5, check=False,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return Path(found) if found and Path(found).is_file() else None
+    """The CJK font the simulated printer's built-in glyphs are drawn with (drivers.fonts;
+    WenQuanYi Micro Hei first, whose face 1 is monospaced for half-width glyphs)."""
+    found = fonts.find_cjk_font()
+    return found.path if found is not None else None
 
 
 def is_full_width(char: str) -> bool:
@@ -71,7 +55,7 @@ def is_full_width(char: str) -> bool:
 def _faces(size: int, full: bool) -> Font:
     path = find_font_file()
     if path is None:
-        log.warning("no CJK font found (%s); Chinese prints as boxes", FONT_FAMILY)
+        log.warning("no CJK font found (%s); Chinese prints as boxes", fonts.INSTALL_HINT)
         return ImageFont.load_default(size)
     # Face 1 of WenQuanYi Micro Hei is its monospaced variant: Latin fits a half cell.
     index = 0 if full else 1

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from ui_helpers import ROOT, write_site
 
+from drivers import fonts as font_finder
 from screens import fonts, words
 from screens.app import input_provider
 
@@ -70,9 +71,9 @@ def test_kivy_is_locked_down_before_it_starts(tmp_path: Path, windowed: bool) ->
 def test_no_chinese_font_is_a_clear_start_up_error(tmp_path: Path) -> None:
     site = write_site(tmp_path, tmp_path / "idreader")
     result = _kiosk_run(site, tmp_path,
-                        "import screens.fonts as f",
-                        "f.KNOWN_FONTS = f.LAST_RESORT = ()",
-                        "f._ask_fontconfig = lambda: None")
+                        "import drivers.fonts as f",
+                        "f.KNOWN_FONTS = ()",
+                        "f.fontconfig_list = lambda: []")
     assert result.returncode == 1
     assert "未找到中文字体" in result.stderr and "No Chinese (CJK) font found" in result.stderr
     assert "apt-get install fonts-wqy-microhei" in result.stderr and "fonts-noto-cjk" in result.stderr
@@ -105,10 +106,10 @@ def test_fontconfig_fallback_prefers_simplified_chinese(monkeypatch: pytest.Monk
                "/f/NotoSansCJK-Regular.ttc\t2\tNoto Sans CJK SC\n"
                "/f/SomeFont.ttf\t0\tSome Font\n"
                "/f/NotoSansSC.otf\t0\tNoto Sans SC\n")
-    monkeypatch.setattr(fonts.shutil, "which", lambda _name: "/usr/bin/fc-list")
-    monkeypatch.setattr(fonts.subprocess, "run",
+    monkeypatch.setattr(font_finder.shutil, "which", lambda _name: "/usr/bin/fc-list")
+    monkeypatch.setattr(font_finder.subprocess, "run",
                         lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=listing))
-    assert fonts._ask_fontconfig() == Path("/f/NotoSansSC.otf")
+    assert font_finder.fontconfig_list()[0].path == Path("/f/NotoSansSC.otf")
 
 
 def test_the_system_font_is_found() -> None:

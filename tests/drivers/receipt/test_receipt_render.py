@@ -14,8 +14,8 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageOps
 
+from drivers import fonts
 from drivers.errors import DeviceError
-from drivers.receipt import profiles
 from drivers.receipt.encode import ReceiptEncoder
 from drivers.receipt.model import Feed, Pair, QrCode, ReceiptDocument, Rule, Text
 from drivers.receipt.profiles import PROFILES, find_cjk_font
@@ -198,8 +198,8 @@ def test_a_missing_font_file_is_a_clear_device_error(tmp_path: Path) -> None:
 def test_no_cjk_font_on_the_system_is_a_device_error_naming_the_packages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(profiles, "_fontconfig_font", lambda: None)
-    monkeypatch.setattr(profiles, "KNOWN_FONTS", ())
+    monkeypatch.setattr(fonts, "fontconfig_match", lambda: None)
+    monkeypatch.setattr(fonts, "KNOWN_FONTS", ())
     with pytest.raises(DeviceError, match="fonts-wqy-microhei"):
         ReceiptEncoder("80mm", "raster")
 
