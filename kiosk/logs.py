@@ -1,4 +1,8 @@
-"""Logging for the terminal: a rotating file under the data dir, every record redacted."""
+"""Logging for the terminal: a rotating file under the data dir, every record redacted.
+
+Each handler masks twice: a filter cleans the record (message, exception, stack) and the
+formatter masks the final line, so a traceback formatted by anyone is masked too.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-from .privacy import RedactingFilter
+from .privacy import RedactingFilter, RedactingFormatter
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -28,7 +32,7 @@ def setup_logging(log_dir: Path | None, level: int = logging.INFO, to_stderr: bo
     if to_stderr:
         handlers.append(logging.StreamHandler())
     for handler in handlers:
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(RedactingFormatter(FORMAT))
         handler.addFilter(RedactingFilter())
         handler._tongban = True  # type: ignore[attr-defined]
         root.addHandler(handler)

@@ -1,7 +1,9 @@
 """One citizen at a time: the session holds the identity in memory only and wipes it.
 
 A session ends on idle timeout, on card removal plus grace, or on finish; then the card
-buffers are zeroed, form data dropped and the session's temp folder removed. The session is
+buffers are zeroed, form data dropped and the session's temp folder removed. While a citizen
+is identified, their name, address and ID number are registered with the log filter
+(kiosk/privacy.py) and forgotten at the wipe. The session is
 a plain state machine driven by ``tick()`` and by device events; it never sleeps and never
 touches a widget. All methods are safe to call from any thread.
 """
@@ -24,7 +26,7 @@ from typing import Any
 from drivers.idcard.model import LONG_TERM, CardType, IdentityCard
 
 from . import hall_time
-from .privacy import mask_name, mask_number
+from .privacy import forget_personal, mask_name, mask_number, register_card
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,7 @@ class Session:
         # Cleared by the wipe: values a flow keeps in the session, and a folder for files a
         # session must write (removed with its files overwritten). Flows keep their own data
         # and wipe it when the session ends; A4 documents are streamed, never written here.
+        self._personal: int | None = None  # token of the strings registered with the log filter
         self.form: dict[str, Any] = {}
         self.temp_dir: Path | None = None
 
@@ -268,6 +271,8 @@ class Session:
                 self.begin(service)
             self._card = card
             self._source = source
+            forget_personal(self._personal)
+            self._personal = register_card(card)
             self._state = SessionState.IDENTIFIED
             self._last_activity = self._clock()
         self._emit("state", state=SessionState.IDENTIFIED)
@@ -305,6 +310,8 @@ class Session:
         self._service = None
         self._removed_at = None
         self._warned = False
+        forget_personal(self._personal)
+        self._personal = None
         log.info("session ended: %s", reason.value)
         self._emit("ended", reason=reason)
 
