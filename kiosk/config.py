@@ -87,6 +87,23 @@ class SamSerialReaderSettings(_Strict):
     fingerprint: bool = False
     photo_decoder: str | None = None  # "module:callable" of a WLT decoder plug-in
 
+    @field_validator("photo_decoder")
+    @classmethod
+    def _photo_decoder(cls, value: str | None) -> str | None:
+        return check_photo_decoder(value)
+
+
+def check_photo_decoder(spec: str | None) -> str | None:
+    """A configured WLT decoder must load; a wrong one is an error, never 'no photo'."""
+    from drivers.errors import DeviceError
+    from drivers.idcard.photo import load_decoder
+
+    try:
+        load_decoder(spec)
+    except DeviceError as err:
+        raise ValueError(str(err)) from None
+    return spec or None
+
 
 def check_printer_url(url: str) -> str:
     """tcp://host:port, serial:///dev/ttyX?baud=N, usb://VID:PID or file:///path."""

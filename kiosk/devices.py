@@ -14,10 +14,13 @@ from drivers.contracts import (
     IdReader,
     ReceiptPrinter,
 )
+from drivers.errors import DeviceError
+from drivers.idcard.photo import load_decoder
 from drivers.idcard.reader import SamSerialReader
 
 from .config import (
     CameraScannerSettings,
+    ConfigError,
     CupsPrinterSettings,
     DevicesSettings,
     DocumentCameraSettings,
@@ -34,6 +37,15 @@ DEVICE_NAMES = ("id_reader", "card_reader", "receipt_printer", "a4_printer", "co
 
 
 def build_id_reader(settings: SamSerialReaderSettings, name: str = "id_reader") -> IdReader:
+    """The SAM reader, with its WLT photo decoder plug-in when one is configured.
+
+    Raises ConfigError naming ``devices.<name>.photo_decoder`` when the plug-in cannot be
+    loaded (load_config already checked it; this catches a library gone since).
+    """
+    try:
+        decoder = load_decoder(settings.photo_decoder)
+    except DeviceError as err:
+        raise ConfigError("", f"devices.{name}.photo_decoder", str(err)) from None
     return SamSerialReader(
         name=name,
         port=settings.port,
@@ -42,6 +54,7 @@ def build_id_reader(settings: SamSerialReaderSettings, name: str = "id_reader") 
         poll_interval=settings.poll_interval_s,
         reconnect_interval=settings.reconnect_interval_s,
         fingerprint=settings.fingerprint,
+        photo_decoder=decoder,
     )
 
 

@@ -59,6 +59,8 @@ class IdentityCard:
     # Raw card bytes, kept mutable so they can be zeroed.
     photo_wlt: bytearray = field(default_factory=bytearray)
     fingerprint: bytearray = field(default_factory=bytearray)
+    # The photo as 102 x 126 BGR pixels when a WLT decoder plug-in is configured (photo.py).
+    photo_bgr: bytearray = field(default_factory=bytearray)
 
     def __repr__(self) -> str:
         state = "wiped" if not self.id_number and not self.name else "held"
@@ -78,7 +80,7 @@ class IdentityCard:
         Python strings cannot be overwritten in place; dropping the only references is
         what can be done, and the raw byte buffers are zeroed before release.
         """
-        for buf in (self.photo_wlt, self.fingerprint):
+        for buf in (self.photo_wlt, self.fingerprint, self.photo_bgr):
             buf[:] = b"\x00" * len(buf)
             del buf[:]
         for f in fields(self):
