@@ -58,6 +58,11 @@ class SessionSettings(_Strict):
     idle_timeout_s: Annotated[float, Field(gt=5, le=3600)] = 60
     idle_warning_s: Annotated[float, Field(gt=0, le=600)] = 15
     card_removal_grace_s: Annotated[float, Field(ge=0, le=120)] = 5
+    # The ID card during a visit: "may_leave" (a card that was read may be taken away; the
+    # session runs until finished or idle) or "required" (it must stay on the reader: the
+    # first screen says so, and taking it away ends the session after card_removal_grace_s
+    # unless it comes back).
+    card_presence: Literal["may_leave", "required"] = "may_leave"
 
     @model_validator(mode="after")
     def _warning_inside_timeout(self) -> SessionSettings:

@@ -1,8 +1,9 @@
 """One citizen at a time: the session holds the identity in memory only and wipes it.
 
-A session ends on idle timeout, on card removal plus grace, or on finish; then the card
-buffers are zeroed, form data dropped and the session's temp folder removed. While a citizen
-is identified, their name, address and ID number are registered with the log filter
+A session ends on idle timeout, on card removal plus grace (only where the profile needs the
+card on the reader, ``CardPresence.REQUIRED``), or on finish; then the card buffers are
+zeroed, form data dropped and the session's temp folder removed. While a citizen is
+identified, their name, address and ID number are registered with the log filter
 (kiosk/privacy.py) and forgotten at the wipe. The session is
 a plain state machine driven by ``tick()`` and by device events; it never sleeps and never
 touches a widget. All methods are safe to call from any thread.
@@ -36,6 +37,14 @@ class SessionState(StrEnum):
     WAITING_CARD = "waiting_card"  # "请将身份证放在感应区"
     IDENTIFIED = "identified"      # masked identity shown, waiting for the citizen to confirm
     ACTIVE = "active"              # confirmed; a service flow runs
+
+
+class CardPresence(StrEnum):
+    """Whether the ID card must stay on the reader for the whole visit (config:
+    ``[session] card_presence``)."""
+
+    MAY_LEAVE = "may_leave"  # a card that was read may be taken away; the session goes on
+    REQUIRED = "required"    # taking it away ends the session after the grace (bank)
 
 
 class EndReason(StrEnum):
@@ -108,6 +117,8 @@ class SessionSnapshot:
     seconds_left: float          # until idle timeout (or removal grace, whichever is first)
     warning: bool                # the countdown should be prominent
     card_removed: bool           # card left the reader; grace running
+    card_required: bool = False  # the profile needs the ID card on the reader all along
+    card_returned: bool = False  # the card came back in the grace: offer 继续办理 until a touch
 
 
 Listener = Callable[[str, dict[str, Any]], None]
@@ -122,7 +133,16 @@ class Session:
         temp_root: Path,
         clock: Callable[[], float] = time.monotonic,
         zone: dt.tzinfo | None = None,
+        card_presence: CardPresence | str = CardPresence.MAY_LEAVE,
+        card_on_reader: Callable[[], bool] | None = None,
     ) -> None:
+        """``card_on_reader`` tells whether an ID card lies on the reader now (the driver
+        knows); the "ended" event then says whether to remind the citizen to take it."""
+        self._presence = CardPresence(card_presence)
+        self._card_on_reader = card_on_reader
+        self._card_away = False            # the session's card left its reader
+        self._card_returned = False
+        self._personal: int | None = None  # token of the strings registered with the log filter
         self._idle_timeout = idle_timeout
         self._idle_warning = idle_warning
         self._removal_grace = removal_grace
@@ -141,7 +161,6 @@ class Session:
         # Cleared by the wipe: values a flow keeps in the session, and a folder for files a
         # session must write (removed with its files overwritten). Flows keep their own data
         # and wipe it when the session ends; A4 documents are streamed, never written here.
-        self._personal: int | None = None  # token of the strings registered with the log filter
         self.form: dict[str, Any] = {}
         self.temp_dir: Path | None = None
 
@@ -182,6 +201,8 @@ class Session:
                 warning=self._state is not SessionState.IDLE
                 and (left <= self._idle_warning or self._removed_at is not None),
                 card_removed=self._removed_at is not None,
+                card_required=self._presence is CardPresence.REQUIRED,
+                card_returned=self._card_returned,
             )
 
     def _seconds_left(self, now: float) -> float:
@@ -206,10 +227,12 @@ class Session:
         self._emit("state", state=SessionState.WAITING_CARD)
 
     def touch(self) -> None:
+        """The citizen touched the screen (or chose 继续办理 after putting the card back)."""
         with self._lock:
             if self._state is not SessionState.IDLE:
                 self._last_activity = self._clock()
                 self._warned = False
+                self._card_returned = False
 
     def confirm(self) -> bool:
         """The citizen confirms the identity is theirs. An expired card cannot be confirmed."""
@@ -258,12 +281,17 @@ class Session:
             if self._state is SessionState.IDLE:
                 self.begin(default_service)
             if self._card is not None:
-                same = self._card.id_number == card.id_number
-                if same and self._removed_at is not None:
-                    self._removed_at = None      # put back within the grace: carry on
+                if self._card.id_number == card.id_number:
+                    # The same card: put back (within the grace where the card is required),
+                    # or read again while it lay there (a reader reconnecting): carry on.
+                    back = self._removed_at is not None or self._card_away
+                    self._card_returned = self._removed_at is not None
+                    self._removed_at = None
+                    self._card_away = False
                     self._last_activity = self._clock()
                     card.wipe()
-                    self._emit("card_back")
+                    if back:
+                        self._emit("card_back")
                     return
                 # Another person's card: the previous session ends before this one starts.
                 service = self._service or default_service
@@ -290,6 +318,11 @@ class Session:
         with self._lock:
             if self._card is None or self._state is SessionState.IDLE or source is not self._source:
                 return
+            self._card_away = True
+            if source is IdentitySource.ID_CARD and self._presence is CardPresence.MAY_LEAVE:
+                # The card was read; the citizen may keep it while the visit goes on.
+                log.info("ID card taken away; the session goes on (card_presence may_leave)")
+                return
             self._removed_at = self._clock()
             grace = self._removal_grace
         self._emit("card_removed", grace=grace)
@@ -310,10 +343,22 @@ class Session:
         self._service = None
         self._removed_at = None
         self._warned = False
+        self._card_away = self._card_returned = False
         forget_personal(self._personal)
         self._personal = None
-        log.info("session ended: %s", reason.value)
-        self._emit("ended", reason=reason)
+        take_card = self._card_lies_on_reader()
+        log.info("session ended: %s%s", reason.value, " (ID card left on the reader)" if take_card else "")
+        self._emit("ended", reason=reason, take_card=take_card)
+
+    def _card_lies_on_reader(self) -> bool | None:
+        """Whether to remind the citizen to take their ID card (None: cannot tell)."""
+        if self._card_on_reader is None:
+            return None
+        try:
+            return bool(self._card_on_reader())
+        except Exception:  # a reminder is not worth failing the wipe for
+            log.exception("asking the ID reader for its card failed")
+            return None
 
 
 def _remove_session_dir(folder: Path, chunk: int = 1 << 20) -> None:

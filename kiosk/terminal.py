@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from drivers.contracts import Device
 from drivers.events import (
@@ -86,6 +86,8 @@ class Terminal:
             removal_grace=config.session.card_removal_grace_s,
             temp_root=self.temp_root,
             zone=self.zone,
+            card_presence=config.session.card_presence,
+            card_on_reader=self._id_card_on_reader,
             **kwargs,
         )
         self._listeners: list[Listener] = []
@@ -275,7 +277,17 @@ class Terminal:
         if view is None or not view.available:
             return False
         self.session.begin(service_id)
+        # A card already lying on the reader (the last citizen's, or this one's put down
+        # early) was read once when it was placed: read it again for this session instead
+        # of asking for the card that lies there.
+        reader = self.devices.get("id_reader")
+        if isinstance(reader, _Rearmable):
+            reader.read_again()
         return True
+
+    def _id_card_on_reader(self) -> bool:
+        reader = self.devices.get("id_reader")
+        return isinstance(reader, _Rearmable) and reader.card_present
 
     def _on_session(self, kind: str, data: dict[str, Any]) -> None:
         if kind == "ended" and self.flow is not None:
@@ -305,6 +317,17 @@ class Terminal:
         elif isinstance(event, CodeScanned):
             log.info("code scanned (%s)", event.symbology)
             self.arrivals.code_scanned(event.text)
+
+
+@runtime_checkable
+class _Rearmable(Protocol):
+    """An ID reader that knows whether a card lies on it and can read that card again
+    (drivers.idcard.reader.SamSerialReader)."""
+
+    @property
+    def card_present(self) -> bool: ...
+
+    def read_again(self) -> None: ...
 
 
 class _CentralKeys:

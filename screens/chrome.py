@@ -302,10 +302,11 @@ class SessionOverlay(FloatLayout):
     mode "warning": the idle countdown; any touch continues the session (the window's touch
     handler already reset the idle timer) and closes the notice.
     mode "removed": the card left the reader; only putting it back (or the button) ends it.
+    mode "back": the card came back within the grace; 继续办理 (any touch) closes it.
     """
 
     shown = BooleanProperty(False)
-    mode = OptionProperty("warning", options=["warning", "removed"])
+    mode = OptionProperty("warning", options=["warning", "removed", "back"])
     number = StringProperty("")
     headline = StringProperty("")
     detail = StringProperty("")
@@ -330,7 +331,18 @@ class SessionOverlay(FloatLayout):
         self.action_text = "立即结束"
         self.shown = True
 
+    def show_back(self, source: str = "id_card") -> None:
+        """The card is back: the session goes on once the citizen says so (继续办理)."""
+        self.mode = "back"
+        self._source = source
+        self.number = ""
+        self.headline, self.detail = words.card_returned(source)
+        self.action_text = words.CONTINUE
+        self.shown = True
+
     def set_seconds(self, seconds_left: int) -> None:
+        if self.mode == "back":
+            return  # nothing counts down
         self.number = str(seconds_left)
         if self.mode == "removed":
             self.headline, self.detail = words.card_removed(self._source, seconds_left)
@@ -341,7 +353,7 @@ class SessionOverlay(FloatLayout):
     def on_touch_down(self, touch: Any) -> bool:
         if not self.shown:
             return False
-        if self.mode == "warning":
+        if self.mode in ("warning", "back"):
             self.hide()
             self.dispatch("on_dismiss")
             return True

@@ -127,7 +127,8 @@ Builder.load_string(
                     style: 'xl'
                     bold: True
                 WrapLabel:
-                    text: '请平放在感应区上，读卡时请勿移动'
+                    id: place_hint
+                    text: root.place_hint
                     tone: 'muted'
                 WrapLabel:
                     id: ways
@@ -173,11 +174,14 @@ class IdentityScreen(KioskScreen):
     service_title = StringProperty("")
     failure = StringProperty("")
     other_ways = StringProperty("")  # "也可插入社保卡，或出示电子证照码" when those are ready
+    # "办理期间请勿取走身份证" where the profile needs the card on the reader all along
+    place_hint = StringProperty(words.place_card_hint(False))
     _clear_event: Any = None
 
     def show(self, snapshot: SessionSnapshot) -> None:
         spec = SERVICES.get(snapshot.service_id or "")
         self.service_title = spec.title if spec else ""
+        self.place_hint = words.place_card_hint(snapshot.card_required)
 
     def show_failure(self, code: str) -> None:
         self.failure = words.read_failed(code)

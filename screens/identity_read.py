@@ -5,8 +5,9 @@ from __future__ import annotations
 from kivy.lang import Builder
 from kivy.properties import StringProperty
 
-from kiosk.session import SessionSnapshot
+from kiosk.session import IdentitySource, SessionSnapshot
 
+from . import words
 from .widgets import KioskScreen
 
 EXPIRED = "证件已过有效期，无法完成身份核验。请持有效证件办理，或到人工窗口咨询"
@@ -28,6 +29,11 @@ Builder.load_string(
         WrapLabel:
             text: '以下信息已作隐私遮挡，请确认是您本人的证件'
             tone: 'muted'
+        WrapLabel:
+            id: keep_card
+            text: root.keep_card_text
+            tone: 'primary'
+            bold: True
         IdentityPanel:
             id: panel
         DangerNotice:
@@ -55,12 +61,16 @@ Builder.load_string(
 
 class IdentityReadScreen(KioskScreen):
     expired_text = StringProperty("")
+    keep_card_text = StringProperty("")  # the profile needs the ID card on the reader
 
     def show(self, snapshot: SessionSnapshot) -> None:
         identity = snapshot.identity
         self.ids.panel.fill(identity)
         self.expired_text = EXPIRED if identity is not None and identity.expired else ""
+        on_reader = identity is not None and identity.source == IdentitySource.ID_CARD.value
+        self.keep_card_text = words.keep_card_hint(snapshot.card_required) if on_reader else ""
 
     def clear_identity(self) -> None:
         self.ids.panel.clear()
         self.expired_text = ""
+        self.keep_card_text = ""

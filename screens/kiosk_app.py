@@ -266,7 +266,9 @@ class KioskApp(App):
             self._route()
         elif kind == "ended":
             self.close_pin_pad(cancel=True)
-            self._ended(str(data.get("reason", EndReason.CANCELLED)))
+            take_card = data.get("take_card")
+            self._ended(str(data.get("reason", EndReason.CANCELLED)),
+                        take_card if isinstance(take_card, bool) else None)
         elif kind == "pin_request":
             if not self.pin_pad.shown:
                 self.toast.hide()
@@ -281,9 +283,13 @@ class KioskApp(App):
             if snap.state is not SessionState.IDLE:
                 self.overlay.show_removed(words.seconds(snap.seconds_left), self._source_of(snap))
         elif kind == "card_back":
-            if self.overlay.mode == "removed":
-                self.overlay.hide()
-            self.toast.show(words.card_back(self._source), seconds=3)
+            snap = self.terminal.snapshot()
+            if snap.card_returned:  # back within the grace: the citizen says 继续办理
+                self.overlay.show_back(self._source_of(snap))
+            else:
+                if self.overlay.mode == "removed":
+                    self.overlay.hide()
+                self.toast.show(words.card_back(self._source), seconds=3)
         elif kind == "read_failed":
             self.close_pin_pad(cancel=False)  # the read is over: nothing waits for a PIN
             code = str(data.get("code", ""))
@@ -304,11 +310,11 @@ class KioskApp(App):
         elif kind == "staff_card":
             self.open_staff_by_card()
 
-    def _ended(self, reason: str) -> None:
+    def _ended(self, reason: str, take_card: bool | None = None) -> None:
         self.clear_identity()
         self.overlay.hide()
         self.manager.current = "home"
-        self.toast.show(words.ended(reason, self._source))
+        self.toast.show(words.ended(reason, self._source, take_card), seconds=8 if take_card else 5)
         self._source = "id_card"
         self._refresh_devices()
 
@@ -365,13 +371,16 @@ class KioskApp(App):
         self.top_bar.countdown = words.countdown(snap.seconds_left) if running else ""
         overlay = self.overlay
         if overlay.shown:
-            gone = not snap.card_removed if overlay.mode == "removed" else not snap.warning
+            gone = {"removed": not snap.card_removed,
+                    "back": not snap.card_returned}.get(overlay.mode, not snap.warning)
             if not running or gone:
                 overlay.hide()
             else:
                 overlay.set_seconds(words.seconds(snap.seconds_left))
         elif running and snap.card_removed:
             overlay.show_removed(words.seconds(snap.seconds_left), self._source_of(snap))
+        elif running and snap.card_returned:
+            overlay.show_back(self._source_of(snap))
         if self.manager.current != self._target(snap):
             self._route()  # a lost or reordered notification heals here
         self._refresh_devices()

@@ -76,6 +76,16 @@ CARD_PUT_BACK = {
     "id_card": "如需继续，请将身份证放回感应区",
     "social_security": "如需继续，请将社保卡重新插入",
 }
+# At the end of a session, when the ID card still lies on the reader.
+TAKE_ID_CARD = "请取走您的身份证"
+# Under "请将身份证放在感应区", by the profile's [session] card_presence.
+PLACE_CARD_HINT = {
+    "required": "请平放在感应区上，办理期间请勿取走身份证",
+    "may_leave": "请平放在感应区上，读卡时请勿移动",
+}
+# On the identity check screen: the card must stay (card_presence "required") or not.
+KEEP_CARD_HINT = {"required": "办理期间请勿取走身份证", "may_leave": ""}
+CONTINUE = "继续办理"
 
 WEEKDAYS = "一二三四五六日"
 
@@ -124,10 +134,24 @@ def card_word(source: str) -> str:
     return CARD_WORDS.get(source, CARD_WORDS["id_card"])
 
 
-def ended(reason: str, source: str = "id_card") -> str:
-    if source not in CARD_WORDS and reason in ENDED_NO_CARD:
-        return ENDED_NO_CARD[reason]
-    return ENDED.get(reason, ENDED["cancelled"]).format(card=card_word(source))
+def ended(reason: str, source: str = "id_card", take_card: bool | None = None) -> str:
+    """``take_card``: whether an ID card still lies on the reader (None: not known); when
+    it does, the citizen is reminded to take it, and when it is known to be gone, an ID
+    card session's end does not ask for it."""
+    if reason in ENDED_NO_CARD and (source not in CARD_WORDS
+                                    or (source == "id_card" and take_card is not None)):
+        text = ENDED_NO_CARD[reason]
+    else:
+        text = ENDED.get(reason, ENDED["cancelled"]).format(card=card_word(source))
+    return f"{text}\n{TAKE_ID_CARD}" if take_card else text
+
+
+def place_card_hint(card_required: bool) -> str:
+    return PLACE_CARD_HINT["required" if card_required else "may_leave"]
+
+
+def keep_card_hint(card_required: bool) -> str:
+    return KEEP_CARD_HINT["required" if card_required else "may_leave"]
 
 
 def card_removed(source: str, seconds_left: int) -> tuple[str, str]:
@@ -143,6 +167,11 @@ def take_away(source: str) -> str:
 
 def card_back(source: str) -> str:
     return f"已检测到{card_word(source)}，请继续办理"
+
+
+def card_returned(source: str) -> tuple[str, str]:
+    """Headline and detail of the notice when the card came back within the grace."""
+    return f"已检测到{card_word(source)}", f"请点击“{CONTINUE}”，办理期间请勿再取走{card_word(source)}"
 
 
 def seconds(value: float) -> int:

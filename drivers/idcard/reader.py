@@ -3,8 +3,12 @@
 The thread connects (open port, reset SAM, SAM status, SAM ID), then polls find-card. A
 found card is selected and read once; the result is published (IdentityRead or ReadFailed)
 and the thread watches for the card to leave before it polls again, so a card lying on the
-reader is read once per placement. Lost ports are reopened every ``reconnect_interval``
-by path, which may be a udev-style symlink re-pointed at the new device.
+reader is read once per placement. ``read_again()`` asks for the card lying there to be
+read once more (a new session starts while the last citizen's card is still on the
+reader): the SAM is reset, which makes the reader forget the card it read, and the card is
+found, selected and read again within the same placement. Lost ports are reopened every
+``reconnect_interval`` by path, which may be a udev-style symlink re-pointed at the new
+device.
 
 With a WLT decoder plug-in (``photo_decoder``, see photo.py) the photo is decoded on the
 I/O thread and handed over in ``IdentityCard.photo_bgr``; a decoder failing on one card is
@@ -96,6 +100,8 @@ class SamSerialReader:
         self._link: SamLink | None = None
         self._sam_ready = False
         self._failures = 0
+        self._card_present = False          # between CardPlaced and CardRemoved
+        self._read_again = threading.Event()
 
     # -- the contract -------------------------------------------------------------------
 
@@ -119,6 +125,18 @@ class SamSerialReader:
     def status(self) -> DeviceStatus:
         with self._lock:
             return self._status
+
+    @property
+    def card_present(self) -> bool:
+        """Whether a card lies on the reader (read or not), as of the last presence check."""
+        return self._card_present
+
+    def read_again(self) -> None:
+        """Read the card lying on the reader once more (a new session wants it).
+
+        Without a card nothing happens; the next card placed is read as always.
+        """
+        self._read_again.set()
 
     @property
     def sam_id(self) -> str:
@@ -176,6 +194,7 @@ class SamSerialReader:
                     self._lost(DeviceUnavailable("driver error", ErrorCode.DEVICE_ERROR))
         finally:
             self._close_port()
+            self._card_present = False
             self._set_status(_OFFLINE, None)
             self._first_attempt.set()
 
@@ -233,27 +252,36 @@ class SamSerialReader:
         self._first_attempt.set()
 
     def _placement(self, link: SamLink) -> None:
-        """One card on the reader: read it once, then wait for it to leave."""
+        """One card on the reader: read it (again when asked), then wait for it to leave."""
+        self._read_again.clear()  # a request made before this card came is already met
+        self._card_present = True
         self._publish(CardPlaced(self.name))
         try:
-            try:
-                link.select_card()
-                card = link.read_card(self.fingerprint)
-            except (OperationCancelled, DeviceUnavailable):
-                raise
-            except DeviceError as err:
-                # Includes CardDataError (bad check digit ...): never shown as an identity.
-                log.info("%s: card read failed (%s)", self.name, err.code)
-                self._publish(ReadFailed(self.name, err))
-            else:
-                self._decode_photo(card)
-                self._publish(IdentityRead(self.name, card))
-            self._await_removal(link)
+            self._read(link)
+            while not self._await_removal(link):
+                if self._found_again(link):
+                    self._read(link)
         except DeviceUnavailable:
             # The reader went away with the card on it: we can no longer vouch it is there.
+            self._card_present = False
             self._publish(CardRemoved(self.name))
             raise
+        self._card_present = False
         self._publish(CardRemoved(self.name))
+
+    def _read(self, link: SamLink) -> None:
+        try:
+            link.select_card()
+            card = link.read_card(self.fingerprint)
+        except (OperationCancelled, DeviceUnavailable):
+            raise
+        except DeviceError as err:
+            # Includes CardDataError (bad check digit ...): never shown as an identity.
+            log.info("%s: card read failed (%s)", self.name, err.code)
+            self._publish(ReadFailed(self.name, err))
+            return
+        self._decode_photo(card)
+        self._publish(IdentityRead(self.name, card))
 
     def _decode_photo(self, card: IdentityCard) -> None:
         decoder = self.photo_decoder
@@ -266,14 +294,27 @@ class SamSerialReader:
             log.warning("%s: WLT photo decoder failed (%s); no photo for this card",
                         self.name, type(err).__name__)
 
-    def _await_removal(self, link: SamLink) -> None:
+    def _found_again(self, link: SamLink) -> bool:
+        """After read_again(): make the reader forget the card it read and find it anew.
+        False when it cannot (the card is still watched for leaving)."""
+        try:
+            link.reset_sam()
+            return link.find_card()
+        except (OperationCancelled, DeviceUnavailable):
+            raise
+        except DeviceError as err:
+            log.info("%s: reading the card again failed (%s)", self.name, err.code)
+            return False
+
+    def _await_removal(self, link: SamLink) -> bool:
+        """Wait for the card to leave (True), or for read_again() while it lies (False)."""
         failures = 0
         while True:
             if self._stop.wait(self.presence_interval):
                 raise OperationCancelled("reader is closing")
             try:
                 if not link.card_present():
-                    return
+                    return True
                 failures = 0
             except (OperationCancelled, DeviceUnavailable):
                 raise
@@ -281,7 +322,11 @@ class SamSerialReader:
                 failures += 1
                 log.info("%s: presence check failed (%s)", self.name, err.code)
                 if failures >= FAILURES_BEFORE_OFFLINE:
-                    return  # the reader cannot tell: treat the card as gone
+                    return True  # the reader cannot tell: treat the card as gone
+                continue
+            if self._read_again.is_set():
+                self._read_again.clear()
+                return False
 
     # -- status -------------------------------------------------------------------------
 

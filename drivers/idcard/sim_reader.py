@@ -241,7 +241,9 @@ class SimulatedReader:
     def _normal_reply(self, command: int) -> bytes:
         image = self._images[self._placed] if self._placed else None
         if command == Command.RESET_SAM:
-            self._selected = False
+            # Resetting the SAM restarts the RF side too: the reader forgets the card it
+            # read, and a card still lying there is found again (the driver's read_again).
+            self._selected = self._read_done = False
             return build_response(SW3.OK)
         if command == Command.SAM_STATUS:
             return build_response(SW3.SAM_SELF_TEST_FAILED if self._sam_failed else SW3.OK)

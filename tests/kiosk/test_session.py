@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.session import EndReason, Session, SessionState
+from kiosk.session import CardPresence, EndReason, Session, SessionState
 from tests.support.cards import make_card
 
 
@@ -60,7 +60,7 @@ def test_idle_timeout_warns_then_ends_and_wipes(session: Session, clock: FakeClo
     assert session.snapshot().warning
     clock.now += 14
     session.tick()
-    assert events[-1] == ("ended", {"reason": EndReason.IDLE_TIMEOUT})
+    assert events[-1] == ("ended", {"reason": EndReason.IDLE_TIMEOUT, "take_card": None})
     assert session.state is SessionState.IDLE and session.card is None
     assert card.name == "" and card.id_number == "" and card.photo_wlt == bytearray()
     assert session.form == {} and not temp.exists()
@@ -77,7 +77,11 @@ def test_a_touch_resets_the_idle_timer(session: Session, clock: FakeClock) -> No
     assert session.snapshot().seconds_left == pytest.approx(10)
 
 
-def test_card_removed_ends_after_grace_unless_put_back(session: Session, clock: FakeClock, events) -> None:
+def test_card_removed_ends_after_grace_unless_put_back(tmp_path: Path, clock: FakeClock) -> None:
+    session = Session(idle_timeout=60, idle_warning=15, removal_grace=5, temp_root=tmp_path,
+                      clock=clock, card_presence=CardPresence.REQUIRED)
+    events: list[tuple[str, dict]] = []
+    session.subscribe(lambda kind, data: events.append((kind, data)))
     session.identity_read(make_card(), "identity_check")
     session.confirm()
     session.card_removed()
@@ -92,7 +96,7 @@ def test_card_removed_ends_after_grace_unless_put_back(session: Session, clock: 
     session.card_removed()
     clock.now += 5
     session.tick()
-    assert events[-1] == ("ended", {"reason": EndReason.CARD_REMOVED})
+    assert events[-1] == ("ended", {"reason": EndReason.CARD_REMOVED, "take_card": None})
 
 
 def test_another_persons_card_replaces_the_session(session: Session) -> None:
@@ -123,7 +127,7 @@ def test_finish_and_read_failure(session: Session, events) -> None:
     session.identity_failed("invalid_card_data")
     assert events[-1] == ("read_failed", {"code": "invalid_card_data"})
     session.finish()
-    assert events[-1] == ("ended", {"reason": EndReason.FINISHED})
+    assert events[-1] == ("ended", {"reason": EndReason.FINISHED, "take_card": None})
 
 
 def test_a_social_security_card_session_ends_with_its_own_card_only(tmp_path: Path) -> None:

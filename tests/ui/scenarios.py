@@ -3,7 +3,9 @@
 Each reads like what a citizen and the devices do; ``ui.shot(step)`` keeps a screenshot and
 the visible texts for the test to assert on (tests/ui/test_kiosk_ui.py). Card keys are the
 ones in tests/ui/cards.toml. Site timing (conftest.write_site): idle timeout 8 s, warning
-3 s before, card removal grace 3 s.
+3 s before, card removal grace 3 s. The "session" scenario runs with card_presence
+"required" (the card must stay on the reader, as at a bank), "presence" with the default
+"may_leave".
 """
 
 from __future__ import annotations
@@ -64,12 +66,17 @@ def session(ui: Any) -> None:
     ui.sleep(0.6)
     ui.record("warning-touched")
 
-    # The card leaves the reader: a notice with the grace countdown; put back, it goes on.
+    # The card leaves the reader: a notice with the grace countdown; put back, the notice
+    # offers 继续办理, and the session goes on.
     ui.sim("remove")
     ui.wait_text("身份证已移开")
     ui.shot("06-card-removed")
     ui.sim("place resident")
-    ui.wait_until(lambda: not ui.app.overlay.shown, 5, "the notice to close when the card is back")
+    ui.wait_until(lambda: ui.app.overlay.shown and ui.app.overlay.mode == "back", 5,
+                  "the notice to offer 继续办理 when the card is back")
+    ui.shot("06b-card-returned")
+    ui.tap("继续办理")
+    ui.wait_until(lambda: not ui.app.overlay.shown, 3, "the notice to close on 继续办理")
     ui.record("card-back")
     ui.sim("remove")
     ui.wait_screen("home", timeout=6)
@@ -158,5 +165,45 @@ def faults(ui: Any) -> None:
     ui.results["keep_running"] = True
 
 
+def presence(ui: Any) -> None:
+    """card_presence "may_leave" (the hall default): the card may be picked up after the
+    read; at the end a card left lying is recalled, and the next session reads it."""
+    _home_ready(ui)
+    ui.tap("身份核验")
+    ui.wait_screen("identity")
+    ui.shot("p01-waiting")
+    ui.sim("place resident")
+    ui.wait_screen("identity_read")
+    ui.wait_text("1101**********1233")
+    ui.record("p02-identity")
+    ui.tap("确认是本人")
+    ui.wait_screen("result")
+
+    # Picked up after the read: no countdown, the visit goes on past the removal grace.
+    _remove(ui)
+    ui.sleep(3.5)
+    ui.record("p03-card-taken")
+
+    # Put down again and left there when the visit ends: the kiosk recalls it.
+    ui.sim("place resident")
+    ui.wait_text("已检测到身份证，请继续办理")
+    ui.tap("完成")
+    ui.wait_screen("home")
+    ui.wait_text("请取走您的身份证")
+    ui.shot("p04-take-card")
+
+    # The next visit reads the card that lies there instead of asking for it.
+    ui.call(ui.app.toast.hide)
+    ui.tap("身份核验")
+    ui.wait_screen("identity_read", timeout=5)
+    ui.wait_text("1101**********1233")
+    ui.record("p05-read-again")
+    ui.tap("不是本人 / 返回")
+    ui.wait_screen("home")
+    _remove(ui)
+    ui.record("p06-end")
+
+
 SCENARIOS: dict[str, Callable[[Any], None]] = {"session": session, "faults": faults,
+                                               "presence": presence,
                                                **scenarios_yizheng.SCENARIOS}

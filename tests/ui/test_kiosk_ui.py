@@ -27,7 +27,16 @@ PERSONAL = [RESIDENT.name, RESIDENT.id_number, EXPIRED.name, EXPIRED.id_number, 
 
 @pytest.fixture(scope="module")
 def session_run(run_scenario: RunApp) -> AppRun:
-    run = run_scenario("session")
+    # The card must stay on the reader (as at a bank): the grace notice and 继续办理.
+    run = run_scenario("session", session={"card_presence": "required"})
+    assert run.returncode == 0 and run.results.get("ok"), run.describe()
+    return run
+
+
+@pytest.fixture(scope="module")
+def presence_run(run_scenario: RunApp) -> AppRun:
+    # A longer idle timeout: the card stays away for longer than the removal grace.
+    run = run_scenario("presence", session={"idle_timeout_s": 20})
     assert run.returncode == 0 and run.results.get("ok"), run.describe()
     return run
 
@@ -83,6 +92,7 @@ def test_placed_card_shows_the_masked_identity_only(session_run: AppRun) -> None
     for clear in (RESIDENT.name, RESIDENT.id_number, RESIDENT.address):
         assert not _any(step["all_texts"], clear)
     assert _any(texts, "剩余") and _any(texts, "秒")
+    assert "办理期间请勿取走身份证" in texts  # this site needs the card on the reader
 
 
 def test_confirming_shows_the_identity_check_result(session_run: AppRun) -> None:
@@ -119,6 +129,10 @@ def test_removed_card_gives_a_grace_notice_and_can_be_put_back(session_run: AppR
     removed = session_run.step("06-card-removed")
     assert removed["overlay"] == "removed"
     assert _any([t["text"] for t in removed["texts"]], "秒后结束本次服务")
+    returned = session_run.step("06b-card-returned")
+    assert returned["overlay"] == "back" and returned["screen"] == "identity_read"
+    assert _any(session_run.shown("06b-card-returned"), "已检测到身份证")
+    assert "继续办理" in session_run.shown("06b-card-returned")
     back = session_run.step("card-back")
     assert back["overlay"] is False and back["screen"] == "identity_read"
     ended = session_run.step("removal-ended")
@@ -217,3 +231,24 @@ def test_sigterm_stops_the_kiosk_cleanly(faults_run: AppRun) -> None:
     assert faults_run.extra["while_running"] < 5
     assert "Traceback" not in faults_run.stderr
     assert "kiosk stopped" in (faults_run.data_dir / "logs" / "kiosk.log").read_text(encoding="utf-8")
+
+
+# -- card_presence "may_leave" (the hall default) ----------------------------------------------
+
+def test_the_card_may_be_picked_up_after_the_read(presence_run: AppRun) -> None:
+    waiting = presence_run.shown("p01-waiting")
+    assert "请平放在感应区上，读卡时请勿移动" in waiting
+    assert not _any(waiting, "办理期间请勿取走")
+    assert not _any(presence_run.shown("p02-identity"), "办理期间请勿取走")
+    taken = presence_run.step("p03-card-taken")
+    assert taken["screen"] == "result" and taken["overlay"] is False
+    assert not _any(presence_run.shown("p03-card-taken"), "身份证已移开")
+
+
+def test_a_card_left_lying_is_recalled_and_read_for_the_next_visit(presence_run: AppRun) -> None:
+    ended = presence_run.step("p04-take-card")
+    assert ended["screen"] == "home"
+    assert _any(presence_run.shown("p04-take-card"), "服务已完成，您的信息已清除\n请取走您的身份证")
+    again = presence_run.step("p05-read-again")
+    assert again["screen"] == "identity_read"
+    assert "1101**********1233" in presence_run.shown("p05-read-again")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -45,13 +46,15 @@ class AppRun:
                 f"{self.results.get('traceback', '')}\nstderr tail:\n{self.stderr[-3000:]}")
 
 
-def write_site(folder: Path, link: Path, *, central_url: str | None = None, **session: float) -> Path:
+def write_site(folder: Path, link: Path, *, central_url: str | None = None,
+               **session: float | str) -> Path:
     timing = {"idle_timeout_s": 8, "idle_warning_s": 3, "card_removal_grace_s": 3, **session}
     site = folder / "site.toml"
     site.write_text(
         'profile = "hall"\n\n[terminal]\n'
         f'data_dir = "{folder / "data"}"\nterminal_code = "UI-TEST"\n\n[session]\n'
-        + "".join(f"{key} = {value}\n" for key, value in timing.items())
+        + "".join(f"{key} = {json.dumps(value) if isinstance(value, str) else value}\n"
+                  for key, value in timing.items())
         + '\n[ui]\nfullscreen = false\nelderly_mode = false\ntouch_input = "mouse"\n\n'
         f'[devices.id_reader]\nport = "{link}"\nreconnect_interval_s = 0.3\n'
         + (f'\n[central]\nurl = "{central_url}"\n' if central_url else ""),
