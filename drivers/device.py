@@ -13,7 +13,8 @@ A DeviceError from either goes to ``_io_fault(err)``. By default the device is l
 code -> state and the action that clears it), and the thread waits ``reconnect_interval``
 before connecting again. OperationCancelled, or any error once ``close()`` was called, ends
 the thread. Any other exception is a bug: logged with its traceback and handled as
-DeviceError(device_error), so a bug never silently ends a device's thread.
+DeviceUnavailable(device_error) (the driver can no longer vouch for the device: it starts
+over), so a bug never silently ends a device's thread.
 
 The first attempt: a caller waiting for the device (``wait_identity``, ``capture_page``
 ...) first waits until the first connect attempt has finished, then goes on when the device
@@ -204,7 +205,7 @@ class DeviceBase:
                     self._io_fault(err)
                 except Exception:  # never let a bug silently end the device's thread
                     log.exception("%s: unexpected error in the I/O thread", self.name)
-                    self._io_fault(DeviceError("driver error", ErrorCode.DEVICE_ERROR))
+                    self._io_fault(DeviceUnavailable("driver error", ErrorCode.DEVICE_ERROR))
         finally:
             self._drop_connection()
             self._first_attempt.set()

@@ -1,4 +1,4 @@
-"""ID card reader driver: a SAM serial reader run by its own I/O thread.
+"""ID card reader driver: a SAM serial reader run by its own I/O thread (drivers.device).
 
 The thread connects (open port, reset SAM, SAM status, SAM ID), then polls find-card. A
 found card is selected and read once; the result is published (IdentityRead or ReadFailed)
@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import threading
 import time
 
 import serial
 
+from ..device import DeviceBase, next_event
 from ..errors import (
     DeviceError,
     DeviceTimeout,
@@ -41,16 +41,8 @@ from ..errors import (
     ErrorCode,
     OperationCancelled,
 )
-from ..events import (
-    CardPlaced,
-    CardRemoved,
-    DeviceEvent,
-    EventHub,
-    IdentityRead,
-    ReadFailed,
-    StatusChanged,
-)
-from ..status import DeviceState, DeviceStatus, FaultAction
+from ..events import CardPlaced, CardRemoved, IdentityRead, ReadFailed
+from ..status import ONLINE, DeviceState, DeviceStatus, FaultAction
 from .link import SamLink, describe_os_error
 from .model import IdentityCard
 from .photo import WltDecoder
@@ -59,11 +51,16 @@ log = logging.getLogger(__name__)
 
 SERIAL_READ_TIMEOUT = 0.05  # bounds how long a blocked read delays close()
 FAILURES_BEFORE_OFFLINE = 3  # consecutive failed polls (each already retried)
-_OFFLINE = DeviceStatus(DeviceState.OFFLINE)
 
 
-class SamSerialReader:
-    """IdReader over a GA 467 SAM reader on a serial port (USB CDC-ACM/FTDI or UART)."""
+class SamSerialReader(DeviceBase):
+    """IdReader over a GA 467 SAM reader on a serial port (USB CDC-ACM/FTDI or UART).
+
+    Connected means: port open and SAM started. Every wait in the thread is bounded by
+    SERIAL_READ_TIMEOUT or the stop event.
+    """
+
+    thread_name = "idcard"
 
     def __init__(
         self,
@@ -78,53 +75,23 @@ class SamSerialReader:
         retries: int = 2,
         photo_decoder: WltDecoder | None = None,
     ) -> None:
-        self.name = name
-        self.events = EventHub()
+        super().__init__(name, reconnect_interval)
         self.port = port
         self.baud = baud
         self.timeout = timeout
         self.poll_interval = poll_interval
         self.presence_interval = presence_interval
-        self.reconnect_interval = reconnect_interval
         self.fingerprint = fingerprint
         self.retries = retries
         self.photo_decoder = photo_decoder
-        self._lock = threading.Lock()
-        self._status = _OFFLINE
-        self._error: DeviceError | None = None  # what makes the status not ONLINE
         self._sam_id = ""
-        self._stop = threading.Event()
-        self._first_attempt = threading.Event()
-        self._thread: threading.Thread | None = None
         self._serial: serial.Serial | None = None
         self._link: SamLink | None = None
-        self._sam_ready = False
         self._failures = 0
         self._card_present = False          # between CardPlaced and CardRemoved
         self._read_again = threading.Event()
 
     # -- the contract -------------------------------------------------------------------
-
-    def open(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._first_attempt.clear()
-        self._thread = threading.Thread(target=self._run, name=f"idcard {self.name}", daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            # Every wait in the thread is bounded by SERIAL_READ_TIMEOUT or the stop event.
-            thread.join(timeout=2.0)
-            if thread.is_alive():
-                log.warning("%s: I/O thread did not stop in time", self.name)
-
-    def status(self) -> DeviceStatus:
-        with self._lock:
-            return self._status
 
     @property
     def card_present(self) -> bool:
@@ -149,70 +116,35 @@ class SamSerialReader:
         return link.bytes_exchanged if link else 0
 
     def wait_identity(self, timeout: float) -> IdentityCard:
-        if self._thread is None:
-            raise DeviceUnavailable(f"{self.name}: reader is not open", ErrorCode.NO_DEVICE)
+        self._require_open("reader")
         deadline = time.monotonic() + timeout
-        results: queue.Queue[IdentityRead | ReadFailed] = queue.Queue()
-
-        def collect(event: DeviceEvent) -> None:
-            if isinstance(event, IdentityRead | ReadFailed):
-                results.put(event)
-
-        unsubscribe = self.events.subscribe(collect)
-        try:
-            self._first_attempt.wait(max(0.0, deadline - time.monotonic()))
-            with self._lock:
-                error = self._error if self._status.state is not DeviceState.ONLINE else None
-            if error is not None:
-                # A fresh exception per caller; the stored one keeps its own traceback.
-                raise type(error)(str(error), error.code) from error
-            try:
-                event = results.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise DeviceTimeout("no card was read in time", ErrorCode.NO_CARD) from None
-        finally:
-            unsubscribe()
+        with self._collecting(IdentityRead, ReadFailed) as results:
+            self._await_first_attempt(deadline)
+            event = next_event(results, deadline,
+                               DeviceTimeout("no card was read in time", ErrorCode.NO_CARD))
         if isinstance(event, ReadFailed):
             raise event.error
+        if not isinstance(event, IdentityRead):  # pragma: no cover - only those are collected
+            raise DeviceError("unexpected event", ErrorCode.READ_FAILED)
         return event.card
 
-    # -- the I/O thread -----------------------------------------------------------------
+    # -- the I/O thread (drivers.device runs it) -----------------------------------------
 
-    def _run(self) -> None:
-        try:
-            while not self._stop.is_set():
-                try:
-                    self._step()
-                except OperationCancelled:
-                    break
-                except DeviceUnavailable as err:
-                    self._lost(err)
-                except DeviceError as err:
-                    self._fault(err)
-                except Exception:  # never let a bug silently kill the reader
-                    log.exception("%s: unexpected error in the I/O thread", self.name)
-                    self._lost(DeviceUnavailable("driver error", ErrorCode.DEVICE_ERROR))
-        finally:
-            self._close_port()
-            self._card_present = False
-            self._set_status(_OFFLINE, None)
-            self._first_attempt.set()
-
-    def _step(self) -> None:
+    def _connect(self) -> None:
         if self._serial is None:
             self._open_port()
-        if not self._sam_ready:
-            self._start_sam()
+        self._start_sam()          # after a SAM failure the port is kept: only this again
+
+    def _io_step(self) -> None:
         link = self._link
-        if link is None:  # pragma: no cover - _open_port sets it
-            return
-        if not link.find_card():
-            self._failures = 0
-            self._set_status(DeviceStatus(DeviceState.ONLINE), None)
+        if link is None:  # pragma: no cover - _connect sets it
+            raise DeviceUnavailable(f"{self.port} is not open", ErrorCode.NO_DEVICE)
+        found = link.find_card()
+        self._failures = 0
+        self._set_status(ONLINE)   # clears a transient fault
+        if not found:
             self._stop.wait(self.poll_interval)
             return
-        self._failures = 0
-        self._set_status(DeviceStatus(DeviceState.ONLINE), None)
         self._placement(link)
 
     def _open_port(self) -> None:
@@ -236,7 +168,6 @@ class SamSerialReader:
             port, name=self.port, baud=self.baud, timeout=self.timeout,
             retries=self.retries, cancel=self._stop,
         )
-        self._sam_ready = False
 
     def _start_sam(self) -> None:
         link = self._link
@@ -245,17 +176,14 @@ class SamSerialReader:
         link.reset_sam()
         link.sam_status()
         self._sam_id = link.sam_id()
-        self._sam_ready = True
         self._failures = 0
         log.info("%s: reader online on %s, SAM %s", self.name, self.port, self._sam_id)
-        self._set_status(DeviceStatus(DeviceState.ONLINE), None)
-        self._first_attempt.set()
 
     def _placement(self, link: SamLink) -> None:
         """One card on the reader: read it (again when asked), then wait for it to leave."""
         self._read_again.clear()  # a request made before this card came is already met
         self._card_present = True
-        self._publish(CardPlaced(self.name))
+        self.events.publish(CardPlaced(self.name))
         try:
             self._read(link)
             while not self._await_removal(link):
@@ -264,10 +192,10 @@ class SamSerialReader:
         except DeviceUnavailable:
             # The reader went away with the card on it: we can no longer vouch it is there.
             self._card_present = False
-            self._publish(CardRemoved(self.name))
+            self.events.publish(CardRemoved(self.name))
             raise
         self._card_present = False
-        self._publish(CardRemoved(self.name))
+        self.events.publish(CardRemoved(self.name))
 
     def _read(self, link: SamLink) -> None:
         try:
@@ -278,10 +206,10 @@ class SamSerialReader:
         except DeviceError as err:
             # Includes CardDataError (bad check digit ...): never shown as an identity.
             log.info("%s: card read failed (%s)", self.name, err.code)
-            self._publish(ReadFailed(self.name, err))
+            self.events.publish(ReadFailed(self.name, err))
             return
         self._decode_photo(card)
-        self._publish(IdentityRead(self.name, card))
+        self.events.publish(IdentityRead(self.name, card))
 
     def _decode_photo(self, card: IdentityCard) -> None:
         decoder = self.photo_decoder
@@ -328,72 +256,35 @@ class SamSerialReader:
                 self._read_again.clear()
                 return False
 
-    # -- status -------------------------------------------------------------------------
+    # -- faults -------------------------------------------------------------------------
 
-    def _lost(self, err: DeviceUnavailable) -> None:
-        self._close_port()
-        self._set_status(
-            DeviceStatus(
-                DeviceState.NO_DEVICE, FaultAction.MAINTENANCE, fault=err.code.value,
-                detail=str(err),
-            ),
-            err,
-        )
-        self._first_attempt.set()
-        self._stop.wait(self.reconnect_interval)
-
-    def _fault(self, err: DeviceError) -> None:
+    def _io_fault(self, err: DeviceError) -> None:
+        if isinstance(err, DeviceUnavailable):           # the port went away
+            self._drop_connection()
+            self._report_fault(err)
+            self._stop.wait(self.reconnect_interval)
+            return
+        detail = f"{self.port}: {err}"
         if err.code is ErrorCode.SAM_FAILURE:
             # Keep the port: the SAM is re-initialised every reconnect_interval.
-            self._sam_ready = False
-            self._set_status(
-                DeviceStatus(
-                    DeviceState.HARDWARE_ERROR, FaultAction.MAINTENANCE,
-                    fault=err.code.value, detail=f"{self.port}: {err}",
-                ),
-                err,
-            )
-            self._first_attempt.set()
+            self._connected = False
+            self._report_fault(err, detail)
             self._stop.wait(self.reconnect_interval)
             return
         self._failures += 1
-        if not self._sam_ready or self._failures >= FAILURES_BEFORE_OFFLINE:
+        if not self._connected or self._failures >= FAILURES_BEFORE_OFFLINE:
             # The port is there but the reader does not talk sense: start over.
-            self._close_port()
-            self._set_status(
-                DeviceStatus(
-                    DeviceState.OFFLINE, FaultAction.WAIT, fault=err.code.value,
-                    detail=f"{self.port}: {err}",
-                ),
-                err,
-            )
-            self._first_attempt.set()
+            self._drop_connection()
+            self._report_fault(err, detail)
             self._stop.wait(self.reconnect_interval)
             return
         # Transient: stay online, but let a technician's status view see what happened.
-        self._set_status(
-            DeviceStatus(DeviceState.ONLINE, FaultAction.RETRY, fault=err.code.value), None
-        )
+        self._set_status(DeviceStatus(DeviceState.ONLINE, FaultAction.RETRY, fault=err.code.value))
         self._stop.wait(self.poll_interval)
 
-    def _set_status(self, status: DeviceStatus, error: DeviceError | None) -> None:
-        with self._lock:
-            changed = status != self._status
-            self._status = status
-            self._error = error
-        if changed:
-            # A fault is worth a warning; going offline because we were closed is not.
-            level = logging.WARNING if status.fault else logging.INFO
-            log.log(level, "%s: status %s %s %s", self.name, status.state.value, status.fault,
-                    status.detail)
-            self._publish(StatusChanged(self.name, status))
-
-    def _publish(self, event: DeviceEvent) -> None:
-        self.events.publish(event)
-
-    def _close_port(self) -> None:
+    def _disconnect(self) -> None:
         port, self._serial, self._link = self._serial, None, None
-        self._sam_ready = False
+        self._card_present = False
         if port is not None:
             try:
                 port.close()
