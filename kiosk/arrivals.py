@@ -6,8 +6,8 @@ third way in), an appointment is verified offline with central's key, a 办件 r
 recognised; anything else is refused with a reason. A social security card is the second
 way in; a staff card opens the staff screen; a bank card identifies nobody here.
 
-Listeners get ``("code", {...})``, ``("staff_card", {...})`` or ``("card_refused", {...})``
-notifications with stable codes, never personal data.
+Listeners get ``CodeNotice``, ``StaffCardPresented`` or ``CardRefused`` events
+(kiosk/events.py) with stable codes, never personal data.
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ from .codes import (
     classify,
     identity_refusal,
 )
+from .events import CardRefused, CodeNotice, KioskEvent, StaffCardPresented
 from .session import IdentitySource, Session, SessionState
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[str, dict[str, Any]], None]
+Emit = Callable[[KioskEvent], None]
 GENDERS = {"1": "男", "2": "女", "男": "男", "女": "女"}
 
 
@@ -86,28 +87,27 @@ class Arrivals:
                 if meaning.kind is CodeKind.ELECTRONIC_ID and meaning.accepted:
                     self._identify(meaning)
                     return
-                self._emit("code", _describe(meaning, self._zone))
+                self._emit(_describe(meaning, self._zone))
             except Exception:  # a bad code or a bug must not kill the worker silently
                 log.exception("scanned code could not be handled")
-                self._emit("code", {"kind": "unknown", "reason": "internal"})
+                self._emit(CodeNotice("unknown", "internal"))
 
     def _identify(self, meaning: CodeMeaning) -> None:
         central = self._central()
         if central is None:
-            self._emit("code", {"kind": "electronic_id", "reason": "central_not_enrolled"})
+            self._emit(CodeNotice("electronic_id", "central_not_enrolled"))
             return
         try:
             resolved = central.resolve_identity_code(meaning.identity_code or "")
         except CentralRejected as err:
             reason = identity_refusal(err)
-            self._emit("code", {"kind": "electronic_id",
-                                "reason": reason.value if reason else err.error})
+            self._emit(CodeNotice("electronic_id", reason.value if reason else err.error))
             return
         except CentralUnavailable:
-            self._emit("code", {"kind": "electronic_id", "reason": "central_unavailable"})
+            self._emit(CodeNotice("electronic_id", "central_unavailable"))
             return
         except CentralError as err:
-            self._emit("code", {"kind": "electronic_id", "reason": err.code})
+            self._emit(CodeNotice("electronic_id", err.code))
             return
         log.info("electronic ID code resolved (%s)", resolved.source)
         self._session.identity_read(identity_from_resolved(resolved), self._default_service(),
@@ -128,24 +128,23 @@ class Arrivals:
                                             source=IdentitySource.SOCIAL_SECURITY)
             elif kind == "staff":
                 if self._session.state is SessionState.IDLE:
-                    self._emit("staff_card", {"role": card.staff_role or "staff"})
+                    self._emit(StaffCardPresented(card.staff_role or "staff"))
                 else:
-                    self._emit("card_refused", {"kind": "staff", "reason": "citizen_session"})
+                    self._emit(CardRefused("staff", "citizen_session"))
             else:
-                self._emit("card_refused", {"kind": kind, "reason": "not_for_identity"})
+                self._emit(CardRefused(kind, "not_for_identity"))
         finally:
             card.wipe()
 
 
-def _describe(meaning: CodeMeaning, zone: dt.tzinfo) -> dict[str, Any]:
+def _describe(meaning: CodeMeaning, zone: dt.tzinfo) -> CodeNotice:
     """What the screen may show about a code: kinds, reasons, the 办件编号 and the
     appointment's item, hall and time in the hall's ``zone`` (an appointment names no person)."""
-    data: dict[str, Any] = {"kind": meaning.kind.value,
-                            "reason": meaning.reason.value if meaning.reason else ""}
-    if meaning.application_number:
-        data["application_number"] = meaning.application_number
+    notice = CodeNotice(meaning.kind.value, meaning.reason.value if meaning.reason else "",
+                        application_number=meaning.application_number or "")
     appointment = meaning.appointment
     if appointment is not None and meaning.reason is not CodeReason.FORGED:
-        data.update(item_name=appointment.item_name, hall=appointment.hall,
-                    start=appointment.start_text(zone))
-    return data
+        notice = CodeNotice(notice.kind, notice.reason, notice.application_number,
+                            item_name=appointment.item_name, hall=appointment.hall,
+                            start=appointment.start_text(zone))
+    return notice

@@ -247,18 +247,19 @@ class StaffSettings(_Strict):
         return value
 
 
-ServiceId = Literal[
-    "identity_check", "yizheng_tongban", "proof_print", "queue_ticket",
-    "appointment", "progress_query", "evaluation",
-]
-
-
 class ServicesSettings(_Strict):
-    offered: list[ServiceId] = Field(min_length=1)
-    default: ServiceId = "identity_check"
+    """Which services of the registry (kiosk/registry.py) this terminal offers, in order."""
+
+    offered: list[str] = Field(min_length=1)
+    default: str = "identity_check"
 
     @model_validator(mode="after")
-    def _default_offered(self) -> ServicesSettings:
+    def _known_and_offered(self) -> ServicesSettings:
+        from .registry import SERVICES  # the registry imports the flows, which need no config
+
+        unknown = [s for s in [*self.offered, self.default] if s not in SERVICES]
+        if unknown:
+            raise ValueError(f"unknown service {unknown[0]!r} (known: {', '.join(SERVICES)})")
         if self.default not in self.offered:
             raise ValueError(f"default service {self.default!r} is not in offered")
         return self

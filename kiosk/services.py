@@ -1,4 +1,4 @@
-"""The services a terminal can offer, what devices each needs, and whether it is ready.
+"""Whether each offered service (kiosk/registry.py) is ready, and if not, why.
 
 A service whose devices are not ready is shown as unavailable with the reason; it is
 never hidden without a word. Reasons are stable codes; screens pick the words.
@@ -11,29 +11,7 @@ from dataclasses import dataclass
 
 from drivers.status import DeviceState, DeviceStatus
 
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    id: str
-    title: str
-    subtitle: str
-    needs: tuple[str, ...]      # configured device names the service cannot work without
-    implemented: bool           # this software version has the flow
-    needs_central: bool = False  # the terminal must be enrolled with a central
-
-
-SERVICES: dict[str, ServiceSpec] = {
-    s.id: s
-    for s in (
-        ServiceSpec("identity_check", "身份核验", "读取身份证，核对本人信息", ("id_reader",), True),
-        ServiceSpec("yizheng_tongban", "一证通办", "凭身份证办理政务服务事项", ("id_reader",), True, True),
-        ServiceSpec("proof_print", "证明打印", "打印社保、纳税、户籍等证明", ("id_reader", "a4_printer"), True, True),
-        ServiceSpec("queue_ticket", "排队取号", "领取窗口排队号", ("receipt_printer",), False),
-        ServiceSpec("appointment", "预约办事", "预约错时、无休服务", ("id_reader",), False),
-        ServiceSpec("progress_query", "办件查询", "查询办件进度", ("id_reader",), False),
-        ServiceSpec("evaluation", "好差评", "评价政务服务", (), False),
-    )
-}
+from .registry import SERVICES, ServiceSpec
 
 
 @dataclass(frozen=True)

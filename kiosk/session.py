@@ -27,6 +27,16 @@ from typing import Any
 from drivers.idcard.model import LONG_TERM, CardType, IdentityCard
 
 from . import hall_time
+from .events import (
+    CardBack,
+    CardTaken,
+    IdleWarning,
+    KioskEvent,
+    Publisher,
+    ReadFailed,
+    SessionChanged,
+    SessionEnded,
+)
 from .privacy import forget_personal, mask_name, mask_number, register_card
 
 log = logging.getLogger(__name__)
@@ -121,9 +131,6 @@ class SessionSnapshot:
     card_returned: bool = False  # the card came back in the grace: offer 继续办理 until a touch
 
 
-Listener = Callable[[str, dict[str, Any]], None]
-
-
 class Session:
     def __init__(
         self,
@@ -137,7 +144,7 @@ class Session:
         card_on_reader: Callable[[], bool] | None = None,
     ) -> None:
         """``card_on_reader`` tells whether an ID card lies on the reader now (the driver
-        knows); the "ended" event then says whether to remind the citizen to take it."""
+        knows); ``SessionEnded`` then says whether to remind the citizen to take it."""
         self._presence = CardPresence(card_presence)
         self._card_on_reader = card_on_reader
         self._card_away = False            # the session's card left its reader
@@ -150,7 +157,7 @@ class Session:
         self._clock = clock
         self.zone = hall_time.default_zone() if zone is None else zone  # the hall's, for dates
         self._lock = threading.RLock()
-        self._listeners: list[Listener] = []
+        self.events: Publisher[KioskEvent] = Publisher()
         self._state = SessionState.IDLE
         self._service: str | None = None
         self._card: IdentityCard | None = None
@@ -165,15 +172,12 @@ class Session:
         self.temp_dir: Path | None = None
 
     # -- observers -------------------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+    def subscribe(self, listener: Callable[[KioskEvent], None]) -> None:
+        """listener(event) is called on the thread that changed the session."""
+        self.events.subscribe(listener)
 
-    def _emit(self, kind: str, **data: Any) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(kind, data)
-            except Exception:
-                log.exception("session listener failed on %s", kind)
+    def _emit(self, event: KioskEvent) -> None:
+        self.events.publish(event)
 
     # -- queries ---------------------------------------------------------------------------
     @property
@@ -224,7 +228,7 @@ class Session:
             self._warned = False
             self.temp_dir = Path(tempfile.mkdtemp(prefix="session-", dir=self._temp_root))
         log.info("session started for service %s", service_id)
-        self._emit("state", state=SessionState.WAITING_CARD)
+        self._emit(SessionChanged(SessionState.WAITING_CARD))
 
     def touch(self) -> None:
         """The citizen touched the screen (or chose 继续办理 after putting the card back)."""
@@ -243,7 +247,7 @@ class Session:
                 return False
             self._state = SessionState.ACTIVE
             self._last_activity = self._clock()
-        self._emit("state", state=SessionState.ACTIVE)
+        self._emit(SessionChanged(SessionState.ACTIVE))
         return True
 
     def finish(self, reason: EndReason = EndReason.FINISHED) -> None:
@@ -271,7 +275,7 @@ class Session:
             else:
                 warn = False
         if warn:
-            self._emit("warning", seconds_left=left)
+            self._emit(IdleWarning(left))
 
     # -- device events ---------------------------------------------------------------------
     def identity_read(self, card: IdentityCard, default_service: str,
@@ -291,7 +295,7 @@ class Session:
                     self._last_activity = self._clock()
                     card.wipe()
                     if back:
-                        self._emit("card_back")
+                        self._emit(CardBack(self._source.value))
                     return
                 # Another person's card: the previous session ends before this one starts.
                 service = self._service or default_service
@@ -303,14 +307,14 @@ class Session:
             self._personal = register_card(card)
             self._state = SessionState.IDENTIFIED
             self._last_activity = self._clock()
-        self._emit("state", state=SessionState.IDENTIFIED)
+        self._emit(SessionChanged(SessionState.IDENTIFIED))
 
     def identity_failed(self, code: str) -> None:
         """A card could not be read. Said even on the home screen (no session starts)."""
         with self._lock:
             if self._state is not SessionState.IDLE:
                 self._last_activity = self._clock()
-        self._emit("read_failed", code=code)
+        self._emit(ReadFailed(code))
 
     def card_removed(self, source: IdentitySource = IdentitySource.ID_CARD) -> None:
         """A card left its reader: the session ends after the grace if it identified with
@@ -325,12 +329,13 @@ class Session:
                 return
             self._removed_at = self._clock()
             grace = self._removal_grace
-        self._emit("card_removed", grace=grace)
+        self._emit(CardTaken(source.value, grace))
         if grace <= 0:
             self.tick()
 
     # -- the wipe --------------------------------------------------------------------------
     def _end(self, reason: EndReason) -> None:
+        source = self._source
         if self._card is not None:
             self._card.wipe()
         self._card = None
@@ -348,7 +353,7 @@ class Session:
         self._personal = None
         take_card = self._card_lies_on_reader()
         log.info("session ended: %s%s", reason.value, " (ID card left on the reader)" if take_card else "")
-        self._emit("ended", reason=reason, take_card=take_card)
+        self._emit(SessionEnded(reason.value, source.value, take_card))
 
     def _card_lies_on_reader(self) -> bool | None:
         """Whether to remind the citizen to take their ID card (None: cannot tell)."""

@@ -1,8 +1,9 @@
-"""The terminal: devices from the configuration, the session, and service availability.
+"""The terminal: assembles the devices, the session, the store and outbox, printing, the
+line to central, the flows of the registry and staff mode, and publishes what changes.
 
-Screens hold one Terminal. Device events arrive on driver threads and are turned into
-session changes here; listeners (the UI) get short notifications and must hand them to
-their own thread (the Kivy UI uses ``Clock.schedule_once``).
+Device events arrive on driver threads and are turned into session changes here. Listeners
+get frozen events (kiosk/events.py) on whatever thread the change happened and must return
+at once; what to draw they read from ``state()``, one immutable ``KioskState``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from drivers.contracts import Device
 from drivers.events import (
@@ -26,36 +27,45 @@ from drivers.events import (
     SmartCardRemoved,
     StatusChanged,
 )
-from drivers.pcsc.pinpad import PromptPinPad
 from drivers.status import DeviceStatus
 
 from . import hall_time
 from .arrivals import Arrivals
-from .central import ApplicationRequest, CentralClient, client_for, connect
-from .central.models import CodeKeys
-from .central.signing import load_identity
+from .central import CentralClient
+from .central.link import CentralKeys, CentralLink
 from .codes import CodeKeyCache
 from .config import KioskConfig
 from .devices import build_devices
-from .flows.proofs import ProofFlow
-from .flows.yizheng import YizhengFlow
+from .events import (
+    DeviceChanged,
+    FlowChanged,
+    KioskEvent,
+    Listener,
+    Publisher,
+    SessionEnded,
+    StaffCardPresented,
+    StaffChanged,
+)
+from .flows.base import Flow
+from .flows.deps import FlowDeps
+from .flows.staff import StaffFlow
 from .outbox import Outbox, open_outbox
-from .print_jobs import ApplicationReceipts, ProofRenderer
+from .pin_relay import PinRelay
 from .printing import Printing
-from .printlog import ExportResult, PrintLog, PrintRecord, export_csv, export_name
+from .printlog import PrintLog
+from .registry import SERVICES
 from .services import ServiceView, service_views
 from .session import IdentitySource, Session, SessionSnapshot, SessionState
-from .staff import PinResult, StaffGate
+from .staff import StaffGate
+from .state import DeviceFault, KioskState, device_fault
 from .store import Store, open_store
 
 log = logging.getLogger(__name__)
 
-Listener = Callable[[str, dict[str, Any]], None]
 TICK_INTERVAL = 0.25
-# A social security card PIN left unanswered this long counts as cancelled: the reader is
-# free again for whoever comes next.
-PIN_TIMEOUT_S = 60.0
-RECONNECT_CHECK_S = 5.0  # how often a not-yet-enrolled terminal looks for its enrollment
+# Devices that identify a citizen besides the ID card reader, and whether that way also
+# needs central (an electronic ID code is resolved there).
+OTHER_WAYS_NEED_CENTRAL = {"card_reader": False, "code_scanner": True}
 
 
 class Terminal:
@@ -70,27 +80,27 @@ class Terminal:
         self.data_dir = Path(config.terminal.data_dir)
         self.temp_root = self.data_dir / "tmp"
         self.temp_root.mkdir(parents=True, exist_ok=True)
-        # The card reader asks for a social security card's PIN through this pad: the UI
-        # hears "pin_request" and answers with answer_pin() / cancel_pin().
-        self._pin_pad: PromptPinPad | None = None
+        self.events: Publisher[KioskEvent] = Publisher()
+        # The card reader asks for a social security card's PIN through the relay: the UI
+        # hears PinRequested and answers with answer_pin() / cancel_pin().
+        self.pin: PinRelay | None = None
         if devices is None:
             if config.devices.card_reader is not None:
-                self._pin_pad = PromptPinPad(self._pin_requested, timeout=PIN_TIMEOUT_S)
-            self.devices = build_devices(config.devices, pin_pad=self._pin_pad)
+                self.pin = PinRelay(self.events.publish)
+            self.devices = build_devices(config.devices, pin_pad=self.pin.pad if self.pin else None)
         else:
             self.devices = devices
-        kwargs = {"clock": clock} if clock else {}
+        self._clock = clock or time.monotonic
         self.session = Session(
             idle_timeout=config.session.idle_timeout_s,
             idle_warning=config.session.idle_warning_s,
             removal_grace=config.session.card_removal_grace_s,
             temp_root=self.temp_root,
+            clock=self._clock,
             zone=self.zone,
             card_presence=config.session.card_presence,
             card_on_reader=self._id_card_on_reader,
-            **kwargs,
         )
-        self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self.store: Store = open_store(self.data_dir)
         self.outbox: Outbox = open_outbox(config, self.store)
@@ -101,41 +111,38 @@ class Terminal:
             receipt_timeout=receipt_cfg.job_timeout_s if receipt_cfg else 30.0,
             document_timeout=a4_cfg.job_timeout_s if a4_cfg else 120.0,
         )
-        self.staff = StaffGate(
-            config.staff.pin_hash, self.data_dir,
-            max_attempts=config.staff.max_attempts, lockout_s=config.staff.lockout_s,
+        self.link = CentralLink(config, self.store)
+        self.staff = StaffFlow(
+            StaffGate(config.staff.pin_hash, self.data_dir,
+                      max_attempts=config.staff.max_attempts, lockout_s=config.staff.lockout_s),
+            self.printlog,
+            citizen_present=lambda: self.session.state is not SessionState.IDLE,
+            export_dir=config.staff.export_dir,
+            terminal_code=config.terminal.terminal_code or "",
+            zone=self.zone,
         )
-        self._central: CentralClient | None = None
-        self.central_reason: str | None = None
-        self._central_checked = float("-inf")
-        self._central_lock = threading.Lock()
-        self.flow: YizhengFlow | ProofFlow | None = None
+        self.staff.subscribe(lambda: self.events.publish(StaffChanged(str(self.staff.step))))
+        self.flow: Flow | None = None
         self.arrivals = Arrivals(
             self.session,
             default_service=lambda: self.config.services.default,
             central=lambda: self.central,
-            key_cache=CodeKeyCache.for_data_dir(self.data_dir, _CentralKeys(config)),
+            key_cache=CodeKeyCache.for_data_dir(self.data_dir, CentralKeys(config)),
             hall_name=config.terminal.hall_name,
-            emit=self._emit,
+            emit=self._arrival,
             zone=self.zone,
         )
         self._statuses: dict[str, DeviceStatus] = {}
+        self._fault_since: dict[str, float] = {}
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self.session.subscribe(self._on_session)
         for device in self.devices.values():
             device.events.subscribe(self._on_device_event)
 
-    def subscribe(self, listener: Listener) -> None:
-        """listener(kind, data) is called from any thread; it must not block."""
-        self._listeners.append(listener)
-
-    def _emit(self, kind: str, data: dict[str, Any]) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(kind, data)
-            except Exception:
-                log.exception("terminal listener failed on %s", kind)
+    def subscribe(self, listener: Listener[KioskEvent]) -> None:
+        """listener(event) is called from any thread; it must not block."""
+        self.events.subscribe(listener)
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -155,11 +162,9 @@ class Terminal:
             self._ticker.join(timeout=2)
             self._ticker = None
         self.session.finish()
+        self.staff.close("stop")
         self.outbox.stop()
-        with self._central_lock:
-            central = self._central
-        if central is not None:
-            central.close()     # every thread's session
+        self.link.close()
         for device in self.devices.values():
             device.close()
         self.store.close()
@@ -168,6 +173,7 @@ class Terminal:
         while not self._stop.wait(TICK_INTERVAL):
             try:
                 self.session.tick()
+                self.staff.tick()
             except Exception:  # the ticker must outlive any listener bug
                 log.exception("session tick failed")
 
@@ -177,6 +183,37 @@ class Terminal:
             shutil.rmtree(leftover, ignore_errors=True)
 
     # -- state for screens -----------------------------------------------------------------
+    def state(self) -> KioskState:
+        """Everything a screen draws, from memory (no device or network I/O)."""
+        statuses = self.device_statuses()
+        enrolled = self.link.client is not None
+        flow = self.flow
+        snap = self.session.snapshot()
+        return KioskState(
+            session=snap,
+            flow=flow.state() if flow is not None and snap.state is SessionState.ACTIVE else None,
+            services=tuple(self._service_views(statuses, enrolled)),
+            devices=tuple(statuses.items()),
+            faults=self._faults(statuses),
+            other_ways=frozenset(
+                name for name, needs_central in OTHER_WAYS_NEED_CENTRAL.items()
+                if name in statuses and statuses[name].ready and (enrolled or not needs_central)
+            ),
+            enrolled=enrolled,
+            staff=self.staff.state(),
+        )
+
+    def _faults(self, statuses: dict[str, DeviceStatus]) -> tuple[DeviceFault, ...]:
+        now = self._clock()
+        with self._lock:
+            for name, status in statuses.items():
+                if status.ready:
+                    self._fault_since.pop(name, None)
+                else:
+                    self._fault_since.setdefault(name, now)
+            since = dict(self._fault_since)
+        return tuple(device_fault(name, statuses[name], since[name]) for name in since)
+
     def device_statuses(self) -> dict[str, DeviceStatus]:
         with self._lock:
             known = dict(self._statuses)
@@ -184,98 +221,29 @@ class Terminal:
 
     @property
     def central(self) -> CentralClient | None:
-        """The central client once this terminal is enrolled (re-checked while it is not, so
-        a technician's `kiosk enroll` takes effect without a restart)."""
-        now = time.monotonic()
-        # One client for every thread (it is thread-safe: a session per thread); the lock
-        # keeps two threads from connecting at once and leaking a second client.
-        with self._central_lock:
-            if self._central is None and now - self._central_checked >= RECONNECT_CHECK_S:
-                self._central_checked = now
-                self._central, self.central_reason = connect(self.config, self.store)
-            return self._central
+        """The central client once this terminal is enrolled."""
+        return self.link.client
+
+    @property
+    def central_reason(self) -> str | None:
+        return self.link.reason
 
     def services(self) -> list[ServiceView]:
-        statuses: dict[str, DeviceStatus | None] = dict(self.device_statuses())
-        return service_views(list(self.config.services.offered), statuses,
-                             enrolled=self.central is not None)
+        return self._service_views(self.device_statuses(), self.central is not None)
 
-    def start_flow(self) -> YizhengFlow | ProofFlow | None:
-        """The flow of the confirmed citizen's service; None when it cannot start."""
-        snap = self.session.snapshot()
-        central = self.central
-        if snap.state is not SessionState.ACTIVE or central is None:
-            return None
-        flow: YizhengFlow | ProofFlow
-        if snap.service_id == "yizheng_tongban":
-            flow = YizhengFlow(
-                self.session, central, self.outbox, ApplicationRequest.model_validate,
-                receipts=(ApplicationReceipts(self.config, self.printing)
-                          if self.printing.receipt is not None else None),
-            )
-        elif snap.service_id == "proof_print":
-            flow = ProofFlow(self.session, central, self.printing, ProofRenderer(self.config))
-        else:
-            return None
-        if self.flow is not None:
-            self.flow.wipe()
-        flow.subscribe(lambda: self._emit("flow", {}))
-        self.flow = flow
-        flow.load()
-        return flow
+    def _service_views(self, statuses: dict[str, DeviceStatus], enrolled: bool) -> list[ServiceView]:
+        known: dict[str, DeviceStatus | None] = dict(statuses)
+        return service_views(list(self.config.services.offered), known, enrolled=enrolled)
 
     def snapshot(self) -> SessionSnapshot:
         return self.session.snapshot()
 
-    # -- staff (printed-output log) --------------------------------------------------------
-    def staff_login(self, pin: str) -> PinResult:
-        """Check a staff PIN; only while no citizen is being served."""
-        if self.session.snapshot().state is not SessionState.IDLE:
-            return PinResult(False, "citizen_session")
-        return self.staff.check(pin)
-
-    def print_records(self, days: int | None = None, doc_type: str | None = None,
-                      id_number: str | None = None, limit: int = 500) -> list[PrintRecord]:
-        since = self.printlog.since_days(days) if days is not None else None  # the hall's days
-        return self.printlog.records(since=since, doc_type=doc_type or None,
-                                     id_number=id_number or None, limit=limit)
-
-    def export_print_records(self, records: list[PrintRecord]) -> ExportResult:
-        """Write ``records`` as CSV to the USB stick (``[staff] export_dir``)."""
-        folder = self.config.staff.export_dir
-        if folder is None:
-            return ExportResult(False, "export_not_configured")
-        if not folder.is_dir():
-            return ExportResult(False, "no_usb_stick")
-        name = export_name(self.config.terminal.terminal_code, self.zone)
-        try:
-            count = export_csv(records, folder / name)
-        except OSError as err:
-            log.warning("print log export to %s failed: %s", folder, err.strerror)
-            return ExportResult(False, "export_failed")
-        log.info("print log: %d records exported", count)
-        return ExportResult(True, "", folder / name, count)
-
     # -- intents ---------------------------------------------------------------------------
-    def answer_pin(self, pin: str) -> None:
-        """The PIN the citizen typed for the card in the reader (never logged or emitted)."""
-        if self._pin_pad is not None:
-            self._pin_pad.answer(pin)
-
-    def cancel_pin(self) -> None:
-        """The citizen did not want to enter the PIN; the card read ends as cancelled."""
-        if self._pin_pad is not None:
-            self._pin_pad.cancel()
-
-    def _pin_requested(self, tries_left: int | None) -> None:
-        # Card reader thread: the UI shows its PIN pad. Tries only, nothing of the card.
-        log.info("card PIN requested (tries left: %s)", "-" if tries_left is None else tries_left)
-        self._emit("pin_request", {"tries_left": tries_left})
-
     def choose_service(self, service_id: str) -> bool:
         view = next((s for s in self.services() if s.id == service_id), None)
         if view is None or not view.available:
             return False
+        self.staff.close("citizen")
         self.session.begin(service_id)
         # A card already lying on the reader (the last citizen's, or this one's put down
         # early) was read once when it was placed: read it again for this session instead
@@ -285,15 +253,56 @@ class Terminal:
             reader.read_again()
         return True
 
+    def confirm_identity(self) -> Flow | None:
+        """The citizen confirmed the identity shown: the service's flow starts."""
+        if not self.session.confirm():
+            return None
+        return self.start_flow()
+
+    def start_flow(self) -> Flow | None:
+        """The flow of the confirmed citizen's service (kiosk/registry.py); None when it
+        cannot start (not in this version, or central needed and not enrolled)."""
+        snap = self.session.snapshot()
+        spec = SERVICES.get(snap.service_id or "")
+        if snap.state is not SessionState.ACTIVE or spec is None or spec.flow is None:
+            return None
+        central = self.central
+        if spec.needs_central and central is None:
+            return None
+        flow = spec.flow(FlowDeps(self.config, self.session, central, self.outbox, self.printing))
+        if self.flow is not None:
+            self.flow.wipe()
+        flow.subscribe(lambda: self.events.publish(FlowChanged(flow.SERVICE_ID, str(flow.step))))
+        self.flow = flow
+        flow.load()
+        self.events.publish(FlowChanged(flow.SERVICE_ID, str(flow.step)))
+        return flow
+
+    def answer_pin(self, pin: str) -> None:
+        """The PIN the citizen typed for the card in the reader (never logged or published)."""
+        if self.pin is not None:
+            self.pin.answer(pin)
+
+    def cancel_pin(self) -> None:
+        """The citizen did not want to enter the PIN; the card read ends as cancelled."""
+        if self.pin is not None:
+            self.pin.cancel()
+
     def _id_card_on_reader(self) -> bool:
         reader = self.devices.get("id_reader")
         return isinstance(reader, _Rearmable) and reader.card_present
 
-    def _on_session(self, kind: str, data: dict[str, Any]) -> None:
-        if kind == "ended" and self.flow is not None:
+    # -- what the session and the arrivals say ---------------------------------------------
+    def _on_session(self, event: KioskEvent) -> None:
+        if isinstance(event, SessionEnded) and self.flow is not None:
             flow, self.flow = self.flow, None
             flow.wipe()
-        self._emit(kind, data)
+        self.events.publish(event)
+
+    def _arrival(self, event: KioskEvent) -> None:
+        if isinstance(event, StaffCardPresented):
+            self.staff.open_by_card()   # StaffChanged tells the screens
+        self.events.publish(event)
 
     # -- device events (driver threads) ----------------------------------------------------
     def _on_device_event(self, event: DeviceEvent) -> None:
@@ -301,9 +310,10 @@ class Terminal:
             with self._lock:
                 self._statuses[event.device] = event.status
             log.info("device %s: %s %s", event.device, event.status.state.value, event.status.fault)
-            self._emit("device_status", {"device": event.device, "status": event.status})
+            self.events.publish(DeviceChanged(event.device, event.status))
         elif isinstance(event, IdentityRead):
             log.info("identity read (%s)", event.card.card_type.value)
+            self.staff.close("citizen")  # a citizen never meets a staff screen
             self.session.identity_read(event.card, self.config.services.default)
         elif isinstance(event, ReadFailed):
             log.warning("card read failed: %s", event.error.code.value)
@@ -328,20 +338,3 @@ class _Rearmable(Protocol):
     def card_present(self) -> bool: ...
 
     def read_again(self) -> None: ...
-
-
-class _CentralKeys:
-    """Fetches central's code keys with a client of its own, made when the keys are due (the
-    key cache works before the terminal's client exists and outside a Terminal)."""
-
-    def __init__(self, config: KioskConfig) -> None:
-        self._config = config
-
-    def code_keys(self) -> CodeKeys:
-        from .central.errors import NotEnrolled
-
-        identity = load_identity(Path(self._config.terminal.data_dir))
-        if identity is None:
-            raise NotEnrolled()
-        with client_for(self._config, identity) as client:
-            return client.code_keys()

@@ -15,7 +15,7 @@ from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.widget import Widget
 
-from kiosk.services import SERVICES
+from kiosk.registry import SERVICES
 from kiosk.session import SessionSnapshot
 
 from . import words

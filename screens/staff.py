@@ -1,25 +1,22 @@
-"""Staff access: the hidden gesture on the home screen and the PIN screen.
+"""Staff access: the PIN screen of staff mode (kiosk/flows/staff.py).
 
 Five taps on the hall name in the top bar within three seconds, on the home screen with no
-citizen being served, open the PIN screen; the right PIN opens the printed-output log
-(screens/staff_log.py). PIN checks (scrypt, a lock file) and every read of the log run on a
-worker thread: the UI thread never waits on them.
+citizen being served, open staff mode; the right PIN opens the printed-output log
+(screens/staff_log.py). The flow checks the PIN off the UI thread and keeps the lockout; this
+screen keeps only the digits being typed and shows what the flow says.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.staff import MAX_PIN, MIN_PIN, PinResult
+from kiosk.flows.staff import StaffFlow, StaffStep
+from kiosk.staff import MAX_PIN, MIN_PIN
 
 from . import words
 from .staff_widgets import StaffChip  # noqa: F401  (kv)
@@ -28,51 +25,7 @@ from .yizheng.keyboard import Keyboard, edit  # noqa: F401  (kv: Keyboard)
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
-GESTURE_TAPS, GESTURE_WINDOW_S = 5, 3.0
-STAFF_IDLE_S = 120.0   # the staff screens close by themselves after this long untouched
 PIN_DOT, PIN_BLANK = "●", "○"
-
-
-class TapCounter:
-    """True on the ``taps``-th tap within ``window_s`` seconds (then it starts over)."""
-
-    def __init__(self, taps: int = GESTURE_TAPS, window_s: float = GESTURE_WINDOW_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.taps = taps
-        self.window_s = window_s
-        self._clock = clock
-        self._times: list[float] = []
-
-    def tap(self) -> bool:
-        now = self._clock()
-        self._times = [t for t in self._times if now - t <= self.window_s] + [now]
-        if len(self._times) >= self.taps:
-            self._times.clear()
-            return True
-        return False
-
-    def reset(self) -> None:
-        self._times.clear()
-
-
-def in_background(work: Callable[[], T], done: Callable[[T], None],
-                  failed: Callable[[], None] | None = None) -> None:
-    """Run ``work`` on a worker thread, then ``done(value)`` (or ``failed()`` when work
-    raised) on the Kivy main thread."""
-
-    def run() -> None:
-        try:
-            value = work()
-        except Exception:  # a database or disk problem: the screen says so, the app lives
-            log.exception("staff: background work failed")
-            if failed is not None:
-                Clock.schedule_once(lambda _dt: failed(), 0)
-            return
-        Clock.schedule_once(lambda _dt: done(value), 0)
-
-    threading.Thread(target=run, name="staff work", daemon=True).start()
 
 
 Builder.load_string(
@@ -151,21 +104,18 @@ class StaffPinScreen(KioskScreen):
     message = StringProperty("")
     checking = BooleanProperty(False)
     min_pin = MIN_PIN
-    _attempt = 0  # results of a check begun before the screen was reset are dropped
 
-    def open(self) -> None:
-        self.reset()
-        staff = App.get_running_app().terminal.staff
+    def show_staff(self, staff: StaffFlow) -> None:
+        self.checking = staff.step is StaffStep.CHECKING
+        result = staff.pin_result
         if not staff.configured:
             self.message = words.staff_pin("no_pin_configured")
-            return
-        attempt = self._attempt
-
-        def shown(locked_for: float) -> None:
-            if attempt == self._attempt and locked_for > 0:
-                self.message = words.staff_pin("locked", locked_for_s=locked_for)
-
-        in_background(staff.locked_for, shown)
+        elif result is not None and not result.ok:
+            self.message = words.staff_pin(result.reason, result.attempts_left, result.locked_for_s)
+        elif staff.locked_for > 0:
+            self.message = words.staff_pin("locked", locked_for_s=staff.locked_for)
+        else:
+            self.message = ""
 
     def key(self, key: str) -> None:
         if self.checking:
@@ -177,33 +127,18 @@ class StaffPinScreen(KioskScreen):
     def submit(self) -> None:
         if self.checking or len(self.pin) < MIN_PIN:
             return
-        app = App.get_running_app()
-        pin, attempt = self.pin, self._attempt
-        self.checking = True
-
-        def checked(result: PinResult) -> None:
-            if attempt != self._attempt:
-                return
-            self.checking = False
-            self.pin = ""
-            if result.ok:
-                app.staff_logged_in()
-            else:
-                self.message = words.staff_pin(result.reason, result.attempts_left, result.locked_for_s)
-
-        def broken() -> None:
-            if attempt == self._attempt:
-                self.checking = False
-                self.pin = ""
-                self.message = words.STAFF_PIN_DEFAULT
-
-        in_background(lambda: app.terminal.staff_login(pin), checked, broken)
+        pin, self.pin = self.pin, ""
+        App.get_running_app().terminal.staff.enter_pin(pin)
 
     def on_pin(self, *_: Any) -> None:
         blank = PIN_BLANK * max(0, MIN_PIN - len(self.pin))
         self.dots = " ".join(PIN_DOT * len(self.pin) + blank)
 
+    def on_enter(self, *_: Any) -> None:
+        self.reset()
+
+    def on_leave(self, *_: Any) -> None:
+        self.reset()   # the digits typed go with the screen
+
     def reset(self) -> None:
-        self._attempt += 1
-        self.pin = self.message = ""
-        self.checking = False
+        self.pin = ""

@@ -1,13 +1,14 @@
 """The printed-output log for hall staff: what this terminal printed, filtered by time, type
 and a citizen's ID number; whether the log's chain is intact; export to a USB stick.
 
-Reached only through the PIN screen (screens/staff.py). Every read runs on a worker thread
-and comes back through the Kivy clock; a result that arrives after the filters changed or
-the screen closed is dropped (``_generation``).
+Staff mode (kiosk/flows/staff.py) runs the queries, the chain check and the export off the
+UI thread and holds the rows; this screen shows ``StaffFlow.view`` and sends it queries. Only
+the look-up number being typed on the keypad stays here until it is applied.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from functools import partial
 from typing import Any
@@ -18,18 +19,16 @@ from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.widget import Widget
 
+from kiosk.flows.staff import RECORD_LIMIT, StaffFlow
 from kiosk.forms import valid_id_number
-from kiosk.printlog import ChainReport, ExportResult, PrintRecord
 
 from . import words
-from .staff import in_background
 from .staff_widgets import PrintLogRow, StaffChip, row_data  # noqa: F401  (kv: PrintLogRow)
 from .widgets import KioskScreen
 from .yizheng.keyboard import Keyboard, edit  # noqa: F401  (kv: Keyboard)
 
 log = logging.getLogger(__name__)
 
-LIMIT = 500  # rows read for the table (and exported); the CSV of a longer period: narrow it
 
 Builder.load_string(
     """
@@ -175,14 +174,12 @@ class StaffLogScreen(KioskScreen):
     chain_ok = BooleanProperty(False)
     count_text = StringProperty("")
     busy = BooleanProperty(False)
-    records: list[PrintRecord]
-    _generation = 0   # bumped by every query: only the latest one's rows are shown
-    _opened = 0       # bumped by reset(): nothing begun before it reaches the screen
 
     def __init__(self, **kwargs: Any) -> None:
-        self.records = []
         self._day_chips: list[tuple[int | None, StaffChip]] = []
         self._type_chips: list[tuple[str, StaffChip]] = []
+        self._shown_rows: object = None     # the record list drawn last (redrawn when replaced)
+        self._told_export: object = None    # the export result already said in a toast
         super().__init__(**kwargs)
 
     def on_kv_post(self, base_widget: object) -> None:
@@ -200,33 +197,54 @@ class StaffLogScreen(KioskScreen):
             box.add_widget(chip)
         self._mark()
 
-    # -- life cycle (the app opens and closes it) -------------------------------------------
-    def open(self) -> None:
+    # -- what staff mode holds -------------------------------------------------------------
+    def show_staff(self, staff: StaffFlow) -> None:
+        view = staff.view
+        query = view.query
+        self.days, self.doc_type, self.id_number = query.days, query.doc_type, query.id_number
+        self._mark()
+        if view.records is not self._shown_rows:
+            self._shown_rows = view.records
+            self.ids.table.data = [row_data(r) for r in view.records]
+            self.ids.table.scroll_y = 1
+        self.count_text = _count_text(view.loading, view.failed, len(view.records))
+        if view.chain is not None:
+            self.chain_ok = view.chain.ok
+            self.chain_text = words.chain_status(view.chain.ok, view.chain.attempts,
+                                                 view.chain.problem, view.chain.seq)
+        else:
+            self.chain_ok = False
+            self.chain_text = words.chain_status(False, 0) if view.chain_failed else "正在校验打印记录…"
+        self.busy = view.exporting
+        result = view.export
+        if result is not None and result is not self._told_export:
+            self._told_export = result
+            toast = App.get_running_app().toast
+            if result.ok and result.path is not None:
+                toast.show(words.export_done(result.path.name, result.count), seconds=8)
+            else:
+                toast.show(words.export_failed(result.reason), seconds=6)
+
+    def on_leave(self, *_: Any) -> None:
         self.reset()
-        self.refresh()
-        self.verify()
 
     def reset(self) -> None:
-        """Forget everything shown: filters back to today, the look-up number gone."""
-        self._generation += 1
-        self._opened += 1
-        self.days, self.doc_type = 1, ""
-        self.id_number = self.typing = self.id_error = ""
-        self.keypad_open = self.busy = False
-        self.chain_text, self.chain_ok = "", False
-        self.count_text = ""
-        self.records = []
+        """Forget what the keypad held (the flow forgets the rest when staff mode closes)."""
+        self.typing = self.id_error = ""
+        self.keypad_open = False
+        self._shown_rows = None
         self.ids.table.data = []
-        self._mark()
 
     # -- filters ---------------------------------------------------------------------------
+    def _query(self, **change: Any) -> None:
+        staff = App.get_running_app().terminal.staff
+        staff.query(dataclasses.replace(staff.view.query, **change))
+
     def _pick_days(self, days: int | None, *_: Any) -> None:
-        self.days = days
-        self.refresh()
+        self._query(days=days)
 
     def _pick_type(self, code: str, *_: Any) -> None:
-        self.doc_type = code
-        self.refresh()
+        self._query(doc_type=code)
 
     def _mark(self) -> None:
         for days, chip in self._day_chips:
@@ -250,80 +268,24 @@ class StaffLogScreen(KioskScreen):
         if not valid_id_number(self.typing):
             self.id_error = words.field_error("invalid_id_number")
             return
-        self.id_number = self.typing
+        number = self.typing
         self.close_keypad()
-        self.refresh()
+        self._query(id_number=number)
 
     def clear_id(self) -> None:
-        self.id_number = ""
-        self.refresh()
-
-    # -- reading ---------------------------------------------------------------------------
-    def refresh(self) -> None:
-        self._mark()
-        self._generation += 1
-        generation = self._generation
-        terminal = App.get_running_app().terminal
-        days, doc_type, id_number = self.days, self.doc_type or None, self.id_number or None
-        self.count_text = "正在查询…"
-
-        def shown(records: list[PrintRecord]) -> None:
-            if generation != self._generation:
-                return
-            self.records = records
-            self.ids.table.data = [row_data(r) for r in records]
-            self.ids.table.scroll_y = 1
-            more = f"（仅显示最近{LIMIT}条）" if len(records) >= LIMIT else ""
-            self.count_text = f"共{len(records)}条{more}" if records else "没有符合条件的记录"
-
-        def broken() -> None:
-            if generation == self._generation:
-                self.count_text = "读取打印记录失败，请联系技术人员"
-
-        in_background(lambda: terminal.print_records(days, doc_type, id_number, limit=LIMIT),
-                      shown, broken)
-
-    def verify(self) -> None:
-        opened = self._opened
-        terminal = App.get_running_app().terminal
-        self.chain_text, self.chain_ok = "正在校验打印记录…", False
-
-        def shown(report: ChainReport) -> None:
-            if opened != self._opened:
-                return
-            self.chain_ok = report.ok
-            self.chain_text = words.chain_status(report.ok, report.attempts, report.problem, report.seq)
-            if not report.ok:
-                log.warning("staff: print log chain check failed: %s", report.detail)
-
-        def broken() -> None:
-            if opened == self._opened:
-                self.chain_text = words.chain_status(False, 0)
-
-        in_background(terminal.printlog.verify, shown, broken)
+        self._query(id_number="")
 
     def export(self) -> None:
-        if self.busy:
-            return
-        app = App.get_running_app()
-        records, opened = list(self.records), self._opened
-        self.busy = True
+        App.get_running_app().terminal.staff.export()
 
-        def exported(result: ExportResult) -> None:
-            self.busy = False
-            if opened != self._opened:
-                return
-            if result.ok and result.path is not None:
-                app.toast.show(words.export_done(result.path.name, result.count), seconds=8)
-            else:
-                app.toast.show(words.export_failed(result.reason), seconds=6)
 
-        def broken() -> None:
-            self.busy = False
-            if opened == self._opened:
-                app.toast.show(words.export_failed("export_failed"), seconds=6)
-
-        in_background(lambda: app.terminal.export_print_records(records), exported, broken)
+def _count_text(loading: bool, failed: bool, count: int) -> str:
+    if loading:
+        return "正在查询…"
+    if failed:
+        return "读取打印记录失败，请联系技术人员"
+    more = f"（仅显示最近{RECORD_LIMIT}条）" if count >= RECORD_LIMIT else ""
+    return f"共{count}条{more}" if count else "没有符合条件的记录"
 
 
 def _gap() -> Widget:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from kiosk import hall_time
+from kiosk.events import CodeNotice
 
 DEVICE_NAMES = {
     "id_reader": "身份证阅读器",
@@ -445,18 +446,18 @@ CODE_REFUSED = {
 CODE_REFUSED_DEFAULT = "二维码未能识别，请重新出示或到服务台咨询"
 
 
-def code_message(data: dict[str, object]) -> str:
-    """What the citizen is told about a scanned code (kiosk/arrivals.py's notification)."""
-    kind, reason = str(data.get("kind", "")), str(data.get("reason", ""))
+def code_message(notice: CodeNotice) -> str:
+    """What the citizen is told about a scanned code (kiosk/arrivals.py's notice)."""
+    kind, reason = notice.kind, notice.reason
     if kind == "appointment" and reason in ("", "wrong_hall", "expired"):
-        when = f"{data.get('item_name', '')}，{data.get('start', '')}"
+        when = f"{notice.item_name}，{notice.start}"
         if reason == "wrong_hall":
-            return f"此预约在“{data.get('hall', '')}”办理（{when}），请前往该服务大厅"
+            return f"此预约在“{notice.hall}”办理（{when}），请前往该服务大厅"
         if reason == "expired":
             return f"此预约已过期（{when}），请重新预约"
         return f"预约已核验：{when}，请按时到窗口办理"
     if kind == "application_receipt" and not reason:
-        return f"已识别办件编号 {data.get('application_number', '')}，可到服务台查询办理进度"
+        return f"已识别办件编号 {notice.application_number}，可到服务台查询办理进度"
     if kind == "print_test" and not reason:
         return "这是打印测试页上的二维码，打印机工作正常"
     return CODE_REFUSED.get(reason, CODE_REFUSED_DEFAULT)

@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
-from ..central.errors import CentralError, CentralUnavailable
+from ..central.errors import CentralError, CentralUnavailable, NotEnrolled
 from ..printing import PrintResult
 from ..session import Session
 from .base import Flow, Runner, keeping_alive, thread_runner
+from .deps import FlowDeps
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,20 @@ Renderer = Callable[[Any], RenderedDocument]
 
 
 class ProofFlow(Flow):
+    SERVICE_ID = "proof_print"
+    FIRST = Step.LOADING
+    ERROR_STEP = Step.ERROR
+    TRANSITIONS: ClassVar = {
+        Step.LOADING: frozenset({Step.LIST}),
+        Step.LIST: frozenset({Step.ISSUING}),
+        Step.ISSUING: frozenset({Step.PREVIEW, Step.LIST}),
+        Step.PREVIEW: frozenset({Step.PRINTING, Step.PRINT_FAILED, Step.LIST}),
+        Step.PRINTING: frozenset({Step.DONE, Step.PRINT_FAILED}),
+        Step.PRINT_FAILED: frozenset({Step.PRINTING, Step.LIST}),
+        Step.DONE: frozenset({Step.LIST}),
+        Step.ERROR: frozenset({Step.LOADING}),
+    }
+
     def __init__(
         self,
         session: Session,
@@ -80,14 +95,11 @@ class ProofFlow(Flow):
         renderer: Renderer,
         runner: Runner = thread_runner,
     ) -> None:
-        super().__init__(runner)
-        self._session = session
+        super().__init__(session, runner)
         self._central = central
         self._printing = printing
         self._render = renderer
         self._keys: dict[str, str] = {}
-        self.step = Step.LOADING
-        self.error = ""
         self.proofs: list[ProofView] = []
         self.document: RenderedDocument | None = None
         self.last_print: PrintResult | None = None
@@ -201,31 +213,6 @@ class ProofFlow(Flow):
                 self.document = None
             self._set(Step.LIST)
 
-    # -- helpers ---------------------------------------------------------------------------
-    def _touch(self) -> None:
-        self._session.touch()
-
-    def _set(self, step: Step) -> None:
-        with self._lock:
-            self.step = step
-            self.error = ""
-        self._changed()
-
-    def _back_to(self, step: Step, error: str) -> None:
-        with self._lock:
-            self.step = step
-            self.error = error
-        self._changed()
-
-    def _fail(self, code: str) -> None:
-        self._back_to(Step.ERROR, code)
-
-    def _apply(self, generation: int, change: Callable[[], None]) -> None:
-        with self._lock:
-            if generation != self._generation:
-                return
-            change()
-
     def wipe(self) -> None:
         super().wipe()
         with self._lock:
@@ -233,5 +220,11 @@ class ProofFlow(Flow):
             self.document = None      # the PDF and preview carry the citizen's data
             self.last_print = None
             self._keys.clear()
-            self.step = Step.LOADING
-            self.error = ""
+
+
+def build(deps: FlowDeps) -> ProofFlow:
+    if deps.central is None:
+        raise NotEnrolled()  # the registry says it needs central: the terminal checked
+    from ..print_jobs import ProofRenderer
+
+    return ProofFlow(deps.session, deps.central, deps.printing, ProofRenderer(deps.config))

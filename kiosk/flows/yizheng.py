@@ -16,13 +16,14 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, ClassVar, Protocol
 
-from ..central.errors import CentralError, CentralRejected, CentralUnavailable
+from ..central.errors import CentralError, CentralRejected, CentralUnavailable, NotEnrolled
 from ..forms import prefill_value, valid_uscc, validate_form
-from ..privacy import card_fields
 from ..session import Session
-from .base import Flow, Runner, keeping_alive, thread_runner
+from .base import Flow, IllegalTransition, Runner, keeping_alive, thread_runner
+from .deps import FlowDeps
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,22 @@ class _Context:
 
 
 class YizhengFlow(Flow):
+    SERVICE_ID = "yizheng_tongban"
+    FIRST = Step.LOADING
+    ERROR_STEP = Step.ERROR
+    KEEPS_ERROR = frozenset({Step.ERROR, Step.COMPANY})
+    TRANSITIONS: ClassVar = {
+        Step.LOADING: frozenset({Step.ITEMS, Step.COMPANY, Step.FORM}),
+        Step.ITEMS: frozenset({Step.DETAIL}),
+        Step.DETAIL: frozenset({Step.ITEMS, Step.COMPANY, Step.FORM}),
+        Step.COMPANY: frozenset({Step.DETAIL, Step.LOADING}),
+        Step.FORM: frozenset({Step.DETAIL, Step.CONFIRM}),
+        Step.CONFIRM: frozenset({Step.FORM, Step.SUBMITTING}),
+        Step.SUBMITTING: frozenset({Step.RESULT}),
+        Step.RESULT: frozenset(),
+        Step.ERROR: frozenset({Step.ITEMS, Step.LOADING}),
+    }
+
     def __init__(
         self,
         session: Session,
@@ -126,14 +143,11 @@ class YizhengFlow(Flow):
         runner: Runner = thread_runner,
         receipts: ReceiptsLike | None = None,
     ) -> None:
-        super().__init__(runner)
+        super().__init__(session, runner)
         self._receipts = receipts
-        self._session = session
         self._central = central
         self._outbox = outbox
         self._request_factory = request_factory  # builds an ApplicationRequest from a dict
-        self.step = Step.LOADING
-        self.error = ""
         self.catalogue_cached = False
         self._catalogue: dict[str, Any] = {}
         self._ctx = _Context()
@@ -193,7 +207,7 @@ class YizhengFlow(Flow):
                 self._apply(gen, lambda: self._fail("central_unavailable_no_catalogue"))
                 return
             except CentralError as err:
-                self._apply(gen, lambda code=err.code: self._fail(code))
+                self._apply(gen, partial(self._fail, err.code))
                 return
             cached = bool(getattr(self._central, "catalogue_is_cached", False))
             ctx = _Context()
@@ -207,7 +221,7 @@ class YizhengFlow(Flow):
             except CentralUnavailable:
                 ctx.offline = True
             except CentralError as err:
-                self._apply(gen, lambda code=err.code: self._fail(code))
+                self._apply(gen, partial(self._fail, err.code))
                 return
 
             def done() -> None:
@@ -257,8 +271,7 @@ class YizhengFlow(Flow):
         code = code.strip().upper()
         self._touch()
         if not valid_uscc(code):
-            self.error = "invalid_uscc"
-            self._changed()
+            self._set_error("invalid_uscc")
             return
         self._require_card()
         self._set(Step.LOADING)
@@ -274,7 +287,7 @@ class YizhengFlow(Flow):
                 self._apply(gen, lambda: self._back_to(Step.COMPANY, "central_unavailable"))
                 return
             except CentralRejected as err:
-                self._apply(gen, lambda code=err.code: self._back_to(Step.COMPANY, code))
+                self._apply(gen, partial(self._back_to, Step.COMPANY, err.code))
                 return
             if not company.known:
                 self._apply(gen, lambda: self._back_to(Step.COMPANY, "company_unknown"))
@@ -323,8 +336,7 @@ class YizhengFlow(Flow):
             Step.CONFIRM: Step.FORM, Step.ERROR: Step.ITEMS,
         }.get(self.step)
         if previous is not None:
-            self.error = ""
-            self._set(previous)
+            self._back_to(previous, "")
 
     def submit(self) -> None:
         """Commit to the outbox (nothing is lost from here on), then try to deliver at once."""
@@ -396,12 +408,6 @@ class YizhengFlow(Flow):
         self._changed()
 
     # -- helpers ---------------------------------------------------------------------------
-    def _card(self) -> dict[str, str]:
-        card = self._session.card
-        if card is None:
-            raise RuntimeError("一证通办 needs an identified session")
-        return card_fields(card, unmask=True)
-
     def _context_of(self, ctx: Any) -> _Context:
         licences = {lic.type: {k: str(v) for k, v in (lic.fields or {}).items()} for lic in ctx.licences}
         return _Context(known=bool(ctx.known), licences=licences,
@@ -419,7 +425,8 @@ class YizhengFlow(Flow):
         ]
 
     def _request(self, card: dict[str, str]) -> dict[str, Any]:
-        assert self.item is not None  # noqa: S101 - submit() checked it
+        if self.item is None:
+            raise IllegalTransition("一证通办: nothing to submit without an item")
         have = self._ctx.licence_types | self._company_ctx.licence_types
         materials = [
             {"code": m.code, "source": m.source, "ref": m.licence_type or m.code}
@@ -438,31 +445,6 @@ class YizhengFlow(Flow):
             "submitted_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
         }
 
-    def _touch(self) -> None:
-        self._session.touch()
-
-    def _set(self, step: Step) -> None:
-        with self._lock:
-            self.step = step
-            if step is not Step.ERROR and step is not Step.COMPANY:
-                self.error = ""
-        self._changed()
-
-    def _back_to(self, step: Step, error: str) -> None:
-        with self._lock:
-            self.step = step
-            self.error = error
-        self._changed()
-
-    def _fail(self, code: str) -> None:
-        self._back_to(Step.ERROR, code)
-
-    def _apply(self, generation: int, change: Any) -> None:
-        with self._lock:
-            if generation != self._generation:
-                return  # the session ended while central answered: drop it
-            change()
-
     def wipe(self) -> None:
         super().wipe()
         with self._lock:
@@ -473,7 +455,6 @@ class YizhengFlow(Flow):
             self.result = None
             self.receipt_state = self.receipt_error = ""
             self.company_name = self.company_uscc = ""
-            self.step = Step.LOADING
 
 
 def _result_view(outcome: Any, item_name: str) -> ResultView:
@@ -494,3 +475,15 @@ def _result_view(outcome: Any, item_name: str) -> ResultView:
         item_name=item_name, status="", timeline=(), next_steps="",
         error=(getattr(outcome, "error_code", None) or "refused") if refused else "",
     )
+
+
+def build(deps: FlowDeps) -> YizhengFlow:
+    if deps.central is None:
+        raise NotEnrolled()  # the registry says it needs central: the terminal checked
+    from ..central import ApplicationRequest
+    from ..print_jobs import ApplicationReceipts
+
+    receipts = (ApplicationReceipts(deps.config, deps.printing)
+                if deps.printing.receipt is not None else None)
+    return YizhengFlow(deps.session, deps.central, deps.outbox, ApplicationRequest.model_validate,
+                       receipts=receipts)

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from drivers.idcard.simulator import IdCardSimulator
 from kiosk.config import ConfigError, load_config
+from kiosk.events import CardBack, CardTaken, KioskEvent, SessionEnded
 from kiosk.session import CardPresence, EndReason, Session, SessionState
 from kiosk.terminal import Terminal
 from tests.support.cards import make_card
+from tests.support.heard import Heard
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ class FakeClock:
         return self.now
 
 
-Events = list[tuple[str, dict[str, Any]]]
+Events = list[KioskEvent]
 
 
 def _session(tmp_path: Path, clock: FakeClock, presence: CardPresence,
@@ -41,7 +41,7 @@ def _session(tmp_path: Path, clock: FakeClock, presence: CardPresence,
     session = Session(idle_timeout=60, idle_warning=15, removal_grace=5, temp_root=tmp_path,
                       clock=clock, card_presence=presence, card_on_reader=on_reader)
     events: Events = []
-    session.subscribe(lambda kind, data: events.append((kind, data)))
+    session.subscribe(events.append)
     return session, events
 
 
@@ -75,16 +75,16 @@ def test_may_leave_taking_the_card_away_does_not_end_the_visit(tmp_path: Path) -
     snap = session.snapshot()
     assert snap.state is SessionState.ACTIVE and not snap.card_removed and not snap.card_required
     assert session.form == {"phone": "13800000000"}
-    assert [k for k, _ in events].count("card_removed") == 0   # no countdown notice
+    assert not any(isinstance(e, CardTaken) for e in events)   # no countdown notice
 
     # The same card put back: the visit goes on (not restarted), with a short "welcome back".
     session.identity_read(make_card(), "identity_check")
-    assert ("card_back", {}) in events and session.state is SessionState.ACTIVE
+    assert CardBack("id_card") in events and session.state is SessionState.ACTIVE
     assert not session.snapshot().card_returned   # nothing to confirm: nothing was counting
     assert session.form == {"phone": "13800000000"}
     clock.now += 60          # putting the card back counted as activity
     session.tick()
-    assert events[-1] == ("ended", {"reason": EndReason.IDLE_TIMEOUT, "take_card": None})
+    assert events[-1] == SessionEnded(EndReason.IDLE_TIMEOUT, "id_card", None)
 
 
 def test_may_leave_the_visit_ends_by_idle_timeout_without_the_card(tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ def test_may_leave_the_visit_ends_by_idle_timeout_without_the_card(tmp_path: Pat
     session.card_removed()
     clock.now += 60
     session.tick()
-    assert events[-1] == ("ended", {"reason": EndReason.IDLE_TIMEOUT, "take_card": False})
+    assert events[-1] == SessionEnded(EndReason.IDLE_TIMEOUT, "id_card", False)
     assert card.id_number == ""
 
 
@@ -107,7 +107,7 @@ def test_required_card_back_in_the_grace_offers_to_continue(tmp_path: Path) -> N
     session.confirm()
     assert session.snapshot().card_required
     session.card_removed()
-    assert events[-1] == ("card_removed", {"grace": 5})
+    assert events[-1] == CardTaken("id_card", 5)
     clock.now += 3
     session.tick()
     assert session.snapshot().card_removed
@@ -123,7 +123,7 @@ def test_required_card_back_in_the_grace_offers_to_continue(tmp_path: Path) -> N
     session.card_removed()
     clock.now += 5
     session.tick()
-    assert events[-1] == ("ended", {"reason": EndReason.CARD_REMOVED, "take_card": None})
+    assert events[-1] == SessionEnded(EndReason.CARD_REMOVED, "id_card", None)
 
 
 def test_a_social_security_card_still_ends_its_session_when_removed(tmp_path: Path) -> None:
@@ -137,7 +137,7 @@ def test_a_social_security_card_still_ends_its_session_when_removed(tmp_path: Pa
     session.card_removed(IdentitySource.SOCIAL_SECURITY)
     clock.now += 5
     session.tick()
-    assert events[-1][1]["reason"] is EndReason.CARD_REMOVED
+    assert isinstance(events[-1], SessionEnded) and events[-1].reason == EndReason.CARD_REMOVED
 
 
 @pytest.mark.parametrize("lies", [True, False])
@@ -147,7 +147,7 @@ def test_the_end_says_whether_the_card_still_lies_on_the_reader(tmp_path: Path, 
     session.identity_read(make_card(), "identity_check")
     session.confirm()
     session.finish()
-    assert events[-1] == ("ended", {"reason": EndReason.FINISHED, "take_card": lies})
+    assert events[-1] == SessionEnded(EndReason.FINISHED, "id_card", lies)
 
 
 def test_the_same_card_read_again_while_lying_there_does_not_restart_the_visit(tmp_path: Path) -> None:
@@ -160,7 +160,7 @@ def test_the_same_card_read_again_while_lying_there_does_not_restart_the_visit(t
     session.identity_read(duplicate, "identity_check")   # e.g. the reader reconnected
     assert session.state is SessionState.ACTIVE and session.form == {"x": "1"}
     assert duplicate.id_number == ""                     # the extra copy is wiped at once
-    assert not any(kind == "ended" for kind, _ in events)
+    assert not any(isinstance(e, SessionEnded) for e in events)
 
 
 # -- the terminal with the simulated reader --------------------------------------------------
@@ -171,21 +171,6 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(0.02)
-
-
-class Heard:
-    def __init__(self, terminal: Terminal) -> None:
-        self.events: Events = []
-        self._lock = threading.Lock()
-        terminal.subscribe(self._on)
-
-    def _on(self, kind: str, data: dict[str, Any]) -> None:
-        with self._lock:
-            self.events.append((kind, dict(data)))
-
-    def of(self, kind: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [data for k, data in self.events if k == kind]
 
 
 def _terminal(tmp_path: Path, sim: IdCardSimulator, monkeypatch: pytest.MonkeyPatch,
@@ -252,9 +237,9 @@ def test_an_elderly_citizen_may_pick_the_card_up_and_carry_on(
     assert not terminal.snapshot().card_removed
 
     terminal.session.finish()
-    ended = heard.of("ended")
-    assert ended and ended[-1]["reason"] is EndReason.FINISHED
-    assert ended[-1]["take_card"] is False        # the card is gone: no reminder
+    ended = heard.of(SessionEnded)
+    assert ended and ended[-1].reason == EndReason.FINISHED
+    assert ended[-1].take_card is False        # the card is gone: no reminder
 
 
 def test_a_card_left_lying_is_remembered_at_the_end_and_read_for_the_next_session(
@@ -267,7 +252,7 @@ def test_a_card_left_lying_is_remembered_at_the_end_and_read_for_the_next_sessio
     wait_until(lambda: _identified(terminal, "李四"))
     assert terminal.session.confirm()
     terminal.session.finish()
-    assert heard.of("ended")[-1]["take_card"] is True   # "请取走您的身份证"
+    assert heard.of(SessionEnded)[-1].take_card is True   # "请取走您的身份证"
     assert terminal.snapshot().state is SessionState.IDLE
 
     # The card still lies there: the next session reads it instead of asking for a card.
@@ -291,11 +276,11 @@ def test_required_card_taken_away_ends_the_visit_and_coming_back_continues(
     wait_until(lambda: terminal.snapshot().card_removed)
     sim.place("wang_wu")
     wait_until(lambda: terminal.snapshot().card_returned)
-    assert terminal.snapshot().state is SessionState.ACTIVE and heard.of("card_back")
+    assert terminal.snapshot().state is SessionState.ACTIVE and heard.of(CardBack)
     terminal.session.touch()
     sim.remove()
     wait_until(lambda: terminal.snapshot().state is SessionState.IDLE, timeout=5)
-    assert heard.of("ended")[-1] == {"reason": EndReason.CARD_REMOVED, "take_card": False}
+    assert heard.of(SessionEnded)[-1] == SessionEnded(EndReason.CARD_REMOVED, "id_card", False)
 
 
 def test_no_personal_data_in_the_log_of_a_visit(

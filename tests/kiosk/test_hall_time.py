@@ -34,6 +34,7 @@ from kiosk.codes import AppointmentVerifier, StaticKeys, classify
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.documents.notice import notice
 from kiosk.documents.receipts import queue_ticket
+from kiosk.flows.staff import LogQuery
 from kiosk.flows.yizheng import ResultView
 from kiosk.outbox import Outbox
 from kiosk.print_jobs import ApplicationReceipts, ProofRenderer, a4_test_page, receipt_test_page
@@ -248,11 +249,11 @@ def test_an_appointment_30_minutes_away_shows_the_hall_time(start: str, end: str
     assert meaning.appointment.start_text(SHANGHAI) == "11月24日 02:00"
 
     # What the screen says, through the terminal's arrivals (their zone is the hall's).
-    heard: list[dict[str, Any]] = []
+    heard: list[Any] = []
     done = threading.Event()
     arrivals = Arrivals(session=None, default_service=lambda: "", central=lambda: None,  # type: ignore[arg-type]
                         key_cache=StaticKeys({"k1": key.public_key()}), hall_name=HALL,  # type: ignore[arg-type]
-                        emit=lambda kind, data: (heard.append(data), done.set()), zone=SHANGHAI)
+                        emit=lambda event: (heard.append(event), done.set()), zone=SHANGHAI)
     arrivals._verifier = verifier   # the fixed instant: the code is not expired
     arrivals.code_scanned(code)
     assert done.wait(10)
@@ -323,9 +324,10 @@ def test_the_terminal_filters_staff_logs_by_the_halls_today(config: KioskConfig)
                         dt.datetime(2026, 11, 24, 0, 10, 1, tzinfo=SHANGHAI)])
         terminal.printlog = PrintLog(terminal.store, None, zone=terminal.zone,
                                      clock=lambda: next(moments, INSTANT).timestamp())
+        terminal.staff._printlog = terminal.printlog  # type: ignore[attr-defined]
         _print(terminal.printlog, "LATE")
         _print(terminal.printlog, "EARLY")
-        assert [r.doc_number for r in terminal.print_records(days=1)] == ["EARLY"]
+        assert [r.doc_number for r in terminal.staff.records(LogQuery(days=1))] == ["EARLY"]
     finally:
         terminal.stop()
 

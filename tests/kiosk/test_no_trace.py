@@ -39,6 +39,7 @@ from drivers.a4.sim_cups import SimulatedCups
 from drivers.idcard.simulator import IdCardSimulator
 from drivers.pcsc.vcard_card import VirtualCard
 from kiosk.config import load_config
+from kiosk.events import KioskEvent, PinRequested
 from kiosk.flows.proofs import ProofFlow
 from kiosk.flows.proofs import Step as ProofStep
 from kiosk.flows.yizheng import Step as YizhengStep
@@ -84,7 +85,7 @@ class Kiosk:
     terminal: Terminal
     data_dir: Path
     tmpdir: Path
-    heard: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    heard: list[KioskEvent] = field(default_factory=list)
 
     @contextmanager
     def session(self, searched: list[Path] | None = None) -> Iterator[WrittenFiles]:
@@ -93,8 +94,8 @@ class Kiosk:
         with watch.watching():
             yield watch
 
-    def notified(self, kind: str) -> list[dict[str, Any]]:
-        return [data for k, data in list(self.heard) if k == kind]
+    def notified(self, kind: type[KioskEvent]) -> list[KioskEvent]:
+        return [e for e in list(self.heard) if isinstance(e, kind)]
 
     def assert_no_trace(self, needles: list[str], watch: WrittenFiles, also: Sequence[Path] = (),
                         exclude: Sequence[Path] = ()) -> None:
@@ -152,7 +153,7 @@ def running(site: Path, tmpdir: Path, enroll_with: RealCentral | None = None) ->
     setup_logging(data_dir / "logs", level=logging.DEBUG, to_stderr=False)
     term = Terminal(config)
     kiosk = Kiosk(term, data_dir, tmpdir)
-    term.subscribe(lambda kind, data: kiosk.heard.append((kind, dict(data))))
+    term.subscribe(kiosk.heard.append)
     term.start()
     try:
         yield kiosk
@@ -372,7 +373,7 @@ def test_no_trace_after_a_social_security_card_with_its_pin(
         virtual_card.insert("liu_fang_ssse")
         try:
             assert virtual_card.wait_connected(TIMEOUT), "vpcd did not take the card"
-            wait_until(lambda: bool(kiosk.notified("pin_request")), what="the PIN pad")
+            wait_until(lambda: bool(kiosk.notified(PinRequested)), what="the PIN pad")
             terminal.answer_pin(PIN)               # typed on the PIN pad
             wait_until(identified_by(kiosk, LIU_FANG[0]), what="identified")
             assert terminal.session.source is IdentitySource.SOCIAL_SECURITY

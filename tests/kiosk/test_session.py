@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.events import CardBack, IdleWarning, KioskEvent, ReadFailed, SessionEnded
 from kiosk.session import CardPresence, EndReason, Session, SessionState
 from tests.support.cards import make_card
 
@@ -29,9 +30,9 @@ def session(tmp_path: Path, clock: FakeClock) -> Session:
 
 
 @pytest.fixture
-def events(session: Session) -> list[tuple[str, dict]]:
-    seen: list[tuple[str, dict]] = []
-    session.subscribe(lambda kind, data: seen.append((kind, data)))
+def events(session: Session) -> list[KioskEvent]:
+    seen: list[KioskEvent] = []
+    session.subscribe(seen.append)
     return seen
 
 
@@ -56,11 +57,11 @@ def test_idle_timeout_warns_then_ends_and_wipes(session: Session, clock: FakeClo
     (temp / "scan.jpg").write_bytes(b"page")
     clock.now += 46
     session.tick()
-    assert [k for k, _ in events][-1] == "warning"
+    assert isinstance(events[-1], IdleWarning)
     assert session.snapshot().warning
     clock.now += 14
     session.tick()
-    assert events[-1] == ("ended", {"reason": EndReason.IDLE_TIMEOUT, "take_card": None})
+    assert events[-1] == SessionEnded(EndReason.IDLE_TIMEOUT, "id_card", None)
     assert session.state is SessionState.IDLE and session.card is None
     assert card.name == "" and card.id_number == "" and card.photo_wlt == bytearray()
     assert session.form == {} and not temp.exists()
@@ -80,8 +81,8 @@ def test_a_touch_resets_the_idle_timer(session: Session, clock: FakeClock) -> No
 def test_card_removed_ends_after_grace_unless_put_back(tmp_path: Path, clock: FakeClock) -> None:
     session = Session(idle_timeout=60, idle_warning=15, removal_grace=5, temp_root=tmp_path,
                       clock=clock, card_presence=CardPresence.REQUIRED)
-    events: list[tuple[str, dict]] = []
-    session.subscribe(lambda kind, data: events.append((kind, data)))
+    events: list[KioskEvent] = []
+    session.subscribe(events.append)
     session.identity_read(make_card(), "identity_check")
     session.confirm()
     session.card_removed()
@@ -89,14 +90,14 @@ def test_card_removed_ends_after_grace_unless_put_back(tmp_path: Path, clock: Fa
     session.tick()
     assert session.state is SessionState.ACTIVE and session.snapshot().card_removed
     session.identity_read(make_card(), "identity_check")  # the same card comes back
-    assert ("card_back", {}) in events
+    assert CardBack("id_card") in events
     clock.now += 10
     session.tick()
     assert session.state is SessionState.ACTIVE
     session.card_removed()
     clock.now += 5
     session.tick()
-    assert events[-1] == ("ended", {"reason": EndReason.CARD_REMOVED, "take_card": None})
+    assert events[-1] == SessionEnded(EndReason.CARD_REMOVED, "id_card", None)
 
 
 def test_another_persons_card_replaces_the_session(session: Session) -> None:
@@ -121,13 +122,13 @@ def test_expired_card_is_flagged_and_cannot_be_confirmed(session: Session) -> No
 
 def test_finish_and_read_failure(session: Session, events) -> None:
     session.identity_failed("read_failed")  # on the home screen: said, no session starts
-    assert events == [("read_failed", {"code": "read_failed"})]
+    assert events == [ReadFailed("read_failed")]
     assert session.state is SessionState.IDLE
     session.begin("identity_check")
     session.identity_failed("invalid_card_data")
-    assert events[-1] == ("read_failed", {"code": "invalid_card_data"})
+    assert events[-1] == ReadFailed("invalid_card_data")
     session.finish()
-    assert events[-1] == ("ended", {"reason": EndReason.FINISHED, "take_card": None})
+    assert events[-1] == SessionEnded(EndReason.FINISHED, "id_card", None)
 
 
 def test_a_social_security_card_session_ends_with_its_own_card_only(tmp_path: Path) -> None:

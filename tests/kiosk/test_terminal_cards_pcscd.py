@@ -7,19 +7,26 @@ and what a hall survives: pcscd restarting under a running terminal.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from drivers.pcsc.vcard_card import VirtualCard
 from drivers.status import DeviceState
 from kiosk.config import load_config
+from kiosk.events import (
+    CardRefused,
+    CardTaken,
+    DeviceChanged,
+    ReadFailed,
+    SessionChanged,
+    SessionEnded,
+)
 from kiosk.session import EndReason, SessionState
 from kiosk.terminal import Terminal
+from tests.support.heard import Heard
 from tests.support.pcsc import Pcscd, pcscd_fixture, wait_card_state
 
 TIMEOUT = 15.0   # generous: pcscd polls vpcd every 400 ms and the machine may be busy
@@ -39,36 +46,6 @@ def card(pcscd: Pcscd) -> Iterator[VirtualCard]:
         yield virtual
     finally:
         virtual.stop()
-
-
-class Heard:
-    """The terminal's notifications (kind, data), as a screen would get them."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.items: list[tuple[str, dict[str, Any]]] = []
-
-    def __call__(self, kind: str, data: dict[str, Any]) -> None:
-        with self._lock:
-            self.items.append((kind, dict(data)))
-
-    def mark(self) -> int:
-        with self._lock:
-            return len(self.items)
-
-    def of(self, kind: str, since: int = 0) -> list[dict[str, Any]]:
-        with self._lock:
-            return [data for k, data in self.items[since:] if k == kind]
-
-    def wait(self, kind: str, since: int, where: Callable[[dict[str, Any]], bool] = lambda d: True,
-             timeout: float = TIMEOUT) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [data for data in self.of(kind, since) if where(data)]
-            if found:
-                return found[0]
-            assert time.monotonic() < deadline, f"no {kind!r} notification in {timeout:g}s"
-            time.sleep(0.02)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = TIMEOUT, what: str = "") -> None:
@@ -140,9 +117,9 @@ def test_a_social_security_card_identifies_the_citizen_until_it_is_taken_out(
     assert (identity.name, identity.id_number) == ("张*", "1101**********1233")
 
     card.remove()
-    assert heard.wait("card_removed", mark)["grace"] == 1
-    ended = heard.wait("ended", mark)
-    assert ended["reason"] is EndReason.CARD_REMOVED
+    assert heard.wait(CardTaken, mark).grace == 1
+    ended = heard.wait(SessionEnded, mark)
+    assert ended.reason == EndReason.CARD_REMOVED
     snapshot = term.snapshot()
     assert snapshot.state is SessionState.IDLE and snapshot.identity is None
     assert term.session.card is None
@@ -154,7 +131,7 @@ def test_the_reader_recovers_by_itself_when_pcscd_restarts(
     term, heard = terminal
     mark = heard.mark()
     pcscd.restart()
-    heard.wait("device_status", mark, lambda d: d["status"].state is not DeviceState.ONLINE)
+    heard.wait(DeviceChanged, mark, lambda d: d.status.state is not DeviceState.ONLINE)
     wait_until(lambda: reader_online(term), what="card reader back online")
 
     insert(card, CITIZEN)
@@ -171,17 +148,17 @@ def test_a_card_pulled_mid_read_says_so_and_starts_no_session(
     mark = heard.mark()
     card.insert(CITIZEN)
     card.pull_after(3)          # three answers (staff SELECT, SSSE SELECT ...), then gone
-    failed = heard.wait("read_failed", mark)
-    assert failed == {"code": "card_removed"}
+    failed = heard.wait(ReadFailed, mark)
+    assert failed == ReadFailed("card_removed")
     wait_card_state(pcscd.reader_names[0], present=False, timeout=TIMEOUT)
     assert term.snapshot().state is SessionState.IDLE
-    assert heard.of("state", mark) == [] and heard.of("ended", mark) == []
+    assert heard.of(SessionChanged, mark) == [] and heard.of(SessionEnded, mark) == []
 
     again = heard.mark()
     insert(card, CITIZEN)       # the citizen tries again: read as usual
     wait_until(lambda: term.snapshot().state is SessionState.IDENTIFIED,
                what="identified on the second insertion")
-    assert heard.of("read_failed", again) == []
+    assert heard.of(ReadFailed, again) == []
 
 
 def test_a_bank_card_is_refused_for_identity(
@@ -190,7 +167,7 @@ def test_a_bank_card_is_refused_for_identity(
     term, heard = terminal
     mark = heard.mark()
     insert(card, "zhang_san_qpboc")
-    refused = heard.wait("card_refused", mark)
-    assert refused == {"kind": "bank", "reason": "not_for_identity"}
+    refused = heard.wait(CardRefused, mark)
+    assert refused == CardRefused("bank", "not_for_identity")
     assert term.snapshot().state is SessionState.IDLE
-    assert heard.of("state", mark) == [] and heard.of("read_failed", mark) == []
+    assert heard.of(SessionChanged, mark) == [] and heard.of(ReadFailed, mark) == []

@@ -10,21 +10,33 @@ seeded central resolves the electronic ID code and signs the appointment.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
+
+from kiosk.events import (
+    CardRefused,
+    CodeNotice,
+    KioskEvent,
+    PinRequested,
+    ReadFailed,
+    StaffCardPresented,
+)
 
 PIN_RIGHT = "123456"
 PIN_WRONG = "975310"
 ZHANG_SAN_ID = "110101199003071233"     # central/seed/people.toml's first person
-WATCHED = ("pin_request", "read_failed", "code", "staff_card", "card_refused")
+WATCHED = {PinRequested: "pin_request", ReadFailed: "read_failed", CodeNotice: "code",
+           StaffCardPresented: "staff_card", CardRefused: "card_refused"}
 
 
 def _listen(ui: Any) -> None:
     """Keep the terminal's notifications about cards and codes (a driver thread appends)."""
     heard: list[list[Any]] = ui.results["data"].setdefault("notifications", [])
 
-    def listener(kind: str, data: dict[str, Any]) -> None:
-        if kind in WATCHED:
-            heard.append([kind, {key: str(value) for key, value in data.items()}])
+    def listener(event: KioskEvent) -> None:
+        kind = WATCHED.get(type(event))
+        if kind is not None:
+            heard.append([kind, {key: str(value) for key, value in asdict(event).items()}])
 
     ui.app.terminal.subscribe(listener)
 

@@ -129,7 +129,7 @@ def printing_staff(ui: Any) -> None:
     ui.type("12")
     ui.sim("place resident")
     ui.wait_screen("identity_read")
-    ui.results["data"]["staff_mode_after_card"] = ui.call(lambda: ui.app.staff_mode)
+    ui.results["data"]["staff_mode_after_card"] = ui.call(lambda: str(ui.app.terminal.staff.step))
     ui.results["data"]["pin_after_card"] = ui.call(lambda: ui.app.staff_pin.pin)
     ui.results["data"]["login_refused_during_session"] = ui.call(ui.app.open_staff_login)
     ui.record("10-card-closed-staff")
@@ -139,13 +139,13 @@ def printing_staff(ui: Any) -> None:
     ui.wait_screen("home")
 
     # An untouched staff screen closes by itself.
-    ui.call(lambda: setattr(ui.app, "staff_idle_s", 1.5))
+    ui.call(lambda: setattr(ui.app.terminal.staff, "idle_s", 1.5))
     assert ui.call(ui.app.open_staff_login)
     ui.wait_screen("staff_pin")
     started = time.monotonic()
     ui.wait_screen("home", timeout=6)
     ui.results["data"]["idle_closed_after_s"] = round(time.monotonic() - started, 1)
-    ui.call(lambda: setattr(ui.app, "staff_idle_s", 120.0))
+    ui.call(lambda: setattr(ui.app.terminal.staff, "idle_s", 120.0))
 
     # Three wrong PINs (the site allows three) lock the screen.
     _gesture(ui)

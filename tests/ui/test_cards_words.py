@@ -13,6 +13,7 @@ import pytest
 
 from drivers.errors import ErrorCode
 from kiosk.config import load_config
+from kiosk.events import KioskEvent, PinRequested
 from kiosk.terminal import Terminal
 from screens import words
 
@@ -59,7 +60,7 @@ def test_the_end_of_a_session_names_the_card_the_citizen_used() -> None:
 
 
 @pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[tuple[Terminal, list[tuple[str, dict[str, Any]]]]]:
+def terminal(tmp_path: Path) -> Iterator[tuple[Terminal, list[KioskEvent]]]:
     site = tmp_path / "site.toml"
     site.write_text(
         f'profile = "hall"\n[terminal]\ndata_dir = "{tmp_path / "data"}"\n'
@@ -67,8 +68,8 @@ def terminal(tmp_path: Path) -> Iterator[tuple[Terminal, list[tuple[str, dict[st
         encoding="utf-8",
     )
     term = Terminal(load_config(site))   # devices built, not opened: no pcscd needed
-    heard: list[tuple[str, dict[str, Any]]] = []
-    term.subscribe(lambda kind, data: heard.append((kind, data)))
+    heard: list[KioskEvent] = []
+    term.subscribe(heard.append)
     try:
         yield term, heard
     finally:
@@ -95,18 +96,18 @@ def test_the_card_readers_pin_ask_reaches_the_ui_with_the_tries_left_only(termin
     term, heard = terminal
     asking, answers = _ask(term, 2)
     _wait(lambda: heard)
-    assert heard == [("pin_request", {"tries_left": 2})]
+    assert heard == [PinRequested(2)]
     term.answer_pin("123456")
     asking.join(2)
     assert answers == ["123456"]
-    assert all("123456" not in repr(data) for _, data in heard)
+    assert all("123456" not in repr(event) for event in heard)
 
 
 def test_cancelling_the_pin_ends_the_readers_wait(terminal: Any) -> None:
     term, heard = terminal
     asking, answers = _ask(term, None)
     _wait(lambda: heard)
-    assert heard == [("pin_request", {"tries_left": None})]
+    assert heard == [PinRequested(None)]
     term.cancel_pin()
     asking.join(2)
     assert answers == [None] and not asking.is_alive()

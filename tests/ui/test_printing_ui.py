@@ -145,7 +145,7 @@ def test_the_log_screen_fits_in_elderly_mode(staff_run: AppRun) -> None:
 def test_a_citizens_card_closes_the_staff_screen(staff_run: AppRun) -> None:
     data = staff_run.results["data"]
     assert staff_run.step("10-card-closed-staff")["screen"] == "identity_read"
-    assert data["staff_mode_after_card"] == "" and data["pin_after_card"] == ""
+    assert data["staff_mode_after_card"] == "closed" and data["pin_after_card"] == ""
     assert data["login_refused_during_session"] is False
 
 

@@ -7,9 +7,9 @@ import pytest
 
 from drivers.errors import ErrorCode
 from kiosk.flows.proofs import ProofFlow, Step
+from kiosk.flows.staff import TapCounter
 from screens import words
 from screens.proofs import SCREEN_OF_STEP, screen_for
-from screens.staff import TapCounter
 
 pytestmark = pytest.mark.ui
 

@@ -19,6 +19,7 @@ from drivers.events import CodeScanned, EventHub, SmartCardRead, SmartCardRemove
 from drivers.pcsc.model import CardData, CardKind
 from drivers.status import ONLINE, DeviceStatus
 from kiosk.config import load_config
+from kiosk.events import CardRefused, CodeNotice, KioskEvent
 from kiosk.session import IdentitySource, SessionState
 from kiosk.terminal import Terminal
 from tests.support.real_central import KIOSK, RealCentral, central_available, seed_person
@@ -56,8 +57,8 @@ def terminal(real_central: RealCentral, tmp_path: Path) -> Iterator[tuple[Termin
     assert done.returncode == 0, done.stderr
     devices: dict[str, Any] = {"code_scanner": StandIn("code_scanner"), "card_reader": StandIn("card_reader")}
     term = Terminal(load_config(site), devices=devices)
-    heard: list[tuple[str, dict[str, Any]]] = []
-    term.subscribe(lambda kind, data: heard.append((kind, data)))
+    heard: list[KioskEvent] = []
+    term.subscribe(heard.append)
     term.start()
     try:
         yield term, heard
@@ -76,8 +77,8 @@ def wait_for(predicate: Any, timeout: float = 15.0) -> None:
         time.sleep(0.05)
 
 
-def codes(heard: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    return [data for kind, data in heard if kind == "code"]
+def codes(heard: list[KioskEvent]) -> list[CodeNotice]:
+    return [e for e in heard if isinstance(e, CodeNotice)]
 
 
 def cli(central: RealCentral, *args: str) -> str:
@@ -95,7 +96,7 @@ def test_an_electronic_id_code_identifies_the_citizen_once(terminal: Any, real_c
     term.session.finish()
     show(term, code)                              # the same code again: used up
     wait_for(lambda: codes(heard))
-    assert codes(heard)[-1] == {"kind": "electronic_id", "reason": "used"}
+    assert codes(heard)[-1] == CodeNotice("electronic_id", "used")
     assert term.session.state is SessionState.IDLE
 
 
@@ -106,24 +107,23 @@ def test_appointment_codes_are_verified_and_a_forged_one_refused(terminal: Any, 
     show(term, code)
     wait_for(lambda: len(codes(heard)) == 1)
     genuine = codes(heard)[0]
-    assert (genuine["kind"], genuine["reason"], genuine["hall"]) == ("appointment", "", HALL)
+    assert (genuine.kind, genuine.reason, genuine.hall) == ("appointment", "", HALL)
     payload, signature = code.split(".")
     forged = payload[:-4] + ("AAAA" if payload[-4:] != "AAAA" else "BBBB") + "." + signature
     show(term, forged)
     wait_for(lambda: len(codes(heard)) == 2)
-    assert codes(heard)[1]["reason"] in ("forged", "malformed")
-    assert "hall" not in codes(heard)[1]
+    assert codes(heard)[1].reason in ("forged", "malformed")
+    assert codes(heard)[1].hall == ""
 
 
 def test_a_receipt_code_is_recognised_and_a_stranger_refused(terminal: Any) -> None:
     term, heard = terminal
     show(term, "TONGBAN-APP:14050020261123000042")
     wait_for(lambda: len(codes(heard)) == 1)
-    assert codes(heard)[0] == {"kind": "application_receipt", "reason": "",
-                               "application_number": "14050020261123000042"}
+    assert codes(heard)[0] == CodeNotice("application_receipt", "", "14050020261123000042")
     show(term, "https://example.com/promo")
     wait_for(lambda: len(codes(heard)) == 2)
-    assert codes(heard)[1] == {"kind": "unknown", "reason": "unsupported"}
+    assert codes(heard)[1] == CodeNotice("unknown", "unsupported")
 
 
 def test_a_social_security_card_identifies_and_its_removal_ends_the_session(terminal: Any) -> None:
@@ -146,9 +146,9 @@ def test_a_staff_card_opens_the_staff_screen_only_between_citizens(terminal: Any
     reader = term.devices["card_reader"]
     staff = CardData(kind=CardKind.STAFF, staff_number="S0102", staff_role="hall_staff")
     reader.events.publish(SmartCardRead("card_reader", "r", staff))
-    wait_for(lambda: any(kind == "staff_card" for kind, _ in heard))
+    wait_for(lambda: term.staff.step == "log")   # staff mode opened by the card, no PIN
     bank = CardData(kind=CardKind.BANK, pan_masked="622202******0128")
     reader.events.publish(SmartCardRead("card_reader", "r", bank))
-    wait_for(lambda: any(kind == "card_refused" for kind, _ in heard))
-    assert [d for k, d in heard if k == "card_refused"] == [{"kind": "bank", "reason": "not_for_identity"}]
+    wait_for(lambda: any(isinstance(e, CardRefused) for e in heard))
+    assert [e for e in heard if isinstance(e, CardRefused)] == [CardRefused("bank", "not_for_identity")]
     threading.Event().wait(0.1)

@@ -7,8 +7,8 @@ from kivy.properties import StringProperty
 
 from kiosk.session import SessionSnapshot
 
-from . import words
-from .widgets import KioskScreen
+from .. import words
+from ..widgets import KioskScreen
 
 Builder.load_string(
     """

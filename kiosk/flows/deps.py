@@ -1,0 +1,22 @@
+"""What a flow factory gets from the terminal (kiosk/registry.py names the factories)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..central import CentralClient
+    from ..config import KioskConfig
+    from ..outbox import Outbox
+    from ..printing import Printing
+    from ..session import Session
+
+
+@dataclass(frozen=True)
+class FlowDeps:
+    config: KioskConfig
+    session: Session
+    central: CentralClient | None   # None: not enrolled (a service that needs it is not offered)
+    outbox: Outbox
+    printing: Printing

@@ -1,0 +1,30 @@
+"""身份核验: the citizen sees their identity as read (masked) and ends the visit.
+
+Nothing to load and nothing kept: the session's masked snapshot is all the screen shows.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
+
+from ..session import Session
+from .base import Flow, Runner, thread_runner
+from .deps import FlowDeps
+
+
+class Step(StrEnum):
+    SHOWN = "shown"
+
+
+class IdentityCheckFlow(Flow):
+    SERVICE_ID = "identity_check"
+    FIRST = Step.SHOWN
+    TRANSITIONS: ClassVar = {Step.SHOWN: frozenset()}
+
+    def __init__(self, session: Session, runner: Runner = thread_runner) -> None:
+        super().__init__(session, runner)
+
+
+def build(deps: FlowDeps) -> IdentityCheckFlow:
+    return IdentityCheckFlow(deps.session)

@@ -1,0 +1,308 @@
+"""Staff mode: the hidden gesture, the PIN with its lockout, the printed-output log and its
+export to a USB stick, and closing by itself when left alone or when a citizen arrives.
+
+Runs without a window: the staff screens only read ``StaffFlow`` and send it intents, and
+the tests drive it directly. PIN checks (scrypt, a lock file) and every read of the log
+run off the caller's thread (``Runner``); a result that arrives after the filters changed
+or staff mode closed is dropped.
+
+closed --(five taps / staff card)--> pin --(PIN)--> checking --> log
+   ^                                  |                 |          |
+   +------- exit, idle, citizen ------+-----------------+----------+
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+from ..printlog import ChainReport, ExportResult, PrintLog, PrintRecord, export_csv, export_name
+from ..staff import PinResult, StaffGate
+from .base import Flow, Runner, thread_runner
+
+log = logging.getLogger(__name__)
+
+GESTURE_TAPS, GESTURE_WINDOW_S = 5, 3.0
+STAFF_IDLE_S = 120.0   # staff mode closes by itself after this long untouched
+RECORD_LIMIT = 500     # rows read for the table (and exported); a longer period: narrow it
+
+
+class StaffStep(StrEnum):
+    CLOSED = "closed"
+    PIN = "pin"
+    CHECKING = "checking"
+    LOG = "log"
+
+
+class TapCounter:
+    """True on the ``taps``-th tap within ``window_s`` seconds (then it starts over)."""
+
+    def __init__(self, taps: int = GESTURE_TAPS, window_s: float = GESTURE_WINDOW_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.taps = taps
+        self.window_s = window_s
+        self._clock = clock
+        self._times: list[float] = []
+
+    def tap(self) -> bool:
+        now = self._clock()
+        self._times = [t for t in self._times if now - t <= self.window_s] + [now]
+        if len(self._times) >= self.taps:
+            self._times.clear()
+            return True
+        return False
+
+    def reset(self) -> None:
+        self._times.clear()
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    days: int | None = 1           # None: all
+    doc_type: str = ""             # "": every type
+    id_number: str = ""            # a citizen's number to look up ("" none); never logged
+
+
+@dataclass
+class LogView:
+    """What the print-log screen shows; replaced whole by each query."""
+
+    query: LogQuery = LogQuery()
+    records: list[PrintRecord] = field(default_factory=list)
+    loading: bool = False
+    failed: bool = False           # the log could not be read
+    chain: ChainReport | None = None
+    chain_failed: bool = False
+    exporting: bool = False
+    export: ExportResult | None = None
+
+
+class StaffFlow(Flow):
+    SERVICE_ID = "staff"
+    FIRST = StaffStep.CLOSED
+    TRANSITIONS: ClassVar = {
+        StaffStep.CLOSED: frozenset({StaffStep.PIN}),
+        StaffStep.PIN: frozenset({StaffStep.CHECKING, StaffStep.LOG, StaffStep.CLOSED}),
+        StaffStep.CHECKING: frozenset({StaffStep.PIN, StaffStep.LOG, StaffStep.CLOSED}),
+        StaffStep.LOG: frozenset({StaffStep.CLOSED}),
+    }
+
+    def __init__(
+        self,
+        gate: StaffGate,
+        printlog: PrintLog,
+        citizen_present: Callable[[], bool],
+        export_dir: Path | None = None,
+        terminal_code: str = "",
+        zone: dt.tzinfo | None = None,
+        idle_s: float = STAFF_IDLE_S,
+        clock: Callable[[], float] = time.monotonic,
+        runner: Runner = thread_runner,
+    ) -> None:
+        super().__init__(None, runner)
+        self._gate = gate
+        self._printlog = printlog
+        self._citizen_present = citizen_present
+        self._export_dir = export_dir
+        self._terminal_code = terminal_code
+        self._zone = zone or ZoneInfo("Asia/Shanghai")
+        self.idle_s = idle_s
+        self._clock = clock
+        self._gesture = TapCounter(clock=clock)
+        self._touched = clock()
+        self.pin_result: PinResult | None = None   # the last check's outcome (screen words)
+        self.locked_for = 0.0
+        self.view = LogView()
+        self._query_gen = 0
+
+    # -- opening ---------------------------------------------------------------------------
+    @property
+    def configured(self) -> bool:
+        return self._gate.configured
+
+    @property
+    def is_open(self) -> bool:
+        return self.step is not StaffStep.CLOSED
+
+    def tap(self) -> bool:
+        """A tap on the hall name: the fifth within the window opens the PIN screen."""
+        return self._gesture.tap() and self.open_login()
+
+    def open_login(self) -> bool:
+        """The PIN screen, with no citizen being served."""
+        if self.step is not StaffStep.CLOSED or self._citizen_present():
+            return False
+        log.info("staff: PIN screen opened")
+        self.pin_result, self.locked_for = None, 0.0
+        self._touched = self._clock()
+        self._set(StaffStep.PIN)
+        gen = self._generation
+        self._background(lambda: self._apply(gen, lambda: self._locked(self._gate.locked_for())))
+        return True
+
+    def open_by_card(self) -> bool:
+        """A staff card in the card reader opens the log without the PIN."""
+        if self._citizen_present():
+            return False
+        if self.step is StaffStep.CLOSED:
+            self.open_login()
+        if self.step is StaffStep.PIN:
+            log.info("staff: card accepted")
+            self._open_log()
+        return self.step is StaffStep.LOG
+
+    def enter_pin(self, pin: str) -> None:
+        if self.step is not StaffStep.PIN or self._citizen_present():
+            return
+        self._touched = self._clock()
+        self._set(StaffStep.CHECKING)
+        gen = self._generation
+
+        def work() -> None:
+            result = self._gate.check(pin)
+            self._apply(gen, lambda: self._checked(result))
+
+        self._background(work)
+
+    def _checked(self, result: PinResult) -> None:
+        self.pin_result = result
+        if result.ok and not self._citizen_present():
+            self._open_log()
+        else:
+            self.locked_for = result.locked_for_s
+            self._set(StaffStep.PIN)
+
+    def _locked(self, seconds: float) -> None:
+        self.locked_for = seconds
+        self._changed()
+
+    def _open_log(self) -> None:
+        log.info("staff: print log opened")
+        self.view = LogView()
+        self._set(StaffStep.LOG)
+        self.query(LogQuery())
+        self.verify()
+
+    # -- closing ---------------------------------------------------------------------------
+    def touch(self) -> None:
+        self._touched = self._clock()
+
+    def tick(self) -> None:
+        """Close when left alone too long (the terminal's clock calls it)."""
+        if self.is_open and self._clock() - self._touched > self.idle_s:
+            self.close("idle")
+
+    def close(self, why: str = "exit") -> None:
+        if not self.is_open:
+            self._gesture.reset()
+            return
+        log.info("staff: %s closed (%s)", self.step.value, why)
+        self.wipe()
+        self._changed()
+
+    def wipe(self) -> None:
+        super().wipe()
+        with self._lock:
+            self._gesture.reset()
+            self.pin_result, self.locked_for = None, 0.0
+            self.view = LogView()  # the look-up number and the rows go with the mode
+            self._query_gen += 1
+
+    # -- the log ---------------------------------------------------------------------------
+    def query(self, query: LogQuery) -> None:
+        if self.step is not StaffStep.LOG:
+            return
+        self._touched = self._clock()
+        with self._lock:
+            self._query_gen += 1
+            qgen = self._query_gen
+            self.view.query, self.view.loading, self.view.failed = query, True, False
+        self._changed()
+        gen = self._generation
+
+        def work() -> None:
+            try:
+                records = self.records(query)
+            except Exception:  # a database or disk problem: the screen says so
+                log.exception("staff: print log could not be read")
+                self._apply(gen, lambda: self._shown(qgen, None))
+                return
+            self._apply(gen, lambda: self._shown(qgen, records))
+
+        self._background(work)
+
+    def records(self, query: LogQuery, limit: int = RECORD_LIMIT) -> list[PrintRecord]:
+        since = self._printlog.since_days(query.days) if query.days is not None else None  # the hall's days
+        return self._printlog.records(since=since, doc_type=query.doc_type or None,
+                                      id_number=query.id_number or None, limit=limit)
+
+    def _shown(self, qgen: int, records: list[PrintRecord] | None) -> None:
+        if qgen != self._query_gen:
+            return  # the filters changed while this query ran
+        self.view.loading = False
+        self.view.failed = records is None
+        self.view.records = records or []
+        self._changed()
+
+    def verify(self) -> None:
+        gen = self._generation
+        self.view.chain, self.view.chain_failed = None, False
+
+        def work() -> None:
+            try:
+                report = self._printlog.verify()
+            except Exception:
+                log.exception("staff: print log chain could not be checked")
+                self._apply(gen, lambda: self._chain(None))
+                return
+            if not report.ok:
+                log.warning("staff: print log chain check failed: %s", report.detail)
+            self._apply(gen, lambda: self._chain(report))
+
+        self._background(work)
+
+    def _chain(self, report: ChainReport | None) -> None:
+        self.view.chain, self.view.chain_failed = report, report is None
+        self._changed()
+
+    def export(self) -> None:
+        """Write the rows shown as CSV to the USB stick (``[staff] export_dir``)."""
+        if self.step is not StaffStep.LOG or self.view.exporting:
+            return
+        self._touched = self._clock()
+        records = list(self.view.records)
+        self.view.exporting, self.view.export = True, None
+        self._changed()
+        gen = self._generation
+
+        def work() -> None:
+            result = self.export_records(records)
+            self._apply(gen, lambda: self._exported(result))
+
+        self._background(work)
+
+    def _exported(self, result: ExportResult) -> None:
+        self.view.exporting, self.view.export = False, result
+        self._changed()
+
+    def export_records(self, records: list[PrintRecord]) -> ExportResult:
+        folder = self._export_dir
+        if folder is None:
+            return ExportResult(False, "export_not_configured")
+        if not folder.is_dir():
+            return ExportResult(False, "no_usb_stick")
+        name = export_name(self._terminal_code, self._zone)
+        try:
+            count = export_csv(records, folder / name)
+        except OSError as err:
+            log.warning("print log export to %s failed: %s", folder, err.strerror)
+            return ExportResult(False, "export_failed")
+        log.info("print log: %d records exported", count)
+        return ExportResult(True, "", folder / name, count)

@@ -1,0 +1,59 @@
+"""The service registry: every service the terminal knows, declared once.
+
+An entry names the service's id and words (title and subtitle on its home tile), the
+configured devices it cannot work without, whether it needs an enrolled central, the
+factory of its flow (kiosk/flows/) and the screens package that shows it (screens/<name>).
+Home tiles, availability, routing and the screens all read this table.
+
+Adding a service: one flow module in kiosk/flows/ (a Flow subclass with its transition
+table and a ``build(deps)`` factory), one screens package in screens/ (``build_screens()``
+and ``screen_for(state)``), one entry below. Nothing else changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .flows import identity_check, proofs, yizheng
+from .flows.base import Flow
+from .flows.deps import FlowDeps
+
+FlowFactory = Callable[[FlowDeps], Flow]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    id: str
+    title: str
+    subtitle: str
+    needs: tuple[str, ...]          # configured devices the service cannot work without
+    needs_central: bool = False     # the terminal must be enrolled with a central
+    flow: FlowFactory | None = None  # None: not in this software version
+    screens: str = ""               # the screens package (screens/<name>)
+
+    @property
+    def implemented(self) -> bool:
+        return self.flow is not None
+
+
+SERVICES: dict[str, ServiceSpec] = {
+    s.id: s
+    for s in (
+        ServiceSpec("identity_check", "身份核验", "读取身份证，核对本人信息", ("id_reader",),
+                    flow=identity_check.build, screens="identity_check"),
+        ServiceSpec("yizheng_tongban", "一证通办", "凭身份证办理政务服务事项", ("id_reader",),
+                    needs_central=True, flow=yizheng.build, screens="yizheng"),
+        ServiceSpec("proof_print", "证明打印", "打印社保、纳税、户籍等证明",
+                    ("id_reader", "a4_printer"), needs_central=True, flow=proofs.build,
+                    screens="proofs"),
+        ServiceSpec("queue_ticket", "排队取号", "领取窗口排队号", ("receipt_printer",)),
+        ServiceSpec("appointment", "预约办事", "预约错时、无休服务", ("id_reader",)),
+        ServiceSpec("progress_query", "办件查询", "查询办件进度", ("id_reader",)),
+        ServiceSpec("evaluation", "好差评", "评价政务服务", ()),
+    )
+}
+
+
+def spec(service_id: str) -> ServiceSpec | None:
+    return SERVICES.get(service_id)

@@ -1,0 +1,1 @@
+"""Widgets and screens every service shares."""
