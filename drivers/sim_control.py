@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,7 @@ def serve_stdin(
 
 
 Handler = Callable[[list[str]], str]
+S = TypeVar("S")
 
 
 def run_command(
@@ -204,3 +206,46 @@ def run_command(
             return f"ok {handler(args)}".rstrip()
         except errors as err:
             return f"error {describe(err)}"
+
+
+class CommandError(ValueError):
+    """A console command that cannot be done as written; its text is the reply."""
+
+
+def no_args(args: list[str], usage: str) -> None:
+    if args:
+        raise CommandError(f"usage: {usage}")
+
+
+class SimConsole(Generic[S]):
+    """A simulator's console: command lines to calls on the simulator ``sim`` under one
+    lock, safe to call from several threads, one ``ok ...`` / ``error ...`` reply each
+    (run_command). A console names its handlers in ``_handlers()``; ``help`` and ``quit``
+    are answered here."""
+
+    help_text = ""
+    errors: tuple[type[Exception], ...] = (CommandError, RuntimeError, ValueError)
+    lower_args = False
+
+    def __init__(self, sim: S, on_quit: Callable[[], None]) -> None:
+        self._sim = sim
+        self._on_quit = on_quit
+        self._lock = threading.Lock()
+        self._commands: dict[str, Handler] = {
+            **self._handlers(), "help": lambda args: self.help_text, "quit": self._quit,
+        }
+
+    def execute(self, line: str) -> str:
+        return run_command(line, self._commands, self._lock, self.errors,
+                           lower_args=self.lower_args, describe=self._describe)
+
+    def _handlers(self) -> dict[str, Handler]:
+        raise NotImplementedError
+
+    def _describe(self, err: Exception) -> str:
+        return str(err)
+
+    def _quit(self, args: list[str]) -> str:
+        no_args(args, "quit")
+        self._on_quit()
+        return "bye"

@@ -16,11 +16,18 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..sim_control import ControlServer, run_command, say, start_stdin, stop_on_signals
+from ..sim_control import (
+    ControlServer,
+    Handler,
+    SimConsole,
+    no_args,
+    say,
+    start_stdin,
+    stop_on_signals,
+)
 from .sim_cups import Paper, SimCupsError, SimulatedCups
 
 EXIT_USAGE = 2
@@ -30,24 +37,15 @@ HELP = (
 )
 
 
-class A4Console:
+class A4Console(SimConsole[SimulatedCups]):
     """Command lines -> simulator calls; one ``ok ...`` / ``error ...`` reply each."""
 
-    def __init__(self, sim: SimulatedCups, on_quit: Callable[[], None]) -> None:
-        self._sim = sim
-        self._on_quit = on_quit
-        self._lock = threading.Lock()
-        self._commands: dict[str, Callable[[list[str]], str]] = {
-            "paper": self._paper,
-            "offline": self._offline,
-            "delay": self._delay,
-            "status": self._status,
-            "help": lambda args: HELP,
-            "quit": self._quit,
-        }
+    help_text = HELP
+    errors = (ValueError, SimCupsError)
 
-    def execute(self, line: str) -> str:
-        return run_command(line, self._commands, self._lock, (ValueError, SimCupsError))
+    def _handlers(self) -> dict[str, Handler]:
+        return {"paper": self._paper, "offline": self._offline, "delay": self._delay,
+                "status": self._status}
 
     def _paper(self, args: list[str]) -> str:
         if len(args) != 1:
@@ -72,13 +70,8 @@ class A4Console:
         return f"delay {seconds:g}s"
 
     def _status(self, args: list[str]) -> str:
-        if args:
-            raise ValueError("usage: status")
+        no_args(args, "status")
         return self._sim.describe()
-
-    def _quit(self, args: list[str]) -> str:
-        self._on_quit()
-        return "bye"
 
 
 def add_parser(families: Any) -> argparse.ArgumentParser:

@@ -34,13 +34,7 @@ import time
 import serial
 
 from ..device import DeviceBase, next_event
-from ..errors import (
-    DeviceError,
-    DeviceTimeout,
-    DeviceUnavailable,
-    ErrorCode,
-    OperationCancelled,
-)
+from ..errors import DeviceError, DeviceTimeout, DeviceUnavailable, ErrorCode, OperationCancelled
 from ..events import CardPlaced, CardRemoved, IdentityRead, ReadFailed
 from ..status import ONLINE, DeviceState, DeviceStatus, FaultAction
 from .link import SamLink, describe_os_error

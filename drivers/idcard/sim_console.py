@@ -6,10 +6,7 @@ types, never card content.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
-from ..sim_control import run_command
+from ..sim_control import CommandError, Handler, SimConsole, no_args
 from .sim_reader import FAULT_TARGETS, Fault, UnknownCardError
 from .simulator import IdCardSimulator
 
@@ -22,18 +19,13 @@ HELP = (
 _COUNTED = (Fault.CHECKSUM, Fault.SILENT, Fault.GARBAGE, Fault.TRUNCATED)
 
 
-class CommandError(ValueError):
-    pass
-
-
-class IdCardConsole:
+class IdCardConsole(SimConsole[IdCardSimulator]):
     """Turns command lines into simulator calls; safe to call from several threads."""
 
-    def __init__(self, sim: IdCardSimulator, on_quit: Callable[[], None]) -> None:
-        self._sim = sim
-        self._on_quit = on_quit
-        self._lock = threading.Lock()
-        self._commands: dict[str, Callable[[list[str]], str]] = {
+    help_text = HELP
+
+    def _handlers(self) -> dict[str, Handler]:
+        return {
             "place": self._place,
             "remove": self._remove,
             "cards": self._cards,
@@ -42,12 +34,7 @@ class IdCardConsole:
             "clear": self._clear,
             "unplug": self._unplug,
             "replug": self._replug,
-            "help": lambda args: HELP,
-            "quit": self._quit,
         }
-
-    def execute(self, line: str) -> str:
-        return run_command(line, self._commands, self._lock, (CommandError, RuntimeError, ValueError))
 
     # -- commands -----------------------------------------------------------------------
 
@@ -62,17 +49,17 @@ class IdCardConsole:
         return f"placed {key}"
 
     def _remove(self, args: list[str]) -> str:
-        _none(args, "remove")
+        no_args(args, "remove")
         was = self._sim.placed_key
         self._sim.remove()
         return f"removed {was}" if was else "no card was placed"
 
     def _cards(self, args: list[str]) -> str:
-        _none(args, "cards")
+        no_args(args, "cards")
         return " ".join(f"{key}:{kind}" for key, kind in self._sim.card_types().items())
 
     def _status(self, args: list[str]) -> str:
-        _none(args, "status")
+        no_args(args, "status")
         sim = self._sim
         return " ".join(
             [
@@ -94,7 +81,7 @@ class IdCardConsole:
             raise CommandError(f"unknown fault {args[0]!r} (try help)") from None
         rest = args[1:]
         if kind is Fault.SAM:
-            _none(rest, "fault sam")
+            no_args(rest, "fault sam")
             self._sim.inject(kind)
             return "sam failing until clear"
         if kind is Fault.SW3:
@@ -114,35 +101,25 @@ class IdCardConsole:
         raise CommandError(f"unknown fault {args[0]!r}")  # pragma: no cover
 
     def _clear(self, args: list[str]) -> str:
-        _none(args, "clear")
+        no_args(args, "clear")
         self._sim.clear_faults()
         return "faults cleared"
 
     def _unplug(self, args: list[str]) -> str:
-        _none(args, "unplug")
+        no_args(args, "unplug")
         self._sim.unplug()
         return "unplugged"
 
     def _replug(self, args: list[str]) -> str:
-        _none(args, "replug")
+        no_args(args, "replug")
         self._sim.replug()
         return f"device {self._sim.port_path}"
-
-    def _quit(self, args: list[str]) -> str:
-        _none(args, "quit")
-        self._on_quit()
-        return "bye"
 
 
 def _one(args: list[str], usage: str) -> str:
     if len(args) != 1:
         raise CommandError(f"usage: {usage}")
     return args[0]
-
-
-def _none(args: list[str], usage: str) -> None:
-    if args:
-        raise CommandError(f"usage: {usage}")
 
 
 def _count(text: str) -> int:

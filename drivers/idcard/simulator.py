@@ -12,14 +12,12 @@ from __future__ import annotations
 import logging
 import os
 import select
-import threading
 import time
-import tty
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DeviceTimeout, ProtocolError
+from ..sim_pty import SimPty
 from .frames import CommandFrame, FrameReader, wire_seconds
 from .model import IdentityCard
 from .sim_reader import (
@@ -43,15 +41,6 @@ log = logging.getLogger(__name__)
 CHUNK_SECONDS = 0.002  # replies go out in ~2 ms slices on an absolute schedule
 
 
-@dataclass
-class _Pty:
-    master: int
-    slave: int
-    path: str
-    stop: threading.Event
-    thread: threading.Thread | None = None
-
-
 class _Unplugged(Exception):
     pass
 
@@ -70,7 +59,7 @@ class IdCardSimulator(SimulatedReader):
         super().__init__(cards, baud=baud, sam_id=sam_id, seed=seed)
         self._link = link
         self._chunk = max(1, round(baud / 10 * CHUNK_SECONDS))
-        self._pty: _Pty | None = None
+        self._pty: SimPty | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -102,34 +91,14 @@ class IdCardSimulator(SimulatedReader):
         self.stop()
 
     def _plug(self) -> None:
-        master, slave = os.openpty()
-        # Raw, or the line discipline echoes our replies back and eats 0x11/0x13/0x0D.
-        tty.setraw(slave)
-        os.set_blocking(master, False)
-        pty = _Pty(master, slave, os.ttyname(slave), threading.Event())
-        pty.thread = threading.Thread(
-            target=self._serve, args=(pty,), name=f"idcard-sim {pty.path}", daemon=True
-        )
-        self._pty = pty
-        pty.thread.start()
-        if self._link is not None:
-            tmp = self._link.with_name(self._link.name + ".tmp")
-            tmp.unlink(missing_ok=True)
-            tmp.symlink_to(pty.path)
-            tmp.replace(self._link)  # atomic re-point, as udev does
+        self._pty = pty = SimPty.plug(self._serve, "idcard-sim", self._link)
         log.info("simulated ID reader on %s", pty.path)
 
     def _unplug(self) -> None:
         pty, self._pty = self._pty, None
         if pty is None:
             return
-        if self._link is not None and self._link.is_symlink():
-            self._link.unlink()
-        pty.stop.set()
-        if pty.thread is not None:
-            pty.thread.join(timeout=2.0)
-        os.close(pty.master)
-        os.close(pty.slave)
+        pty.unplug(self._link)
         log.info("simulated ID reader %s unplugged", pty.path)
 
     @property
@@ -147,7 +116,7 @@ class IdCardSimulator(SimulatedReader):
 
     # -- the device ---------------------------------------------------------------------
 
-    def _serve(self, pty: _Pty) -> None:
+    def _serve(self, pty: SimPty) -> None:
         reader = FrameReader(lambda size: self._read(pty, size))
         while True:
             try:
@@ -176,7 +145,7 @@ class IdCardSimulator(SimulatedReader):
                 log.exception("simulator failed handling a command")
                 return
 
-    def _read(self, pty: _Pty, size: int) -> bytes:
+    def _read(self, pty: SimPty, size: int) -> bytes:
         if pty.stop.is_set():
             raise _Unplugged
         ready, _, _ = select.select([pty.master], [], [], 0.05)
@@ -189,7 +158,7 @@ class IdCardSimulator(SimulatedReader):
         except OSError as err:
             raise _Unplugged from err
 
-    def _send(self, pty: _Pty, reply: bytes | None) -> None:
+    def _send(self, pty: SimPty, reply: bytes | None) -> None:
         """Write ``reply`` at line speed: each slice when its last byte would be out."""
         if not reply:
             return

@@ -22,13 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..device import DeviceBase, next_event
-from ..errors import (
-    DeviceError,
-    DeviceTimeout,
-    DeviceUnavailable,
-    ErrorCode,
-    OperationCancelled,
-)
+from ..errors import DeviceError, DeviceTimeout, DeviceUnavailable, ErrorCode, OperationCancelled
 from ..events import CardInserted, ReadFailed, SmartCardRead, SmartCardRemoved
 from ..status import DeviceState, DeviceStatus, FaultAction
 from . import scard

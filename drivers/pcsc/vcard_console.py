@@ -6,10 +6,7 @@ types, never card content.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
-from ..sim_control import run_command
+from ..sim_control import CommandError, Handler, SimConsole, no_args
 from .vcard_card import CardStateError, UnknownCardError, VirtualCard
 from .vcard_data import family_of
 
@@ -19,18 +16,14 @@ HELP = (
 )
 
 
-class CommandError(ValueError):
-    pass
-
-
-class CardConsole:
+class CardConsole(SimConsole[VirtualCard]):
     """Turns command lines into VirtualCard calls; safe to call from several threads."""
 
-    def __init__(self, card: VirtualCard, on_quit: Callable[[], None]) -> None:
-        self._card = card
-        self._on_quit = on_quit
-        self._lock = threading.Lock()
-        self._commands: dict[str, Callable[[list[str]], str]] = {
+    help_text = HELP
+    errors = (UnknownCardError, CommandError, CardStateError, ValueError)
+
+    def _handlers(self) -> dict[str, Handler]:
+        return {
             "insert": self._insert,
             "remove": self._remove,
             "pull": self._pull,
@@ -40,24 +33,22 @@ class CardConsole:
             "pin-blocked": self._pin_blocked,
             "cards": self._cards,
             "status": self._status,
-            "help": lambda args: HELP,
-            "quit": self._quit,
         }
 
-    def execute(self, line: str) -> str:
-        return run_command(line, self._commands, self._lock,
-                           (UnknownCardError, CommandError, CardStateError, ValueError),
-                           describe=_describe)
+    def _describe(self, err: Exception) -> str:
+        if isinstance(err, UnknownCardError):
+            return f"unknown card {err.args[0]!r} (try cards)"
+        return str(err)
 
     def _insert(self, args: list[str]) -> str:
         if len(args) > 1:
             raise CommandError("usage: insert [KEY]")
-        key = self._card.insert(args[0] if args else None)
+        key = self._sim.insert(args[0] if args else None)
         return f"inserted {key}"
 
     def _remove(self, args: list[str]) -> str:
-        _none(args, "remove")
-        key = self._card.remove()
+        no_args(args, "remove")
+        key = self._sim.remove()
         return f"removed {key}" if key else "no card was in the reader"
 
     def _pull(self, args: list[str]) -> str:
@@ -67,7 +58,7 @@ class CardConsole:
 
     def _pull_after(self, text: str) -> str:
         count = _count(text, minimum=0)
-        self._card.pull_after(count)
+        self._sim.pull_after(count)
         return f"pulled after {count} more APDUs"
 
     def _fault(self, args: list[str]) -> str:
@@ -77,43 +68,33 @@ class CardConsole:
         if kind == "sw" and len(args) in (2, 3):
             sw = _status_word(args[1])
             count = _count(args[2], minimum=1) if len(args) == 3 else 1
-            self._card.fault_sw(sw, count)
+            self._sim.fault_sw(sw, count)
             return f"sw {sw:04X} x{count}"
         raise CommandError("usage: fault pull-after N | fault sw XXXX [N]")
 
     def _clear(self, args: list[str]) -> str:
-        _none(args, "clear")
-        self._card.clear_faults()
+        no_args(args, "clear")
+        self._sim.clear_faults()
         return "faults cleared"
 
     def _pin_required(self, args: list[str]) -> str:
         if len(args) != 1 or args[0].lower() not in ("on", "off"):
             raise CommandError("usage: pin-required on|off")
-        self._card.set_pin_required(args[0].lower() == "on")
+        self._sim.set_pin_required(args[0].lower() == "on")
         return f"pin-required {args[0].lower()}"
 
     def _pin_blocked(self, args: list[str]) -> str:
-        _none(args, "pin-blocked")
-        self._card.block_pin()
+        no_args(args, "pin-blocked")
+        self._sim.block_pin()
         return "pin blocked"
 
     def _cards(self, args: list[str]) -> str:
-        _none(args, "cards")
-        return " ".join(f"{key}:{family_of(card).value}" for key, card in self._card.cards.items())
+        no_args(args, "cards")
+        return " ".join(f"{key}:{family_of(card).value}" for key, card in self._sim.cards.items())
 
     def _status(self, args: list[str]) -> str:
-        _none(args, "status")
-        return self._card.status().line()
-
-    def _quit(self, args: list[str]) -> str:
-        _none(args, "quit")
-        self._on_quit()
-        return "bye"
-
-
-def _none(args: list[str], usage: str) -> None:
-    if args:
-        raise CommandError(f"usage: {usage}")
+        no_args(args, "status")
+        return self._sim.status().line()
 
 
 def _count(text: str, minimum: int) -> int:
@@ -134,9 +115,3 @@ def _status_word(text: str) -> int:
     if len(text) != 4 or not 0x6000 <= value <= 0x9FFF:
         raise CommandError(f"status word {text!r} is not 4 hex digits 6000..9FFF")
     return value
-
-
-def _describe(err: Exception) -> str:
-    if isinstance(err, UnknownCardError):
-        return f"unknown card {err.args[0]!r} (try cards)"
-    return str(err)

@@ -5,10 +5,7 @@ Each command gets one reply line, ``ok ...`` or ``error ...``.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
-from ..sim_control import run_command
+from ..sim_control import CommandError, Handler, SimConsole, no_args
 from .sim_state import Fault, Paper
 from .simulator import PrinterSimulator
 
@@ -20,18 +17,14 @@ _ON_OFF = {"on": True, "off": False}
 _COVER = {"open": True, "close": False, "closed": False}
 
 
-class CommandError(ValueError):
-    pass
-
-
-class PrinterConsole:
+class PrinterConsole(SimConsole[PrinterSimulator]):
     """Turns command lines into simulator calls; safe to call from several threads."""
 
-    def __init__(self, sim: PrinterSimulator, on_quit: Callable[[], None]) -> None:
-        self._sim = sim
-        self._on_quit = on_quit
-        self._lock = threading.Lock()
-        self._commands: dict[str, Callable[[list[str]], str]] = {
+    help_text = HELP
+    lower_args = True
+
+    def _handlers(self) -> dict[str, Handler]:
+        return {
             "paper": self._paper,
             "cover": self._cover,
             "fault": self._fault,
@@ -39,13 +32,7 @@ class PrinterConsole:
             "unplug": self._unplug,
             "replug": self._replug,
             "status": self._status,
-            "help": lambda args: HELP,
-            "quit": self._quit,
         }
-
-    def execute(self, line: str) -> str:
-        return run_command(line, self._commands, self._lock, (CommandError, RuntimeError, ValueError),
-                           lower_args=True)
 
     def _paper(self, args: list[str]) -> str:
         if len(args) == 2 and args[0] == "out-after":
@@ -89,19 +76,19 @@ class PrinterConsole:
         return f"offline {args[0]}"
 
     def _unplug(self, args: list[str]) -> str:
-        _none(args, "unplug")
+        no_args(args, "unplug")
         self._sim.unplug()
         return "unplugged"
 
     def _replug(self, args: list[str]) -> str:
-        _none(args, "replug")
+        no_args(args, "replug")
         self._sim.replug()
         host, port = self._sim.address
         device = f" device {self._sim.pty_path}" if self._sim.pty_path else ""
         return f"listen {host}:{port}{device}"
 
     def _status(self, args: list[str]) -> str:
-        _none(args, "status")
+        no_args(args, "status")
         sim = self._sim
         now = sim.snapshot()
         host, port = sim.address
@@ -123,16 +110,6 @@ class PrinterConsole:
             f"partial={partial}",
             f"dle-eot={dle_eot}",
         ])
-
-    def _quit(self, args: list[str]) -> str:
-        _none(args, "quit")
-        self._on_quit()
-        return "bye"
-
-
-def _none(args: list[str], usage: str) -> None:
-    if args:
-        raise CommandError(f"usage: {usage}")
 
 
 def _count(text: str) -> int:

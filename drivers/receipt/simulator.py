@@ -19,11 +19,10 @@ import os
 import select
 import socket
 import threading
-import tty
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..sim_pty import SimPty
 from .sim_mechanism import Mechanism
 from .sim_parser import Command, EscPosParser
 from .sim_render import PAPER_DOTS
@@ -51,15 +50,6 @@ class _Client:
                 self._write(data)
             except (BlockingIOError, OSError):
                 log.debug("reply to %s dropped: the other side is gone", self.label)
-
-
-@dataclass
-class _Pty:
-    master: int
-    slave: int
-    path: str
-    stop: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
 
 
 class PrinterSimulator:
@@ -91,7 +81,7 @@ class PrinterSimulator:
         self._accept_thread: threading.Thread | None = None
         self._conn: socket.socket | None = None
         self._client_label: str | None = None
-        self._pty: _Pty | None = None
+        self._pty: SimPty | None = None
         self._plugged = False
         self._running = False
 
@@ -279,35 +269,16 @@ class PrinterSimulator:
             conn.close()
 
     def _open_pty(self) -> None:
-        master, slave = os.openpty()
-        tty.setraw(slave)  # raw: no echo, and 0x0A/0x0D/0x11/0x13 pass untouched
-        os.set_blocking(master, False)
-        pty = _Pty(master, slave, os.ttyname(slave))
-        client = _Client(pty.path, lambda data: os.write(master, data))
-        pty.thread = threading.Thread(
-            target=self._read_pty, args=(pty, client), name=f"printer-sim {pty.path}", daemon=True
-        )
-        self._pty = pty
-        pty.thread.start()
-        if self._link is not None:
-            tmp = self._link.with_name(self._link.name + ".tmp")
-            tmp.unlink(missing_ok=True)
-            tmp.symlink_to(pty.path)
-            tmp.replace(self._link)  # atomic re-point, as udev does
+        self._pty = SimPty.plug(self._read_pty, "printer-sim", self._link)
 
     def _close_pty(self) -> None:
         pty, self._pty = self._pty, None
-        if pty is None:
-            return
-        if self._link is not None and self._link.is_symlink():
-            self._link.unlink()
-        pty.stop.set()
-        if pty.thread is not None:
-            pty.thread.join(timeout=2.0)
-        os.close(pty.master)
-        os.close(pty.slave)
+        if pty is not None:
+            pty.unplug(self._link)
 
-    def _read_pty(self, pty: _Pty, client: _Client) -> None:
+    def _read_pty(self, pty: SimPty) -> None:
+        master = pty.master
+        client = _Client(pty.path, lambda data: os.write(master, data))
         while not pty.stop.is_set():
             try:
                 ready, _, _ = select.select([pty.master], [], [], _POLL)
