@@ -74,12 +74,17 @@ def reader(pcscd: Pcscd, card: VirtualCard, pin: Pin) -> Iterator[tuple[PcscCard
 
 
 @pytest.fixture
-def empty_after(card: VirtualCard, pcscd: Pcscd, pin: Pin) -> Iterator[None]:
+def empty_after(
+    card: VirtualCard, pcscd: Pcscd, pin: Pin, reader: tuple[PcscCardReader, EventRecorder]
+) -> Iterator[None]:
     yield
     pin.value, pin.asked[:] = "123456", []
     card.clear_faults()
+    mark = reader[1].mark()
     if card.remove() is not None:
         wait_card_state(pcscd.reader_names[0], present=False)
+        # ... and the driver has said so: a late removal must not land in the next test.
+        reader[1].wait_for(SmartCardRemoved, since=mark)
 
 
 def read(card: VirtualCard, events: EventRecorder, key: str) -> CardData:
