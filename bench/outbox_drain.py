@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from kiosk.central import Applicant, ApplicationRequest, MaterialRef  # noqa: E402
-from kiosk.central.enroll import enroll  # noqa: E402
+from kiosk.central_api import Applicant, ApplicationRequest, MaterialRef  # noqa: E402
+from kiosk.central_api.enroll import enroll  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.outbox import open_outbox  # noqa: E402
 from kiosk.store import open_store  # noqa: E402

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from drivers.receipt.printer import EscposPrinter  # noqa: E402
 from drivers.receipt.simulator import PrinterSimulator  # noqa: E402
 from drivers.receipt.stream import estimate_print_seconds  # noqa: E402
-from kiosk.documents.receipts import ApplicationReceiptData, application_receipt  # noqa: E402
+from kiosk.printing.documents.receipts import ApplicationReceiptData, application_receipt  # noqa: E402
 
 TARGET_MS = 20.0
 SERIAL_BAUD = 115200

@@ -48,7 +48,7 @@ class TerminalSettings(_Strict):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        from .hall_time import load_zone
+        from kiosk.hall_time import load_zone
 
         load_zone(value)   # raises ValueError naming what is wrong
         return value
@@ -255,7 +255,7 @@ class ServicesSettings(_Strict):
 
     @model_validator(mode="after")
     def _known_and_offered(self) -> ServicesSettings:
-        from .registry import SERVICES  # the registry imports the flows, which need no config
+        from kiosk.registry import SERVICES  # the registry imports the flows, which need no config
 
         unknown = [s for s in [*self.offered, self.default] if s not in SERVICES]
         if unknown:

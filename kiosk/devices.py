@@ -17,8 +17,7 @@ from drivers.contracts import (
 from drivers.errors import DeviceError
 from drivers.idcard.photo import load_decoder
 from drivers.idcard.reader import SamSerialReader
-
-from .config import (
+from kiosk.config import (
     CameraScannerSettings,
     ConfigError,
     CupsPrinterSettings,

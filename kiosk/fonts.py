@@ -1,6 +1,6 @@
 """The CJK font for the UI: the drivers' one font finder (drivers/fonts.py), handed on to
 screens/, which reaches drivers only through kiosk/. A4 documents use it in
-kiosk/documents/fonts.py, receipts in drivers/receipt/profiles.py."""
+kiosk/printing/documents/fonts.py, receipts in drivers/receipt/profiles.py."""
 
 from __future__ import annotations
 

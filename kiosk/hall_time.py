@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
-    from .config import KioskConfig
+    from kiosk.config import KioskConfig
 
 DEFAULT_ZONE = "Asia/Shanghai"
 

@@ -10,7 +10,7 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-from .privacy import RedactingFilter, RedactingFormatter
+from kiosk.privacy import RedactingFilter, RedactingFormatter
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

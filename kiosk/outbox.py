@@ -27,15 +27,15 @@ from typing import Any
 
 from sqlalchemy import Row, func, insert, select, update
 
-from . import hall_time
-from .central import client_for
-from .central.client import CentralClient
-from .central.errors import CentralError, CentralRejected, IdentityInvalid, NotEnrolled
-from .central.models import Application, ApplicationRequest
-from .central.signing import load_identity
-from .config import KioskConfig
-from .store import Store, StoreError
-from .store.schema import DELIVERED, FAILED, PENDING, outbox, receipt_counter
+from kiosk import hall_time
+from kiosk.central_api import client_for
+from kiosk.central_api.client import CentralClient
+from kiosk.central_api.errors import CentralError, CentralRejected, IdentityInvalid, NotEnrolled
+from kiosk.central_api.models import Application, ApplicationRequest
+from kiosk.central_api.signing import load_identity
+from kiosk.config import KioskConfig
+from kiosk.store import Store, StoreError
+from kiosk.store.schema import DELIVERED, FAILED, PENDING, outbox, receipt_counter
 
 log = logging.getLogger(__name__)
 

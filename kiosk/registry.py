@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .flows import identity_check, proofs, yizheng
-from .flows.base import Flow
-from .flows.deps import FlowDeps
+from kiosk.flows import identity_check, proofs, yizheng
+from kiosk.flows.base import Flow
+from kiosk.flows.deps import FlowDeps
 
 FlowFactory = Callable[[FlowDeps], Flow]
 

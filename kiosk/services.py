@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from drivers.status import DeviceState, DeviceStatus
-
-from .registry import SERVICES, ServiceSpec
+from kiosk.registry import SERVICES, ServiceSpec
 
 
 @dataclass(frozen=True)

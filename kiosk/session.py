@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from drivers.idcard.model import LONG_TERM, CardType, IdentityCard
-
-from . import hall_time
-from .events import (
+from kiosk import hall_time
+from kiosk.events import (
     CardBack,
     CardTaken,
     IdleWarning,
@@ -37,7 +36,7 @@ from .events import (
     SessionChanged,
     SessionEnded,
 )
-from .privacy import forget_personal, mask_name, mask_number, register_card
+from kiosk.privacy import forget_personal, mask_name, mask_number, register_card
 
 log = logging.getLogger(__name__)
 

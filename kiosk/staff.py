@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import replace_private_file
+from kiosk.files import replace_private_file
 
 log = logging.getLogger(__name__)
 

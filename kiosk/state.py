@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drivers.status import DeviceStatus
-
-from .flows.base import FlowState
-from .services import ServiceView
-from .session import SessionSnapshot, SessionState
+from kiosk.flows.base import FlowState
+from kiosk.services import ServiceView
+from kiosk.session import SessionSnapshot, SessionState
 
 
 @dataclass(frozen=True)

@@ -28,15 +28,12 @@ from drivers.events import (
     StatusChanged,
 )
 from drivers.status import DeviceStatus
-
-from . import hall_time
-from .arrivals import Arrivals
-from .central import CentralClient
-from .central.link import CentralKeys, CentralLink
-from .codes import CodeKeyCache
-from .config import KioskConfig
-from .devices import build_devices
-from .events import (
+from kiosk import hall_time
+from kiosk.central_api import CentralClient
+from kiosk.central_api.link import CentralKeys, CentralLink
+from kiosk.config import KioskConfig
+from kiosk.devices import build_devices
+from kiosk.events import (
     DeviceChanged,
     FlowChanged,
     KioskEvent,
@@ -46,19 +43,21 @@ from .events import (
     StaffCardPresented,
     StaffChanged,
 )
-from .flows.base import Flow
-from .flows.deps import FlowDeps
-from .flows.staff import StaffFlow
-from .outbox import Outbox, open_outbox
-from .pin_relay import PinRelay
-from .printing import Printing
-from .printlog import PrintLog
-from .registry import SERVICES
-from .services import ServiceView, service_views
-from .session import IdentitySource, Session, SessionSnapshot, SessionState
-from .staff import StaffGate
-from .state import DeviceFault, KioskState, device_fault
-from .store import Store, open_store
+from kiosk.flows.base import Flow
+from kiosk.flows.deps import FlowDeps
+from kiosk.flows.staff import StaffFlow
+from kiosk.identify.arrivals import Arrivals
+from kiosk.identify.codes import CodeKeyCache
+from kiosk.identify.pin import PinRelay
+from kiosk.outbox import Outbox, open_outbox
+from kiosk.printing.printers import Printing
+from kiosk.printing.printlog import PrintLog
+from kiosk.registry import SERVICES
+from kiosk.services import ServiceView, service_views
+from kiosk.session import IdentitySource, Session, SessionSnapshot, SessionState
+from kiosk.staff import StaffGate
+from kiosk.state import DeviceFault, KioskState, device_fault
+from kiosk.store import Store, open_store
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
-from kiosk.printlog import PrintRecord
+from kiosk.printing.printlog import PrintRecord
 
 from . import words
 

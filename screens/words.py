@@ -375,7 +375,7 @@ CHAIN_PROBLEMS = {
 }
 CHAIN_PROBLEM_DEFAULT = "记录校验未通过"
 
-# Short names for the table and the type filter (kiosk.printlog doc_type codes).
+# Short names for the table and the type filter (kiosk.printing.printlog doc_type codes).
 DOC_TYPES = {
     "application_receipt": "受理回执",
     "queue_ticket": "排队号票",
@@ -447,7 +447,7 @@ CODE_REFUSED_DEFAULT = "二维码未能识别，请重新出示或到服务台�
 
 
 def code_message(notice: CodeNotice) -> str:
-    """What the citizen is told about a scanned code (kiosk/arrivals.py's notice)."""
+    """What the citizen is told about a scanned code (kiosk/identify/arrivals.py's notice)."""
     kind, reason = notice.kind, notice.reason
     if kind == "appointment" and reason in ("", "wrong_hall", "expired"):
         when = f"{notice.item_name}，{notice.start}"

@@ -1,6 +1,6 @@
 """What a receipt is made of, before it becomes ESC/POS bytes.
 
-Layouts (kiosk/documents) build a ``ReceiptDocument`` of blocks; the printer driver turns it
+Layouts (kiosk/printing/documents) build a ``ReceiptDocument`` of blocks; the printer driver turns it
 into bytes for its profile (paper width, native GB18030 text or raster), wrapping every
 paragraph at the paper width. Blocks carry text, never bytes, so one layout prints on any
 printer.

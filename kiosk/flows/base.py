@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..privacy import card_fields
+from kiosk.privacy import card_fields
 
 if TYPE_CHECKING:
-    from ..session import Session
+    from kiosk.session import Session
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..central import CentralClient
-    from ..config import KioskConfig
-    from ..outbox import Outbox
-    from ..printing import Printing
-    from ..session import Session
+    from kiosk.central_api import CentralClient
+    from kiosk.config import KioskConfig
+    from kiosk.outbox import Outbox
+    from kiosk.printing.printers import Printing
+    from kiosk.session import Session
 
 
 @dataclass(frozen=True)

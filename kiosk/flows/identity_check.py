@@ -8,9 +8,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar
 
-from ..session import Session
-from .base import Flow, Runner, thread_runner
-from .deps import FlowDeps
+from kiosk.flows.base import Flow, Runner, thread_runner
+from kiosk.flows.deps import FlowDeps
+from kiosk.session import Session
 
 
 class Step(StrEnum):

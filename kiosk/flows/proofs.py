@@ -19,11 +19,11 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, ClassVar, Protocol
 
-from ..central.errors import CentralError, CentralUnavailable, NotEnrolled
-from ..printing import PrintResult
-from ..session import Session
-from .base import Flow, Runner, keeping_alive, thread_runner
-from .deps import FlowDeps
+from kiosk.central_api.errors import CentralError, CentralUnavailable, NotEnrolled
+from kiosk.flows.base import Flow, Runner, keeping_alive, thread_runner
+from kiosk.flows.deps import FlowDeps
+from kiosk.printing.printers import PrintResult
+from kiosk.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class ProofFlow(Flow):
     ERROR_STEP = Step.ERROR
     TRANSITIONS: ClassVar = {
         Step.LOADING: frozenset({Step.LIST}),
-        Step.LIST: frozenset({Step.ISSUING}),
+        Step.LIST: frozenset({Step.ISSUING, Step.LOADING}),
         Step.ISSUING: frozenset({Step.PREVIEW, Step.LIST}),
         Step.PREVIEW: frozenset({Step.PRINTING, Step.PRINT_FAILED, Step.LIST}),
         Step.PRINTING: frozenset({Step.DONE, Step.PRINT_FAILED}),
@@ -225,6 +225,6 @@ class ProofFlow(Flow):
 def build(deps: FlowDeps) -> ProofFlow:
     if deps.central is None:
         raise NotEnrolled()  # the registry says it needs central: the terminal checked
-    from ..print_jobs import ProofRenderer
+    from kiosk.printing.jobs import ProofRenderer
 
     return ProofFlow(deps.session, deps.central, deps.printing, ProofRenderer(deps.config))

@@ -23,9 +23,16 @@ from pathlib import Path
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from ..printlog import ChainReport, ExportResult, PrintLog, PrintRecord, export_csv, export_name
-from ..staff import PinResult, StaffGate
-from .base import Flow, Runner, thread_runner
+from kiosk.flows.base import Flow, Runner, thread_runner
+from kiosk.printing.printlog import (
+    ChainReport,
+    ExportResult,
+    PrintLog,
+    PrintRecord,
+    export_csv,
+    export_name,
+)
+from kiosk.staff import PinResult, StaffGate
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, ClassVar, Protocol
 
-from ..central.errors import CentralError, CentralRejected, CentralUnavailable, NotEnrolled
-from ..forms import prefill_value, valid_uscc, validate_form
-from ..session import Session
-from .base import Flow, IllegalTransition, Runner, keeping_alive, thread_runner
-from .deps import FlowDeps
+from kiosk.central_api.errors import CentralError, CentralRejected, CentralUnavailable, NotEnrolled
+from kiosk.flows.base import Flow, IllegalTransition, Runner, keeping_alive, thread_runner
+from kiosk.flows.deps import FlowDeps
+from kiosk.forms import prefill_value, valid_uscc, validate_form
+from kiosk.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class CentralLike(Protocol):
 
 
 class ReceiptsLike(Protocol):
-    """Prints the 办件受理回执 of a result (kiosk/print_jobs.py)."""
+    """Prints the 办件受理回执 of a result (kiosk/printing/jobs.py)."""
 
     def ready(self) -> tuple[bool, str]: ...
     def print_receipt(self, result: ResultView, card: dict[str, str], item: Any) -> Any: ...
@@ -480,8 +480,8 @@ def _result_view(outcome: Any, item_name: str) -> ResultView:
 def build(deps: FlowDeps) -> YizhengFlow:
     if deps.central is None:
         raise NotEnrolled()  # the registry says it needs central: the terminal checked
-    from ..central import ApplicationRequest
-    from ..print_jobs import ApplicationReceipts
+    from kiosk.central_api import ApplicationRequest
+    from kiosk.printing.jobs import ApplicationReceipts
 
     receipts = (ApplicationReceipts(deps.config, deps.printing)
                 if deps.printing.receipt is not None else None)

@@ -1,6 +1,6 @@
 """The terminal's local database (SQLite, WAL, synchronous=FULL; schema by Alembic)."""
 
-from .db import Store, head_revision, open_store
-from .errors import StoreError
+from kiosk.store.db import Store, head_revision, open_store
+from kiosk.store.errors import StoreError
 
 __all__ = ["Store", "StoreError", "head_revision", "open_store"]

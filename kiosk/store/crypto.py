@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ..files import ensure_private_dir, fsync_dir, write_private_file
-from .errors import StoreError
+from kiosk.files import ensure_private_dir, fsync_dir, write_private_file
+from kiosk.store.errors import StoreError
 
 STORE_KEY_FILE = "store.key"
 _VERSION = b"\x01"

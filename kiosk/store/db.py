@@ -25,9 +25,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
 from sqlalchemy.exc import OperationalError
 
-from .crypto import PayloadCipher
-from .errors import StoreError
-from .schema import catalogue_cache
+from kiosk.store.crypto import PayloadCipher
+from kiosk.store.errors import StoreError
+from kiosk.store.schema import catalogue_cache
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- catalogue cache (kiosk.central.client.CatalogueCache) -----------------------------
+    # -- catalogue cache (kiosk.central_api.client.CatalogueCache) -----------------------------
     def load_catalogue(self) -> tuple[str | None, bytes] | None:
         with self.read() as conn:
             row = conn.execute(select(catalogue_cache.c.etag, catalogue_cache.c.body)).first()

@@ -50,7 +50,7 @@ receipt_counter = Table(
     Column("last", Integer, nullable=False),
 )
 
-# The printed-output log (kiosk/printlog.py). Append-only: rows are never updated.
+# The printed-output log (kiosk/printing/printlog.py). Append-only: rows are never updated.
 print_log = Table(
     "print_log",
     metadata,

@@ -14,9 +14,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from kiosk.central.errors import CentralRejected, CentralUnavailable
-from kiosk.central.models import CodeKeys
-from kiosk.codes import (
+from kiosk.central_api.errors import CentralRejected, CentralUnavailable
+from kiosk.central_api.models import CodeKeys
+from kiosk.identify.codes import (
     AppointmentVerifier,
     CodeKeyCache,
     CodeKind,
@@ -26,7 +26,7 @@ from kiosk.codes import (
     classify,
     identity_refusal,
 )
-from kiosk.documents.receipts import application_lookup_code, print_test_code
+from kiosk.printing.documents.receipts import application_lookup_code, print_test_code
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 11, 24, 9, 40, tzinfo=BEIJING)

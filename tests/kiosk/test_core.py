@@ -18,7 +18,7 @@ from kiosk.flows.base import IllegalTransition, check_table, inline_runner
 from kiosk.flows.proofs import ProofFlow
 from kiosk.flows.proofs import Step as ProofStep
 from kiosk.flows.staff import LogQuery, StaffFlow, StaffStep
-from kiosk.printlog import PrintLog
+from kiosk.printing.printlog import PrintLog
 from kiosk.registry import SERVICES
 from kiosk.services import service_views
 from kiosk.session import SessionState

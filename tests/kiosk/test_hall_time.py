@@ -28,18 +28,18 @@ from sqlalchemy import select
 from drivers.idcard.model import CardType, IdentityCard
 from drivers.receipt.model import Pair, QrCode, ReceiptDocument
 from kiosk import hall_time
-from kiosk.arrivals import Arrivals
-from kiosk.central.models import ApplicationRequest, PrintLogEntry, TimelineStep
-from kiosk.codes import AppointmentVerifier, StaticKeys, classify
+from kiosk.central_api.models import ApplicationRequest, PrintLogEntry, TimelineStep
 from kiosk.config import ConfigError, KioskConfig, load_config
-from kiosk.documents.notice import notice
-from kiosk.documents.receipts import queue_ticket
 from kiosk.flows.staff import LogQuery
 from kiosk.flows.yizheng import ResultView
+from kiosk.identify.arrivals import Arrivals
+from kiosk.identify.codes import AppointmentVerifier, StaticKeys, classify
 from kiosk.outbox import Outbox
-from kiosk.print_jobs import ApplicationReceipts, ProofRenderer, a4_test_page, receipt_test_page
-from kiosk.printing import PrintResult
-from kiosk.printlog import PRINTED, PrintLog, export_name
+from kiosk.printing.documents.notice import notice
+from kiosk.printing.documents.receipts import queue_ticket
+from kiosk.printing.jobs import ApplicationReceipts, ProofRenderer, a4_test_page, receipt_test_page
+from kiosk.printing.printers import PrintResult
+from kiosk.printing.printlog import PRINTED, PrintLog, export_name
 from kiosk.session import Session, masked_identity
 from kiosk.store import Store, open_store
 from kiosk.store.schema import print_log
@@ -187,7 +187,7 @@ def test_other_paper_shows_the_hall_time(config: KioskConfig) -> None:
 
 
 def _item() -> Any:
-    from kiosk.central.models import Item
+    from kiosk.central_api.models import Item
 
     return Item.model_validate({
         "code": "X1", "name": "事项", "department": "部门", "region_code": "140500",

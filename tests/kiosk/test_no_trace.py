@@ -439,7 +439,7 @@ def test_the_search_finds_the_citizen_in_each_encoding_and_container(tmp_path: P
     import gzip
     import sqlite3
 
-    from kiosk.documents.a4 import IssuedDocumentData, render_document_pdf
+    from kiosk.printing.documents.a4 import IssuedDocumentData, render_document_pdf
 
     name, number = CLEAR["zhang_san"]
     (tmp_path / "utf16.txt").write_bytes(f"x{name}x".encode("utf-16-le"))

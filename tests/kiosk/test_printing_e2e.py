@@ -19,15 +19,15 @@ from drivers.a4.cups_printer import CupsPrinter
 from drivers.a4.sim_cups import SimulatedCups
 from drivers.receipt.printer import EscposPrinter
 from drivers.receipt.simulator import PrinterSimulator
-from kiosk.documents.a4 import IssuedDocumentData, render_document_pdf
-from kiosk.documents.receipts import (
+from kiosk.printing.documents.a4 import IssuedDocumentData, render_document_pdf
+from kiosk.printing.documents.receipts import (
     ApplicationReceiptData,
     application_lookup_code,
     application_receipt,
     queue_ticket,
 )
-from kiosk.printing import Printing
-from kiosk.printlog import PrintLog
+from kiosk.printing.printers import Printing
+from kiosk.printing.printlog import PrintLog
 from kiosk.store import Store, open_store
 from tests.support.cups import (
     decode_qr,

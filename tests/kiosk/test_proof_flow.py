@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from kiosk.central.errors import CentralUnavailable
+from kiosk.central_api.errors import CentralUnavailable
 from kiosk.flows.base import inline_runner
 from kiosk.flows.proofs import ProofFlow, RenderedDocument, Step
-from kiosk.printing import PrintResult
+from kiosk.printing.printers import PrintResult
 from kiosk.session import Session
 from tests.support.cards import make_card
 

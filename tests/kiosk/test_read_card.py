@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import pytest
 
 from drivers.pcsc.vcard_card import VirtualCard
-from kiosk import cli_cards
 from kiosk.cli import build_parser
+from kiosk.cli import cards as cli_cards
 from tests.support.pcsc import Pcscd, pcscd_fixture, wait_card_state
 
 KIOSK = shutil.which("kiosk", path=os.path.dirname(sys.executable)) or "kiosk"
@@ -132,7 +132,7 @@ def test_pcscd_down_exits_3_pcsc_unavailable(capsys: pytest.CaptureFixture[str],
     assert code == 3 and "pcsc_unavailable" in err and "Traceback" not in err
 
 
-@pytest.mark.skipif(not WIRED, reason="kiosk/cli.py does not dispatch read-card yet")
+@pytest.mark.skipif(not WIRED, reason="kiosk/cli/ does not dispatch read-card yet")
 def test_the_kiosk_command_reads_a_card(insert: VirtualCard, pcscd: Pcscd) -> None:
     threading.Timer(0.5, insert.insert, ("zhang_san_pboc",)).start()
     result = subprocess.run([KIOSK, "read-card", "--json", "--timeout", "10"],

@@ -1,5 +1,5 @@
 """`kiosk scan-image`: a technician decodes the codes in image files (through
-kiosk.cli_scan.main; the `kiosk` console script reaches the same run())."""
+kiosk.cli.scan.main; the `kiosk` console script reaches the same run())."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from drivers.scan import synth
-from kiosk.cli_scan import EXIT_NO_CODE, EXIT_OK, EXIT_UNREADABLE, main
+from kiosk.cli.scan import EXIT_NO_CODE, EXIT_OK, EXIT_UNREADABLE, main
 
 CHINESE = "晋城市政务服务中心 预约号 A0042"
 

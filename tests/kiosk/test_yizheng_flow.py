@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from stdnum.cn import uscc
 
-from kiosk.central.errors import CentralUnavailable
-from kiosk.central.models import (
+from kiosk.central_api.errors import CentralUnavailable
+from kiosk.central_api.models import (
     Application,
     ApplicationRequest,
     Catalogue,
@@ -216,7 +216,7 @@ class FakeReceipts:
         return (not self.ready_reason, self.ready_reason)
 
     def print_receipt(self, result: Any, card: dict[str, str], item: Any) -> Any:
-        from kiosk.printing import PrintResult
+        from kiosk.printing.printers import PrintResult
 
         if self.fail_with:
             return PrintResult(False, "E1", "R-1", 0, self.fail_with)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.central.client import CentralClient
-from kiosk.central.models import Applicant, ApplicationRequest, MaterialRef
-from kiosk.central.signing import TerminalIdentity
+from kiosk.central_api.client import CentralClient
+from kiosk.central_api.models import Applicant, ApplicationRequest, MaterialRef
+from kiosk.central_api.signing import TerminalIdentity
 from kiosk.store import Store, open_store
 from tests.support.fake_central import FakeCentral
 from tests.support.real_central import RealCentral

@@ -124,7 +124,7 @@ def pdf_text(data: bytes) -> str:
     import pypdfium2 as pdfium
 
     from drivers.a4.cups_printer import _pdfium_lock
-    from kiosk.print_jobs import _PDFIUM as KIOSK_PDFIUM
+    from kiosk.printing.jobs import _PDFIUM as KIOSK_PDFIUM
 
     # pdfium is not thread-safe: hold every lock its users in this process take.
     with _PDFIUM, KIOSK_PDFIUM, _pdfium_lock:

@@ -22,7 +22,7 @@ from printers_control import PrintersForUi
 from ui_helpers import AppRun, RunApp
 
 from kiosk import hall_time
-from kiosk.printlog import FAILED, PRINTED, PrintLog, PrintRecord
+from kiosk.printing.printlog import FAILED, PRINTED, PrintLog, PrintRecord
 from kiosk.staff import hash_pin
 from kiosk.store import open_store
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.central.client import CentralClient
-from kiosk.central.errors import CentralRejected, CentralServerError, InvalidResponse
-from kiosk.central.models import CodeKeys, ResolvedIdentity
-from kiosk.central.signing import TerminalIdentity, public_key_b64
-from kiosk.codes import (
+from kiosk.central_api.client import CentralClient
+from kiosk.central_api.errors import CentralRejected, CentralServerError, InvalidResponse
+from kiosk.central_api.models import CodeKeys, ResolvedIdentity
+from kiosk.central_api.signing import TerminalIdentity, public_key_b64
+from kiosk.identify.codes import (
     AppointmentVerifier,
     CodeKeyCache,
     CodeKind,

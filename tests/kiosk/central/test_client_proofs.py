@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.central.client import CentralClient
-from kiosk.central.errors import (
+from kiosk.central_api.client import CentralClient
+from kiosk.central_api.errors import (
     CentralRejected,
     CentralServerError,
     CentralUnavailable,
     InvalidResponse,
 )
-from kiosk.central.models import IssuedDocument, PrintLogEntry, ProofSummary, VerifiedDocument
-from kiosk.central.signing import TerminalIdentity, public_key_b64
+from kiosk.central_api.models import IssuedDocument, PrintLogEntry, ProofSummary, VerifiedDocument
+from kiosk.central_api.signing import TerminalIdentity, public_key_b64
 from tests.support.fake_central import FakeCentral, Reply
 from tests.support.real_central import RealCentral, central_available, free_port, seed_person
 

@@ -23,7 +23,7 @@ import requests
 
 from drivers.events import EventHub
 from drivers.status import ONLINE, DeviceStatus
-from kiosk.central import CentralClient
+from kiosk.central_api import CentralClient
 from kiosk.config import load_config
 from kiosk.terminal import Terminal
 from tests.support.real_central import (

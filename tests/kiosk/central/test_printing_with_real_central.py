@@ -15,12 +15,12 @@ import pytest
 
 from drivers.a4.cups_printer import CupsPrinter
 from drivers.a4.sim_cups import SimulatedCups
-from kiosk.central import connect
+from kiosk.central_api import connect
 from kiosk.config import KioskConfig, load_config
 from kiosk.outbox import open_outbox
-from kiosk.print_jobs import ProofRenderer
-from kiosk.printing import Printing
-from kiosk.printlog import PrintLog
+from kiosk.printing.jobs import ProofRenderer
+from kiosk.printing.printers import Printing
+from kiosk.printing.printlog import PrintLog
 from kiosk.store import open_store
 from tests.support.cups import (
     decode_qr,

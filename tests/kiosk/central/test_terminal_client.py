@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.central import client as client_module
-from kiosk.central.client import CentralClient
-from kiosk.central.errors import (
+from kiosk.central_api import client as client_module
+from kiosk.central_api.client import CentralClient
+from kiosk.central_api.errors import (
     CentralError,
     CentralRejected,
     CentralServerError,
@@ -26,8 +26,8 @@ from kiosk.central.errors import (
     InvalidResponse,
     NotEnrolled,
 )
-from kiosk.central.models import Catalogue
-from kiosk.central.signing import TerminalIdentity
+from kiosk.central_api.models import Catalogue
+from kiosk.central_api.signing import TerminalIdentity
 from kiosk.store import Store
 from tests.support.central_fixtures import CITIZEN_ID, CITIZEN_NAME, ITEM, application_request
 from tests.support.fake_central import FakeCentral, Reply

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.central.client import CentralClient
-from kiosk.central.enroll import enroll
-from kiosk.central.errors import AlreadyEnrolled, CentralRejected, CentralUnavailable
-from kiosk.central.signing import load_identity
+from kiosk.central_api.client import CentralClient
+from kiosk.central_api.enroll import enroll
+from kiosk.central_api.errors import AlreadyEnrolled, CentralRejected, CentralUnavailable
+from kiosk.central_api.signing import load_identity
 from tests.support.fake_central import FakeCentral
 
 KIOSK = shutil.which("kiosk", path=os.path.dirname(sys.executable)) or "kiosk"
@@ -126,7 +126,7 @@ def test_kiosk_enroll_names_an_unreachable_central(tmp_path: Path) -> None:
 
 
 def test_connect_says_why_there_is_no_client(central: FakeCentral, tmp_path: Path) -> None:
-    from kiosk.central import connect
+    from kiosk.central_api import connect
     from kiosk.config import load_config
 
     config = load_config(site(tmp_path, central.url))

@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.central.errors import IdentityInvalid
-from kiosk.central.signing import TerminalIdentity, load_identity, sign_headers
+from kiosk.central_api.errors import IdentityInvalid
+from kiosk.central_api.signing import TerminalIdentity, load_identity, sign_headers
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 IDENTITY = TerminalIdentity("T-0001", KEY)

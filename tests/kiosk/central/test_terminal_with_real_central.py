@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kiosk.central import Applicant, ApplicationRequest, CentralRejected, MaterialRef, connect
+from kiosk.central_api import Applicant, ApplicationRequest, CentralRejected, MaterialRef, connect
 from kiosk.config import KioskConfig, load_config
 from kiosk.outbox import open_outbox
 from kiosk.store import open_store

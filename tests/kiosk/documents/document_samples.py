@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from drivers.receipt.model import Feed, Pair, QrCode, ReceiptDocument, Rule, Text
-from kiosk.central.models import Item
+from kiosk.central_api.models import Item
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 SUBMITTED = dt.datetime(2026, 11, 23, 9, 30, 12, tzinfo=BEIJING)

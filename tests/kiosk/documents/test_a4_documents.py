@@ -17,15 +17,15 @@ import zxingcpp
 from document_samples import BEIJING, LONG_LATIN, LONG_NAME, issued_mapping
 from PIL import Image
 
-from kiosk.documents.a4 import (
+from kiosk.printing.documents.a4 import (
     IssuedDocumentData,
     format_verification_code,
     pdf_page_count,
     render_document_pdf,
 )
-from kiosk.documents.fonts import FontFile, FontUnavailable, load_cjk_font
-from kiosk.documents.issued import DocumentTable
-from kiosk.documents.preview import render_preview_png
+from kiosk.printing.documents.fonts import FontFile, FontUnavailable, load_cjk_font
+from kiosk.printing.documents.issued import DocumentTable
+from kiosk.printing.documents.preview import render_preview_png
 from tests.support.services import PACKAGES, require_files
 
 PRINTED = dt.datetime(2026, 11, 23, 9, 31, 5, tzinfo=BEIJING)
@@ -121,7 +121,7 @@ def test_bytes_do_not_depend_on_the_process(proof_pdf: bytes) -> None:
     script = (
         "import sys, hashlib, datetime as dt; sys.path[:0] = sys.argv[1:3]\n"
         "from document_samples import BEIJING, issued_mapping\n"
-        "from kiosk.documents.a4 import IssuedDocumentData, render_document_pdf\n"
+        "from kiosk.printing.documents.a4 import IssuedDocumentData, render_document_pdf\n"
         "pdf = render_document_pdf(IssuedDocumentData.from_mapping(issued_mapping(rows=30)),\n"
         "    terminal_id='JC-0001', hall_name='晋城市政务服务中心',\n"
         "    printed_at=dt.datetime(2026, 11, 23, 9, 31, 5, tzinfo=BEIJING))\n"

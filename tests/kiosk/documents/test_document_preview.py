@@ -10,8 +10,8 @@ import pytest
 from document_samples import BEIJING, issued_mapping
 from PIL import Image
 
-from kiosk.documents.a4 import IssuedDocumentData, render_document_pdf
-from kiosk.documents.preview import render_preview_png
+from kiosk.printing.documents.a4 import IssuedDocumentData, render_document_pdf
+from kiosk.printing.documents.preview import render_preview_png
 
 
 @pytest.fixture(scope="module")

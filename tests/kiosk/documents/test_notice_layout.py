@@ -14,7 +14,7 @@ from document_samples import (
 )
 
 from drivers.receipt.model import Pair, Text
-from kiosk.documents.receipts import notice
+from kiosk.printing.documents.receipts import notice
 
 
 def test_notice_carries_the_items_identity_time_limits_fees_and_contacts() -> None:

@@ -23,9 +23,9 @@ from document_samples import (
 )
 
 from drivers.receipt.model import Pair, ReceiptDocument, Text
-from kiosk.central.models import Application
-from kiosk.documents import receipts
-from kiosk.documents.receipts import (
+from kiosk.central_api.models import Application
+from kiosk.printing.documents import receipts
+from kiosk.printing.documents.receipts import (
     ApplicationReceiptData,
     application_lookup_code,
     application_receipt,

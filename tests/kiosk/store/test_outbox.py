@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from kiosk.central.client import CentralClient
-from kiosk.central.signing import TerminalIdentity
+from kiosk.central_api.client import CentralClient
+from kiosk.central_api.signing import TerminalIdentity
 from kiosk.outbox import Outbox, UnknownReceipt
 from kiosk.store import Store, open_store
 from kiosk.store.schema import outbox as outbox_table

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.outbox import KIND_PRINT_LOG, Outbox
-from kiosk.printlog import FAILED, PRINTED, PrintLog, write_csv
+from kiosk.printing.printlog import FAILED, PRINTED, PrintLog, write_csv
 from kiosk.store import Store, open_store
 from kiosk.store.schema import outbox
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from .errors import IdentityInvalid
+from kiosk.central_api.errors import IdentityInvalid
 
 SIGNATURE_VERSION = "TONGBAN-SIG-V1"
 KEYS_DIR = "keys"

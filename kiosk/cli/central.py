@@ -9,18 +9,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .central.enroll import enroll
-from .central.errors import (
+from kiosk.central_api.enroll import enroll
+from kiosk.central_api.errors import (
     AlreadyEnrolled,
     CentralError,
     CentralRejected,
     CentralUnavailable,
     IdentityInvalid,
 )
-from .central.signing import load_identity
-from .config import KioskConfig, check_central_url
-from .outbox import Outbox, open_outbox
-from .store import StoreError, open_store
+from kiosk.central_api.signing import load_identity
+from kiosk.config import KioskConfig, check_central_url
+from kiosk.outbox import Outbox, open_outbox
+from kiosk.store import StoreError, open_store
 
 EXIT_OK, EXIT_FAIL, EXIT_UNREACHABLE = 0, 1, 4
 

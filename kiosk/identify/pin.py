@@ -13,8 +13,7 @@ import logging
 from collections.abc import Callable
 
 from drivers.pcsc.pinpad import PromptPinPad
-
-from .events import KioskEvent, PinRequested
+from kiosk.events import KioskEvent, PinRequested
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import KioskConfig
-from .client import CentralClient
-from .errors import NotEnrolled
-from .models import CodeKeys
-from .signing import load_identity
+from kiosk.central_api.client import CentralClient
+from kiosk.central_api.errors import NotEnrolled
+from kiosk.central_api.models import CodeKeys
+from kiosk.central_api.signing import load_identity
+from kiosk.config import KioskConfig
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from kiosk.store import Store
 
 RECONNECT_CHECK_S = 5.0  # how often a not-yet-enrolled terminal looks for its enrollment
 
@@ -41,7 +41,7 @@ class CentralLink:
 
     @property
     def client(self) -> CentralClient | None:
-        from . import connect
+        from kiosk.central_api import connect
 
         now = self._clock()
         with self._lock:
@@ -70,7 +70,7 @@ class CentralKeys:
         self._config = config
 
     def code_keys(self) -> CodeKeys:
-        from . import client_for
+        from kiosk.central_api import client_for
 
         identity = load_identity(Path(self._config.terminal.data_dir))
         if identity is None:

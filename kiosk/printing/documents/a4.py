@@ -40,9 +40,8 @@ from reportlab.platypus import (
 )
 
 from kiosk import hall_time
-
-from .fonts import cjk_font_name
-from .issued import DocumentField, DocumentTable, Holder, IssuedDocumentData
+from kiosk.printing.documents.fonts import cjk_font_name
+from kiosk.printing.documents.issued import DocumentField, DocumentTable, Holder, IssuedDocumentData
 
 __all__ = [
     "DocumentField",

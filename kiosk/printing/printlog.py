@@ -34,12 +34,12 @@ from typing import IO, Any
 
 from sqlalchemy import Row, func, insert, select
 
-from . import hall_time
-from .files import replace_private_file
-from .outbox import KIND_PRINT_LOG, Outbox
-from .privacy import mask_number
-from .store import Store
-from .store.schema import print_log
+from kiosk import hall_time
+from kiosk.files import replace_private_file
+from kiosk.outbox import KIND_PRINT_LOG, Outbox
+from kiosk.privacy import mask_number
+from kiosk.store import Store
+from kiosk.store.schema import print_log
 
 log = logging.getLogger(__name__)
 

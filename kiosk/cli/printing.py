@@ -12,16 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from drivers.contracts import Device
-
-from . import hall_time
-from .config import KioskConfig
-from .devices import build_a4_printer, build_receipt_printer
-from .outbox import open_outbox
-from .print_jobs import a4_test_page, receipt_test_page
-from .printing import Printing, PrintResult
-from .printlog import DOC_TYPES, PrintLog, export_csv, write_csv
-from .staff import PinFormatError, hash_pin
-from .store import StoreError, open_store
+from kiosk import hall_time
+from kiosk.config import KioskConfig
+from kiosk.devices import build_a4_printer, build_receipt_printer
+from kiosk.outbox import open_outbox
+from kiosk.printing.jobs import a4_test_page, receipt_test_page
+from kiosk.printing.printers import Printing, PrintResult
+from kiosk.printing.printlog import DOC_TYPES, PrintLog, export_csv, write_csv
+from kiosk.staff import PinFormatError, hash_pin
+from kiosk.store import StoreError, open_store
 
 EXIT_OK, EXIT_FAIL, EXIT_NOT_READY = 0, 1, 3
 
@@ -134,7 +133,7 @@ def cmd_print_test(config: KioskConfig, plog: PrintLog, args: argparse.Namespace
     if args.print_target == "receipt":
         settings = config.devices.receipt_printer
         if args.printer:
-            from .config import EscposPrinterSettings
+            from kiosk.config import EscposPrinterSettings
 
             try:
                 settings = EscposPrinterSettings(
@@ -153,7 +152,7 @@ def cmd_print_test(config: KioskConfig, plog: PrintLog, args: argparse.Namespace
     else:
         a4_settings = config.devices.a4_printer
         if args.queue:
-            from .config import CupsPrinterSettings
+            from kiosk.config import CupsPrinterSettings
 
             a4_settings = CupsPrinterSettings(driver="cups", queue=args.queue, server=args.server)
         if a4_settings is None:

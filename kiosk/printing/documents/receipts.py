@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 
 from drivers.receipt.model import Block, Feed, Pair, QrCode, ReceiptDocument, Rule, Text
 from kiosk import hall_time
-from kiosk.central.models import Application, Item
+from kiosk.central_api.models import Application, Item
+from kiosk.printing.documents.notice import notice
 from kiosk.privacy import mask_name, mask_number
-
-from .notice import notice
 
 __all__ = [
     "APPLICATION_LOOKUP_PREFIX",

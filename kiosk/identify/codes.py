@@ -3,7 +3,7 @@
 ``classify(text, appointments)`` names the kind of a code the terminal's scanner read and,
 when it cannot be used, a stable reason (``CodeReason``); the screens choose the words.
 
-- ``TONGBAN-APP:<number>``: a 办件 receipt (kiosk.documents.receipts), opens 办件查询;
+- ``TONGBAN-APP:<number>``: a 办件 receipt (kiosk.printing.documents.receipts), opens 办件查询;
 - ``TONGBAN-APPT:<payload>.<signature>``: an appointment central signed, verified here
   offline with central's public key (``AppointmentVerifier``);
 - ``TONGBAN-EID:`` / ``TONGBAN-ESSC:<token>``: an electronic ID (电子身份证 / 电子社保卡)
@@ -39,15 +39,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from kiosk import hall_time
-from kiosk.central.errors import CentralError, CentralRejected
-from kiosk.central.models import CodeKeys
-from kiosk.central.signing import keys_dir
-from kiosk.documents.receipts import (
+from kiosk.central_api.errors import CentralError, CentralRejected
+from kiosk.central_api.models import CodeKeys
+from kiosk.central_api.signing import keys_dir
+from kiosk.files import ensure_private_dir, replace_private_file
+from kiosk.printing.documents.receipts import (
     APPLICATION_LOOKUP_PREFIX,
     PRINT_TEST_PREFIX,
     parse_application_lookup_code,
 )
-from kiosk.files import ensure_private_dir, replace_private_file
 
 log = logging.getLogger(__name__)
 

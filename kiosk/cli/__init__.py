@@ -17,14 +17,13 @@ from drivers.errors import DeviceError, DeviceTimeout, ErrorCode
 from drivers.idcard.model import IdentityCard
 from drivers.idcard.reader import SamSerialReader
 from drivers.status import FaultAction
-
-from . import cli_cards, cli_central, cli_print, cli_scan
-from .config import ConfigError, KioskConfig, effective_toml, load_config
-from .devices import DEVICE_NAMES, build_devices, device_address
-from .diagnostics import ACTION_WORDS, advice_for
-from .logs import setup_logging
-from .privacy import card_fields
-from .session import CARD_TYPE_LABELS
+from kiosk.cli import cards, central, printing, scan
+from kiosk.cli.diagnostics import ACTION_WORDS, advice_for
+from kiosk.config import ConfigError, KioskConfig, effective_toml, load_config
+from kiosk.devices import DEVICE_NAMES, build_devices, device_address
+from kiosk.logs import setup_logging
+from kiosk.privacy import card_fields
+from kiosk.session import CARD_TYPE_LABELS
 
 EXIT_OK, EXIT_FAIL, EXIT_NO_CARD, EXIT_DEVICE = 0, 1, 2, 3
 
@@ -63,10 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     check = config_sub.add_parser("check", help="validate and print the effective configuration")
     check.add_argument("file", nargs="?", help="file to check (default: --config or the site file)")
-    cli_central.add_parsers(sub)
-    cli_print.add_parsers(sub)
-    cli_scan.add_parsers(sub)
-    cli_cards.add_parsers(sub)
+    central.add_parsers(sub)
+    printing.add_parsers(sub)
+    scan.add_parsers(sub)
+    cards.add_parsers(sub)
     return parser
 
 
@@ -80,18 +79,18 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
         if args.command == "config":
             return cmd_config_check(args)
         if args.command == "staff":
-            return cli_print.run_staff(args)
+            return printing.run_staff(args)
         if args.command == "scan-image":
-            return cli_scan.run(args)
+            return scan.run(args)
         if args.command == "read-card":
-            return cli_cards.run(None, args)
+            return cards.run(None, args)
         config = load_config(args.config)
         if args.command == "doctor":
             return cmd_doctor(config, args)
         if args.command in ("enroll", "outbox"):
-            return cli_central.run(config, args)
+            return central.run(config, args)
         if args.command in ("logs", "print-test"):
-            return cli_print.run(config, args)
+            return printing.run(config, args)
         if args.command == "run":
             if run_ui is None:
                 print("kiosk: the UI is not available in this entry point", file=sys.stderr)

@@ -18,8 +18,7 @@ from drivers.contracts import DocumentPrinter, ReceiptPrinter
 from drivers.errors import DeviceError, ErrorCode
 from drivers.receipt.model import ReceiptDocument
 from drivers.status import DeviceStatus
-
-from .printlog import FAILED, PRINTED, PrintLog
+from kiosk.printing.printlog import FAILED, PRINTED, PrintLog
 
 log = logging.getLogger(__name__)
 

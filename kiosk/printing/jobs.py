@@ -1,5 +1,5 @@
-"""What flows print, glued to the layouts (kiosk/documents) and the logged printing
-(kiosk/printing.py): the 办件受理回执 of a filed application, the rendered proofs, the test
+"""What flows print, glued to the layouts (kiosk/printing/documents) and the logged printing
+(kiosk/printing/printers.py): the 办件受理回执 of a filed application, the rendered proofs, the test
 pages of `kiosk print-test`. Every time on paper is the hall's wall time (``[terminal]
 timezone``), whatever the host's TZ."""
 
@@ -11,16 +11,19 @@ import time
 from typing import Any
 
 from drivers.receipt.model import ReceiptDocument
-
-from . import hall_time
-from .config import KioskConfig
-from .documents.a4 import IssuedDocumentData, pdf_page_count, render_document_pdf
-from .documents.preview import render_preview_png
-from .documents.receipts import ApplicationReceiptData, application_receipt, print_test_code
-from .documents.receipts import test_page as receipt_test_layout
-from .flows.proofs import RenderedDocument
-from .flows.yizheng import ResultView
-from .printing import Printing, PrintResult
+from kiosk import hall_time
+from kiosk.config import KioskConfig
+from kiosk.flows.proofs import RenderedDocument
+from kiosk.flows.yizheng import ResultView
+from kiosk.printing.documents.a4 import IssuedDocumentData, pdf_page_count, render_document_pdf
+from kiosk.printing.documents.preview import render_preview_png
+from kiosk.printing.documents.receipts import (
+    ApplicationReceiptData,
+    application_receipt,
+    print_test_code,
+)
+from kiosk.printing.documents.receipts import test_page as receipt_test_layout
+from kiosk.printing.printers import Printing, PrintResult
 
 # pdfium is not thread-safe: one render at a time in this process.
 _PDFIUM = threading.Lock()

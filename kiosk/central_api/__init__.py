@@ -9,9 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import KioskConfig
-from .client import CatalogueCache, CentralClient
-from .errors import (
+from kiosk.central_api.client import CatalogueCache, CentralClient
+from kiosk.central_api.errors import (
     AlreadyEnrolled,
     CentralError,
     CentralRejected,
@@ -21,7 +20,7 @@ from .errors import (
     InvalidResponse,
     NotEnrolled,
 )
-from .models import (
+from kiosk.central_api.models import (
     Agent,
     Applicant,
     Application,
@@ -44,10 +43,11 @@ from .models import (
     TimelineStep,
     VerifiedDocument,
 )
-from .signing import TerminalIdentity, load_identity, sign_headers
+from kiosk.central_api.signing import TerminalIdentity, load_identity, sign_headers
+from kiosk.config import KioskConfig
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from kiosk.store import Store
 
 # Reasons connect() gives for not returning a client (stable codes).
 NOT_ENROLLED = "not_enrolled"

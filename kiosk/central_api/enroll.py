@@ -19,10 +19,9 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ..files import ensure_private_dir, fsync_dir, replace_private_file, write_private_file
-from .client import CentralClient
-from .errors import AlreadyEnrolled
-from .signing import (
+from kiosk.central_api.client import CentralClient
+from kiosk.central_api.errors import AlreadyEnrolled
+from kiosk.central_api.signing import (
     IDENTITY_FILE,
     KEY_FILE,
     TerminalIdentity,
@@ -30,6 +29,7 @@ from .signing import (
     load_identity,
     public_key_b64,
 )
+from kiosk.files import ensure_private_dir, fsync_dir, replace_private_file, write_private_file
 
 log = logging.getLogger(__name__)
 

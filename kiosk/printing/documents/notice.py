@@ -11,7 +11,7 @@ import datetime as dt
 
 from drivers.receipt.model import Block, Feed, Pair, ReceiptDocument, Rule, Text
 from kiosk import hall_time
-from kiosk.central.models import Item, Material
+from kiosk.central_api.models import Item, Material
 
 _SOURCE_TEXT: dict[str, str] = {
     "licence": "电子证照，免提交",

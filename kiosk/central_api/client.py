@@ -60,15 +60,14 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
-from ..config import check_central_url
-from .errors import (
+from kiosk.central_api.errors import (
     CentralServerError,
     CentralUnavailable,
     InvalidResponse,
     NotEnrolled,
     rejected_from_body,
 )
-from .models import (
+from kiosk.central_api.models import (
     Application,
     ApplicationRequest,
     Catalogue,
@@ -83,7 +82,8 @@ from .models import (
     ResolvedIdentity,
     VerifiedDocument,
 )
-from .signing import TerminalIdentity, sign_headers
+from kiosk.central_api.signing import TerminalIdentity, sign_headers
+from kiosk.config import check_central_url
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +347,7 @@ class CentralClient:
 
     def code_keys(self) -> CodeKeys:
         """The public keys appointment codes are signed with. Unsigned: a terminal verifies
-        codes offline with them (kiosk.codes caches them)."""
+        codes offline with them (kiosk.identify.codes caches them)."""
         reply = self._exchange("GET", "/keys/codes", signed=False, retries=self.get_retries)
         self._expect(reply, (200,))
         return _parse(CodeKeys, reply)

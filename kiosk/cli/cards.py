@@ -18,8 +18,7 @@ from drivers.errors import DeviceError, DeviceTimeout, ErrorCode
 from drivers.pcsc.model import CardData, CardKind
 from drivers.pcsc.reader import PcscCardReader
 from drivers.pcsc.ssse import pin_format_ok
-
-from .config import KioskConfig
+from kiosk.config import KioskConfig
 
 EXIT_OK, EXIT_NO_CARD, EXIT_DEVICE = 0, 2, 3
 

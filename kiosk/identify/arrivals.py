@@ -1,6 +1,6 @@
 """What arrives at the terminal besides an ID card: scanned codes and smart cards.
 
-A scanned code is classified (kiosk/codes.py) on a worker thread, never the device's or
+A scanned code is classified (kiosk/identify/codes.py) on a worker thread, never the device's or
 the UI's: an electronic ID code is resolved by central into an identity (the session's
 third way in), an appointment is verified offline with central's key, a 办件 receipt is
 recognised; anything else is refused with a reason. A social security card is the second
@@ -19,10 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 from drivers.idcard.model import CardType, IdentityCard
-
-from . import hall_time
-from .central.errors import CentralError, CentralRejected, CentralUnavailable
-from .codes import (
+from kiosk import hall_time
+from kiosk.central_api.errors import CentralError, CentralRejected, CentralUnavailable
+from kiosk.events import CardRefused, CodeNotice, KioskEvent, StaffCardPresented
+from kiosk.identify.codes import (
     AppointmentVerifier,
     CodeKeyCache,
     CodeKind,
@@ -31,8 +31,7 @@ from .codes import (
     classify,
     identity_refusal,
 )
-from .events import CardRefused, CodeNotice, KioskEvent, StaffCardPresented
-from .session import IdentitySource, Session, SessionState
+from kiosk.session import IdentitySource, Session, SessionState
 
 log = logging.getLogger(__name__)
 
