@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.central_api.client import CatalogueCache, CentralClient
+from kiosk.central_api.catalogue import CatalogueCache
+from kiosk.central_api.client import CentralClient
 from kiosk.central_api.errors import (
     AlreadyEnrolled,
     CentralError,

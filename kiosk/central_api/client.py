@@ -6,32 +6,14 @@ deadline, retries what may be retried, caps the body and translates whatever hap
 body must match and whether the call is idempotent. Bodies are never logged.
 
 Threads: one client may be shared by every thread of the terminal (flow workers, the code
-worker, the key cache). ``requests.Session`` is not documented thread-safe, so each thread
-gets a session of its own (created on its first call, closed with the client or when a later
-thread finds its owner gone); what the threads share (the catalogue and its ETag, the proxy
-and CA settings) is kept under a lock.
+worker, the key cache): each thread gets a ``requests.Session`` of its own
+(kiosk.central_api.sessions); the last good catalogue and its ETag are kept under a lock
+(kiosk.central_api.catalogue).
 
-Retries (urllib3 ``Retry`` is the policy: counts, allowed methods, ``status_forcelist``,
-``Retry-After``): only idempotent calls are retried. GETs are; so are the POSTs that only read
-(context look-ups, the proofs available) and the POSTs whose Idempotency-Key makes central
-answer a replay with the first result (``issue_proof``, ``resolve_identity_code``): a
-citizen waits on those. Submissions and print-log entries carry a key as well but are never
-retried here: the outbox owns their retries (the same key and bytes, its own backoff and
-bookkeeping), and two retry layers would multiply. Enrollment is not retried. Retried are
-connection failures, read timeouts and dropped connections, and 502/503/504 (and 413/429/503
-with a ``Retry-After``); a 500 is not.
-
-Every call has one deadline (``deadline``, DEADLINE_S by default): attempts, waits and the
-body all fit in it. Each attempt's connect and read timeouts are cut to what is left, and no
-retry starts with less than MIN_ATTEMPT_S left after its wait. Waits are
-``backoff_factor * 2**(n-1)`` (capped at ``backoff_max``) plus a random ``0..backoff_jitter``,
-or central's ``Retry-After`` plus the same jitter: a fleet that lost central does not come back
-in lock-step.
-
-The retry loop is the client's, not the adapter's (``HTTPAdapter(max_retries=Retry)``):
-every signed request carries a single-use nonce, so a transport-level resend of the same
-bytes would be refused as ``replayed_nonce`` by a central that saw the first attempt. Each
-attempt is signed anew; the sessions' adapters do not retry.
+Only idempotent calls are retried, with backoff and jitter, and every call has one deadline
+that its attempts, waits and body fit in (kiosk.central_api.retry says which calls, how
+often and how long apart). Each attempt is signed anew: a resend of the same bytes would carry
+a used nonce.
 """
 
 from __future__ import annotations
@@ -39,27 +21,17 @@ from __future__ import annotations
 import json
 import logging
 import random
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
-import urllib3
 from pydantic import BaseModel, ValidationError
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    InvalidHeader,
-    MaxRetryError,
-    ProtocolError,
-    ReadTimeoutError,
-)
-from urllib3.util.retry import Retry
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 
+from kiosk.central_api.catalogue import CatalogueCache, KeptCatalogue
 from kiosk.central_api.errors import (
     CentralServerError,
     CentralUnavailable,
@@ -82,6 +54,19 @@ from kiosk.central_api.models import (
     ResolvedIdentity,
     VerifiedDocument,
 )
+from kiosk.central_api.retry import (
+    BACKOFF_FACTOR,
+    BACKOFF_JITTER,
+    BACKOFF_MAX,
+    DEADLINE_S,
+    GET_RETRIES,
+    LOOKUP_RETRIES,
+    JitteredRetry,
+    Reply,
+    retry_policy,
+    with_retries,
+)
+from kiosk.central_api.sessions import ThreadSessions
 from kiosk.central_api.signing import TerminalIdentity, sign_headers
 from kiosk.config import check_central_url
 
@@ -90,34 +75,10 @@ log = logging.getLogger(__name__)
 API = "/api/v1"
 USER_AGENT = "tongban-kiosk/0.1"
 MAX_BODY = 32 * 1024 * 1024
-GET_RETRIES = 3             # retries (after the first attempt) of a GET
-LOOKUP_RETRIES = 1          # of an idempotent POST: a look-up, or one whose key central replays
-RETRY_STATUSES = frozenset({502, 503, 504})
-BACKOFF_FACTOR = 0.5        # waits of 0.5, 1, 2 ... s
-BACKOFF_MAX = 8.0
-BACKOFF_JITTER = 1.0        # plus 0..1 s, drawn per wait
-DEADLINE_S = 20.0           # the longest a caller waits for one call, retries included
-MIN_ATTEMPT_S = 0.5         # no retry starts with less than this left before the deadline
-
 M = TypeVar("M", bound=BaseModel)
 
 
-class CatalogueCache(Protocol):
-    """Where the last good catalogue is kept (the local store implements this)."""
-
-    def load_catalogue(self) -> tuple[str | None, bytes] | None: ...
-
-    def save_catalogue(self, etag: str | None, body: bytes) -> None: ...
-
-
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    headers: requests.structures.CaseInsensitiveDict[str]
-    body: bytes
-
-
-def _parse(model: type[M], reply: _Reply) -> M:
+def _parse(model: type[M], reply: Reply) -> M:
     try:
         return model.model_validate_json(reply.body, strict=True)
     except ValidationError as err:
@@ -125,61 +86,6 @@ def _parse(model: type[M], reply: _Reply) -> M:
         first = err.errors(include_input=False, include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise InvalidResponse(f"{model.__name__}: {where}: {first['type']}", reply.status) from None
-
-
-class JitteredRetry(Retry):
-    """urllib3's ``Retry`` with the waits this client wants: ``backoff_factor * 2**(n-1)``
-    capped at ``backoff_max``, plus ``rng() * backoff_jitter``, from the first retry on
-    (urllib3's own formula retries the first time at once, without jitter, and caps the
-    jitter away at ``backoff_max``: a fleet would come back in lock-step)."""
-
-    rng: Callable[[], float] = random.random
-
-    def new(self, **kw: Any) -> Self:
-        retry = super().new(**kw)
-        retry.rng = self.rng
-        return retry
-
-    def get_backoff_time(self) -> float:
-        attempts = len(self.history)
-        if attempts == 0:
-            return 0.0
-        base = min(self.backoff_max, self.backoff_factor * 2 ** (attempts - 1))
-        return float(base + self.rng() * self.backoff_jitter)
-
-    def wait_before_next(self, response: urllib3.BaseHTTPResponse | None) -> float:
-        """How long to wait before the next attempt: central's Retry-After (plus jitter) when
-        it sent a usable one, else the backoff."""
-        if response is not None and self.respect_retry_after_header:
-            try:
-                after = self.get_retry_after(response)
-            except InvalidHeader:
-                after = None
-            if after is not None:
-                return float(after + self.rng() * self.backoff_jitter)
-        return self.get_backoff_time()
-
-
-def _retry_cause(err: CentralUnavailable) -> Exception | None:
-    """The urllib3 error behind a transport failure, as ``Retry.increment`` classifies them
-    (connect, read, protocol), or None when it is not worth a retry (TLS, the deadline)."""
-    cause = err.__cause__
-    if not isinstance(cause, requests.exceptions.RequestException) or isinstance(
-        cause, requests.exceptions.SSLError
-    ):
-        return None
-    inner: Any = cause.args[0] if cause.args else None
-    if isinstance(inner, MaxRetryError):
-        inner = inner.reason
-    if isinstance(inner, (ConnectTimeoutError, ReadTimeoutError, ProtocolError)):
-        return inner
-    if isinstance(cause, requests.exceptions.ConnectTimeout):
-        return ConnectTimeoutError(str(cause))
-    if isinstance(cause, requests.exceptions.ReadTimeout):
-        return ReadTimeoutError(None, "", str(cause))  # type: ignore[arg-type]
-    if isinstance(cause, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-        return ProtocolError(str(cause))
-    return None
 
 
 class CentralClient:
@@ -216,7 +122,6 @@ class CentralClient:
         self.deadline = deadline if deadline is not None else max(DEADLINE_S, connect_timeout + read_timeout)
         if self.deadline <= 0:
             raise ValueError("deadline must be greater than 0")
-        self.cache = cache
         self.get_retries = get_retries
         self.lookup_retries = lookup_retries
         self.backoff = (backoff_factor, backoff_max, backoff_jitter)
@@ -224,21 +129,12 @@ class CentralClient:
         self._clock = clock
         # Per client, seeded from the OS: two terminals draw different waits.
         self._rng = rng or random.Random().random
-        self._lock = threading.Lock()
-        self._local = threading.local()
-        self._sessions: dict[threading.Thread, requests.Session] = {}
-        self._given = session
-        if session is not None:
-            _mount(session)
-        self._catalogue: tuple[str | None, bytes, Catalogue] | None = None
-        self._settings: dict[str, Any] | None = None
+        self._sessions = ThreadSessions(self.ca_bundle, session)
+        self._catalogue = KeptCatalogue(cache)
 
     def close(self) -> None:
         """Close every thread's session (a thread that calls again afterwards gets a new one)."""
-        with self._lock:
-            sessions, self._sessions = list(self._sessions.values()), {}
-        for session in sessions:
-            session.close()
+        self._sessions.close()
 
     def __enter__(self) -> CentralClient:
         return self
@@ -249,11 +145,11 @@ class CentralClient:
     @property
     def catalogue_is_cached(self) -> bool:
         """Whether this thread's last ``catalogue()`` answered from the cache."""
-        return bool(getattr(self._local, "catalogue_is_cached", False))
+        return self._catalogue.is_cached
 
     @catalogue_is_cached.setter
     def catalogue_is_cached(self, value: bool) -> None:
-        self._local.catalogue_is_cached = value
+        self._catalogue.is_cached = value
 
     # -- the API ---------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
@@ -271,7 +167,7 @@ class CentralClient:
         """The catalogue; when central cannot be reached (or answers garbage), the last one
         that was fetched, with ``catalogue_is_cached`` set (for the calling thread). Raises
         only without a cache."""
-        cached = self._cached_catalogue()
+        cached = self._catalogue.get()
         headers = {"If-None-Match": cached[0]} if cached and cached[0] else {}
         try:
             reply = self._exchange("GET", "/catalogue", headers=headers, retries=self.get_retries)
@@ -286,11 +182,7 @@ class CentralClient:
             log.warning("catalogue: using the cached version %s (%s)", cached[2].version, err.code)
             self.catalogue_is_cached = True
             return cached[2]
-        etag = reply.headers.get("ETag")
-        with self._lock:
-            self._catalogue = (etag, reply.body, catalogue)
-        if self.cache is not None:
-            self.cache.save_catalogue(etag, reply.body)
+        self._catalogue.keep(reply.headers.get("ETag"), reply.body, catalogue)
         self.catalogue_is_cached = False
         return catalogue
 
@@ -391,56 +283,11 @@ class CentralClient:
         self._expect(reply, (200,))
         return _parse(model, reply)
 
-    def _cached_catalogue(self) -> tuple[str | None, bytes, Catalogue] | None:
-        with self._lock:
-            if self._catalogue is not None:
-                return self._catalogue
-        if self.cache is None:
-            return None
-        stored = self.cache.load_catalogue()
-        if stored is None:
-            return None
-        etag, body = stored
-        try:
-            catalogue = Catalogue.model_validate_json(body, strict=True)
-        except ValidationError:
-            log.warning("catalogue cache is unreadable; ignoring it")
-            return None
-        with self._lock:
-            if self._catalogue is None:
-                self._catalogue = (etag, body, catalogue)
-            return self._catalogue
-
     def retry_policy(self, method: str, retries: int) -> JitteredRetry:
         """The urllib3 Retry one idempotent call starts with (``retries`` after the first)."""
-        factor, cap, jitter = self.backoff
-        policy = JitteredRetry(
-            total=retries, connect=retries, read=retries, status=retries, other=0, redirect=0,
-            allowed_methods=frozenset({method.upper()}), status_forcelist=RETRY_STATUSES,
-            backoff_factor=factor, backoff_max=cap, backoff_jitter=jitter,
-            raise_on_status=False, raise_on_redirect=False, respect_retry_after_header=True,
-        )
-        policy.rng = self._rng
-        return policy
+        return retry_policy(method, retries, self.backoff, self._rng)
 
-    def _session(self) -> requests.Session:
-        if self._given is not None:
-            return self._given
-        session: requests.Session | None = getattr(self._local, "session", None)
-        with self._lock:
-            if session is not None and self._sessions.get(threading.current_thread()) is session:
-                return session
-            # The first call on this thread (or the first since close()): a session of its
-            # own. Sessions of threads that have ended are closed on the way.
-            for thread in [t for t in self._sessions if not t.is_alive()]:
-                self._sessions.pop(thread).close()
-            session = requests.Session()
-            _mount(session)
-            self._sessions[threading.current_thread()] = session
-        self._local.session = session
-        return session
-
-    def _expect(self, reply: _Reply, ok: tuple[int, ...]) -> None:
+    def _expect(self, reply: Reply, ok: tuple[int, ...]) -> None:
         if reply.status in ok:
             return
         if reply.status >= 500:
@@ -464,60 +311,18 @@ class CentralClient:
         headers: dict[str, str] | None = None,
         signed: bool = True,
         retries: int = 0,
-    ) -> _Reply:
+    ) -> Reply:
         """One call: attempts (each signed anew) until an answer that is not to be retried,
         a failure that is not, the retries are spent, or the deadline leaves no room."""
         deadline = self._clock() + self.deadline
-        if retries <= 0:
-            return self._attempt(method, path, body, headers, signed, deadline)
-        policy = self.retry_policy(method, retries)
-        while True:
-            try:
-                reply = self._attempt(method, path, body, headers, signed, deadline)
-            except CentralUnavailable as err:
-                next_policy, wait = self._next_try(policy, method, path, deadline, failure=err)
-                if next_policy is None:
-                    raise
-                why = err.code
-            else:
-                if not policy.is_retry(method, reply.status, "Retry-After" in reply.headers):
-                    return reply
-                next_policy, wait = self._next_try(policy, method, path, deadline, reply=reply)
-                if next_policy is None:
-                    return reply
-                why = f"HTTP {reply.status}"
-            log.info("central %s /%s: %s; retry %d in %.1f s", method, path.split("/")[1], why,
-                     len(next_policy.history), wait)
-            policy = next_policy
-            if wait > 0:
-                self._sleep(wait)
 
-    def _next_try(
-        self,
-        policy: JitteredRetry,
-        method: str,
-        path: str,
-        deadline: float,
-        failure: CentralUnavailable | None = None,
-        reply: _Reply | None = None,
-    ) -> tuple[JitteredRetry | None, float]:
-        """The policy for the next attempt and the wait before it; (None, 0) to stop."""
-        answer = None
-        error = None
-        if reply is not None:
-            answer = urllib3.HTTPResponse(body=b"", headers=dict(reply.headers), status=reply.status)
-        elif failure is not None:
-            error = _retry_cause(failure)
-            if error is None:
-                return None, 0.0
-        try:
-            following = policy.increment(method, API + path, response=answer, error=error)
-        except Exception:  # MaxRetryError, or urllib3 re-raising an error it does not retry
-            return None, 0.0
-        wait = following.wait_before_next(answer)
-        if self._clock() + wait + MIN_ATTEMPT_S > deadline:
-            return None, 0.0        # no room left before the deadline for another attempt
-        return following, wait
+        def attempt() -> Reply:
+            return self._attempt(method, path, body, headers, signed, deadline)
+
+        if retries <= 0:
+            return attempt()
+        policy = self.retry_policy(method, retries)
+        return with_retries(attempt, method, path, policy, deadline, self._clock, self._sleep, api=API)
 
     def _attempt(
         self,
@@ -527,11 +332,11 @@ class CentralClient:
         headers: dict[str, str] | None,
         signed: bool,
         deadline: float,
-    ) -> _Reply:
+    ) -> Reply:
         left = deadline - self._clock()
         if left <= 0:
             raise CentralUnavailable("timeout", f"deadline of {self.deadline:g} s passed")
-        session = self._session()
+        session = self._sessions.session()
         request = requests.Request(
             method,
             self.base_url + API + path,
@@ -545,7 +350,7 @@ class CentralClient:
             # Sign the path exactly as it goes on the wire, after requests' quoting.
             prepared.headers.update(sign_headers(self.identity, method, prepared.path_url, body))
         started = time.monotonic()
-        settings = self._transport_settings(session, prepared.url or self.base_url)
+        settings = self._sessions.settings(session, prepared.url or self.base_url)
         timeout = (min(self.timeout[0], left), min(self.timeout[1], left))
         try:
             response = session.send(prepared, timeout=timeout, allow_redirects=False, **settings)
@@ -569,20 +374,7 @@ class CentralClient:
             raise CentralUnavailable("transport_failed", type(err).__name__) from err
         log.debug("%s %s -> %d in %.0f ms", method, prepared.path_url, response.status_code,
                   1000 * (time.monotonic() - started))
-        return _Reply(response.status_code, response.headers, content)
-
-    def _transport_settings(self, session: requests.Session, url: str) -> dict[str, Any]:
-        # Proxies and CA from the environment, as requests would use them; worked out once
-        # per client (one central, one host) since it walks the whole environment.
-        with self._lock:
-            if self._settings is None:
-                settings: dict[str, Any] = dict(
-                    session.merge_environment_settings(url, {}, True, self.ca_bundle or True, None)
-                )
-                settings["verify"] = self.ca_bundle or settings.get("verify") or True  # never off
-                settings["stream"] = True
-                self._settings = settings
-            return dict(self._settings)  # a copy: send() must not change ours
+        return Reply(response.status_code, response.headers, content)
 
     def _read_body(self, response: requests.Response, deadline: float) -> bytes:
         chunks: list[bytes] = []
@@ -595,12 +387,6 @@ class CentralClient:
                 raise CentralUnavailable("timeout", f"call longer than its deadline of {self.deadline:g} s")
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-def _mount(session: requests.Session) -> None:
-    # The adapters never retry on their own: a resent request would carry a used nonce.
-    for prefix in ("https://", "http://"):
-        session.mount(prefix, HTTPAdapter(max_retries=Retry(0, read=False, redirect=False)))
 
 
 def _json_bytes(data: dict[str, Any]) -> bytes:

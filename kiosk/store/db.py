@@ -124,7 +124,7 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- catalogue cache (kiosk.central_api.client.CatalogueCache) -----------------------------
+    # -- catalogue cache (kiosk.central_api.catalogue.CatalogueCache) -----------------------------
     def load_catalogue(self) -> tuple[str | None, bytes] | None:
         with self.read() as conn:
             row = conn.execute(select(catalogue_cache.c.etag, catalogue_cache.c.body)).first()

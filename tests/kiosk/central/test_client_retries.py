@@ -18,8 +18,9 @@ from collections.abc import Iterator
 import pytest
 from urllib3.exceptions import ConnectTimeoutError
 
-from kiosk.central_api.client import BACKOFF_JITTER, CentralClient
+from kiosk.central_api.client import CentralClient
 from kiosk.central_api.errors import CentralRejected, CentralServerError, CentralUnavailable
+from kiosk.central_api.retry import BACKOFF_JITTER
 from kiosk.central_api.signing import TerminalIdentity
 from tests.support.central_fixtures import CITIZEN_ID, CITIZEN_NAME, application_request
 from tests.support.fake_central import FakeCentral, Reply

@@ -191,7 +191,7 @@ def test_sessions_of_finished_threads_are_closed_and_close_reaches_every_thread(
 
     def one_call() -> None:
         client.health()
-        used.append(client._session())
+        used.append(client._sessions.session())
 
     for _ in range(3):                      # one thread after the other, like code workers
         worker = threading.Thread(target=one_call)
@@ -200,8 +200,8 @@ def test_sessions_of_finished_threads_are_closed_and_close_reaches_every_thread(
     assert len({id(s) for s in used}) == 3
     assert all(any(s is c for c in closed) for s in used[:2])   # closed once their thread ended
     client.health()                         # this thread's session, open until close()
-    mine = client._session()
+    mine = client._sessions.session()
     client.close()
     assert all(any(s is c for c in closed) for s in [*used, mine])
     assert client.health()["status"] == "ok"   # a call after close() gets a new session
-    assert not any(client._session() is c for c in closed)
+    assert not any(client._sessions.session() is c for c in closed)
