@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 from typing import Any, ClassVar, Protocol
@@ -22,6 +21,18 @@ from typing import Any, ClassVar, Protocol
 from kiosk.central_api.errors import CentralError, CentralRejected, CentralUnavailable, NotEnrolled
 from kiosk.flows.base import Flow, IllegalTransition, Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
+from kiosk.flows.yizheng_views import (
+    Context,
+    FieldState,
+    ItemView,
+    MaterialView,
+    ResultView,
+    context_of,
+    exempt,
+    item_views,
+    material_views,
+    result_view,
+)
 from kiosk.forms import prefill_value, valid_uscc, validate_form
 from kiosk.session import Session
 
@@ -62,61 +73,6 @@ class OutboxLike(Protocol):
     def deliver_now(self, local_receipt: str, timeout: float) -> Any: ...
 
 
-@dataclass(frozen=True)
-class ItemView:
-    code: str
-    name: str
-    department: str
-    scope: str
-    modes: tuple[str, ...]
-    visits: int
-    promised_days: int
-    applicant_kind: str
-    eligible: bool
-
-
-@dataclass(frozen=True)
-class MaterialView:
-    code: str
-    name: str
-    required: bool
-    exempt: bool      # 免提交: taken from 电子证照 or shared data
-    source: str       # licence | shared | paper
-    note: str
-
-
-@dataclass
-class FieldState:
-    key: str
-    label: str
-    type: str
-    required: bool
-    options: list[str]
-    value: str = ""
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class ResultView:
-    delivered: bool
-    local_receipt: str
-    application_number: str
-    item_name: str
-    status: str
-    timeline: tuple[tuple[str, str, str], ...]
-    next_steps: str
-    error: str  # "" or a stable code when central refused the application
-
-
-@dataclass
-class _Context:
-    known: bool = False
-    offline: bool = False
-    licences: dict[str, dict[str, str]] = field(default_factory=dict)
-    licence_types: set[str] = field(default_factory=set)
-    eligible: set[str] = field(default_factory=set)
-
-
 class YizhengFlow(Flow):
     SERVICE_ID = "yizheng_tongban"
     FIRST = Step.LOADING
@@ -150,8 +106,8 @@ class YizhengFlow(Flow):
         self._request_factory = request_factory  # builds an ApplicationRequest from a dict
         self.catalogue_cached = False
         self._catalogue: dict[str, Any] = {}
-        self._ctx = _Context()
-        self._company_ctx = _Context()
+        self._ctx = Context()
+        self._company_ctx = Context()
         self.company_name = ""
         self.company_uscc = ""
         self.item: Any = None
@@ -168,28 +124,12 @@ class YizhengFlow(Flow):
 
     def items(self) -> list[ItemView]:
         """Items for this person: online, the ones completable with the card alone first."""
-        views = []
-        for item in self._catalogue.values():
-            if not item.one_id:
-                continue
-            eligible = item.code in self._ctx.eligible if not self._ctx.offline else True
-            if item.applicant_kind == "company":
-                eligible = not self._ctx.offline  # needs the company context from central
-            views.append(ItemView(item.code, item.name, item.department, item.scope,
-                                  tuple(item.modes), item.visits, item.promised_days,
-                                  item.applicant_kind, eligible))
-        # Catalogue order (central's, which is meaningful to citizens) within each group.
-        return sorted(views, key=lambda v: (not v.eligible, v.applicant_kind != "person"))
+        return item_views(self._catalogue.values(), self._ctx)
 
     def materials(self) -> list[MaterialView]:
         if self.item is None:
             return []
-        have = self._ctx.licence_types | self._company_ctx.licence_types
-        views = []
-        for m in self.item.materials:
-            exempt = m.source in ("licence", "shared") and (self._ctx.offline or m.licence_type in have)
-            views.append(MaterialView(m.code, m.name, m.required, exempt, m.source, m.note))
-        return views
+        return material_views(self.item, self._ctx, self._company_ctx)
 
     def missing_required(self) -> list[MaterialView]:
         return [m for m in self.materials() if m.required and not m.exempt]
@@ -210,14 +150,14 @@ class YizhengFlow(Flow):
                 self._apply(gen, partial(self._fail, err.code))
                 return
             cached = bool(getattr(self._central, "catalogue_is_cached", False))
-            ctx = _Context()
+            ctx = Context()
             card = self._card_now(gen)
             if card is None:
                 return  # the session ended while the catalogue came
             try:
                 person = self._central.person_context(card["id_number"], card["name"])
                 del card
-                ctx = self._context_of(person)
+                ctx = context_of(person)
             except CentralUnavailable:
                 ctx.offline = True
             except CentralError as err:
@@ -239,7 +179,7 @@ class YizhengFlow(Flow):
             self.item = self._catalogue.get(code)
             if self.item is None:
                 return
-            self._company_ctx = _Context()
+            self._company_ctx = Context()
             self.company_name = self.company_uscc = ""
             self.fields = []
         self._touch()
@@ -299,7 +239,7 @@ class YizhengFlow(Flow):
             def done() -> None:
                 self.company_uscc = code
                 self.company_name = company.company_name
-                self._company_ctx = self._context_of(company)
+                self._company_ctx = context_of(company)
                 if self.item is not None and self.item.code not in self._company_ctx.eligible:
                     self._back_to(Step.COMPANY, "company_not_eligible")
                     return
@@ -355,7 +295,7 @@ class YizhengFlow(Flow):
             submission = self._outbox.submit_application(box.pop())
             log.info("application committed locally as %s", submission.local_receipt)
             outcome = self._outbox.deliver_now(submission.local_receipt, DELIVER_WAIT_S)
-            view = _result_view(outcome, item_name)
+            view = result_view(outcome, item_name)
 
             def done() -> None:
                 self.result = view
@@ -408,11 +348,6 @@ class YizhengFlow(Flow):
         self._changed()
 
     # -- helpers ---------------------------------------------------------------------------
-    def _context_of(self, ctx: Any) -> _Context:
-        licences = {lic.type: {k: str(v) for k, v in (lic.fields or {}).items()} for lic in ctx.licences}
-        return _Context(known=bool(ctx.known), licences=licences,
-                        licence_types=set(licences), eligible=set(ctx.eligible_items))
-
     def _build_fields(self) -> None:
         if self.item is None:
             return
@@ -427,11 +362,10 @@ class YizhengFlow(Flow):
     def _request(self, card: dict[str, str]) -> dict[str, Any]:
         if self.item is None:
             raise IllegalTransition("一证通办: nothing to submit without an item")
-        have = self._ctx.licence_types | self._company_ctx.licence_types
         materials = [
             {"code": m.code, "source": m.source, "ref": m.licence_type or m.code}
             for m in self.item.materials
-            if m.source in ("licence", "shared") and (self._ctx.offline or m.licence_type in have)
+            if exempt(m, self._ctx, self._company_ctx)
         ]
         company = {"uscc": self.company_uscc, "name": self.company_name} if self.company_uscc else None
         return {
@@ -448,33 +382,13 @@ class YizhengFlow(Flow):
     def wipe(self) -> None:
         super().wipe()
         with self._lock:
-            self._ctx = _Context()
-            self._company_ctx = _Context()
+            self._ctx = Context()
+            self._company_ctx = Context()
             self.fields = []
             self.item = None
             self.result = None
             self.receipt_state = self.receipt_error = ""
             self.company_name = self.company_uscc = ""
-
-
-def _result_view(outcome: Any, item_name: str) -> ResultView:
-    app = getattr(outcome, "application", None)
-    if app is not None:
-        return ResultView(
-            delivered=True, local_receipt=outcome.local_receipt,
-            application_number=app.application_number, item_name=app.item_name or item_name,
-            status=app.status,
-            timeline=tuple((s.step, s.at.isoformat() if s.at else "", s.note) for s in app.timeline),
-            next_steps=app.next_steps, error="",
-        )
-    # Only a permanent failure is a refusal: a pending submission's last error (central
-    # down, a timeout) just means it is still waiting in the outbox.
-    refused = getattr(outcome, "state", "") == "failed"
-    return ResultView(
-        delivered=False, local_receipt=outcome.local_receipt, application_number="",
-        item_name=item_name, status="", timeline=(), next_steps="",
-        error=(getattr(outcome, "error_code", None) or "refused") if refused else "",
-    )
 
 
 def build(deps: FlowDeps) -> YizhengFlow:

@@ -14,7 +14,7 @@ from drivers.receipt.model import ReceiptDocument
 from kiosk import hall_time
 from kiosk.config import KioskConfig
 from kiosk.flows.proofs import RenderedDocument
-from kiosk.flows.yizheng import ResultView
+from kiosk.flows.yizheng_views import ResultView
 from kiosk.printing.documents.a4 import IssuedDocumentData, pdf_page_count, render_document_pdf
 from kiosk.printing.documents.preview import render_preview_png
 from kiosk.printing.documents.receipts import (

@@ -31,7 +31,7 @@ from kiosk import hall_time
 from kiosk.central_api.models import ApplicationRequest, PrintLogEntry, TimelineStep
 from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.flows.staff import LogQuery
-from kiosk.flows.yizheng import ResultView
+from kiosk.flows.yizheng_views import ResultView
 from kiosk.identify.arrivals import Arrivals
 from kiosk.identify.codes import AppointmentVerifier, StaticKeys, classify
 from kiosk.outbox import Outbox
