@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 
@@ -21,90 +20,6 @@ from .yizheng.keyboard import Keyboard, edit  # noqa: F401  (kv: Keyboard)
 # Social security card PINs are 4 to 12 digits (the driver checks again); most are 6.
 MIN_PIN, MAX_PIN, USUAL_PIN = 4, 12, 6
 PIN_DOT, PIN_BLANK = "●", "○"
-
-Builder.load_string(
-    """
-#:import dp kivy.metrics.dp
-
-<PinOverlay>:
-    opacity: 1 if self.shown else 0
-    canvas.before:
-        Color:
-            rgba: 0, 0, 0, .55 if self.shown else 0
-        Rectangle:
-            pos: self.pos
-            size: self.size
-    Panel:
-        orientation: 'vertical'
-        # Below the top bar, which stays readable (and its clock ticking) under the scrim.
-        size_hint: .86, None
-        height: (self.parent.height - dp(140)) if self.parent else dp(600)
-        pos_hint: {'center_x': .5}
-        y: dp(20)
-        padding: dp(40), dp(26)
-        spacing: dp(18)
-        BoxLayout:
-            spacing: dp(40)
-            BoxLayout:
-                orientation: 'vertical'
-                size_hint_x: .48
-                spacing: dp(18)
-                WrapLabel:
-                    id: prompt
-                    text: root.prompt
-                    style: 'xl'
-                    bold: True
-                WrapLabel:
-                    text: root.hint
-                    tone: 'muted'
-                Label:
-                    id: dots
-                    text: root.dots
-                    size_hint_y: None
-                    height: self.texture_size[1] + dp(28)
-                    font_size: app.theme.font_l
-                    color: app.theme.primary
-                    canvas.before:
-                        Color:
-                            rgba: app.theme.surface
-                        RoundedRectangle:
-                            pos: self.pos
-                            size: self.size
-                            radius: [dp(12)]
-                        Color:
-                            rgba: app.theme.primary
-                        Line:
-                            rounded_rectangle: (self.x + 1, self.y + 1, self.width - 2, self.height - 2, dp(12))
-                            width: app.theme.border_width * 1.4
-                DangerNotice:
-                    id: message
-                    text: root.message
-                Widget:
-            Keyboard:
-                id: keyboard
-                kind: 'number'
-                size_hint_x: .52
-                disabled: root.checking
-                on_key: root.key(args[1])
-        BoxLayout:
-            size_hint_y: None
-            height: cancel.height
-            spacing: dp(32)
-            BigButton:
-                id: cancel
-                text: '取消'
-                kind: 'secondary'
-                size_hint_x: .4
-                on_release: root.cancel()
-            BigButton:
-                id: submit
-                text: root.checking_text if root.checking else '确定'
-                size_hint_x: .6
-                disabled: root.checking or len(root.pin) < root.min_pin
-                opacity: .4 if self.disabled else 1
-                on_release: root.submit()
-"""
-)
 
 
 class PinOverlay(FloatLayout):

@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 from kivy.app import App
-from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.flows.staff import StaffFlow, StaffStep
@@ -26,76 +25,6 @@ from .yizheng.keyboard import Keyboard, edit  # noqa: F401  (kv: Keyboard)
 log = logging.getLogger(__name__)
 
 PIN_DOT, PIN_BLANK = "●", "○"
-
-
-Builder.load_string(
-    """
-#:import dp kivy.metrics.dp
-
-<StaffPinScreen>:
-    name: 'staff_pin'
-    BoxLayout:
-        orientation: 'vertical'
-        padding: dp(48), dp(20), dp(48), dp(20)
-        spacing: dp(16)
-        BoxLayout:
-            spacing: dp(40)
-            BoxLayout:
-                orientation: 'vertical'
-                size_hint_x: .5
-                spacing: dp(16)
-                WrapLabel:
-                    text: '工作人员登录'
-                    style: 'xl'
-                    bold: True
-                WrapLabel:
-                    text: '请输入工作人员密码，查看本机打印记录'
-                    tone: 'muted'
-                Label:
-                    id: dots
-                    text: root.dots
-                    size_hint_y: None
-                    height: self.texture_size[1] + dp(28)
-                    font_size: app.theme.font_l
-                    color: app.theme.primary
-                    canvas.before:
-                        Color:
-                            rgba: app.theme.surface
-                        RoundedRectangle:
-                            pos: self.pos
-                            size: self.size
-                            radius: [dp(12)]
-                        Color:
-                            rgba: app.theme.primary
-                        Line:
-                            rounded_rectangle: (self.x + 1, self.y + 1, self.width - 2, self.height - 2, dp(12))
-                            width: app.theme.border_width * 1.4
-                DangerNotice:
-                    text: root.message
-                Widget:
-            Keyboard:
-                id: keyboard
-                kind: 'number'
-                size_hint_x: .5
-                on_key: root.key(args[1])
-        BoxLayout:
-            size_hint_y: None
-            height: back.height
-            spacing: dp(32)
-            BigButton:
-                id: back
-                text: '返回'
-                kind: 'secondary'
-                size_hint_x: .4
-                on_release: app.close_staff()
-            BigButton:
-                text: '正在验证…' if root.checking else '确定'
-                size_hint_x: .6
-                disabled: root.checking or len(root.pin) < root.min_pin
-                opacity: .4 if self.disabled else 1
-                on_release: root.submit()
-"""
-)
 
 
 class StaffPinScreen(KioskScreen):

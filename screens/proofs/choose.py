@@ -3,7 +3,6 @@ it proves. A tap has central issue it; if that fails the reason shows above the 
 
 from __future__ import annotations
 
-from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -16,97 +15,6 @@ from kiosk.flows.proofs import ProofFlow, ProofView
 from .. import words
 from ..widgets import WrapLabel
 from .base import ProofScreen
-
-Builder.load_string(
-    """
-#:import dp kivy.metrics.dp
-
-<ProofTile>:
-    orientation: 'vertical'
-    size_hint_y: None
-    padding: dp(24), dp(16)
-    spacing: dp(8)
-    canvas.before:
-        Color:
-            rgba: app.theme.primary_soft if self.state == 'down' else app.theme.surface
-        RoundedRectangle:
-            pos: self.pos
-            size: self.size
-            radius: [dp(14)]
-        Color:
-            rgba: app.theme.primary
-        Line:
-            rounded_rectangle: (self.x + 1, self.y + 1, self.width - 2, self.height - 2, dp(14))
-            width: app.theme.border_width
-    BoxLayout:
-        size_hint_y: None
-        height: name.height
-        spacing: dp(12)
-        WrapLabel:
-            id: name
-            text: root.name
-            style: 'l'
-            bold: True
-        Label:
-            text: '›'
-            size_hint_x: None
-            width: dp(30)
-            font_size: app.theme.font_xl
-            color: app.theme.primary
-    WrapLabel:
-        text: root.issuer
-        style: 's'
-        tone: 'primary'
-    WrapLabel:
-        text: root.description
-        style: 's'
-        tone: 'muted'
-
-<ProofListScreen>:
-    name: 'pf_list'
-    BoxLayout:
-        orientation: 'vertical'
-        padding: dp(36), dp(18), dp(36), dp(20)
-        spacing: dp(12)
-        FlowHeader:
-            title: '请选择要打印的证明'
-            applicant: root.applicant
-        DangerNotice:
-            text: root.notice
-            style: 's'
-        ScrollView:
-            id: scroll
-            do_scroll_x: False
-            bar_width: dp(10)
-            bar_color: app.theme.primary[:3] + [.7]
-            bar_inactive_color: app.theme.primary[:3] + [.35]
-            scroll_type: ['bars', 'content']
-            BoxLayout:
-                id: rows
-                orientation: 'vertical'
-                size_hint_y: None
-                height: self.minimum_height
-                spacing: dp(12)
-                padding: 0, 0, dp(18), 0
-        BoxLayout:
-            size_hint_y: None
-            height: home.height
-            spacing: dp(24)
-            BigButton:
-                id: home
-                text: '返回首页'
-                kind: 'secondary'
-                size_hint_x: None
-                width: dp(300)
-                on_release: app.cancel_session()
-            WrapLabel:
-                text: '证明将以A4纸打印，打印前可先预览' + ('；上下滑动可查看更多证明' if root.scrollable else '')
-                style: 's'
-                tone: 'muted'
-                halign: 'right'
-                pos_hint: {'center_y': .5}
-"""
-)
 
 
 class ProofTile(ButtonBehavior, BoxLayout):

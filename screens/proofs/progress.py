@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.lang import Builder
 from kivy.properties import StringProperty
 
 from kiosk.flows.proofs import ProofFlow
@@ -13,32 +12,6 @@ from kiosk.flows.proofs import ProofFlow
 from .. import words
 from ..yizheng import progress as _yz_progress  # noqa: F401  (kv rule: BusyRing)
 from .base import ProofScreen
-
-Builder.load_string(
-    """
-#:import dp kivy.metrics.dp
-
-<ProofProgressScreen>:
-    BoxLayout:
-        orientation: 'vertical'
-        padding: dp(120), dp(40)
-        spacing: dp(30)
-        Widget:
-        BusyRing:
-            id: ring
-            pos_hint: {'center_x': .5}
-        WrapLabel:
-            text: root.headline
-            style: 'xl'
-            bold: True
-            halign: 'center'
-        WrapLabel:
-            text: root.detail
-            tone: 'muted'
-            halign: 'center'
-        Widget:
-"""
-)
 
 # screen name -> (headline, detail); {pages} and {title} come from the document
 WAITING = {

@@ -7,7 +7,6 @@ queries and send its intents, nothing else.
 
 from __future__ import annotations
 
-from kivy.lang import Builder
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -16,56 +15,6 @@ from kiosk.flows.yizheng import YizhengFlow
 from kiosk.session import SessionSnapshot
 
 from ..widgets import KioskScreen
-
-Builder.load_string(
-    """
-#:import dp kivy.metrics.dp
-
-<Tag>:
-    size_hint: None, None
-    size: (self.texture_size[0] + dp(22), self.texture_size[1] + dp(8)) if self.text else (0, 0)
-    font_size: app.theme.font_xs
-    bold: self.solid
-    color: (1, 1, 1, 1) if self.solid else {'primary': app.theme.primary, 'success': app.theme.success, 'notice': app.theme.notice, 'muted': app.theme.disabled_text, 'danger': app.theme.danger}[self.tone]
-    canvas.before:
-        Color:
-            rgba: {'primary': app.theme.primary, 'success': app.theme.success, 'notice': app.theme.notice, 'muted': app.theme.disabled_text, 'danger': app.theme.danger}[self.tone] if self.solid else {'primary': app.theme.primary_soft, 'success': app.theme.success_soft, 'notice': app.theme.notice_soft, 'muted': app.theme.disabled_bg, 'danger': app.theme.danger_soft}[self.tone]
-        RoundedRectangle:
-            pos: self.pos
-            size: self.size
-            radius: [dp(8)]
-
-<FlowHeader>:
-    size_hint_y: None
-    height: max(title.height, applicant.height)
-    spacing: dp(20)
-    WrapLabel:
-        id: title
-        text: root.title
-        style: root.style
-        bold: True
-    Label:
-        id: applicant
-        text: root.applicant
-        size_hint: None, None
-        size: self.texture_size if root.applicant else (0, 0)
-        pos_hint: {'center_y': .5}
-        font_size: app.theme.font_xs
-        color: app.theme.text_muted
-
-# A wide notice in the brown "notice" colours (offline, cached catalogue, reasons).
-<NoticeLabel@WrapLabel>:
-    padding: (dp(20), dp(12)) if self.text else (0, 0)
-    tone: 'notice'
-    canvas.before:
-        Color:
-            rgba: app.theme.notice_soft if self.text else (0, 0, 0, 0)
-        RoundedRectangle:
-            pos: self.pos
-            size: self.size
-            radius: [dp(12)]
-"""
-)
 
 
 class Tag(Label):

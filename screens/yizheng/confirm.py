@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.lang import Builder
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
@@ -15,68 +14,6 @@ from .. import words
 from ..widgets import WrapLabel
 from .base import FlowScreen
 from .fields import display_value
-
-Builder.load_string(
-    """
-#:import dp kivy.metrics.dp
-
-<SummaryLine>:
-    size_hint_y: None
-    height: max(caption.height, value.height) + dp(8)
-    spacing: dp(18)
-    WrapLabel:
-        id: caption
-        text: root.caption
-        size_hint_x: .3
-        tone: 'muted'
-        pos_hint: {'top': 1}
-    WrapLabel:
-        id: value
-        text: root.value
-        size_hint_x: .7
-        bold: True
-        pos_hint: {'top': 1}
-
-<ConfirmScreen>:
-    name: 'yz_confirm'
-    BoxLayout:
-        orientation: 'vertical'
-        padding: dp(36), dp(16), dp(36), dp(20)
-        spacing: dp(12)
-        FlowHeader:
-            title: '请确认申请信息'
-            style: 'l'
-            applicant: root.applicant
-        ScrollView:
-            do_scroll_x: False
-            bar_width: dp(8)
-            Panel:
-                id: lines
-                orientation: 'vertical'
-                size_hint_y: None
-                height: self.minimum_height
-                padding: dp(28), dp(18)
-                spacing: dp(6)
-        WrapLabel:
-            text: '确认无误后请点击“确认提交”；如需修改，请点击“返回修改”'
-            style: 's'
-            tone: 'muted'
-        BoxLayout:
-            size_hint_y: None
-            height: back.height
-            spacing: dp(32)
-            BigButton:
-                id: back
-                text: '返回修改'
-                kind: 'secondary'
-                size_hint_x: .4
-                on_release: root.back()
-            BigButton:
-                text: '确认提交'
-                size_hint_x: .6
-                on_release: root.submit()
-"""
-)
 
 
 class SummaryLine(BoxLayout):

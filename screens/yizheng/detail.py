@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.factory import Factory
-from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
@@ -16,122 +15,6 @@ from .. import words
 from ..widgets import WrapLabel
 from .base import FlowScreen, Tag
 from .items import item_tags
-
-Builder.load_string(
-    """
-#:import dp kivy.metrics.dp
-
-<MaterialRow>:
-    orientation: 'vertical'
-    size_hint_y: None
-    height: self.minimum_height
-    padding: dp(18), dp(12)
-    spacing: dp(6)
-    canvas.before:
-        Color:
-            rgba: app.theme.success_soft if root.exempt else app.theme.notice_soft
-        RoundedRectangle:
-            pos: self.pos
-            size: self.size
-            radius: [dp(12)]
-    BoxLayout:
-        size_hint_y: None
-        height: max(name.height, badge.height)
-        spacing: dp(12)
-        WrapLabel:
-            id: name
-            text: root.name
-            bold: True
-        Tag:
-            id: badge
-            text: '免提交' if root.exempt else '需提交'
-            tone: 'success' if root.exempt else 'notice'
-            solid: root.exempt
-            pos_hint: {'center_y': .5}
-    WrapLabel:
-        text: root.how
-        style: 's'
-        tone: 'success' if root.exempt else 'notice'
-
-<DetailLine>:
-    orientation: 'vertical'
-    size_hint_y: None
-    height: self.minimum_height
-    padding: 0, dp(6)
-    WrapLabel:
-        text: root.caption
-        style: 'xs'
-        tone: 'muted'
-    WrapLabel:
-        text: root.value
-        style: 'm'
-
-<SectionTitle@WrapLabel>:
-    style: 'm'
-    tone: 'primary'
-    bold: True
-
-<DetailScreen>:
-    name: 'yz_detail'
-    BoxLayout:
-        orientation: 'vertical'
-        padding: dp(36), dp(18), dp(36), dp(20)
-        spacing: dp(12)
-        FlowHeader:
-            title: root.title
-            style: 'l'
-            applicant: root.applicant
-        StackLayout:
-            id: tags
-            size_hint_y: None
-            height: self.minimum_height
-            spacing: dp(10)
-        BoxLayout:
-            spacing: dp(24)
-            ScrollView:
-                size_hint_x: .56
-                do_scroll_x: False
-                bar_width: dp(8)
-                BoxLayout:
-                    id: left
-                    orientation: 'vertical'
-                    size_hint_y: None
-                    height: self.minimum_height
-                    spacing: dp(10)
-                    padding: 0, 0, dp(14), 0
-            ScrollView:
-                size_hint_x: .44
-                do_scroll_x: False
-                bar_width: dp(8)
-                Panel:
-                    id: right
-                    orientation: 'vertical'
-                    size_hint_y: None
-                    height: self.minimum_height
-                    padding: dp(22), dp(16)
-                    spacing: dp(4)
-        NoticeLabel:
-            text: root.blocker
-            bold: True
-        BoxLayout:
-            size_hint_y: None
-            height: back.height
-            spacing: dp(32)
-            BigButton:
-                id: back
-                text: '返回事项列表'
-                kind: 'secondary'
-                size_hint_x: .4
-                on_release: root.back()
-            BigButton:
-                id: begin
-                text: '开始办理'
-                size_hint_x: .6
-                opacity: 1 if root.can_apply else 0
-                disabled: not root.can_apply
-                on_release: root.begin()
-"""
-)
 
 
 class MaterialRow(BoxLayout):

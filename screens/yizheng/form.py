@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
@@ -15,120 +14,6 @@ from kiosk.flows.yizheng import FieldState, YizhengFlow
 from .base import FlowScreen
 from .fields import ChoiceButton, FieldRow, row_for
 from .keyboard import edit
-
-Builder.load_string(
-    """
-#:import dp kivy.metrics.dp
-
-<PanelButton>:
-    font_size: app.theme.font_m
-    bold: True
-    color: app.theme.primary
-    canvas.before:
-        Color:
-            rgba: app.theme.primary_soft if self.state == 'down' else app.theme.surface
-        RoundedRectangle:
-            pos: self.pos
-            size: self.size
-            radius: [dp(12)]
-        Color:
-            rgba: app.theme.primary
-        Line:
-            rounded_rectangle: (self.x + 1, self.y + 1, self.width - 2, self.height - 2, dp(12))
-            width: app.theme.border_width
-
-<FormScreen>:
-    name: 'yz_form'
-    BoxLayout:
-        orientation: 'vertical'
-        padding: dp(36), dp(16), dp(36), dp(20)
-        spacing: dp(12)
-        FlowHeader:
-            title: root.title
-            style: 'l'
-            applicant: root.applicant
-        BoxLayout:
-            spacing: dp(24)
-            BoxLayout:
-                # The notice goes above the fields, never above the keypad: keys must not
-                # move under a finger when the notice comes or goes.
-                orientation: 'vertical'
-                size_hint_x: .5
-                spacing: dp(10)
-                DangerNotice:
-                    text: root.summary
-                    style: 's'
-                ScrollView:
-                    id: scroll
-                    do_scroll_x: False
-                    bar_width: dp(8)
-                    BoxLayout:
-                        id: rows
-                        orientation: 'vertical'
-                        size_hint_y: None
-                        height: self.minimum_height
-                        spacing: dp(12)
-                        padding: 0, 0, dp(14), 0
-            Panel:
-                orientation: 'vertical'
-                size_hint_x: .5
-                padding: dp(14), dp(12)
-                spacing: dp(8)
-                BoxLayout:
-                    size_hint_y: None
-                    height: dp(64) * app.theme.scale
-                    spacing: dp(12)
-                    WrapLabel:
-                        text: root.editing
-                        style: 's'
-                        tone: 'primary'
-                        bold: True
-                        pos_hint: {'center_y': .5}
-                    PanelButton:
-                        text: '下一项 ›'
-                        size_hint_x: None
-                        width: dp(180) * app.theme.scale if root.has_next else 0
-                        opacity: 1 if root.has_next else 0
-                        disabled: not root.has_next
-                        on_release: root.next_field()
-                Keyboard:
-                    id: keyboard
-                    kind: root.kind
-                    # A size_hint of 0 would keep the old height: hidden is None and 0.
-                    size_hint_y: 1 if root.kind else None
-                    height: 100 if root.kind else 0
-                    opacity: 1 if root.kind else 0
-                    disabled: not root.kind
-                    on_key: root.key(args[1])
-                ScrollView:
-                    # A select being filled: its options as large as keys.
-                    size_hint_y: None if root.kind else 1
-                    height: 0 if root.kind else 100
-                    opacity: 0 if root.kind else 1
-                    disabled: bool(root.kind)
-                    do_scroll_x: False
-                    BoxLayout:
-                        id: choices
-                        orientation: 'vertical'
-                        size_hint_y: None
-                        height: self.minimum_height
-                        spacing: dp(12)
-        BoxLayout:
-            size_hint_y: None
-            height: back.height
-            spacing: dp(32)
-            BigButton:
-                id: back
-                text: '返回'
-                kind: 'secondary'
-                size_hint_x: .4
-                on_release: root.back()
-            BigButton:
-                text: '下一步'
-                size_hint_x: .6
-                on_release: root.next()
-"""
-)
 
 KEYPAD_OF = {"number": "number", "date": "date", "phone": "phone", "id_number": "id_number",
              "uscc": "uscc", "text": "text"}

@@ -3,7 +3,6 @@ each with its reason. A tap opens the 办事指南 (also for items that cannot b
 
 from __future__ import annotations
 
-from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -16,104 +15,6 @@ from kiosk.flows.yizheng import ItemView, YizhengFlow
 from .. import words
 from ..widgets import WrapLabel
 from .base import FlowScreen, Tag
-
-Builder.load_string(
-    """
-#:import dp kivy.metrics.dp
-
-<ItemRow>:
-    orientation: 'vertical'
-    size_hint_y: None
-    padding: dp(24), dp(14)
-    spacing: dp(8)
-    canvas.before:
-        Color:
-            rgba: (app.theme.primary_soft if self.state == 'down' else app.theme.surface) if self.eligible else app.theme.disabled_bg
-        RoundedRectangle:
-            pos: self.pos
-            size: self.size
-            radius: [dp(14)]
-        Color:
-            rgba: app.theme.primary if self.eligible else app.theme.border
-        Line:
-            rounded_rectangle: (self.x + 1, self.y + 1, self.width - 2, self.height - 2, dp(14))
-            width: app.theme.border_width
-    BoxLayout:
-        size_hint_y: None
-        height: name.height
-        spacing: dp(12)
-        WrapLabel:
-            id: name
-            text: root.name
-            style: 'l'
-            bold: True
-            tone: 'text' if root.eligible else 'disabled'
-        Label:
-            text: '›'
-            size_hint_x: None
-            width: dp(30)
-            font_size: app.theme.font_xl
-            color: app.theme.primary if root.eligible else app.theme.disabled_text
-    WrapLabel:
-        text: root.department
-        style: 's'
-        tone: 'muted' if root.eligible else 'disabled'
-    StackLayout:
-        id: tags
-        size_hint_y: None
-        height: self.minimum_height
-        spacing: dp(10)
-    WrapLabel:
-        text: root.reason
-        style: 's'
-        tone: 'notice'
-        bold: True
-
-<ItemsScreen>:
-    name: 'yz_items'
-    BoxLayout:
-        orientation: 'vertical'
-        padding: dp(36), dp(18), dp(36), dp(20)
-        spacing: dp(12)
-        FlowHeader:
-            title: '请选择要办理的事项'
-            applicant: root.applicant
-        NoticeLabel:
-            id: offline
-            text: root.notice
-            style: 's'
-        ScrollView:
-            id: scroll
-            do_scroll_x: False
-            bar_width: dp(10)
-            bar_color: app.theme.primary[:3] + [.7]
-            bar_inactive_color: app.theme.primary[:3] + [.35]
-            scroll_type: ['bars', 'content']
-            BoxLayout:
-                id: rows
-                orientation: 'vertical'
-                size_hint_y: None
-                height: self.minimum_height
-                spacing: dp(12)
-                padding: 0, 0, dp(18), 0
-        BoxLayout:
-            size_hint_y: None
-            height: home.height
-            BigButton:
-                id: home
-                text: '返回首页'
-                kind: 'secondary'
-                size_hint_x: None
-                width: dp(300)
-                on_release: app.cancel_session()
-            WrapLabel:
-                text: '上下滑动可查看更多事项' if root.scrollable else ''
-                style: 's'
-                tone: 'muted'
-                halign: 'right'
-                pos_hint: {'center_y': .5}
-"""
-)
 
 
 class ItemRow(ButtonBehavior, BoxLayout):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from kivy.lang import Builder
 from kivy.properties import ListProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -58,34 +57,6 @@ LAYOUTS: dict[str, list[Row]] = {
     ],
 }
 MAX_LENGTH = {"phone": 13, "id_number": 18, "uscc": USCC_LENGTH, "date": 10}
-
-Builder.load_string(
-    """
-#:import dp kivy.metrics.dp
-
-<KeyButton>:
-    font_size: app.theme.font_l
-    bold: True
-    color: app.theme.primary if self.key not in ('\\b', '\\x7f') else app.theme.text
-    opacity: 1 if self.key else 0
-    disabled: not self.key
-    canvas.before:
-        Color:
-            rgba: app.theme.primary_soft if self.state == 'down' else app.theme.surface
-        RoundedRectangle:
-            pos: self.x + dp(3), self.y + dp(3)
-            size: self.width - dp(6), self.height - dp(6)
-            radius: [dp(10)]
-        Color:
-            rgba: app.theme.border
-        Line:
-            rounded_rectangle: (self.x + dp(3), self.y + dp(3), self.width - dp(6), self.height - dp(6), dp(10))
-            width: app.theme.border_width
-
-<Keyboard>:
-    orientation: 'vertical'
-"""
-)
 
 
 class KeyButton(ButtonBehavior, Label):

@@ -6,55 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.animation import Animation
-from kivy.lang import Builder
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.widget import Widget
 
 from kiosk.flows.yizheng import YizhengFlow
 
 from .base import FlowScreen
-
-Builder.load_string(
-    """
-#:import dp kivy.metrics.dp
-
-<BusyRing>:
-    size_hint: None, None
-    size: dp(120), dp(120)
-    canvas:
-        Color:
-            rgba: app.theme.primary_soft
-        Line:
-            circle: (self.center_x, self.center_y, self.width / 2 - dp(8))
-            width: dp(8)
-        Color:
-            rgba: app.theme.primary
-        Line:
-            circle: (self.center_x, self.center_y, self.width / 2 - dp(8), root.angle, root.angle + 100)
-            width: dp(8)
-            cap: 'round'
-
-<ProgressScreen>:
-    BoxLayout:
-        orientation: 'vertical'
-        padding: dp(120), dp(40)
-        spacing: dp(30)
-        Widget:
-        BusyRing:
-            id: ring
-            pos_hint: {'center_x': .5}
-        WrapLabel:
-            text: root.headline
-            style: 'xl'
-            bold: True
-            halign: 'center'
-        WrapLabel:
-            text: root.detail
-            tone: 'muted'
-            halign: 'center'
-        Widget:
-"""
-)
 
 
 class BusyRing(Widget):

@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
@@ -18,57 +17,6 @@ from kiosk import hall_time
 # applications handled in another region. 归档 is the office's business, not shown.
 ORDER = ("申请", "代收", "受理", "流转", "办理", "办结", "送达")
 REMOTE_ONLY = ("代收", "流转")
-
-Builder.load_string(
-    """
-#:import dp kivy.metrics.dp
-
-<StepCell>:
-    orientation: 'vertical'
-    spacing: dp(4)
-    size_hint_y: None
-    height: self.minimum_height
-    pos_hint: {'top': 1}
-    Widget:
-        size_hint_y: None
-        height: dp(44)
-        canvas:
-            Color:
-                rgba: app.theme.border
-            Line:
-                points: (self.x if not root.first else self.center_x), self.center_y, (self.right if not root.last else self.center_x), self.center_y
-                width: dp(2)
-            Color:
-                rgba: app.theme.success if root.done else app.theme.disabled_bg
-            Ellipse:
-                pos: self.center_x - dp(20), self.center_y - dp(20)
-                size: dp(40), dp(40)
-        Label:
-            center: self.parent.center
-            size: self.parent.size
-            text: '✓' if root.done else ''
-            font_size: app.theme.font_m
-            bold: True
-            color: 1, 1, 1, 1
-    Label:
-        text: root.step
-        size_hint_y: None
-        height: self.texture_size[1]
-        font_size: app.theme.font_s
-        bold: root.done
-        color: app.theme.success if root.done else app.theme.disabled_text
-    Label:
-        text: root.at or ' '
-        size_hint_y: None
-        height: self.texture_size[1]
-        font_size: app.theme.font_xs
-        color: app.theme.text_muted
-
-<Timeline>:
-    size_hint_y: None
-    height: self.minimum_height
-"""
-)
 
 
 class StepCell(BoxLayout):
