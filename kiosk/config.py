@@ -1,6 +1,6 @@
 """Typed configuration: a profile from config/ (hall, bank, community ...) overridden by a
-site file. Every setting is declared once here; unknown keys and wrong types are rejected
-with the file, the key and the reason.
+site file. Every setting is declared once, here or, for the devices, in kiosk.config_devices;
+unknown keys and wrong types are rejected with the file, the key and the reason.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from kiosk.config_devices import DevicesSettings, Strict
 
 SITE_CONFIG = Path("/etc/tongban/kiosk.toml")
 PROFILE_DIRS = (
@@ -30,11 +32,7 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {reason}")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TerminalSettings(_Strict):
+class TerminalSettings(Strict):
     profile: Literal["hall", "bank", "community"]
     title: str = "政务服务自助终端"
     hall_name: str
@@ -54,7 +52,7 @@ class TerminalSettings(_Strict):
         return value
 
 
-class SessionSettings(_Strict):
+class SessionSettings(Strict):
     idle_timeout_s: Annotated[float, Field(gt=5, le=3600)] = 60
     idle_warning_s: Annotated[float, Field(gt=0, le=600)] = 15
     card_removal_grace_s: Annotated[float, Field(ge=0, le=120)] = 5
@@ -71,7 +69,7 @@ class SessionSettings(_Strict):
         return self
 
 
-class UiSettings(_Strict):
+class UiSettings(Strict):
     fullscreen: bool = True
     elderly_mode: bool = False
     font: Path | None = None
@@ -82,155 +80,7 @@ class UiSettings(_Strict):
     height: Annotated[int, Field(ge=480, le=4320)] = 800
 
 
-class SamSerialReaderSettings(_Strict):
-    driver: Literal["sam_serial"]
-    port: str
-    baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
-    timeout_s: Annotated[float, Field(gt=0, le=10)] = 1.0
-    poll_interval_s: Annotated[float, Field(ge=0.01, le=2)] = 0.05
-    reconnect_interval_s: Annotated[float, Field(ge=0.1, le=60)] = 1.0
-    fingerprint: bool = False
-    photo_decoder: str | None = None  # "module:callable" of a WLT decoder plug-in
-
-    @field_validator("photo_decoder")
-    @classmethod
-    def _photo_decoder(cls, value: str | None) -> str | None:
-        return check_photo_decoder(value)
-
-
-def check_photo_decoder(spec: str | None) -> str | None:
-    """A configured WLT decoder must load; a wrong one is an error, never 'no photo'."""
-    from drivers.errors import DeviceError
-    from drivers.idcard.photo import load_decoder
-
-    try:
-        load_decoder(spec)
-    except DeviceError as err:
-        raise ValueError(str(err)) from None
-    return spec or None
-
-
-def check_printer_url(url: str) -> str:
-    """tcp://host:port, serial:///dev/ttyX?baud=N, usb://VID:PID or file:///path."""
-    from drivers.receipt.transport import parse_printer_url
-
-    parse_printer_url(url)   # raises ValueError naming what is wrong
-    return url
-
-
-class EscposPrinterSettings(_Strict):
-    driver: Literal["escpos"]
-    url: str                                  # tcp://10.0.0.5:9100, serial:///dev/ttyS1?baud=115200 ...
-    paper: Literal["58mm", "80mm"] = "80mm"
-    # Chinese as a raster rendered with the CJK font (works on every printer) or as
-    # native GB18030 text (faster, sharper, only on printers with a Chinese font ROM).
-    chinese: Literal["raster", "gb18030"] = "raster"
-    font: Path | None = None                  # CJK font for raster text; default: fontconfig
-    status_interval_s: Annotated[float, Field(gt=0.1, le=60)] = 2.0
-    io_timeout_s: Annotated[float, Field(gt=0.1, le=30)] = 2.0
-    job_timeout_s: Annotated[float, Field(gt=1, le=300)] = 30.0
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return check_printer_url(value)
-
-
-class CupsPrinterSettings(_Strict):
-    driver: Literal["cups"]
-    queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,127}$")]
-    server: str | None = None                 # CUPS server (host:port or socket); default: the system's
-    status_interval_s: Annotated[float, Field(gt=0.1, le=60)] = 2.0
-    job_timeout_s: Annotated[float, Field(gt=5, le=900)] = 120.0
-
-
-def check_decoder(name: str | None) -> str | None:
-    from drivers.scan.decode import DECODERS
-
-    if name is not None and name not in DECODERS:
-        raise ValueError(f"unknown decoder {name!r} (known: {', '.join(sorted(DECODERS))})")
-    return name
-
-
-class _ScannerBase(_Strict):
-    # The same code read again within this window is one scan (a camera sees a held-up QR
-    # in every frame; a citizen may press the trigger twice).
-    repeat_window_s: Annotated[float, Field(ge=0, le=60)] = 2.0
-
-
-class _CameraBase(_ScannerBase):
-    decoder: str | None = None               # zxing-qr (default: measured fastest) | zxing | zbar | zbar-qr
-
-    @field_validator("decoder")
-    @classmethod
-    def _decoder(cls, value: str | None) -> str | None:
-        return check_decoder(value)
-
-
-class CameraScannerSettings(_CameraBase):
-    driver: Literal["camera"]
-    device: str = "/dev/video0"              # V4L2 device; prefer a stable udev symlink
-    width: Annotated[int, Field(ge=160, le=4096)] = 1280
-    height: Annotated[int, Field(ge=120, le=4096)] = 720
-
-
-class SimulatedCameraScannerSettings(_CameraBase):
-    """Development and the demo: a simulated camera; an image written to ``slot`` is held
-    in front of it until the file is deleted."""
-
-    driver: Literal["camera_sim"]
-    slot: Path
-
-
-class SerialScannerSettings(_ScannerBase):
-    driver: Literal["serial_scanner"]
-    port: str
-    baud: Literal[9600, 19200, 38400, 57600, 115200] = 9600
-    aim_prefix: bool = False                 # scanner sends AIM identifiers (]Q1 ...)
-
-
-class WedgeScannerSettings(_ScannerBase):
-    """A USB scanner that types like a keyboard (evdev, grabbed so its keys reach only us)."""
-
-    driver: Literal["wedge"]
-    device: str                              # /dev/input/by-id/usb-...-event-kbd
-    aim_prefix: bool = False
-
-
-ScannerSettings = Annotated[
-    CameraScannerSettings | SimulatedCameraScannerSettings | SerialScannerSettings | WedgeScannerSettings,
-    Field(discriminator="driver"),
-]
-
-
-class PcscReaderSettings(_Strict):
-    """PC/SC card reader(s) through pcscd: social security cards (the second way to
-    identify), staff cards (staff screen), bank cards (refused for identity)."""
-
-    driver: Literal["pcsc"]
-    readers: list[str] = []                  # substrings of reader names to use; empty: all
-    staff_aids: list[Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{10,32}$")]] = []  # empty: the Tongban staff AID
-    staff_uids: list[Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{8,20}$")]] = []
-    ssse_pin_required: bool = False          # the region's social security cards need the PIN
-    poll_s: Annotated[float, Field(gt=0.05, le=10)] = 1.0
-
-
-class DocumentCameraSettings(_Strict):
-    driver: Literal["opencv", "simulated"]
-    device: str = "/dev/video1"              # opencv: V4L2 device (a stable udev symlink is best)
-    images: Path | None = None               # simulated: a folder of document images
-
-
-class DevicesSettings(_Strict):
-    id_reader: SamSerialReaderSettings | None = None
-    receipt_printer: EscposPrinterSettings | None = None
-    a4_printer: CupsPrinterSettings | None = None
-    card_reader: PcscReaderSettings | None = None
-    code_scanner: ScannerSettings | None = None
-    document_camera: DocumentCameraSettings | None = None
-
-
-class StaffSettings(_Strict):
+class StaffSettings(Strict):
     """The staff screen (printed-output log). The PIN is kept only as a hash:
     ``kiosk staff hash-pin`` prints the value for ``pin_hash``."""
 
@@ -247,7 +97,7 @@ class StaffSettings(_Strict):
         return value
 
 
-class ServicesSettings(_Strict):
+class ServicesSettings(Strict):
     """Which services of the registry (kiosk/registry.py) this terminal offers, in order."""
 
     offered: list[str] = Field(min_length=1)
@@ -283,7 +133,7 @@ def check_central_url(url: str) -> str:
     return url.rstrip("/")
 
 
-class CentralSettings(_Strict):
+class CentralSettings(Strict):
     # Where `kiosk enroll` registers this terminal; after enrollment the terminal keeps
     # talking to the central it enrolled with (<data_dir>/keys/terminal.json).
     url: str | None = None
@@ -306,7 +156,7 @@ class CentralSettings(_Strict):
         return value
 
 
-class KioskConfig(_Strict):
+class KioskConfig(Strict):
     terminal: TerminalSettings
     session: SessionSettings = SessionSettings()
     ui: UiSettings = UiSettings()

@@ -17,9 +17,9 @@ from drivers.contracts import (
 from drivers.errors import DeviceError
 from drivers.idcard.photo import load_decoder
 from drivers.idcard.reader import SamSerialReader
-from kiosk.config import (
+from kiosk.config import ConfigError
+from kiosk.config_devices import (
     CameraScannerSettings,
-    ConfigError,
     CupsPrinterSettings,
     DevicesSettings,
     DocumentCameraSettings,

@@ -133,7 +133,7 @@ def cmd_print_test(config: KioskConfig, plog: PrintLog, args: argparse.Namespace
     if args.print_target == "receipt":
         settings = config.devices.receipt_printer
         if args.printer:
-            from kiosk.config import EscposPrinterSettings
+            from kiosk.config_devices import EscposPrinterSettings
 
             try:
                 settings = EscposPrinterSettings(
@@ -152,7 +152,7 @@ def cmd_print_test(config: KioskConfig, plog: PrintLog, args: argparse.Namespace
     else:
         a4_settings = config.devices.a4_printer
         if args.queue:
-            from kiosk.config import CupsPrinterSettings
+            from kiosk.config_devices import CupsPrinterSettings
 
             a4_settings = CupsPrinterSettings(driver="cups", queue=args.queue, server=args.server)
         if a4_settings is None:

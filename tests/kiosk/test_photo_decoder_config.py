@@ -18,7 +18,8 @@ from drivers.events import DeviceEvent, IdentityRead
 from drivers.idcard.photo import BGR_SIZE
 from drivers.idcard.reader import SamSerialReader
 from drivers.idcard.simulator import IdCardSimulator, pseudo_blob
-from kiosk.config import ConfigError, SamSerialReaderSettings, load_config
+from kiosk.config import ConfigError, load_config
+from kiosk.config_devices import SamSerialReaderSettings
 from kiosk.devices import build_devices, build_id_reader
 
 KIOSK = shutil.which("kiosk", path=os.path.dirname(sys.executable)) or "kiosk"
