@@ -47,7 +47,7 @@ from kiosk.flows.base import Flow
 from kiosk.flows.deps import FlowDeps
 from kiosk.flows.staff import StaffFlow
 from kiosk.identify.arrivals import Arrivals
-from kiosk.identify.codes import CodeKeyCache
+from kiosk.identify.code_keys import CodeKeyCache
 from kiosk.identify.pin import PinRelay
 from kiosk.outbox import Outbox, open_outbox
 from kiosk.printing.printers import Printing

@@ -239,7 +239,7 @@ class CentralClient:
 
     def code_keys(self) -> CodeKeys:
         """The public keys appointment codes are signed with. Unsigned: a terminal verifies
-        codes offline with them (kiosk.identify.codes caches them)."""
+        codes offline with them (kiosk.identify.code_keys caches them)."""
         reply = self._exchange("GET", "/keys/codes", signed=False, retries=self.get_retries)
         self._expect(reply, (200,))
         return _parse(CodeKeys, reply)

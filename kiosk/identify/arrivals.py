@@ -22,9 +22,9 @@ from drivers.idcard.model import CardType, IdentityCard
 from kiosk import hall_time
 from kiosk.central_api.errors import CentralError, CentralRejected, CentralUnavailable
 from kiosk.events import CardRefused, CodeNotice, KioskEvent, StaffCardPresented
+from kiosk.identify.code_keys import CodeKeyCache
 from kiosk.identify.codes import (
     AppointmentVerifier,
-    CodeKeyCache,
     CodeKind,
     CodeMeaning,
     CodeReason,

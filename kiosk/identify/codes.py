@@ -11,11 +11,9 @@ when it cannot be used, a stable reason (``CodeReason``); the screens choose the
 - ``TONGBAN-PRINT-TEST``: a printer test page;
 - anything else: unknown, ``unsupported``.
 
-Central's public keys are cached in ``<data_dir>/keys/central-codes.json`` (public, not
-secret) and fetched again when a code names a key the cache does not have, or when the
-cache is a day old; with central out of reach, the cached keys still verify. Verifying an
-appointment may therefore call central (bounded by the client's timeouts): call it from a
-flow's worker, never from the UI thread.
+Central's public keys come from kiosk.identify.code_keys, which may fetch them from central
+(bounded by the client's timeouts): verify appointments on a flow's worker, never on the UI
+thread.
 """
 
 from __future__ import annotations
@@ -26,23 +24,17 @@ import datetime as dt
 import json
 import logging
 import re
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from kiosk import hall_time
-from kiosk.central_api.errors import CentralError, CentralRejected
-from kiosk.central_api.models import CodeKeys
-from kiosk.central_api.signing import keys_dir
-from kiosk.files import ensure_private_dir, replace_private_file
+from kiosk.central_api.errors import CentralRejected
+from kiosk.identify.code_keys import KeysUnavailable, PublicKeys
 from kiosk.printing.documents.receipts import (
     APPLICATION_LOOKUP_PREFIX,
     PRINT_TEST_PREFIX,
@@ -56,7 +48,6 @@ IDENTITY_PREFIXES: dict[str, Literal["eid", "essc"]] = {
     "TONGBAN-EID:": "eid",
     "TONGBAN-ESSC:": "essc",
 }
-KEY_CACHE_FILE = "central-codes.json"
 MAX_CODE_LENGTH = 4096  # more than any QR code holds: refuse before decoding anything
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
@@ -122,163 +113,6 @@ class CodeMeaning:
     @property
     def accepted(self) -> bool:
         return self.reason is None
-
-
-# -- central's public keys ---------------------------------------------------------------------
-class KeysUnavailable(Exception):
-    """The key a code names is not known here and central could not be asked."""
-
-
-class CodeKeySource(Protocol):
-    """Where the keys come from: ``CentralClient`` is one."""
-
-    def code_keys(self) -> CodeKeys: ...
-
-
-class PublicKeys(Protocol):
-    def key(self, kid: str) -> Ed25519PublicKey | None:
-        """The key named ``kid``; None when central does not publish it (raises
-        KeysUnavailable when that cannot be known now)."""
-        ...
-
-
-def _public_keys(keys: CodeKeys) -> dict[str, Ed25519PublicKey]:
-    found: dict[str, Ed25519PublicKey] = {}
-    for key in keys.keys:
-        try:
-            found[key.kid] = Ed25519PublicKey.from_public_bytes(
-                base64.b64decode(key.public_key, validate=True)
-            )
-        except (binascii.Error, ValueError):
-            log.warning("central published an unusable code key %s; ignoring it", key.kid[:16])
-    return found
-
-
-class CodeKeyCache:
-    """Central's code keys, kept in a file and fetched when needed (thread-safe)."""
-
-    def __init__(
-        self,
-        path: Path,
-        source: CodeKeySource | None,
-        *,
-        clock: Callable[[], float] = time.time,
-        min_refresh_interval: float = 10.0,
-        max_age: float = 24 * 3600.0,
-    ) -> None:
-        self.path = path
-        self.source = source
-        self._clock = clock
-        self.min_refresh_interval = min_refresh_interval
-        self.max_age = max_age
-        self._lock = threading.Lock()
-        self._loaded = False
-        self._keys: dict[str, Ed25519PublicKey] = {}
-        self._body: CodeKeys | None = None
-        self._fetched_at: float | None = None
-        self._last_attempt: float | None = None
-        # Whether the keys held are central's current list (the last fetch worked, or
-        # there is no central to ask): only then is an unknown kid a forgery.
-        self._authoritative = source is None
-
-    @classmethod
-    def for_data_dir(
-        cls,
-        data_dir: Path | str,
-        source: CodeKeySource | None,
-        *,
-        clock: Callable[[], float] = time.time,
-        min_refresh_interval: float = 10.0,
-        max_age: float = 24 * 3600.0,
-    ) -> CodeKeyCache:
-        """The terminal's cache: ``<data_dir>/keys/central-codes.json``."""
-        return cls(
-            keys_dir(data_dir) / KEY_CACHE_FILE,
-            source,
-            clock=clock,
-            min_refresh_interval=min_refresh_interval,
-            max_age=max_age,
-        )
-
-    def kids(self) -> list[str]:
-        with self._lock:
-            self._load()
-            return list(self._keys)
-
-    def key(self, kid: str) -> Ed25519PublicKey | None:
-        with self._lock:
-            self._load()
-            fresh = self._fetched_at is not None and (
-                self._clock() - self._fetched_at <= self.max_age
-            )
-            if kid in self._keys and (fresh or self.source is None):
-                return self._keys[kid]
-            self._refresh_if_allowed()
-            if kid in self._keys:
-                return self._keys[kid]
-            if self._authoritative:
-                return None
-            raise KeysUnavailable(kid[:16])
-
-    def refresh(self) -> bool:
-        """Fetch the keys now (e.g. at start-up); False when central could not be asked."""
-        with self._lock:
-            self._load()
-            self._last_attempt = None
-            return self._refresh_if_allowed()
-
-    def _refresh_if_allowed(self) -> bool:
-        now = self._clock()
-        if self.source is None:
-            return False
-        if self._last_attempt is not None and now - self._last_attempt < self.min_refresh_interval:
-            return self._authoritative  # a forged kid must not make us ask central each scan
-        self._last_attempt = now
-        try:
-            body = self.source.code_keys()
-        except CentralError as err:
-            log.info("code keys: central not reachable (%s); using the cached keys", err.code)
-            self._authoritative = False
-            return False
-        self._body, self._keys, self._fetched_at = body, _public_keys(body), now
-        self._authoritative = True
-        self._save()
-        return True
-
-    def _load(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        try:
-            stored = json.loads(self.path.read_text(encoding="utf-8"))
-            body = CodeKeys.model_validate_json(json.dumps(stored["keys"]))
-            fetched_at = float(stored["fetched_at"])
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError, KeyError, TypeError, ValidationError):
-            log.warning("code key cache %s is unreadable; fetching the keys again", self.path.name)
-            return
-        self._body, self._keys, self._fetched_at = body, _public_keys(body), fetched_at
-
-    def _save(self) -> None:
-        if self._body is None:
-            return
-        data = {"fetched_at": self._fetched_at, "keys": self._body.model_dump(mode="json")}
-        try:
-            ensure_private_dir(self.path.parent)
-            replace_private_file(self.path, json.dumps(data, indent=1).encode("utf-8"))
-        except OSError as err:  # the keys still work from memory
-            log.warning("code key cache not written: %s", err.strerror)
-
-
-class StaticKeys:
-    """A fixed set of keys (tests, or a terminal configured with central's key)."""
-
-    def __init__(self, keys: dict[str, Ed25519PublicKey]) -> None:
-        self._keys = dict(keys)
-
-    def key(self, kid: str) -> Ed25519PublicKey | None:
-        return self._keys.get(kid)
 
 
 # -- appointments --------------------------------------------------------------------------------

@@ -16,13 +16,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from kiosk.central_api.errors import CentralRejected, CentralUnavailable
 from kiosk.central_api.models import CodeKeys
+from kiosk.identify.code_keys import CodeKeyCache, StaticKeys
 from kiosk.identify.codes import (
     AppointmentVerifier,
-    CodeKeyCache,
     CodeKind,
     CodeMeaning,
     CodeReason,
-    StaticKeys,
     classify,
     identity_refusal,
 )

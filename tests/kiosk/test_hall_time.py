@@ -33,7 +33,8 @@ from kiosk.config import ConfigError, KioskConfig, load_config
 from kiosk.flows.staff import LogQuery
 from kiosk.flows.yizheng_views import ResultView
 from kiosk.identify.arrivals import Arrivals
-from kiosk.identify.codes import AppointmentVerifier, StaticKeys, classify
+from kiosk.identify.code_keys import StaticKeys
+from kiosk.identify.codes import AppointmentVerifier, classify
 from kiosk.outbox import Outbox
 from kiosk.printing.documents.notice import notice
 from kiosk.printing.documents.receipts import queue_ticket

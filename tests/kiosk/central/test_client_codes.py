@@ -18,9 +18,9 @@ from kiosk.central_api.client import CentralClient
 from kiosk.central_api.errors import CentralRejected, CentralServerError, InvalidResponse
 from kiosk.central_api.models import CodeKeys, ResolvedIdentity
 from kiosk.central_api.signing import TerminalIdentity, public_key_b64
+from kiosk.identify.code_keys import CodeKeyCache
 from kiosk.identify.codes import (
     AppointmentVerifier,
-    CodeKeyCache,
     CodeKind,
     CodeReason,
     classify,
