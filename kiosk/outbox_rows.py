@@ -1,0 +1,239 @@
+"""The outbox's rows: what a submission is, and every read and change of the outbox table.
+
+A row is committed ``pending`` with its payload encrypted (its idempotency key bound to the
+ciphertext) and leaves that state once: ``delivered``, when central's answer is committed in
+the same transaction that drops the payload, or ``failed``, a permanent refusal kept with its
+code for operations until ``requeue`` puts it back. Threads, clients and backoff are
+kiosk.outbox's; nothing here talks to central.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select, update
+
+from kiosk import hall_time
+from kiosk.central_api.models import Application, ApplicationRequest
+from kiosk.store import Store
+from kiosk.store.schema import DELIVERED, FAILED, PENDING, outbox, receipt_counter
+
+log = logging.getLogger(__name__)
+
+KIND_APPLICATION = "application"
+KIND_PRINT_LOG = "print_log"      # a finished print-log entry (no clear personal data)
+
+
+class UnknownReceipt(KeyError):
+    """No submission with this local receipt number."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    local_receipt: str
+    idempotency_key: str
+    delivered: bool
+    application: Application | None      # central's 办件 once delivered (no applicant data)
+    error_code: str | None               # last delivery error, a stable code
+    state: str = PENDING                 # pending | delivered | failed (permanent)
+    item_code: str = ""
+    attempts: int = 0
+
+    @property
+    def application_number(self) -> str | None:
+        return self.application.application_number if self.application else None
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    pending: int
+    delivered: int
+    failed: int
+    oldest_pending_age_s: float | None
+
+
+def submission_of(row: Row[Any]) -> Submission:
+    application = Application.model_validate_json(row.result_json) if row.result_json else None
+    return Submission(
+        local_receipt=row.local_receipt,
+        idempotency_key=row.idempotency_key,
+        delivered=row.state == DELIVERED,
+        application=application,
+        error_code=row.last_error,
+        state=row.state,
+        item_code=row.item_code,
+        attempts=row.attempts,
+    )
+
+
+class OutboxRows:
+    """The outbox table of one store. ``receipt_prefix`` starts local receipt numbers
+    (``<prefix>-<hall's day>-<n>``); ``zone`` is the hall's."""
+
+    def __init__(
+        self,
+        store: Store,
+        receipt_prefix: str | Callable[[], str],
+        clock: Callable[[], float],
+        zone: dt.tzinfo,
+    ) -> None:
+        self.store = store
+        self._prefix = receipt_prefix
+        self._clock = clock
+        self.zone = zone
+
+    # -- adding ----------------------------------------------------------------------------
+    def add_application(self, request: ApplicationRequest) -> Submission:
+        """Commit ``request`` (encrypted) with a fresh idempotency key and a local receipt."""
+        now = self._clock()
+        local_now = hall_time.to_hall(now, self.zone)
+        key = str(uuid.uuid4())
+        with self.store.write() as conn:
+            receipt = request.local_receipt or self._next_receipt(conn, local_now)
+            final = request.model_copy(update={
+                "local_receipt": receipt,
+                "submitted_at": request.submitted_at or local_now.replace(microsecond=0),
+            })
+            body = final.model_dump_json().encode("utf-8")
+            conn.execute(insert(outbox).values(
+                kind=KIND_APPLICATION, idempotency_key=key, local_receipt=receipt,
+                item_code=request.item_code, state=PENDING,
+                payload_encrypted=self.store.cipher.encrypt(body, key),
+                created_at=now, attempts=0, next_attempt_at=now,
+            ))
+        del body, final
+        log.info("outbox: %s committed (%s)", receipt, request.item_code)
+        return Submission(receipt, key, False, None, None, PENDING, request.item_code, 0)
+
+    def add_in(self, conn: Any, kind: str, body: bytes, label: str, idempotency_key: str) -> None:
+        """Add a delivery of ``body`` inside the caller's write transaction ``conn``."""
+        now = self._clock()
+        conn.execute(insert(outbox).values(
+            kind=kind, idempotency_key=idempotency_key, local_receipt=label, state=PENDING,
+            payload_encrypted=self.store.cipher.encrypt(body, idempotency_key),
+            created_at=now, attempts=0, next_attempt_at=now,
+        ))
+
+    def _next_receipt(self, conn: Any, local_now: dt.datetime) -> str:
+        day = local_now.strftime("%Y%m%d")
+        last = conn.execute(select(receipt_counter.c.last).where(receipt_counter.c.day == day)).scalar()
+        number = (last or 0) + 1
+        if last is None:
+            conn.execute(insert(receipt_counter).values(day=day, last=number))
+        else:
+            conn.execute(update(receipt_counter).where(receipt_counter.c.day == day).values(last=number))
+        prefix = self._prefix() if callable(self._prefix) else self._prefix
+        return f"{prefix}-{day}-{number:04d}"
+
+    # -- reading ---------------------------------------------------------------------------
+    def lookup(self, local_receipt: str) -> Submission:
+        with self.store.read() as conn:
+            row = conn.execute(select(outbox).where(outbox.c.local_receipt == local_receipt)).first()
+        if row is None:
+            raise UnknownReceipt(local_receipt)
+        return submission_of(row)
+
+    def row_id(self, local_receipt: str) -> int:
+        with self.store.read() as conn:
+            row_id = conn.execute(select(outbox.c.id).where(outbox.c.local_receipt == local_receipt)).scalar()
+        if row_id is None:
+            raise UnknownReceipt(local_receipt)
+        return int(row_id)
+
+    def load(self, row_id: int) -> Row[Any]:
+        with self.store.read() as conn:
+            return conn.execute(select(outbox).where(outbox.c.id == row_id)).one()
+
+    def payload(self, row: Row[Any]) -> bytes:
+        """The row's payload in clear (raises StoreError when it cannot be decrypted)."""
+        return self.store.cipher.decrypt(row.payload_encrypted, row.idempotency_key)
+
+    def status(self) -> OutboxStatus:
+        with self.store.read() as conn:
+            grouped = conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state)).all()
+            counts: dict[str, int] = {state: n for state, n in grouped}
+            oldest = conn.execute(select(func.min(outbox.c.created_at)).where(outbox.c.state == PENDING)).scalar()
+        return OutboxStatus(
+            pending=counts.get(PENDING, 0),
+            delivered=counts.get(DELIVERED, 0),
+            failed=counts.get(FAILED, 0),
+            oldest_pending_age_s=None if oldest is None else max(0.0, self._clock() - oldest),
+        )
+
+    def failures(self, limit: int = 100) -> list[Submission]:
+        """Permanently failed submissions, oldest first (for operations)."""
+        with self.store.read() as conn:
+            rows = conn.execute(
+                select(outbox).where(outbox.c.state == FAILED).order_by(outbox.c.id).limit(limit)
+            ).all()
+        return [submission_of(r) for r in rows]
+
+    def due(self, now: float, busy: Sequence[int], limit: int, max_delay: float) -> tuple[list[int], float | None]:
+        """Up to ``limit`` pending rows due at ``now`` and not ``busy``, oldest first; when
+        there are none, also when the next one falls due (None: nothing pending). A row due
+        in more than ``max_delay`` means the wall clock went back: it is due now."""
+        due = (outbox.c.next_attempt_at <= now) | (outbox.c.next_attempt_at > now + max_delay + 1)
+        upcoming = None
+        with self.store.read() as conn:
+            ids = conn.execute(
+                select(outbox.c.id)
+                .where(outbox.c.state == PENDING, due, outbox.c.id.notin_(busy))
+                .order_by(outbox.c.id)
+                .limit(limit)
+            ).scalars().all()
+            if not ids:
+                upcoming = conn.execute(
+                    select(func.min(outbox.c.next_attempt_at)).where(outbox.c.state == PENDING)
+                ).scalar()
+        return list(ids), upcoming
+
+    # -- changing --------------------------------------------------------------------------
+    def requeue(self, all_failed: bool = True, local_receipts: Sequence[str] = ()) -> int:
+        """Failed rows (all, or the ones named) back to pending, and every pending row due
+        now. Returns how many failed ones were reset."""
+        now = self._clock()
+        with self.store.write() as conn:
+            chosen = outbox.c.state == FAILED
+            if not all_failed:
+                chosen = chosen & outbox.c.local_receipt.in_(list(local_receipts))
+            reset = conn.execute(
+                update(outbox).where(chosen).values(state=PENDING, attempts=0, next_attempt_at=now)
+            ).rowcount
+            conn.execute(update(outbox).where(outbox.c.state == PENDING).values(next_attempt_at=now))
+        return int(reset)
+
+    def mark_delivered(self, row_id: int, application: Application | None) -> Row[Any]:
+        """Central's answer committed and the payload dropped, in one transaction."""
+        with self.store.write() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row_id, outbox.c.state != DELIVERED)
+                .values(
+                    state=DELIVERED, delivered_at=self._clock(), payload_encrypted=None,
+                    result_number=application.application_number if application else None,
+                    result_json=application.model_dump_json() if application else None,
+                    last_error=None,
+                    attempts=outbox.c.attempts + 1,
+                )
+            )
+            return conn.execute(select(outbox).where(outbox.c.id == row_id)).one()
+
+    def mark_failed(
+        self, row_id: int, code: str, retry_at: Callable[[int], float] | None
+    ) -> tuple[Row[Any], int]:
+        """One more failed attempt of a pending row: failed for good (``retry_at`` None) or
+        due again at ``retry_at(attempts)``. Returns the row and its count of attempts."""
+        with self.store.write() as conn:
+            attempts = conn.execute(select(outbox.c.attempts).where(outbox.c.id == row_id)).scalar_one() + 1
+            values: dict[str, Any] = {"attempts": attempts, "last_error": code}
+            if retry_at is None:
+                values["state"] = FAILED
+            else:
+                values["next_attempt_at"] = retry_at(attempts)
+            conn.execute(update(outbox).where(outbox.c.id == row_id, outbox.c.state == PENDING).values(**values))
+            return conn.execute(select(outbox).where(outbox.c.id == row_id)).one(), attempts
