@@ -13,10 +13,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 
-from . import (
-    widgets,  # noqa: F401  (kv rules for WrapLabel, BigButton, Panel)
-    words,
-)
+from . import words
 
 
 class TopBar(BoxLayout):

@@ -4,7 +4,9 @@ The card reader asks for the PIN on its own thread (drivers/pcsc/pinpad.py); the
 turns that into a ``pin_request`` notification and the app calls ``ask(tries_left)``. The
 typed PIN lives only in this widget until 确定 hands it to ``on_answer``; then the panel
 waits ("正在核验密码…") for what the card says: another ask after a wrong PIN (with the
-tries left), or the app's ``hide()`` on the next session change or read failure.
+tries left), or the app's ``hide()`` on the next session change or read failure. The
+entry itself (prompt, dots, keypad, buttons) is screens/common/pin.py's, as on the staff
+login.
 """
 
 from __future__ import annotations
@@ -15,33 +17,27 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 
 from . import words
-from .yizheng.keyboard import Keyboard, edit  # noqa: F401  (kv: Keyboard)
+from .common.pin import PinTyping
 
 # Social security card PINs are 4 to 12 digits (the driver checks again); most are 6.
 MIN_PIN, MAX_PIN, USUAL_PIN = 4, 12, 6
-PIN_DOT, PIN_BLANK = "●", "○"
 
 
-class PinOverlay(FloatLayout):
+class PinOverlay(PinTyping, FloatLayout):
     """Modal while shown: nothing underneath gets a touch. Events: ``on_answer(pin)`` when
     the citizen confirms a PIN, ``on_cancel`` when they give up."""
 
     shown = BooleanProperty(False)
-    pin = StringProperty("")
-    dots = StringProperty("")
-    message = StringProperty("")
-    checking = BooleanProperty(False)
     prompt = StringProperty(words.PIN_PROMPT)
     hint = StringProperty(words.PIN_HINT)
     checking_text = StringProperty(words.PIN_CHECKING)
-    min_pin = MIN_PIN
+    min_pin, max_pin, blanks = MIN_PIN, MAX_PIN, USUAL_PIN
 
     __events__ = ("on_answer", "on_cancel")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._answered = False  # a PIN went to the card since the panel opened
-        self.on_pin()
 
     def ask(self, tries_left: int | None) -> None:
         """The card wants a PIN: the first time, or again after a wrong one."""
@@ -51,11 +47,8 @@ class PinOverlay(FloatLayout):
         self.shown = True
 
     def key(self, key: str) -> None:
-        if self.checking or not self.shown:
-            return
-        value = edit(self.pin, key, "number")
-        if len(value) <= MAX_PIN:
-            self.pin = value
+        if self.shown:
+            self.type_key(key)
 
     def submit(self) -> None:
         if self.checking or len(self.pin) < MIN_PIN:
@@ -77,10 +70,6 @@ class PinOverlay(FloatLayout):
         self.pin = self.message = ""
         self.checking = False
         self._answered = False
-
-    def on_pin(self, *_: Any) -> None:
-        blank = PIN_BLANK * max(0, USUAL_PIN - len(self.pin))
-        self.dots = " ".join(PIN_DOT * len(self.pin) + blank)
 
     def on_touch_down(self, touch: Any) -> bool:
         if not self.shown:

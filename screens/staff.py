@@ -12,27 +12,21 @@ import logging
 from typing import Any
 
 from kivy.app import App
-from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.flows.staff import StaffFlow, StaffStep
 from kiosk.staff import MAX_PIN, MIN_PIN
 
 from . import words
-from .staff_widgets import StaffChip  # noqa: F401  (kv)
+from .common.pin import PinTyping
 from .widgets import KioskScreen
-from .yizheng.keyboard import Keyboard, edit  # noqa: F401  (kv: Keyboard)
 
 log = logging.getLogger(__name__)
 
-PIN_DOT, PIN_BLANK = "●", "○"
 
+class StaffPinScreen(PinTyping, KioskScreen):
+    """The PIN entry (screens/common/pin.py) and what staff mode says about the PIN."""
 
-class StaffPinScreen(KioskScreen):
-    pin = StringProperty("")
-    dots = StringProperty(" ".join(PIN_BLANK * MIN_PIN))  # the PIN as dots, blanks up to the minimum
-    message = StringProperty("")
-    checking = BooleanProperty(False)
-    min_pin = MIN_PIN
+    min_pin, max_pin, blanks = MIN_PIN, MAX_PIN, MIN_PIN  # blanks up to the minimum
 
     def show_staff(self, staff: StaffFlow) -> None:
         self.checking = staff.step is StaffStep.CHECKING
@@ -46,22 +40,11 @@ class StaffPinScreen(KioskScreen):
         else:
             self.message = ""
 
-    def key(self, key: str) -> None:
-        if self.checking:
-            return
-        value = edit(self.pin, key, "number")
-        if len(value) <= MAX_PIN:
-            self.pin = value
-
     def submit(self) -> None:
         if self.checking or len(self.pin) < MIN_PIN:
             return
         pin, self.pin = self.pin, ""
         App.get_running_app().terminal.staff.enter_pin(pin)
-
-    def on_pin(self, *_: Any) -> None:
-        blank = PIN_BLANK * max(0, MIN_PIN - len(self.pin))
-        self.dots = " ".join(PIN_DOT * len(self.pin) + blank)
 
     def on_enter(self, *_: Any) -> None:
         self.reset()

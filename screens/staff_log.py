@@ -22,9 +22,9 @@ from kiosk.flows.staff import RECORD_LIMIT, StaffFlow
 from kiosk.forms import valid_id_number
 
 from . import words
-from .staff_widgets import PrintLogRow, StaffChip, row_data  # noqa: F401  (kv: PrintLogRow)
+from .common.keyboard import edit
+from .staff_widgets import StaffChip, row_data
 from .widgets import KioskScreen
-from .yizheng.keyboard import Keyboard, edit  # noqa: F401  (kv: Keyboard)
 
 log = logging.getLogger(__name__)
 

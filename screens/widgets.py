@@ -22,6 +22,11 @@ class WrapLabel(Label):
     tone = OptionProperty("text", options=["text", "muted", "primary", "danger", "success", "notice", "disabled"])
 
 
+class Notice(WrapLabel):
+    """Text on a soft background of its tone's colour (danger or notice); nothing while
+    empty. In kv: DangerNotice, NoticeLabel."""
+
+
 class BigButton(ButtonBehavior, Label):
     kind = OptionProperty("primary", options=["primary", "secondary"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.flows.proofs import ProofFlow, Step
 
+from ..common.flow import screen_of_step
 from .base import ProofScreen
 from .choose import ProofListScreen
 from .outcome import ProofDoneScreen, ProofErrorScreen, ProofFailedScreen
@@ -26,9 +27,7 @@ SCREEN_OF_STEP = {
 
 def screen_for(flow: ProofFlow | None) -> str:
     """The screen that shows the flow's current step (no flow: it could not start)."""
-    if flow is None:
-        return "pf_error"
-    return SCREEN_OF_STEP.get(flow.step, "pf_error")
+    return screen_of_step(flow, SCREEN_OF_STEP, "pf_error")
 
 
 def build_screens() -> list[ProofScreen]:

@@ -4,17 +4,14 @@ all (central unreachable ...)."""
 
 from __future__ import annotations
 
-from kivy.properties import BooleanProperty, OptionProperty, StringProperty
-from kivy.uix.label import Label
+from kivy.app import App
+from kivy.properties import StringProperty
 
 from kiosk.flows.proofs import ProofFlow
 
 from .. import words
+from ..common.outcome import ErrorScreen
 from .base import ProofScreen
-
-
-class ProofMark(Label):
-    tone = OptionProperty("success", options=["success", "danger"])
 
 
 def _document_line(flow: ProofFlow | None) -> str:
@@ -24,62 +21,43 @@ def _document_line(flow: ProofFlow | None) -> str:
     return f"{document.title}　{words.pages(document.pages)}\n证明编号 {document.document_number}"
 
 
-class ProofDoneScreen(ProofScreen):
+class DocumentOutcome(ProofScreen):
+    """How printing the document ended, with the document's title, pages and number."""
+
     document = StringProperty("")
-    _flow: ProofFlow | None = None
 
     def show_flow(self, flow: ProofFlow | None) -> None:
-        self._flow = flow
+        super().show_flow(flow)
         self.document = _document_line(flow)
 
-    def back(self) -> None:
-        if self._flow is not None:
-            self._flow.back()
-
     def clear_flow(self) -> None:
-        self._flow = None
+        super().clear_flow()
         self.document = ""
 
 
-class ProofFailedScreen(ProofScreen):
+class ProofDoneScreen(DocumentOutcome):
+    """Printed: take the proof from the tray, print another or finish."""
+
+
+class ProofFailedScreen(DocumentOutcome):
     message = StringProperty("")
-    document = StringProperty("")
-    _flow: ProofFlow | None = None
 
     def show_flow(self, flow: ProofFlow | None) -> None:
-        self._flow = flow
+        super().show_flow(flow)
         self.message = words.print_failed(flow.error) if flow is not None else ""
-        self.document = _document_line(flow)
 
     def reprint(self) -> None:
         if self._flow is not None:
             self._flow.print()
 
-    def back(self) -> None:
-        if self._flow is not None:
-            self._flow.back()
-
     def clear_flow(self) -> None:
-        self._flow = None
-        self.message = self.document = ""
-
-
-class ProofErrorScreen(ProofScreen):
-    message = StringProperty("")
-    can_retry = BooleanProperty(False)
-    _flow: ProofFlow | None = None
-
-    def show_flow(self, flow: ProofFlow | None) -> None:
-        self._flow = flow
-        # No flow: the terminal could not start one (not enrolled with a central).
-        self.message = words.proof_error(flow.error if flow is not None else "not_enrolled")
-        self.can_retry = flow is not None
-
-    def retry(self) -> None:
-        if self._flow is not None:
-            self._flow.load()
-
-    def clear_flow(self) -> None:
-        self._flow = None
+        super().clear_flow()
         self.message = ""
-        self.can_retry = False
+
+
+class ProofErrorScreen(ErrorScreen[ProofFlow], ProofScreen):
+    def error_words(self, error: str) -> str:
+        return words.proof_error(error)
+
+    def leave(self) -> None:
+        App.get_running_app().finish_session()

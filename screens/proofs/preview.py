@@ -22,7 +22,6 @@ class ProofPreviewScreen(ProofScreen):
     pages = StringProperty("")
     texture = ObjectProperty(None, allownone=True)
     scrollable = BooleanProperty(False)
-    _flow: ProofFlow | None = None
     _shown: RenderedDocument | None = None
 
     def on_kv_post(self, base_widget: object) -> None:
@@ -33,7 +32,7 @@ class ProofPreviewScreen(ProofScreen):
         self.scrollable = self.ids.page.height > self.ids.scroll.height + 1
 
     def show_flow(self, flow: ProofFlow | None) -> None:
-        self._flow = flow
+        super().show_flow(flow)
         document = flow.document if flow is not None else None
         if document is None:
             self.clear_flow()
@@ -52,12 +51,8 @@ class ProofPreviewScreen(ProofScreen):
         if self._flow is not None:
             self._flow.print()
 
-    def back(self) -> None:
-        if self._flow is not None:
-            self._flow.back()
-
     def clear_flow(self) -> None:
-        self._flow = None
+        super().clear_flow()
         self._shown = None
         self.title = self.issuer = self.number = self.pages = ""
         self.texture = None  # the page shows the holder's name and number

@@ -1,16 +1,11 @@
-"""Waiting: for the list of proofs, for central to issue one, for the printer. A turning
-ring and a plain sentence; the work runs on the flow's thread, never on the UI's."""
+"""Waiting: for the list of proofs, for central to issue one, for the printer."""
 
 from __future__ import annotations
-
-from typing import Any
-
-from kivy.properties import StringProperty
 
 from kiosk.flows.proofs import ProofFlow
 
 from .. import words
-from ..yizheng import progress as _yz_progress  # noqa: F401  (kv rule: BusyRing)
+from ..common.busy import WaitingScreen
 from .base import ProofScreen
 
 # screen name -> (headline, detail); {pages} and {title} come from the document
@@ -21,26 +16,13 @@ WAITING = {
 }
 
 
-class ProofProgressScreen(ProofScreen):
+class ProofProgressScreen(WaitingScreen[ProofFlow], ProofScreen):
     """One class, three screens: ``pf_loading``, ``pf_issuing`` and ``pf_printing``."""
 
-    headline = StringProperty("")
-    detail = StringProperty("")
-
-    def show_flow(self, flow: ProofFlow | None) -> None:
+    def waiting(self, flow: ProofFlow | None) -> tuple[str, str]:
         document = flow.document if flow is not None else None
         headline, detail = WAITING.get(self.name, WAITING["pf_loading"])
-        self.headline = headline
-        self.detail = detail.format(
+        return headline, detail.format(
             title=document.title if document else "",
             pages=words.pages(document.pages) if document else "",
         ).strip("　\n")
-
-    def on_enter(self, *_: Any) -> None:
-        self.ids.ring.start()
-
-    def on_leave(self, *_: Any) -> None:
-        self.ids.ring.stop()
-
-    def clear_flow(self) -> None:
-        self.headline = self.detail = ""

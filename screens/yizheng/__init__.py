@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.flows.yizheng import Step, YizhengFlow
 
+from ..common.flow import screen_of_step
 from .base import FlowScreen
 from .company import CompanyScreen
 from .confirm import ConfirmScreen
@@ -31,9 +32,7 @@ SCREEN_OF_STEP = {
 
 def screen_for(flow: YizhengFlow | None) -> str:
     """The screen that shows the flow's current step (no flow: it could not start)."""
-    if flow is None:
-        return "yz_error"
-    return SCREEN_OF_STEP.get(flow.step, "yz_error")
+    return screen_of_step(flow, SCREEN_OF_STEP, "yz_error")
 
 
 def build_screens() -> list[FlowScreen]:

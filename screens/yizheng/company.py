@@ -9,19 +9,18 @@ from kivy.properties import StringProperty
 from kiosk.flows.yizheng import YizhengFlow
 
 from .. import words
+from ..common.keyboard import USCC_LENGTH, edit
 from .base import FlowScreen
-from .keyboard import USCC_LENGTH, edit
 
 
 class CompanyScreen(FlowScreen):
     code = StringProperty("")
     item_name = StringProperty("")
     error_text = StringProperty("")
-    _flow: YizhengFlow | None = None
     _dismissed = ""  # the flow error the citizen has since typed over
 
     def show_flow(self, flow: YizhengFlow | None) -> None:
-        self._flow = flow
+        super().show_flow(flow)
         if flow is None:
             self.clear_flow()
             return
@@ -40,11 +39,7 @@ class CompanyScreen(FlowScreen):
             self._dismissed = ""
             self._flow.submit_company(self.code)
 
-    def back(self) -> None:
-        if self._flow is not None:
-            self._flow.back()
-
     def clear_flow(self) -> None:
-        self._flow = None
+        super().clear_flow()
         self._dismissed = ""
         self.code = self.item_name = self.error_text = ""

@@ -23,7 +23,6 @@ class SummaryLine(BoxLayout):
 
 class ConfirmScreen(FlowScreen):
     applicant_short = StringProperty("")  # masked name and number, for the summary
-    _flow: YizhengFlow | None = None
     _shown: Any = None
 
     def show(self, snapshot: SessionSnapshot) -> None:
@@ -32,7 +31,7 @@ class ConfirmScreen(FlowScreen):
         self.applicant_short = f"{identity.name}（{identity.id_number}）" if identity else ""
 
     def show_flow(self, flow: YizhengFlow | None) -> None:
-        self._flow = flow
+        super().show_flow(flow)
         if flow is None or flow.item is None:
             self.clear_flow()
             return
@@ -60,12 +59,8 @@ class ConfirmScreen(FlowScreen):
         if self._flow is not None:
             self._flow.submit()
 
-    def back(self) -> None:
-        if self._flow is not None:
-            self._flow.back()
-
     def clear_flow(self) -> None:
-        self._flow = None
+        super().clear_flow()
         self._shown = None
         self.applicant_short = ""
         self.ids.lines.clear_widgets()

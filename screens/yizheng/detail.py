@@ -12,8 +12,9 @@ from kivy.uix.boxlayout import BoxLayout
 from kiosk.flows.yizheng import MaterialView, YizhengFlow
 
 from .. import words
+from ..common.flow import Tag
 from ..widgets import WrapLabel
-from .base import FlowScreen, Tag
+from .base import FlowScreen
 from .items import item_tags
 
 
@@ -49,11 +50,10 @@ class DetailScreen(FlowScreen):
     title = StringProperty("")
     blocker = StringProperty("")
     can_apply = BooleanProperty(False)
-    _flow: YizhengFlow | None = None
     _shown: Any = None
 
     def show_flow(self, flow: YizhengFlow | None) -> None:
-        self._flow = flow
+        super().show_flow(flow)
         item = flow.item if flow is not None else None
         if flow is None or item is None:
             self.clear_flow()
@@ -112,16 +112,12 @@ class DetailScreen(FlowScreen):
             if value:
                 right.add_widget(DetailLine(caption=caption, value=str(value)))
 
-    def back(self) -> None:
-        if self._flow is not None:
-            self._flow.back()
-
     def begin(self) -> None:
         if self._flow is not None and self.can_apply:
             self._flow.begin_form()
 
     def clear_flow(self) -> None:
-        self._flow = None
+        super().clear_flow()
         self._shown = None
         self.title = self.blocker = ""
         self.can_apply = False

@@ -6,20 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.behaviors import ButtonBehavior
-from kivy.uix.label import Label
 
 from kiosk.flows.yizheng import FieldState, YizhengFlow
 
+from ..common.keyboard import edit
 from .base import FlowScreen
-from .fields import ChoiceButton, FieldRow, row_for
-from .keyboard import edit
+from .fields import ChoiceButton, FieldRow, ToggleLook, row_for
 
 KEYPAD_OF = {"number": "number", "date": "date", "phone": "phone", "id_number": "id_number",
              "uscc": "uscc", "text": "text"}
 
 
-class PanelButton(ButtonBehavior, Label):
+class PanelButton(ToggleLook):
     """A button inside the keypad panel (smaller than a BigButton, still a finger's size)."""
 
 
@@ -30,11 +28,10 @@ class FormScreen(FlowScreen):
     summary = StringProperty("")
     active_key = StringProperty("")
     has_next = BooleanProperty(False)
-    _flow: YizhengFlow | None = None
     _shown: Any = None
 
     def show_flow(self, flow: YizhengFlow | None) -> None:
-        self._flow = flow
+        super().show_flow(flow)
         if flow is None or flow.item is None:
             self.clear_flow()
             return
@@ -131,12 +128,8 @@ class FormScreen(FlowScreen):
             if first is not None:
                 self.activate(first.key)
 
-    def back(self) -> None:
-        if self._flow is not None:
-            self._flow.back()
-
     def clear_flow(self) -> None:
-        self._flow = None
+        super().clear_flow()
         self._shown = None
         self.title = self.editing = self.kind = self.summary = self.active_key = ""
         self.ids.rows.clear_widgets()

@@ -11,7 +11,6 @@ from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 from kiosk.flows.yizheng import ResultView, YizhengFlow
 
 from .. import words
-from . import timeline  # noqa: F401  (kv rules for Timeline)
 from .base import FlowScreen
 
 

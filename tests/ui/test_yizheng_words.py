@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from screens import words
-from screens.yizheng.keyboard import BACK, CLEAR, LAYOUTS, USCC_LETTERS, edit
+from screens.common.keyboard import BACK, CLEAR, LAYOUTS, USCC_LETTERS, edit
 
 pytestmark = pytest.mark.ui
 
