@@ -16,7 +16,7 @@ from kivy.app import App
 from kiosk.flows.staff import StaffFlow, StaffStep
 from kiosk.staff import MAX_PIN, MIN_PIN
 
-from . import words
+from . import printing_words as print_words
 from .common.pin import PinTyping
 from .widgets import KioskScreen
 
@@ -32,11 +32,11 @@ class StaffPinScreen(PinTyping, KioskScreen):
         self.checking = staff.step is StaffStep.CHECKING
         result = staff.pin_result
         if not staff.configured:
-            self.message = words.staff_pin("no_pin_configured")
+            self.message = print_words.staff_pin("no_pin_configured")
         elif result is not None and not result.ok:
-            self.message = words.staff_pin(result.reason, result.attempts_left, result.locked_for_s)
+            self.message = print_words.staff_pin(result.reason, result.attempts_left, result.locked_for_s)
         elif staff.locked_for > 0:
-            self.message = words.staff_pin("locked", locked_for_s=staff.locked_for)
+            self.message = print_words.staff_pin("locked", locked_for_s=staff.locked_for)
         else:
             self.message = ""
 

@@ -21,10 +21,11 @@ from kivy.uix.widget import Widget
 from kiosk.flows.staff import RECORD_LIMIT, StaffFlow
 from kiosk.forms import valid_id_number
 
-from . import words
+from . import printing_words as print_words
 from .common.keyboard import edit
 from .staff_widgets import StaffChip, row_data
 from .widgets import KioskScreen
+from .yizheng import words as yz_words
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +51,13 @@ class StaffLogScreen(KioskScreen):
 
     def on_kv_post(self, base_widget: object) -> None:
         box = self.ids.filters
-        for days, text in words.STAFF_DAYS:
+        for days, text in print_words.STAFF_DAYS:
             chip = StaffChip(text=text)
             chip.bind(on_release=partial(self._pick_days, days))
             self._day_chips.append((days, chip))
             box.add_widget(chip)
         box.add_widget(_gap())
-        for code, text in words.STAFF_DOC_FILTERS:
+        for code, text in print_words.STAFF_DOC_FILTERS:
             chip = StaffChip(text=text)
             chip.bind(on_release=partial(self._pick_type, code))
             self._type_chips.append((code, chip))
@@ -76,20 +77,20 @@ class StaffLogScreen(KioskScreen):
         self.count_text = _count_text(view.loading, view.failed, len(view.records))
         if view.chain is not None:
             self.chain_ok = view.chain.ok
-            self.chain_text = words.chain_status(view.chain.ok, view.chain.attempts,
+            self.chain_text = print_words.chain_status(view.chain.ok, view.chain.attempts,
                                                  view.chain.problem, view.chain.seq)
         else:
             self.chain_ok = False
-            self.chain_text = words.chain_status(False, 0) if view.chain_failed else "正在校验打印记录…"
+            self.chain_text = print_words.chain_status(False, 0) if view.chain_failed else "正在校验打印记录…"
         self.busy = view.exporting
         result = view.export
         if result is not None and result is not self._told_export:
             self._told_export = result
             toast = App.get_running_app().toast
             if result.ok and result.path is not None:
-                toast.show(words.export_done(result.path.name, result.count), seconds=8)
+                toast.show(print_words.export_done(result.path.name, result.count), seconds=8)
             else:
-                toast.show(words.export_failed(result.reason), seconds=6)
+                toast.show(print_words.export_failed(result.reason), seconds=6)
 
     def on_leave(self, *_: Any) -> None:
         self.reset()
@@ -132,7 +133,7 @@ class StaffLogScreen(KioskScreen):
 
     def search(self) -> None:
         if not valid_id_number(self.typing):
-            self.id_error = words.field_error("invalid_id_number")
+            self.id_error = yz_words.field_error("invalid_id_number")
             return
         number = self.typing
         self.close_keypad()

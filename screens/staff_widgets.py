@@ -14,7 +14,7 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 
 from kiosk.printing.printlog import PrintRecord
 
-from . import words
+from . import printing_words as print_words
 
 
 class StaffChip(ButtonBehavior, Label):
@@ -48,10 +48,10 @@ def row_data(record: PrintRecord) -> dict[str, object]:
     """A record as the table shows it: masked ID only (the log holds nothing else)."""
     return {
         "at": record.at.strftime("%m-%d %H:%M:%S"),
-        "kind": words.doc_type(record.doc_type),
+        "kind": print_words.doc_type(record.doc_type),
         "number": record.doc_number,
         "printer": PRINTER_NAMES.get(record.printer, record.printer),
-        "result": words.print_result(record.result, record.reason),
+        "result": print_words.print_result(record.result, record.reason),
         "id_masked": record.id_masked or "—",
         "tone": RESULT_TONES.get(record.result, "text"),
         "header": False,

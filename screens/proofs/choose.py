@@ -7,7 +7,7 @@ from kivy.properties import StringProperty
 
 from kiosk.flows.proofs import ProofFlow
 
-from .. import words
+from .. import printing_words as print_words
 from ..common.tiles import Tile, TileListScreen, tile_grid
 from ..widgets import WrapLabel
 from .base import ProofScreen
@@ -25,12 +25,12 @@ class ProofListScreen(TileListScreen[ProofFlow], ProofScreen):
             return
         super().show_flow(flow)
         # In LIST the error is why the last proof chosen was not issued.
-        self.notice = words.proof_error(flow.error) if flow.error else ""
+        self.notice = print_words.proof_error(flow.error) if flow.error else ""
         views = tuple(flow.proofs)
         if views == self._shown:
             return
         if not views:
-            self.fill(views, [WrapLabel(text=words.NO_PROOFS, style="l", tone="notice", bold=True)])
+            self.fill(views, [WrapLabel(text=print_words.NO_PROOFS, style="l", tone="notice", bold=True)])
             return
         tiles = [self.tile(ProofTile(code=v.code, name=v.name, issuer=v.issuer, description=v.description))
                  for v in views]

@@ -9,7 +9,7 @@ from kivy.properties import StringProperty
 
 from kiosk.flows.proofs import ProofFlow
 
-from .. import words
+from .. import printing_words as print_words
 from ..common.outcome import ErrorScreen
 from .base import ProofScreen
 
@@ -18,7 +18,7 @@ def _document_line(flow: ProofFlow | None) -> str:
     document = flow.document if flow is not None else None
     if document is None:
         return ""
-    return f"{document.title}　{words.pages(document.pages)}\n证明编号 {document.document_number}"
+    return f"{document.title}　{print_words.pages(document.pages)}\n证明编号 {document.document_number}"
 
 
 class DocumentOutcome(ProofScreen):
@@ -44,7 +44,7 @@ class ProofFailedScreen(DocumentOutcome):
 
     def show_flow(self, flow: ProofFlow | None) -> None:
         super().show_flow(flow)
-        self.message = words.print_failed(flow.error) if flow is not None else ""
+        self.message = print_words.print_failed(flow.error) if flow is not None else ""
 
     def reprint(self) -> None:
         if self._flow is not None:
@@ -57,7 +57,7 @@ class ProofFailedScreen(DocumentOutcome):
 
 class ProofErrorScreen(ErrorScreen[ProofFlow], ProofScreen):
     def error_words(self, error: str) -> str:
-        return words.proof_error(error)
+        return print_words.proof_error(error)
 
     def leave(self) -> None:
         App.get_running_app().finish_session()

@@ -11,7 +11,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from kiosk.flows.proofs import ProofFlow, RenderedDocument
 
-from .. import words
+from .. import printing_words as print_words
 from .base import ProofScreen
 
 
@@ -43,7 +43,7 @@ class ProofPreviewScreen(ProofScreen):
         self.title = document.title
         self.issuer = document.issuer
         self.number = document.document_number
-        self.pages = words.pages(document.pages)
+        self.pages = print_words.pages(document.pages)
         self.texture = _texture(document.preview_png)
         self.ids.scroll.scroll_y = 1
 

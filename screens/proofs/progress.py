@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kiosk.flows.proofs import ProofFlow
 
-from .. import words
+from .. import printing_words as print_words
 from ..common.busy import WaitingScreen
 from .base import ProofScreen
 
@@ -24,5 +24,5 @@ class ProofProgressScreen(WaitingScreen[ProofFlow], ProofScreen):
         headline, detail = WAITING.get(self.name, WAITING["pf_loading"])
         return headline, detail.format(
             title=document.title if document else "",
-            pages=words.pages(document.pages) if document else "",
+            pages=print_words.pages(document.pages) if document else "",
         ).strip("　\n")

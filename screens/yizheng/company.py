@@ -8,8 +8,8 @@ from kivy.properties import StringProperty
 
 from kiosk.flows.yizheng import YizhengFlow
 
-from .. import words
 from ..common.keyboard import USCC_LENGTH, edit
+from . import words as yz_words
 from .base import FlowScreen
 
 
@@ -26,7 +26,7 @@ class CompanyScreen(FlowScreen):
             return
         self.item_name = flow.item.name if flow.item is not None else ""
         error = flow.error if flow.error != self._dismissed else ""
-        self.error_text = words.company_error(error)
+        self.error_text = yz_words.company_error(error)
 
     def key(self, key: str) -> None:
         self.code = edit(self.code, key, "uscc")

@@ -10,8 +10,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kiosk.flows.yizheng import YizhengFlow
 from kiosk.session import SessionSnapshot
 
-from .. import words
 from ..widgets import WrapLabel
+from . import words as yz_words
 from .base import FlowScreen
 from .fields import display_value
 
@@ -52,7 +52,7 @@ class ConfirmScreen(FlowScreen):
         if exempt:
             box.add_widget(WrapLabel(text="免提交材料（系统自动调取）", style="m", tone="success", bold=True))
             for m in exempt:
-                how = words.MATERIAL_EXEMPT.get(m.source, "自动获取")
+                how = yz_words.MATERIAL_EXEMPT.get(m.source, "自动获取")
                 box.add_widget(WrapLabel(text=f"✓ {m.name}（{how}）", tone="success"))
 
     def submit(self) -> None:

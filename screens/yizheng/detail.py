@@ -11,9 +11,9 @@ from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.flows.yizheng import MaterialView, YizhengFlow
 
-from .. import words
 from ..common.flow import Tag
 from ..widgets import WrapLabel
+from . import words as yz_words
 from .base import FlowScreen
 from .items import item_tags
 
@@ -26,16 +26,16 @@ class MaterialRow(BoxLayout):
 
 def material_how(m: MaterialView, company_pending: bool) -> str:
     if m.exempt:
-        return words.MATERIAL_EXEMPT.get(m.source, "自动获取")
+        return yz_words.MATERIAL_EXEMPT.get(m.source, "自动获取")
     if m.source == "paper":
-        return words.MATERIAL_PAPER if m.required else words.MATERIAL_PAPER_OPTIONAL
+        return yz_words.MATERIAL_PAPER if m.required else yz_words.MATERIAL_PAPER_OPTIONAL
     if company_pending:
         return "输入企业统一社会信用代码后自动调取"
-    return words.MATERIAL_NOT_FOUND
+    return yz_words.MATERIAL_NOT_FOUND
 
 
 def blocker(flow: YizhengFlow) -> str:
-    """Why the item cannot be filed here: a words.CANNOT_APPLY key, or ""."""
+    """Why the item cannot be filed here: a yz_words.CANNOT_APPLY key, or ""."""
     item = flow.item
     if item is None or flow.can_apply():
         return ""
@@ -62,7 +62,7 @@ class DetailScreen(FlowScreen):
         key = (item.code, tuple(materials), flow.offline, flow.company_uscc)
         self.can_apply = flow.can_apply()
         reason = blocker(flow)
-        self.blocker = words.CANNOT_APPLY.get(reason, "") if reason else ""
+        self.blocker = yz_words.CANNOT_APPLY.get(reason, "") if reason else ""
         if key == self._shown:
             return
         self._shown = key
@@ -99,14 +99,14 @@ class DetailScreen(FlowScreen):
         right.clear_widgets()
         right.add_widget(Factory.SectionTitle(text="办理信息"))
         rows = [
-            ("办理时限", words.time_limits(item.legal_days, item.promised_days)),
+            ("办理时限", yz_words.time_limits(item.legal_days, item.promised_days)),
             ("收费标准", item.fee),
             ("办理部门", item.department),
             ("办理地点", item.where_to_go),
             ("咨询电话", item.phone),
-            ("通办范围", f"{words.scope_tag(item.scope)}（{item.region_name}）" if item.region_name else words.scope_tag(item.scope)),
+            ("通办范围", f"{yz_words.scope_tag(item.scope)}（{item.region_name}）" if item.region_name else yz_words.scope_tag(item.scope)),
             ("办理方式", "、".join(item.modes) or "窗口办理"),
-            ("到现场次数", words.visits_tag(item.visits)),
+            ("到现场次数", yz_words.visits_tag(item.visits)),
         ]
         for caption, value in rows:
             if value:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from kiosk.flows.yizheng import YizhengFlow
 
-from .. import words
 from ..common.outcome import ErrorScreen
+from . import words as yz_words
 from .base import FlowScreen
 
 
 class YzErrorScreen(ErrorScreen[YizhengFlow], FlowScreen):
     def error_words(self, error: str) -> str:
-        return words.flow_error(error)
+        return yz_words.flow_error(error)

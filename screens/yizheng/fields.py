@@ -13,7 +13,7 @@ from kivy.uix.label import Label
 from kiosk.flows.yizheng import FieldState
 from kiosk.privacy import mask_number
 
-from .. import words
+from . import words as yz_words
 
 
 class ToggleLook(ButtonBehavior, Label):
@@ -53,7 +53,7 @@ class FieldRow(ButtonBehavior, BoxLayout):
 
     def update(self, state: FieldState) -> None:
         self.value = state.value
-        self.error_text = words.field_error(state.error, state.type) if state.error else ""
+        self.error_text = yz_words.field_error(state.error, state.type) if state.error else ""
 
     def on_value(self, *_: Any) -> None:
         self._refresh()

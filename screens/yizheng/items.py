@@ -8,10 +8,10 @@ from kivy.uix.widget import Widget
 
 from kiosk.flows.yizheng import ItemView, YizhengFlow
 
-from .. import words
 from ..common.flow import Tag
 from ..common.tiles import Tile, TileListScreen, tile_grid
 from ..widgets import WrapLabel
+from . import words as yz_words
 from .base import FlowScreen
 
 
@@ -23,18 +23,18 @@ class ItemRow(Tile):
 def item_tags(view: ItemView) -> list[tuple[str, str]]:
     """(text, tone) tags of an item row: scope, visits, promised days, company."""
     tone = "primary" if view.eligible else "muted"
-    tags = [(words.scope_tag(view.scope), tone),
-            (words.visits_tag(view.visits), "success" if view.eligible and view.visits == 0 else tone),
-            (words.promised_days(view.promised_days), tone)]
+    tags = [(yz_words.scope_tag(view.scope), tone),
+            (yz_words.visits_tag(view.visits), "success" if view.eligible and view.visits == 0 else tone),
+            (yz_words.promised_days(view.promised_days), tone)]
     if view.applicant_kind == "company":
-        tags.append((words.COMPANY_TAG, "notice" if view.eligible else "muted"))
+        tags.append((yz_words.COMPANY_TAG, "notice" if view.eligible else "muted"))
     return [(text, t) for text, t in tags if text]
 
 
 def item_reason(view: ItemView, offline: bool) -> str:
     if view.eligible:
         return ""
-    return words.COMPANY_OFFLINE if view.applicant_kind == "company" and offline else words.ITEM_NOT_ELIGIBLE
+    return yz_words.COMPANY_OFFLINE if view.applicant_kind == "company" and offline else yz_words.ITEM_NOT_ELIGIBLE
 
 
 class ItemsScreen(TileListScreen[YizhengFlow], FlowScreen):
@@ -44,9 +44,9 @@ class ItemsScreen(TileListScreen[YizhengFlow], FlowScreen):
             return
         super().show_flow(flow)
         views = flow.items()
-        notes = [words.OFFLINE_NOTICE] if flow.offline else []
+        notes = [yz_words.OFFLINE_NOTICE] if flow.offline else []
         if flow.catalogue_cached:
-            notes.append(words.CATALOGUE_CACHED)
+            notes.append(yz_words.CATALOGUE_CACHED)
         self.notice = "\n".join(notes)
         key = (tuple(views), flow.offline)
         if key == self._shown:

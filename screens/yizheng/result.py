@@ -10,7 +10,8 @@ from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 from kiosk.flows.yizheng import ResultView, YizhengFlow
 
-from .. import words
+from .. import printing_words as print_words
+from . import words as yz_words
 from .base import FlowScreen
 
 
@@ -46,7 +47,7 @@ class YzResultScreen(FlowScreen):
             self.clear_flow()
             return
         self.receipt_state = flow.receipt_state
-        self.receipt_text = words.receipt_line(flow.receipt_state, flow.receipt_error)
+        self.receipt_text = print_words.receipt_line(flow.receipt_state, flow.receipt_error)
         self.can_print_receipt = flow.can_print_receipt and flow.receipt_state in ("", "failed")
         if result == self._shown:
             return
@@ -65,7 +66,7 @@ class YzResultScreen(FlowScreen):
             self.headline = "申请未被受理"
             self.number_caption, self.number = "本机受理号", result.local_receipt
             self.status = ""
-            self.message = words.refused(result.error)
+            self.message = yz_words.refused(result.error)
             self.ids.timeline.clear()
         else:
             self.outcome = "notice"

@@ -8,7 +8,7 @@ import pytest
 from drivers.errors import ErrorCode
 from kiosk.flows.proofs import ProofFlow, Step
 from kiosk.flows.staff import TapCounter
-from screens import words
+from screens import printing_words as print_words
 from screens.proofs import SCREEN_OF_STEP, screen_for
 
 pytestmark = pytest.mark.ui
@@ -18,14 +18,14 @@ PRINTER_CODES = ["paper_out", "paper_jam", "cover_open", "printer_offline", "no_
 
 
 def test_a_printer_out_of_paper_reads_as_what_to_do() -> None:
-    assert words.print_failed("paper_out") == "打印机缺纸，请联系工作人员"
-    assert words.print_failed("paper_jam") == "打印机卡纸，请联系工作人员"
+    assert print_words.print_failed("paper_out") == "打印机缺纸，请联系工作人员"
+    assert print_words.print_failed("paper_jam") == "打印机卡纸，请联系工作人员"
 
 
 @pytest.mark.parametrize("code", PRINTER_CODES)
 def test_every_print_failure_code_has_its_own_words(code: str) -> None:
-    text = words.print_failed(code)
-    assert text != words.PRINT_FAILED_DEFAULT and code not in text
+    text = print_words.print_failed(code)
+    assert text != print_words.PRINT_FAILED_DEFAULT and code not in text
     assert any(hint in text for hint in ("请联系工作人员", "请稍后重试", "请到人工窗口办理"))
 
 
@@ -33,24 +33,24 @@ def test_printer_error_codes_of_the_drivers_all_have_words() -> None:
     printer_codes = {ErrorCode.PAPER_OUT, ErrorCode.PAPER_JAM, ErrorCode.COVER_OPEN,
                      ErrorCode.PRINTER_OFFLINE, ErrorCode.CUTTER_ERROR, ErrorCode.JOB_FAILED,
                      ErrorCode.TIMEOUT, ErrorCode.DEVICE_IO, ErrorCode.NO_DEVICE}
-    assert {c.value for c in printer_codes} <= set(words.PRINT_FAILED)
+    assert {c.value for c in printer_codes} <= set(print_words.PRINT_FAILED)
 
 
 def test_an_unknown_failure_gets_a_safe_sentence_not_the_code() -> None:
-    assert words.print_failed("toner_melted") == words.PRINT_FAILED_DEFAULT
-    assert words.proof_error("teapot") == words.PROOF_ERROR_DEFAULT
-    assert "toner" not in words.receipt_line("failed", "toner_melted")
+    assert print_words.print_failed("toner_melted") == print_words.PRINT_FAILED_DEFAULT
+    assert print_words.proof_error("teapot") == print_words.PROOF_ERROR_DEFAULT
+    assert "toner" not in print_words.receipt_line("failed", "toner_melted")
 
 
 def test_the_receipt_line_follows_the_receipt_state() -> None:
-    assert words.receipt_line("", "") == ""
-    assert words.receipt_line("printing", "") == "正在打印受理回执…"
-    assert words.receipt_line("printed", "") == "受理回执已打印，请在出纸口取走"
-    assert words.receipt_line("failed", "paper_out") == "回执未能打印：打印机缺纸，请联系工作人员"
+    assert print_words.receipt_line("", "") == ""
+    assert print_words.receipt_line("printing", "") == "正在打印受理回执…"
+    assert print_words.receipt_line("printed", "") == "受理回执已打印，请在出纸口取走"
+    assert print_words.receipt_line("failed", "paper_out") == "回执未能打印：打印机缺纸，请联系工作人员"
 
 
 def test_central_unreachable_while_issuing_says_to_try_later() -> None:
-    assert words.proof_error("central_unavailable") == "暂时无法连接政务服务平台，请稍后重试，或到人工窗口办理"
+    assert print_words.proof_error("central_unavailable") == "暂时无法连接政务服务平台，请稍后重试，或到人工窗口办理"
 
 
 @pytest.mark.parametrize(
@@ -66,24 +66,24 @@ def test_central_unreachable_while_issuing_says_to_try_later() -> None:
     ],
 )
 def test_pin_results_read_as_sentences(reason: str, attempts: int, locked_for: float, text: str) -> None:
-    assert words.staff_pin(reason, attempts, locked_for) == text
+    assert print_words.staff_pin(reason, attempts, locked_for) == text
 
 
 def test_export_results_and_chain_status_read_plainly() -> None:
-    assert words.export_failed("no_usb_stick") == "未插入U盘"
-    assert words.export_failed("export_not_configured") == "本机未配置导出位置，请联系技术人员"
-    assert words.export_done("打印记录-1.csv", 3) == "已导出3条打印记录到U盘\n文件：打印记录-1.csv"
-    assert words.chain_status(True, 12) == "打印记录完整，共12条"
-    assert words.chain_status(False, 12, "altered", 7) == "打印记录异常：第7条记录被改动，请联系技术人员"
-    assert words.chain_status(False, 12, "truncated", None) == "打印记录异常：末尾的记录被删除，请联系技术人员"
+    assert print_words.export_failed("no_usb_stick") == "未插入U盘"
+    assert print_words.export_failed("export_not_configured") == "本机未配置导出位置，请联系技术人员"
+    assert print_words.export_done("打印记录-1.csv", 3) == "已导出3条打印记录到U盘\n文件：打印记录-1.csv"
+    assert print_words.chain_status(True, 12) == "打印记录完整，共12条"
+    assert print_words.chain_status(False, 12, "altered", 7) == "打印记录异常：第7条记录被改动，请联系技术人员"
+    assert print_words.chain_status(False, 12, "truncated", None) == "打印记录异常：末尾的记录被删除，请联系技术人员"
 
 
 def test_table_cells_name_types_and_results_in_chinese() -> None:
-    assert words.doc_type("application_receipt") == "受理回执"
-    assert words.doc_type("proof") == "证明"
-    assert words.print_result("failed", "paper_out") == "失败（缺纸）"
-    assert words.print_result("printed", "") == "已打印"
-    assert words.print_result("sending", "") == "未完成"
+    assert print_words.doc_type("application_receipt") == "受理回执"
+    assert print_words.doc_type("proof") == "证明"
+    assert print_words.print_result("failed", "paper_out") == "失败（缺纸）"
+    assert print_words.print_result("printed", "") == "已打印"
+    assert print_words.print_result("sending", "") == "未完成"
 
 
 def test_every_proof_step_has_a_screen() -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from screens import words
 from screens.common.keyboard import BACK, CLEAR, LAYOUTS, USCC_LETTERS, edit
+from screens.yizheng import words as yz_words
 
 pytestmark = pytest.mark.ui
 
@@ -27,20 +28,20 @@ pytestmark = pytest.mark.ui
     ],
 )
 def test_field_errors_read_as_sentences(code: str, kind: str, text: str) -> None:
-    assert words.field_error(code, kind) == text
+    assert yz_words.field_error(code, kind) == text
 
 
 def test_codes_never_reach_the_screen() -> None:
-    for say in (words.company_error, words.flow_error, words.refused):
+    for say in (yz_words.company_error, yz_words.flow_error, yz_words.refused):
         assert "unknown_code" not in say("unknown_code") and say("unknown_code")
     assert words.service_reason("central_not_enrolled") == "本机未接入政务服务平台"
-    assert words.company_error("not_representative").startswith("您不是该企业登记的法定代表人")
+    assert yz_words.company_error("not_representative").startswith("您不是该企业登记的法定代表人")
 
 
 def test_item_tags() -> None:
-    assert [words.scope_tag(s) for s in ("跨省", "全省", "市域")] == ["跨省通办", "全省通办", "市域通办"]
-    assert (words.visits_tag(0), words.visits_tag(1)) == ("零跑动", "最多跑一次")
-    assert words.promised_days(1) == "承诺1个工作日办结" and words.promised_days(0) == "当场办结"
+    assert [yz_words.scope_tag(s) for s in ("跨省", "全省", "市域")] == ["跨省通办", "全省通办", "市域通办"]
+    assert (yz_words.visits_tag(0), yz_words.visits_tag(1)) == ("零跑动", "最多跑一次")
+    assert yz_words.promised_days(1) == "承诺1个工作日办结" and yz_words.promised_days(0) == "当场办结"
 
 
 def test_a_date_gets_its_dashes_by_itself() -> None:
