@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from stdnum.cn import uscc
@@ -21,13 +21,22 @@ PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 
 class FieldSpec(Protocol):
-    key: str
-    label: str
-    type: str
-    required: bool
-    prefill: str | None
-    options: list[str]
-    rules: Any  # a mapping, or a model with min_length / max_length / pattern / min / max
+    """A form field as central describes it (read-only: central's models satisfy it)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def prefill(self) -> str | None: ...
+    @property
+    def options(self) -> list[str]: ...
+    @property
+    def rules(self) -> Any: ...  # a mapping, or a model with min_length / max_length / pattern / min / max
 
 
 def valid_id_number(value: str) -> bool:
@@ -99,7 +108,7 @@ def _rules(rules: Any) -> dict[str, Any]:
     return {k: v for k, v in dict(rules).items() if v is not None}
 
 
-def validate_form(fields: list[FieldSpec], values: Mapping[str, str]) -> dict[str, str]:
+def validate_form(fields: Sequence[FieldSpec], values: Mapping[str, str]) -> dict[str, str]:
     errors = {}
     for field in fields:
         error = validate_field(field, values.get(field.key, ""))

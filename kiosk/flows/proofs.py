@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 from kiosk.central_api.errors import CentralError, CentralUnavailable, NotEnrolled
+from kiosk.central_api.models import IssuedDocument, ProofSummary
 from kiosk.flows.base import Flow, Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
 from kiosk.printing.printers import PrintResult
@@ -40,8 +41,9 @@ class Step(StrEnum):
 
 
 class ProofCentral(Protocol):
-    def available_proofs(self, id_number: str, name: str) -> Any: ...
-    def issue_proof(self, proof_code: str, id_number: str, name: str, idempotency_key: str) -> Any: ...
+    def available_proofs(self, id_number: str, name: str) -> list[ProofSummary]: ...
+    def issue_proof(self, proof_code: str, id_number: str, name: str,
+                    idempotency_key: str) -> IssuedDocument: ...
 
 
 class DocumentPrinting(Protocol):
@@ -69,7 +71,7 @@ class RenderedDocument:
 
 
 # issued document (central's model) -> the PDF, its page count and a PNG of page one
-Renderer = Callable[[Any], RenderedDocument]
+Renderer = Callable[[IssuedDocument], RenderedDocument]
 
 
 class ProofFlow(Flow):

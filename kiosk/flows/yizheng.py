@@ -14,11 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from enum import StrEnum
 from functools import partial
 from typing import Any, ClassVar, Protocol
 
 from kiosk.central_api.errors import CentralError, CentralRejected, CentralUnavailable, NotEnrolled
+from kiosk.central_api.models import (
+    ApplicationRequest,
+    Catalogue,
+    CompanyContext,
+    Item,
+    PersonContext,
+)
 from kiosk.flows.base import Flow, IllegalTransition, Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
 from kiosk.flows.yizheng_views import (
@@ -34,6 +42,8 @@ from kiosk.flows.yizheng_views import (
     result_view,
 )
 from kiosk.forms import prefill_value, valid_uscc, validate_form
+from kiosk.outbox_rows import Submission
+from kiosk.printing.printers import PrintResult
 from kiosk.session import Session
 
 log = logging.getLogger(__name__)
@@ -56,21 +66,21 @@ class Step(StrEnum):
 class CentralLike(Protocol):
     catalogue_is_cached: bool
 
-    def catalogue(self) -> Any: ...
-    def person_context(self, id_number: str, name: str) -> Any: ...
-    def company_context(self, uscc: str, representative_id_number: str) -> Any: ...
+    def catalogue(self) -> Catalogue: ...
+    def person_context(self, id_number: str, name: str) -> PersonContext: ...
+    def company_context(self, uscc: str, representative_id_number: str) -> CompanyContext: ...
 
 
 class ReceiptsLike(Protocol):
     """Prints the 办件受理回执 of a result (kiosk/printing/jobs.py)."""
 
     def ready(self) -> tuple[bool, str]: ...
-    def print_receipt(self, result: ResultView, card: dict[str, str], item: Any) -> Any: ...
+    def print_receipt(self, result: ResultView, card: dict[str, str], item: Item | None) -> PrintResult: ...
 
 
 class OutboxLike(Protocol):
-    def submit_application(self, request: Any) -> Any: ...
-    def deliver_now(self, local_receipt: str, timeout: float) -> Any: ...
+    def submit_application(self, request: ApplicationRequest) -> Submission: ...
+    def deliver_now(self, local_receipt: str, timeout: float) -> Submission: ...
 
 
 class YizhengFlow(Flow):
@@ -95,7 +105,7 @@ class YizhengFlow(Flow):
         session: Session,
         central: CentralLike,
         outbox: OutboxLike,
-        request_factory: Any,
+        request_factory: Callable[[dict[str, Any]], ApplicationRequest],
         runner: Runner = thread_runner,
         receipts: ReceiptsLike | None = None,
     ) -> None:
@@ -105,12 +115,12 @@ class YizhengFlow(Flow):
         self._outbox = outbox
         self._request_factory = request_factory  # builds an ApplicationRequest from a dict
         self.catalogue_cached = False
-        self._catalogue: dict[str, Any] = {}
+        self._catalogue: dict[str, Item] = {}
         self._ctx = Context()
         self._company_ctx = Context()
         self.company_name = ""
         self.company_uscc = ""
-        self.item: Any = None
+        self.item: Item | None = None
         self.fields: list[FieldState] = []
         self.result: ResultView | None = None
         # The 办件受理回执: "" (not printed), printing, printed, failed (receipt_error says why)
@@ -238,7 +248,7 @@ class YizhengFlow(Flow):
 
             def done() -> None:
                 self.company_uscc = code
-                self.company_name = company.company_name
+                self.company_name = company.company_name or ""
                 self._company_ctx = context_of(company)
                 if self.item is not None and self.item.code not in self._company_ctx.eligible:
                     self._back_to(Step.COMPANY, "company_not_eligible")

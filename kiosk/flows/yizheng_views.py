@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.central_api.models import CompanyContext, Item, Material, PersonContext
+    from kiosk.outbox_rows import Submission
 
 
 @dataclass(frozen=True)
@@ -68,14 +72,14 @@ class Context:
     eligible: set[str] = field(default_factory=set)
 
 
-def context_of(ctx: Any) -> Context:
+def context_of(ctx: PersonContext | CompanyContext) -> Context:
     """A person's or company's context from central."""
     licences = {lic.type: {k: str(v) for k, v in (lic.fields or {}).items()} for lic in ctx.licences}
     return Context(known=bool(ctx.known), licences=licences,
                    licence_types=set(licences), eligible=set(ctx.eligible_items))
 
 
-def item_views(catalogue: Iterable[Any], ctx: Context) -> list[ItemView]:
+def item_views(catalogue: Iterable[Item], ctx: Context) -> list[ItemView]:
     """The catalogue's 一证通办 items for this person: online, the ones completable with the
     card alone first."""
     views = []
@@ -92,20 +96,20 @@ def item_views(catalogue: Iterable[Any], ctx: Context) -> list[ItemView]:
     return sorted(views, key=lambda v: (not v.eligible, v.applicant_kind != "person"))
 
 
-def exempt(material: Any, person: Context, company: Context) -> bool:
+def exempt(material: Material, person: Context, company: Context) -> bool:
     """免提交: a licence or shared-data material the person or company has (offline: assumed)."""
     have = person.licence_types | company.licence_types
     return material.source in ("licence", "shared") and (person.offline or material.licence_type in have)
 
 
-def material_views(item: Any, person: Context, company: Context) -> list[MaterialView]:
+def material_views(item: Item, person: Context, company: Context) -> list[MaterialView]:
     return [MaterialView(m.code, m.name, m.required, exempt(m, person, company), m.source, m.note)
             for m in item.materials]
 
 
-def result_view(outcome: Any, item_name: str) -> ResultView:
+def result_view(outcome: Submission, item_name: str) -> ResultView:
     """What the citizen is shown of the outbox's outcome of a submission."""
-    app = getattr(outcome, "application", None)
+    app = outcome.application
     if app is not None:
         return ResultView(
             delivered=True, local_receipt=outcome.local_receipt,
@@ -116,9 +120,9 @@ def result_view(outcome: Any, item_name: str) -> ResultView:
         )
     # Only a permanent failure is a refusal: a pending submission's last error (central
     # down, a timeout) just means it is still waiting in the outbox.
-    refused = getattr(outcome, "state", "") == "failed"
+    refused = outcome.state == "failed"
     return ResultView(
         delivered=False, local_receipt=outcome.local_receipt, application_number="",
         item_name=item_name, status="", timeline=(), next_steps="",
-        error=(getattr(outcome, "error_code", None) or "refused") if refused else "",
+        error=(outcome.error_code or "refused") if refused else "",
     )

@@ -91,6 +91,7 @@ class Outcome:
     local_receipt: str
     application: Application | None
     error_code: str | None = None
+    state: str = "pending"
 
 
 class FakeOutbox:
