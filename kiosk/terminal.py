@@ -39,6 +39,7 @@ from kiosk.events import (
     KioskEvent,
     Listener,
     Publisher,
+    SessionChanged,
     SessionEnded,
     StaffCardPresented,
     StaffChanged,
@@ -293,6 +294,8 @@ class Terminal:
 
     # -- what the session and the arrivals say ---------------------------------------------
     def _on_session(self, event: KioskEvent) -> None:
+        if isinstance(event, SessionChanged) and event.state != SessionState.IDLE:
+            self.staff.close("citizen")  # however the citizen came: no staff screen for them
         if isinstance(event, SessionEnded) and self.flow is not None:
             flow, self.flow = self.flow, None
             flow.wipe()
@@ -312,7 +315,6 @@ class Terminal:
             self.events.publish(DeviceChanged(event.device, event.status))
         elif isinstance(event, IdentityRead):
             log.info("identity read (%s)", event.card.card_type.value)
-            self.staff.close("citizen")  # a citizen never meets a staff screen
             self.session.identity_read(event.card, self.config.services.default)
         elif isinstance(event, ReadFailed):
             log.warning("card read failed: %s", event.error.code.value)

@@ -255,3 +255,15 @@ def test_the_terminal_closes_staff_mode_when_a_citizen_arrives(terminal: Termina
     assert StaffChanged("pin") in heard
     assert terminal.choose_service("identity_check")
     assert terminal.staff.step is StaffStep.CLOSED and terminal.state().staff.step == "closed"
+
+
+def test_a_citizen_identified_by_any_way_closes_staff_mode(terminal: Terminal) -> None:
+    from kiosk.session import IdentitySource
+
+    terminal.staff._runner = inline_runner  # type: ignore[attr-defined]
+    assert terminal.staff.open_by_card() and terminal.staff.step is StaffStep.LOG
+    # an electronic ID code resolved by central starts a session without the ID reader
+    terminal.session.identity_read(make_card(), "identity_check", source=IdentitySource.ELECTRONIC_ID)
+    assert terminal.staff.step is StaffStep.CLOSED
+    terminal.session.finish()
+    assert terminal.state().staff.step == "closed"   # the log does not come back after the visit
