@@ -7,6 +7,12 @@ chaining rules that pyscard's ``transmit()`` leaves to the caller:
 - ``61xx``: more data waits; fetch it with GET RESPONSE ``00 C0 00 00 xx`` and append.
 - ``6Cxx``: wrong Le; resend the same command with Le = xx (once).
 
+Every card-supplied size is bounded: one response, and all the parts of a chained one
+together, hold at most ``MAX_RESPONSE`` data bytes; more is ``ProtocolError``
+(``frame_length``), as are a response without status word and endless 61xx. Those and the
+transport's ``DeviceError`` are the only exceptions ``transmit`` raises for any card answer
+(``command`` raises ValueError for a caller's oversized data: a programming error).
+
 Every response buffer the channel hands out is remembered so ``wipe()`` can zero them all
 after a read: card data (PAN, ID number, name) lives in those buffers and nowhere else.
 """
@@ -21,6 +27,9 @@ from . import sw as status_words
 from .trace import ApduObserver, Exchange
 
 MAX_CHAIN = 64  # GET RESPONSE rounds before the card is deemed broken (64 x 256 bytes)
+# Response data per command, chained parts together. Short APDUs carry 256 bytes; the
+# largest answer the kiosk reads (an FCI, a record) is one of those. 4 KB is generous.
+MAX_RESPONSE = 4096
 
 
 class Transport(Protocol):
@@ -127,6 +136,8 @@ class CardChannel:
                 sent, resent = with_le(sent, sw2), True
                 raw = self._exchange(sent, apdu)
                 continue
+            if len(data) + len(raw) - 2 > MAX_RESPONSE:
+                raise _too_long(len(data) + len(raw) - 2)
             data += raw[:-2]
             if sw1 != 0x61:
                 return Response(data, (sw1 << 8) | sw2)
@@ -153,4 +164,11 @@ class CardChannel:
         if len(raw) < 2:
             raise ProtocolError(f"response of {len(raw)} bytes has no status word",
                                 ErrorCode.FRAME_LENGTH)
+        if len(raw) - 2 > MAX_RESPONSE:
+            raise _too_long(len(raw) - 2)
         return raw
+
+
+def _too_long(size: int) -> ProtocolError:
+    return ProtocolError(f"card answered {size} bytes or more; at most {MAX_RESPONSE} expected",
+                         ErrorCode.FRAME_LENGTH)

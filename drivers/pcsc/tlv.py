@@ -3,6 +3,16 @@
 Values are memoryviews into the caller's buffer, not copies: the channel zeroes its
 buffers after a read, and a copy of a PAN or ID number would outlive that wipe. Take what
 must be kept explicitly (``bytes(node.value)`` or a bytearray for secrets).
+
+Everything here parses bytes a card chose, so every card-supplied size is bounded before
+anything is allocated. Errors (the only exceptions ``parse``, ``parse_dol`` and ``fill_dol``
+raise for any input):
+
+- ``ProtocolError`` (code ``frame_garbled``): malformed BER-TLV or DOL (a tag or length
+  running past the end, a length form other than 1..3 bytes, a tag longer than 4 bytes), or
+  a DOL asking for more than ``MAX_DOL_DATA`` bytes, more than one short APDU can carry.
+- ``TlvNestingError`` (a ``ProtocolError``, code ``frame_garbled``): constructed objects
+  nested deeper than ``MAX_DEPTH`` levels (EMV needs 5: 6F/A5/BF0C/61/4F).
 """
 
 from __future__ import annotations
@@ -15,6 +25,15 @@ from dataclasses import dataclass
 from ..errors import ErrorCode, ProtocolError
 
 Buffer = bytes | bytearray | memoryview
+
+MAX_DEPTH = 16       # nesting levels of constructed objects; EMV's deepest path has 5
+# PDOL data rides in one short GET PROCESSING OPTIONS APDU: Lc <= 255 minus the 83 tag and
+# its length (two bytes when the data reaches 128 bytes: 81 xx).
+MAX_DOL_DATA = 252
+
+
+class TlvNestingError(ProtocolError):
+    """Constructed objects nested deeper than MAX_DEPTH: malformed card data, not a crash."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,9 +97,17 @@ def _read_length(data: memoryview, pos: int) -> tuple[int, int]:
 def parse(data: Buffer) -> list[Tlv]:
     """All data objects in ``data``; constructed ones are parsed recursively.
 
-    00 and FF bytes between objects are padding (EMV Book 3 B1) and skipped.
+    00 and FF bytes between objects are padding (EMV Book 3 B1) and skipped. Raises
+    ProtocolError when malformed, TlvNestingError past MAX_DEPTH levels.
     """
     view = data if isinstance(data, memoryview) else memoryview(data)
+    return _parse(view, 1)
+
+
+def _parse(view: memoryview, depth: int) -> list[Tlv]:
+    if depth > MAX_DEPTH:
+        raise TlvNestingError(f"malformed BER-TLV: nested deeper than {MAX_DEPTH} levels",
+                              ErrorCode.FRAME_GARBLED)
     nodes: list[Tlv] = []
     pos = 0
     while pos < len(view):
@@ -95,7 +122,7 @@ def parse(data: Buffer) -> list[Tlv]:
         pos += length
         node = Tlv(tag, value)
         if node.constructed:
-            node = Tlv(tag, value, tuple(parse(value)))
+            node = Tlv(tag, value, tuple(_parse(value, depth + 1)))
         nodes.append(node)
     return nodes
 
@@ -160,14 +187,24 @@ def encode(tag: int, value: bytes) -> bytes:
 # -- Data Object Lists (PDOL, CDOL ...): tag + length, no values ---------------------------
 
 def parse_dol(data: Buffer) -> list[tuple[int, int]]:
+    """(tag, length) pairs. ProtocolError when malformed or when the lengths add up to
+    more than MAX_DOL_DATA (checked here, before anyone allocates them)."""
     view = data if isinstance(data, memoryview) else memoryview(data)
     entries: list[tuple[int, int]] = []
-    pos = 0
+    pos = total = 0
     while pos < len(view):
         tag, pos = _read_tag(view, pos)
         length, pos = _read_length(view, pos)
+        total += length
+        if total > MAX_DOL_DATA:
+            raise _too_long(total)
         entries.append((tag, length))
     return entries
+
+
+def _too_long(total: int) -> ProtocolError:
+    return ProtocolError(f"DOL asks for {total} bytes or more; one APDU carries "
+                         f"{MAX_DOL_DATA}", ErrorCode.FRAME_GARBLED)
 
 
 # Numeric (format n) objects are right-aligned: shorter values get leading zeros and
@@ -176,7 +213,13 @@ NUMERIC_TAGS = frozenset({0x9F02, 0x9F03, 0x5F2A, 0x9F1A, 0x9A, 0x9C, 0x9F21, 0x
 
 
 def fill_dol(dol: Sequence[tuple[int, int]], values: Mapping[int, bytes]) -> bytes:
-    """The concatenated values the card asked for; zeros for anything not in ``values``."""
+    """The concatenated values the card asked for; zeros for anything not in ``values``.
+
+    ProtocolError when the lengths add up to more than MAX_DOL_DATA (before allocating).
+    """
+    total = sum(length for _, length in dol)
+    if total > MAX_DOL_DATA:
+        raise _too_long(total)
     out = bytearray()
     for tag, length in dol:
         value = values.get(tag, b"")

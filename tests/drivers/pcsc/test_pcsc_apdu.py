@@ -115,3 +115,20 @@ def test_commands_are_short_apdus() -> None:
     assert apdu.GET_UID.hex().upper() == "FFCA000000"
     with pytest.raises(ValueError):
         apdu.command(0, 0xA4, 4, 0, bytes(256))
+
+
+def test_a_chained_response_longer_than_max_response_is_a_protocol_error() -> None:
+    # issue 10: every card-supplied size is capped; 61xx chaining must not grow without end.
+    rounds = apdu.MAX_RESPONSE // 256 + 2
+    card = ScriptedCard({"00B2010C00": "6100",
+                         "00C0000000": ["AA" * 256 + "6100"] * rounds + ["AA9000"]})
+    with pytest.raises(ProtocolError) as info:
+        CardChannel(card).transmit(apdu.read_record(1, 1))
+    assert info.value.code is ErrorCode.FRAME_LENGTH
+    assert len(card.sent) <= apdu.MAX_RESPONSE // 256 + 2
+
+
+def test_one_oversized_response_is_a_protocol_error() -> None:
+    card = ScriptedCard({"00B2010C00": "AA" * (apdu.MAX_RESPONSE + 1) + "9000"})
+    with pytest.raises(ProtocolError):
+        CardChannel(card).transmit(apdu.read_record(1, 1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 from pcsc_fakes import (
     HOLDER_ID,
@@ -19,7 +21,7 @@ from pcsc_fakes import (
     select_aid,
 )
 
-from drivers.errors import CardDataError, ErrorCode
+from drivers.errors import CardDataError, ErrorCode, ProtocolError
 from drivers.pcsc.apdu import CardChannel
 from drivers.pcsc.bank import bcd_digits, candidates, luhn_ok, read_bank
 from drivers.pcsc.model import CardKind
@@ -127,3 +129,33 @@ def test_bcd_digits_stop_at_padding_and_track2_separator() -> None:
 def test_luhn() -> None:
     assert luhn_ok(bytearray(luhn_complete("622202123456789").encode()))
     assert not luhn_ok(bytearray(b"6222021234567891"))
+
+
+def hostile_pdol_card(pdol: bytes) -> ScriptedCard:
+    card = bank_card()
+    fci = encode(0x6F, encode(0x84, UNIONPAY_DEBIT) + encode(0xA5,
+        encode(0x50, b"PBOC DEBIT") + encode(0x87, b"\x01") + encode(0x9F38, pdol)))
+    card.table[select_aid(UNIONPAY_DEBIT)] = ok(fci)
+    return card
+
+
+def test_a_pdol_asking_for_megabytes_is_refused_before_anything_is_allocated() -> None:
+    # issue 10: each DF0x 83 FFFFFF entry asks for 16 MB; the filler used to allocate them
+    # all (a 250-byte FCI: 1.3 GB) before the APDU was refused. Four entries: 64 MB.
+    pdol = b"".join(bytes([0xDF, i, 0x83, 0xFF, 0xFF, 0xFF]) for i in range(1, 5))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ProtocolError):
+            read_bank(CardChannel(hostile_pdol_card(pdol)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+
+
+def test_a_pdol_longer_than_one_apdu_is_a_card_error_not_value_error() -> None:
+    pdol = b"".join(bytes([0xDF, i, 0x40]) for i in range(1, 5))   # 4 x 64 = 256 bytes
+    with pytest.raises(ProtocolError):
+        read_bank(CardChannel(hostile_pdol_card(pdol)))
+    fits = b"".join(bytes([0xDF, i, 0x3F]) for i in range(1, 5))    # 252 bytes: fits
+    assert read_bank(CardChannel(hostile_pdol_card(fits))) is not None

@@ -110,3 +110,32 @@ def test_fill_dol_aligns_numbers_right_and_other_values_left() -> None:
 def test_terminal_data_has_a_fresh_unpredictable_number() -> None:
     numbers = {tlv.terminal_data()[0x9F37] for _ in range(5)}
     assert len(numbers) > 1 and all(len(n) == 4 for n in numbers)
+
+
+def test_deep_nesting_is_its_own_protocol_error_not_recursion_error() -> None:
+    # issue 10: 1,000 nested constructed objects (3.8 KB) raised RecursionError.
+    raw = b""
+    for _ in range(1000):
+        raw = encode(0x70, raw)
+    with pytest.raises(tlv.TlvNestingError) as info:
+        tlv.parse(raw)
+    assert isinstance(info.value, ProtocolError)
+
+
+def test_nesting_up_to_max_depth_is_parsed() -> None:
+    raw = encode(0x5A, b"\x12")
+    for _ in range(tlv.MAX_DEPTH - 1):
+        raw = encode(0x70, raw)
+    node = tlv.parse(raw)[0]
+    assert tlv.first([node], 0x5A) is not None
+    with pytest.raises(tlv.TlvNestingError):
+        tlv.parse(encode(0x70, raw))
+
+
+def test_a_dol_asking_for_more_than_one_apdu_carries_is_a_protocol_error() -> None:
+    huge = bytes.fromhex("9F6683FFFFFF")                 # one entry: 16 MB
+    with pytest.raises(ProtocolError):
+        tlv.parse_dol(huge)
+    with pytest.raises(ProtocolError):
+        tlv.fill_dol([(0x9F66, 0xFFFFFF)] * 50, {})
+    assert len(tlv.fill_dol([(0x9F66, tlv.MAX_DOL_DATA)], {})) == tlv.MAX_DOL_DATA
