@@ -4,6 +4,8 @@ models are the OpenAPI document."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -81,8 +83,94 @@ class IssuedDocumentOut(Model):
 
 class VerifiedDocumentOut(Model):
     valid: bool
-    document: IssuedDocumentOut = Field(description="holder name and ID number masked")
+    document: IssuedDocumentOut = Field(
+        description="personal data masked: the holder's name and ID number wherever they "
+        "appear, and the fields and table columns the document type's schema marks personal "
+        "(address, phone, account, date of birth ...), also where their values recur in "
+        "the text"
+    )
     issued_by_terminal: str
+
+
+# --- what of a document is personal --------------------------------------------------
+
+# How a personal value is masked on the public verification page (central.proofs.mask):
+# name 张*, id_number 1405**********123X, address 晋城市****, phone 138****5678,
+# account ****5678, date and hidden ****.
+PersonalKind = Literal["name", "id_number", "address", "phone", "account", "date", "hidden"]
+
+
+@dataclass(frozen=True)
+class DocumentSchema:
+    """Every field label and table column a proof type prints, each public (None) or the
+    kind of personal value it holds. The verification page masks by this schema; a label or
+    column it does not list is masked whole (fail closed), and the seed refuses a proof
+    whose labels or columns its type's schema does not list."""
+
+    fields: Mapping[str, PersonalKind | None]
+    columns: Mapping[str, PersonalKind | None]
+
+
+_PUBLIC = None
+DOCUMENT_SCHEMAS: Mapping[str, DocumentSchema] = {
+    "shebao_canbao": DocumentSchema(
+        fields=dict.fromkeys(
+            [
+                "参保状态",
+                "参保单位",
+                "参保地",
+                "参保身份",
+                "参保险种",
+                "首次参保年月",
+                "累计缴费月数",
+            ],
+            _PUBLIC,
+        ),
+        columns=dict.fromkeys(
+            [
+                "费款所属期",
+                "缴费基数(元)",
+                "养老保险(元)",
+                "医疗保险(元)",
+                "失业保险(元)",
+                "缴费状态",
+            ],
+            _PUBLIC,
+        ),
+    ),
+    "budongchan_chaxun": DocumentSchema(
+        fields=dict.fromkeys(["查询范围", "查询结果"], _PUBLIC),
+        columns={
+            "不动产权证号": "account",
+            "坐落": "address",
+            "面积": _PUBLIC,
+            "用途": _PUBLIC,
+            "登记日期": _PUBLIC,
+        },
+    ),
+    "geshui_wanshui": DocumentSchema(
+        fields=dict.fromkeys(["扣缴义务人", "所属期间", "实缴金额合计", "主管税务机关"], _PUBLIC),
+        columns=dict.fromkeys(
+            ["税款所属期", "税种", "品目名称", "入库日期", "实缴金额(元)"], _PUBLIC
+        ),
+    ),
+    "huji_zhengming": DocumentSchema(
+        fields={
+            "性别": _PUBLIC,
+            "民族": _PUBLIC,
+            "出生日期": "date",
+            "户籍地址": "address",
+            "与户主关系": _PUBLIC,
+            "户籍登记机关": _PUBLIC,
+        },
+        columns={},
+    ),
+    "wufanzui_jilu": DocumentSchema(
+        fields=dict.fromkeys(["查询用途", "查询结果"], _PUBLIC), columns={}
+    ),
+}
+# A proof type with no schema here: every field value and table cell is masked whole.
+UNKNOWN_DOCUMENT = DocumentSchema(fields={}, columns={})
 
 
 # --- print log ------------------------------------------------------------------------

@@ -26,7 +26,10 @@ from sqlalchemy import Connection, RowMapping, Table, bindparam, insert, select,
 
 from central.db import transaction
 from central.document_schemas import (
+    DOCUMENT_SCHEMAS,
+    UNKNOWN_DOCUMENT,
     IssuedDocumentOut,
+    PersonalKind,
     ProofIssueIn,
     ProofsAvailableOut,
     ProofSummary,
@@ -256,17 +259,61 @@ def _render(
 # --- verify ---------------------------------------------------------------------------
 
 
+def mask(kind: PersonalKind, value: str) -> str:
+    """`value` as the verification page shows a personal value of `kind`."""
+    if kind == "name":
+        return mask_name(value)
+    if kind == "id_number":
+        return mask_id_number(value)
+    if kind == "address":  # the city, never the street
+        return value[:3] + "****" if len(value) > 6 else "****"
+    if kind == "phone":
+        return value[:3] + "****" + value[-4:] if len(value) >= 11 else "****"
+    if kind == "account":
+        return "****" + value[-4:] if len(value) > 8 else "****"
+    return "****"
+
+
 def masked(document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with its holder's name and ID number masked wherever they appear."""
+    """`document` as the public verification page shows it: by its type's schema
+    (central.document_schemas), every personal field and table cell masked, the holder
+    masked, and each of those personal values masked wherever else it appears (a paragraph
+    that repeats the address). Labels and columns the schema does not know are masked whole."""
+    schema = DOCUMENT_SCHEMAS.get(document["proof_code"], UNKNOWN_DOCUMENT)
     holder = document["holder"]
-    name, number = holder["name"], holder["id_number"]
-    replacements = [(number, mask_id_number(number)), (name, mask_name(name))]
+    personal: dict[str, str] = {}  # clear value -> masked
+
+    def keep(kind: PersonalKind | None, value: str) -> str:
+        if kind is None or not value:
+            return value
+        hidden = mask(kind, value)
+        if len(value) >= 2:  # a one-character value ("女") is not looked for in the text
+            personal[value] = hidden
+        return hidden
+
+    keep("id_number", holder["id_number"])
+    keep("name", holder["name"])
+    fields = [
+        {"label": f["label"], "value": keep(schema.fields.get(f["label"], "hidden"), f["value"])}
+        for f in document["fields"]
+    ]
+    table = document["table"]
+    if table is not None:
+        kinds = [schema.columns.get(column, "hidden") for column in table["columns"]]
+        table = {
+            **table,
+            "rows": [
+                [keep(k, cell) for k, cell in zip(kinds, row, strict=False)]
+                for row in table["rows"]
+            ],
+        }
+    # Longest first: an address that contains the name is replaced whole.
+    replacements = sorted(personal.items(), key=lambda item: -len(item[0]))
 
     def scrub(value: Any) -> Any:
         if isinstance(value, str):
             for clear, hidden in replacements:
-                if clear:
-                    value = value.replace(clear, hidden)
+                value = value.replace(clear, hidden)
             return value
         if isinstance(value, list):
             return [scrub(v) for v in value]
@@ -274,7 +321,22 @@ def masked(document: dict[str, Any]) -> dict[str, Any]:
             return {k: scrub(v) for k, v in value.items()}
         return value
 
-    return cast(dict[str, Any], scrub(document))
+    out = cast(dict[str, Any], scrub({**document, "fields": [], "table": None}))
+    out["holder"] = {
+        "name": mask_name(holder["name"]),
+        "id_number": mask_id_number(holder["id_number"]),
+    }
+    out["fields"] = [{"label": scrub(f["label"]), "value": scrub(f["value"])} for f in fields]
+    out["table"] = (
+        None
+        if table is None
+        else {
+            "title": scrub(table["title"]),
+            "columns": scrub(table["columns"]),
+            "rows": [[scrub(cell) for cell in row] for row in table["rows"]],
+        }
+    )
+    return out
 
 
 def find_by_code(conn: Connection, code: str) -> RowMapping | None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central.document_schemas import DOCUMENT_SCHEMAS
 from central.models import PersonProof, ProofType
 
 PLACEHOLDERS = frozenset({"name", "id_number", "date"})
@@ -108,6 +109,13 @@ def _check(data: ProofSeed, person_ids: set[str], region_codes: set[str]) -> Non
         seen.add((proof.id_number, proof.proof))
         if proof.table and any(len(row) != len(proof.table.columns) for row in proof.table.rows):
             raise ProofSeedError(f"{where}: a table row does not have one cell per column")
+        schema = DOCUMENT_SCHEMAS.get(proof.proof)
+        if schema is None:
+            raise ProofSeedError(f"{where}: no document schema (central.document_schemas)")
+        labels = {f.label for f in proof.fields} | set(proof.table.columns if proof.table else [])
+        unlisted = labels - set(schema.fields) - set(schema.columns)
+        if unlisted:
+            raise ProofSeedError(f"{where}: labels not in the document schema {sorted(unlisted)}")
         unknown = {n for text in _texts(proof) for n in _PLACEHOLDER.findall(text)} - PLACEHOLDERS
         if unknown:
             raise ProofSeedError(f"{where}: unknown placeholders {sorted(unknown)}")
