@@ -14,6 +14,25 @@ when it cannot be used, a stable reason (``CodeReason``); the screens choose the
 Central's public keys come from kiosk.identify.code_keys, which may fetch them from central
 (bounded by the client's timeouts): verify appointments on a flow's worker, never on the UI
 thread.
+
+Errors: a scanned code is hostile input. ``classify`` and ``AppointmentVerifier.verify``
+never raise for any text: every bad code is a ``CodeMeaning`` with a reason (``malformed``
+when it is not well-formed: too long, not canonical base64url, not UTF-8 JSON, JSON nested
+deeper than ``MAX_PAYLOAD_DEPTH``; ``forged`` when the signature does not hold). The only
+exception that leaves them is one from the key source (``KeysUnavailable`` is turned into
+``unverifiable``); ``identity_refusal`` never raises.
+
+The appointment token is our own compact format, kept instead of a JWT (PyJWT, joserfc
+with EdDSA): a JWT carries a header (``{"alg":"EdDSA","typ":"JWT","kid":...}``, about 70
+more base64 characters) and so a denser QR code on a phone screen and a slip; every code
+already printed or sent must keep verifying, and the terminals' offline key cache and
+central's rotation both name keys by the payload's ``kid``, which the format already has.
+What a library would have given us that the hand-written code lacked is strict decoding,
+now done here: each base64url part must be the one canonical spelling of its bytes
+(no padding, unused bits zero: one code has one text, not 16), the payload must be
+UTF-8 JSON nested no deeper than ``MAX_PAYLOAD_DEPTH``, and the signature, fixed by
+Ed25519 to 64 bytes, covers the exact ASCII text, prefix included; there is no ``alg``
+field to confuse.
 """
 
 from __future__ import annotations
@@ -49,6 +68,7 @@ IDENTITY_PREFIXES: dict[str, Literal["eid", "essc"]] = {
     "TONGBAN-ESSC:": "essc",
 }
 MAX_CODE_LENGTH = 4096  # more than any QR code holds: refuse before decoding anything
+MAX_PAYLOAD_DEPTH = 4  # the payload is one flat object; json.loads recurses per level
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 _RECEIPT_NUMBER = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -132,12 +152,40 @@ class _Payload(BaseModel):
 
 
 def _b64url(text: str) -> bytes | None:
+    """The bytes of canonical unpadded base64url ``text``; None for anything else (padding,
+    other characters, a length no bytes have, or unused bits that are not zero)."""
     if not _B64URL.fullmatch(text):
         return None
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         return None
+    if base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii") != text:
+        return None
+    return data
+
+
+def _nesting_within(data: bytes, limit: int) -> bool:
+    """Whether JSON ``data`` nests arrays and objects no deeper than ``limit`` (counted
+    outside strings), so that json.loads cannot run out of stack on it."""
+    depth, in_string, escaped = 0, False, False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return False
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return True
 
 
 def _now() -> dt.datetime:
@@ -164,9 +212,11 @@ class AppointmentVerifier:
         payload, signature = _b64url(payload_text), _b64url(signature_text)
         if payload is None or signature is None or len(signature) != 64:
             return rejected
+        if not _nesting_within(payload, MAX_PAYLOAD_DEPTH):
+            return rejected
         try:
             claimed = json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             return rejected
         kid = claimed.get("kid") if isinstance(claimed, dict) else None
         if not isinstance(kid, str) or not kid:

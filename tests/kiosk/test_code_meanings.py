@@ -330,3 +330,55 @@ def test_central_refusing_an_electronic_id_gives_a_reason_about_the_code(
     status: int, error: str, reason: CodeReason | None
 ) -> None:
     assert identity_refusal(CentralRejected(status, error)) is reason
+
+
+# --- hostile codes (issue 10 §2) -------------------------------------------------------------
+
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _spellings(text: str) -> list[str]:
+    """Every other base64url spelling of the same bytes: the last character's unused bits
+    set otherwise (only the canonical spelling has them zero)."""
+    decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    others = []
+    for char in _ALPHABET:
+        other = text[:-1] + char
+        if other != text and base64.urlsafe_b64decode(other + "=" * (-len(other) % 4)) == decoded:
+            others.append(other)
+    return others
+
+
+def test_an_appointment_verifies_in_its_one_canonical_spelling_only() -> None:
+    code = KEY.code()
+    signed, signature = _parts(code)
+    others = _spellings(signature)
+    assert len(others) == 15  # 64 bytes: 86 characters, the last carrying 4 unused bits
+    for other in others:
+        found = meaning(f"{signed}.{other}")
+        assert (found.reason, found.appointment) == (CodeReason.MALFORMED, None), other
+    assert meaning(code).accepted
+
+
+def test_a_payload_signed_in_a_non_canonical_spelling_is_refused() -> None:
+    # Even central's own signature over a non-canonical payload text does not make it a code.
+    for extra in ("", "x", "xy"):  # one of these leaves unused bits in the payload's last char
+        canonical = _parts(KEY.code(item_name="城乡居民基本养老保险参保登记" + extra))[0]
+        payload_text = canonical.removeprefix("TONGBAN-APPT:")
+        for other in _spellings(payload_text)[:3]:
+            signed = "TONGBAN-APPT:" + other
+            code = f"{signed}.{b64url(KEY.private.sign(signed.encode()))}"
+            assert meaning(code).reason is CodeReason.MALFORMED
+
+
+@pytest.mark.parametrize("payload", [b"[" * 1000, b'[{"":' * 500, b"[" * 2000])
+def test_a_deeply_nested_payload_is_malformed_not_a_recursion_error(payload: bytes) -> None:
+    for signature in (b64url(bytes(64)), "A" * 10):
+        code = f"TONGBAN-APPT:{b64url(payload)}.{signature}"
+        found = meaning(code)
+        assert (found.kind, found.reason) == (CodeKind.APPOINTMENT, CodeReason.MALFORMED)
+
+
+def test_a_payload_that_is_not_utf8_is_malformed() -> None:
+    payload = b64url(b'{"kid":"\xff"}')
+    assert meaning(f"TONGBAN-APPT:{payload}.{b64url(bytes(64))}").reason is CodeReason.MALFORMED
