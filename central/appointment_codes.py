@@ -1,7 +1,11 @@
 """Appointments (预约) and their signed codes. A booking flow comes later; for now
 operations (and the demo, and tests) issue appointments with `kiosk-central appointment
 issue`. The code carries what a terminal needs to check it offline and to greet the
-citizen; never who booked it (a QR code on a phone screen is easily photographed)."""
+citizen; never who booked it (a QR code on a phone screen is easily photographed).
+
+The code's format and signing are central.code_keys'. Its base64url parts are canonical
+(unpadded, unused bits zero), and terminals accept that spelling only (kiosk.identify.codes,
+which also says why the compact format was kept rather than a JWT)."""
 
 from __future__ import annotations
 

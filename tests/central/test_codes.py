@@ -46,7 +46,10 @@ def no_codes_yet(app: FastAPI) -> None:
 
 
 def _b64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strictly, as terminals decode: the one canonical unpadded spelling of the bytes."""
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    assert base64.urlsafe_b64encode(data).rstrip(b"=").decode() == text, "not canonical"
+    return data
 
 
 def verify_by_contract(code: str, keys: dict[str, Any]) -> dict[str, Any]:
@@ -113,6 +116,19 @@ def test_an_appointment_code_carries_the_booking_and_verifies_with_the_published
     with app.state.sessions() as session:
         [row] = session.query(Appointment).all()
         assert (row.number, row.person_id_number) == (payload["id"], ZHANG_SAN[0])
+
+
+def test_issued_codes_are_canonical_base64url_so_strict_terminals_accept_them(
+    app: FastAPI, client: TestClient
+) -> None:
+    # Terminals refuse any spelling but the canonical one (unpadded, unused bits zero).
+    # Halls of 0 to 2 more characters put the payload's end at each place base64 leaves
+    # unused bits; the 64-byte signature always has 4.
+    start = datetime(2026, 11, 24, 9, 30, tzinfo=BEIJING)
+    codes = [_appointment(app, start, hall=HALL + "x" * n) for n in range(3)]
+    keys = client.get(KEYS).json()
+    for code in codes:
+        verify_by_contract(code, keys)  # its _b64url checks each part re-encodes to itself
 
 
 def test_a_changed_payload_or_another_keys_signature_does_not_verify(
