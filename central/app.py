@@ -15,7 +15,13 @@ from fastapi.routing import APIRoute
 from central.db import Database
 from central.handlers import install_error_handlers
 from central.routes import include_routes
-from central.settings import Settings, default_db_url, default_public_url, normalise_db_url
+from central.settings import (
+    Settings,
+    default_db_url,
+    default_demo,
+    default_public_url,
+    normalise_db_url,
+)
 from central.signing import SECURITY_SCHEMES
 
 DESCRIPTION = """The reference central service the Tongban terminals (通办自助终端) talk to.
@@ -26,8 +32,9 @@ X-Signature)."""
 
 
 def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
-    """The app for `db_url` (migrated already: `kiosk-central migrate`)."""
-    settings = settings or Settings(db_url=normalise_db_url(db_url))
+    """The app for `db_url` (migrated already: `kiosk-central migrate`). Without `settings`
+    (tests, the OpenAPI document) the demo's rules apply; `kiosk-central serve` passes its own."""
+    settings = settings or Settings(db_url=normalise_db_url(db_url), demo=True)
     db = Database(settings)
 
     @asynccontextmanager
@@ -85,4 +92,5 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def app_from_env() -> FastAPI:
     """uvicorn factory (`central.app:app_from_env`) for `kiosk-central serve --workers N`."""
     url = normalise_db_url(default_db_url())
-    return create_app(url, Settings(db_url=url, public_base_url=default_public_url()))
+    settings = Settings(db_url=url, public_base_url=default_public_url(), demo=default_demo(url))
+    return create_app(url, settings)

@@ -47,9 +47,11 @@ from central.settings import (
     ENV_PUBLIC_URL,
     SettingsError,
     default_db_url,
+    default_demo,
     default_public_url,
     normalise_db_url,
     normalise_public_url,
+    require_public_url,
     shown_url,
 )
 from central.timeutil import to_beijing, utcnow
@@ -90,6 +92,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     # Checked here, not in the workers: a bad URL is one line, not a worker's traceback.
     public_url = normalise_public_url(args.public_url) if args.public_url else default_public_url()
+    require_public_url(public_url, default_demo(normalise_db_url(args.db)))
     _migrate(args.db)
     # Workers are separate processes: they find the database through the environment.
     os.environ[ENV_DB] = normalise_db_url(args.db)

@@ -41,6 +41,9 @@ ErrorCode = Literal[
     "bad_request",
     "code_expired",
     "code_used",
+    "public_url_required",
+    "payload_too_large",
+    "rate_limited",
 ]
 Step = Literal["申请", "代收", "受理", "流转", "办理", "办结", "送达", "归档"]
 Profile = Literal["hall", "bank", "community"]

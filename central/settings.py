@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError
 
 ENV_DB = "TONGBAN_CENTRAL_DB"
 ENV_PUBLIC_URL = "TONGBAN_CENTRAL_PUBLIC_URL"
+ENV_DEMO = "TONGBAN_CENTRAL_DEMO"
 DEFAULT_SQLITE_PATH = Path("var/central/central.db")
 ENROLLMENT_VALIDITY = timedelta(days=7)
 
@@ -39,8 +40,32 @@ class Settings:
     pool_size: int = 4
     max_overflow: int = 4
     # Base of the verification links printed on documents (a QR code points there), e.g.
-    # https://zwfw.jincheng.example; None: the base URL the issuing request came to.
+    # https://zwfw.jincheng.example. Required outside the demo: without it the link would
+    # follow the issuing request's Host header, which nobody signs.
     public_base_url: str | None = None
+    # The demo (default_demo): documents may be issued without public_base_url, their links
+    # pointing where the issuing request came to.
+    demo: bool = False
+
+
+def default_demo(db_url: str) -> bool:
+    """The demo's rules apply with $TONGBAN_CENTRAL_DEMO=1 (deploy/demo.sh sets it) or on a
+    SQLite database, the demo's; production is PostgreSQL and needs the public URL."""
+    if os.environ.get(ENV_DEMO, "").strip() == "1":
+        return True
+    try:
+        return make_url(db_url).get_backend_name() == "sqlite"
+    except ArgumentError:
+        return False
+
+
+def require_public_url(public_url: str | None, demo: bool) -> None:
+    """SettingsError when documents could not be issued: no public URL outside the demo."""
+    if public_url is None and not demo:
+        raise SettingsError(
+            f"{ENV_PUBLIC_URL} (or --public-url) is required outside the demo: printed "
+            "verification links must not follow the request's Host header"
+        )
 
 
 def default_public_url() -> str | None:

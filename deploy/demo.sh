@@ -184,7 +184,9 @@ PY
 central_db=$root/$run/central.db
 central_pid=""
 start_central() {
-    "$KIOSK_CENTRAL" serve --db "$central_db" --host 127.0.0.1 --port "$CENTRAL_PORT" \
+    # The demo's rules (central.settings.default_demo): verification links may point
+    # where the terminal reached central, without TONGBAN_CENTRAL_PUBLIC_URL.
+    TONGBAN_CENTRAL_DEMO=1 "$KIOSK_CENTRAL" serve --db "$central_db" --host 127.0.0.1 --port "$CENTRAL_PORT" \
         >>"$run/central.log" 2>&1 &
     started "kiosk-central"
     central_pid=$!

@@ -17,6 +17,7 @@ from central.document_schemas import (
     ProofsAvailableOut,
     VerifiedDocumentOut,
 )
+from central.errors import ApiError
 from central.proofs import available, issue, verify
 from central.routes.common import INVALID, NOT_FOUND, SIGNED, with_connection
 from central.schemas import ErrorBody, PersonContextIn
@@ -28,9 +29,19 @@ router = APIRouter()
 
 def public_base_url(request: Request) -> str:
     """Where verification links point: the configured public URL (behind a proxy the
-    request's own URL is an internal one), else the URL this request came to."""
+    request's own URL is an internal one); in the demo only, the URL this request came to.
+    Outside the demo without one: 503 `public_url_required`, nothing issued (the Host
+    header is not signed, so a link built from it could point anywhere)."""
     settings: Settings = request.app.state.settings
-    return settings.public_base_url or str(request.base_url).rstrip("/")
+    if settings.public_base_url:
+        return settings.public_base_url
+    if not settings.demo:
+        raise ApiError(
+            503,
+            "public_url_required",
+            "central has no public URL (TONGBAN_CENTRAL_PUBLIC_URL): it issues no documents",
+        )
+    return str(request.base_url).rstrip("/")
 
 
 @router.post(
@@ -59,6 +70,11 @@ async def proofs_available(
             "description": "Same Idempotency-Key, same body: the document issued then",
         },
         409: {"model": ErrorBody, "description": "idempotency_conflict: same key, different body"},
+        503: {
+            "model": ErrorBody,
+            "description": "public_url_required: central runs outside the demo without "
+            "TONGBAN_CENTRAL_PUBLIC_URL and issues nothing",
+        },
         **NOT_FOUND,
         **SIGNED,
     },

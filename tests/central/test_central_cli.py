@@ -306,7 +306,9 @@ def test_serve_runs_two_workers_that_agree_on_one_application(
     )[1].split()[-1]
     port = free_port()
     server = subprocess.Popen(
-        [_exe(), "serve", "--db", empty_db_url, "--port", str(port), "--workers", "2"],
+        # PostgreSQL is production: the public URL is required (issue 10).
+        [_exe(), "serve", "--db", empty_db_url, "--port", str(port), "--workers", "2"]
+        + ["--public-url", f"http://127.0.0.1:{port}"],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
