@@ -4,6 +4,14 @@ Frame: ``AA AA AA 96 69 | LEN(2, BE) | body | CHK``. LEN counts every byte after
 CHK included. CHK is the XOR of the LEN bytes and the body. A command body is
 ``CMD PARA data``; a response body is ``SW1 SW2 SW3 data``. The same code serves the
 driver (reading responses) and the simulator (reading commands).
+
+Errors, for any bytes the line delivers: ``FrameReader`` raises ``ProtocolError`` (code
+``frame_length``: LEN outside 1..MAX_LEN, a truncated frame, a body too short;
+``checksum``: CHK mismatch; ``frame_garbled``: no preamble, garbage, SW1 SW2 not 00 00)
+or ``DeviceTimeout`` (nothing at all before the deadline), besides what its ``read``
+function raises (the driver's link: DeviceUnavailable, OperationCancelled).
+``Response.check`` raises the DeviceError subclass SW3_ERRORS maps a failure status to
+(DeviceStatusError ``device_error`` for an unknown one). Nothing else.
 """
 
 from __future__ import annotations

@@ -2,11 +2,21 @@
 
 ``decode_text`` turns a block into an IdentityCard and validates it; ``encode_text`` is
 its inverse, used by the simulator to build the bytes a real card would yield.
+
+Errors: ``decode_text`` (and ``card_type_of``) raise only ``CardDataError`` for any 256
+bytes or any other input: code ``invalid_card_data`` (not UCS-2, a bad date, gender or
+nation code, an ID number that is not 17 ASCII digits and an ASCII check character or fails
+GB 11643, no name, a block of the wrong size) or ``unknown_card`` (an unknown type marker).
+Numbers on a card are ASCII digits only: full-width, superscript or other Unicode digits,
+which ``str.isdigit()`` and ``int()`` accept, make the card invalid.
+``id_number_is_valid`` returns a bool and never raises. ``encode_text`` raises ValueError
+when a field does not fit (simulator input, not card data).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 
 from stdnum.iso7064 import mod_11_2
@@ -86,9 +96,16 @@ def _ucs2(block: bytes, offset: int, size: int) -> str:
         raise CardDataError("text block is not UCS-2", ErrorCode.INVALID_CARD_DATA) from err
 
 
+_ASCII_DATE = re.compile(r"[0-9]{8}")
+_ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
+_NATION_CODE = re.compile(r"[0-9]{1,2}")
+
+
 def _iso_date(value: str, label: str, allow_long_term: bool = False) -> str:
     if allow_long_term and value == LONG_TERM:
         return LONG_TERM
+    if not _ASCII_DATE.fullmatch(value):   # strptime's %Y also takes full-width digits
+        raise CardDataError(f"{label} is not a YYYYMMDD date", ErrorCode.INVALID_CARD_DATA)
     try:
         return dt.datetime.strptime(value, "%Y%m%d").date().isoformat()
     except ValueError as err:
@@ -101,11 +118,13 @@ def id_number_is_valid(number: str) -> bool:
     stdnum's cn.ric.calc_check_digit expects the number *with* its check character, and its
     validate() also insists on a birth place from its own region table (which lacks 810000
     and others), so the bare MOD 11-2 routine is used: it takes the 17 digits, as GB 11643 says.
+
+    ASCII digits only (and a final x or X): ``isdigit()`` also accepts "³" (which then
+    crashed the check) and full-width digits (which MOD 11-2 happily summed).
     """
     number = number.upper()
     return (
-        len(number) == 18
-        and number[:17].isdigit()
+        _ID_NUMBER.fullmatch(number) is not None
         and mod_11_2.calc_check_digit(number[:17]) == number[17]
     )
 
@@ -146,10 +165,10 @@ def decode_text(block: bytes) -> IdentityCard:
     if card_type in (CardType.RESIDENT, CardType.HMT_PERMIT):
         card.address = raw["address"]
     if card_type is CardType.RESIDENT:
-        try:
-            card.nation = NATIONS[int(raw["nation"])]
-        except (KeyError, ValueError):
-            raise CardDataError("unknown nation code") from None
+        nation = raw["nation"]
+        if not _NATION_CODE.fullmatch(nation) or int(nation) not in NATIONS:
+            raise CardDataError("unknown nation code")
+        card.nation = NATIONS[int(nation)]
     if card_type is CardType.HMT_PERMIT:
         card.pass_number = raw["pass_number"]
         card.issue_count = raw["issue_count"]

@@ -224,7 +224,11 @@ class SamLink:
 
 
 def parse_read_reply(data: bytes, fingerprint: bool) -> IdentityCard:
-    """Split a 30 01 / 30 10 reply into text, photo and fingerprint and decode the text."""
+    """Split a 30 01 / 30 10 reply into text, photo and fingerprint and decode the text.
+
+    Raises only ProtocolError (``frame_length``: the lengths are not 256 / 1024 / at most
+    1024, or disagree with the reply) and decode_text's CardDataError.
+    """
     header = 6 if fingerprint else 4
     if len(data) < header:
         raise ProtocolError(f"read reply of {len(data)} bytes", ErrorCode.FRAME_LENGTH)

@@ -202,6 +202,13 @@ class SamSerialReader(DeviceBase):
             log.info("%s: card read failed (%s)", self.name, err.code)
             self.events.publish(ReadFailed(self.name, err))
             return
+        except Exception as err:
+            # A decoding bug on one card's bytes: the screen hears "read failed" and the
+            # reader stays online. The type only: the message could quote the card's text.
+            log.error("%s: unexpected %s decoding a card", self.name, type(err).__name__)
+            self.events.publish(ReadFailed(self.name, DeviceError(
+                f"card could not be decoded ({type(err).__name__})", ErrorCode.READ_FAILED)))
+            return
         self._decode_photo(card)
         self.events.publish(IdentityRead(self.name, card))
 

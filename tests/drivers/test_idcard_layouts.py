@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from drivers.errors import CardDataError, ErrorCode
-from drivers.idcard.layouts import NATIONS, card_type_of, decode_text, encode_text
+from drivers.idcard.layouts import (
+    NATIONS,
+    card_type_of,
+    decode_text,
+    encode_text,
+    id_number_is_valid,
+)
 from drivers.idcard.model import LONG_TERM, CardType, IdentityCard
 
 
@@ -174,3 +180,35 @@ def test_identity_card_repr_shows_no_personal_data() -> None:
     card.wipe()
     assert card.name == card.id_number == "" and photo == bytearray()
     assert "wiped" in repr(card)
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_a_superscript_digit_in_the_id_number_is_invalid_card_data_not_a_crash() -> None:
+    # issue 10: "³" passes isdigit() and crashed the MOD 11-2 check with ValueError.
+    number = "1101011990030712³3"
+    assert id_number_is_valid(number) is False
+    assert id_number_is_valid("1101011990030712" + "³" + "3") is False
+    with pytest.raises(CardDataError) as caught:
+        decode_text(block(resident_fields(id="11010119900307123³")))
+    assert caught.value.code is ErrorCode.INVALID_CARD_DATA
+
+
+def test_full_width_digits_with_an_ascii_check_character_are_rejected() -> None:
+    # issue 10: MOD 11-2 summed full-width digits, so this number "passed".
+    number = "11010119900307123".translate(FULL_WIDTH) + "3"
+    assert id_number_is_valid(number) is False
+    with pytest.raises(CardDataError) as caught:
+        decode_text(block(resident_fields(id=number)))
+    assert caught.value.code is ErrorCode.INVALID_CARD_DATA
+
+
+@pytest.mark.parametrize(
+    "bad", [{"nation": "０１"}, {"nation": "¹"}, {"birth": "19900307".translate(FULL_WIDTH)},
+            {"until": "２０３５0601"}],
+)
+def test_non_ascii_digits_in_codes_and_dates_are_card_data_errors(bad: dict[str, str]) -> None:
+    with pytest.raises(CardDataError) as caught:
+        decode_text(block(resident_fields(**bad)))
+    assert caught.value.code is ErrorCode.INVALID_CARD_DATA
