@@ -138,6 +138,8 @@ def column_image(columns: int, dots: int, data: bytes) -> Image.Image:
 def scale(image: Image.Image, sx: int, sy: int) -> Image.Image:
     if sx == 1 and sy == 1:
         return image
+    if not image.width or not image.height:   # PIL cannot resize an empty image
+        return Image.new("L", (image.width * sx, image.height * sy), WHITE)
     return image.resize((image.width * sx, image.height * sy), Image.Resampling.NEAREST)
 
 

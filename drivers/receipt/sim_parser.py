@@ -7,6 +7,18 @@ Commands are measured by the one ESC/POS table (commands.py). Text is decoded he
 its encoding is stream state: in Chinese mode (``FS &``, and the power-on default of the
 Chinese printers python-escpos targets, which sends raw GB18030 without ``FS &``) bytes are
 GB18030; after ``FS .`` single bytes use the ``ESC t`` code page.
+
+The output does not depend on how the stream was cut into reads: a GB18030 character split
+across two feeds is kept undecoded (an incremental decoder) until its last byte arrives, and
+a control byte ends an unfinished character in the same way whether it came in the same
+read or a later one (the unfinished bytes become one replacement mark, ``Text`` of size 0).
+Items may be grouped differently (a run of text split across reads comes as two ``Text``),
+but joined text, commands and sizes are the same. The exception: a command whose size cannot
+be known until more than MAX_COMMAND_BYTES of it have arrived (ESC & with huge glyphs) is
+dropped as far as has arrived, which depends on the reads.
+
+Errors: ``feed`` raises nothing for any bytes. Unknown control bytes are dropped, bad
+text becomes U+FFFD, an oversized command is skipped as ``Command("oversized", ...)``.
 """
 
 from __future__ import annotations
@@ -70,6 +82,12 @@ class EscPosParser:
         buf = self._buf + data
         pos = 0
         while pos < len(buf):
+            if buf[pos] < 0x20:
+                # Any control byte ends a half-received character, here or in the read that
+                # brought it; its bytes print as one replacement mark.
+                rest = self._gb.decode(b"", final=True)
+                if rest:
+                    items.append(Text(_printable(rest), 0))
             item, used = self._next(buf, pos)
             if used == 0:
                 break
@@ -94,8 +112,6 @@ class EscPosParser:
     def _command(
         self, buf: bytes, pos: int, key: bytes, name: str, length: Length
     ) -> tuple[Item | None, int]:
-        if self._chinese:
-            self._gb.decode(b"", final=True)  # a command ends a half-received character
         start = pos + len(key)
         size = parameter_size(length, buf, start)
         if size is None:
@@ -135,9 +151,12 @@ class EscPosParser:
         if self._chinese:
             # At the end of what has arrived, a multi-byte character may be cut in two: the
             # incremental decoder keeps its first bytes for the next read. A control byte
-            # after the run ends any unfinished character (it becomes a replacement mark).
-            text = self._gb.decode(run, final=end < len(buf))
+            # after the run ends any unfinished character (feed() flushes the decoder there).
+            text = self._gb.decode(run)
         else:
             text = run.decode(self._code_page, errors="replace")
-        text = "".join(ch for ch in text if ch.isprintable())
-        return (Text(text, len(run)) if text or run else None), len(run)
+        return (Text(_printable(text), len(run)) if text or run else None), len(run)
+
+
+def _printable(text: str) -> str:
+    return "".join(ch for ch in text if ch.isprintable())

@@ -3,7 +3,9 @@
 Modelled on a 203 dpi thermal printer in standard mode: text collects in a line buffer and is
 printed by LF, ESC d, ESC J or anything that needs a fresh line (images, codes, cuts); a
 printed line advances the paper by the line spacing or by its tallest character, whichever is
-more. Bit images, QR codes and barcodes print as blocks at the current justification. Each
+more. Bit images, QR codes and barcodes print as blocks at the current justification; an
+image with no width or no height (GS v 0, GS ( L, ESC * with a zero size) prints nothing and
+changes nothing, as a printer ignores it. Each
 command name from the parser maps to one handler in ``_HANDLERS``; names without a handler
 (buzzer, drawer, counters ...) change nothing on paper.
 """
@@ -197,6 +199,8 @@ class ReceiptRenderer:
 
     def _block(self, image: Image.Image) -> None:
         """A picture on its own rows, at the current justification, cut at the print area."""
+        if not image.width or not image.height:
+            return                                  # an empty picture: nothing to print
         self._flush()
         left, area_width = self._area()
         if image.width > area_width:
@@ -277,7 +281,7 @@ class ReceiptRenderer:
         # 8-dot modes are 1/3 vertical density, single density modes 1/2 horizontal.
         image = gfx.scale(image, 1 if mode & 1 else 2, 1 if tall else 3)
         room = self._area()[1] - self._x
-        if room > 0:
+        if room > 0 and image.width:
             image = image.crop((0, 0, min(image.width, room), image.height))
             self._place(image, image.width)
 

@@ -125,3 +125,53 @@ def test_real_time_status_request_is_one_command() -> None:
     assert names(items) == ["rt_status"]
     status = next(i for i in items if isinstance(i, Command))
     assert status.params == b"\x04" and status.size == 3
+
+
+def merged(items: list[Item]) -> list[Item]:
+    """Adjacent Text items joined: how a stream was cut into reads may group text
+    differently, but must not change what it says."""
+    out: list[Item] = []
+    for item in items:
+        if isinstance(item, Text) and out and isinstance(out[-1], Text):
+            out[-1] = Text(out[-1].text + item.text, out[-1].size + item.size)
+        else:
+            out.append(item)
+    return out
+
+
+def split_at(data: bytes, cut: int) -> list[Item]:
+    parser = EscPosParser()
+    return parser.feed(data[:cut]) + parser.feed(data[cut:])
+
+
+# An unfinished GB18030 character before a command, before a meaningless control byte and
+# at the very end; 4-byte and 2-byte characters cut in every place; a code page switch.
+HOSTILE_TEXT = [
+    "中".encode("gb18030")[:1] + b"\n" + "国".encode("gb18030") + b"\n",
+    b"A\x81\x07" + "中".encode("gb18030")[1:] + b"B\n",
+    b"\x1b@" + "€".encode("gb18030") + "办".encode("gb18030")[:1] + b"\x1b@\x81\x30\x81" + b"\x1dV\x00",
+    "𠀀x".encode("gb18030") + b"\x81\x30\x1c." + b"\x81\x82" + b"\x1c&" + "张三".encode("gb18030") + b"\x81",
+    b"\x81\x81\x81\x30\x30\x81\x30\xfe\x39\x7f\x80\xff\x1b!\x00\x82",
+]
+
+
+def test_output_is_the_same_however_the_bytes_were_split_across_reads() -> None:
+    # issue 10: an unfinished GB18030 character printed as a replacement mark when the
+    # control byte after it came in the same read, and vanished (or joined the next text)
+    # when it came in the next one.
+    rng = random.Random(10)
+    streams = HOSTILE_TEXT + [
+        bytes(rng.choice(b"\x81\x82\x30\x39\xfe\xa1\xb0\x41\x0a\x07\x1b@\x1c&.")
+              for _ in range(rng.randrange(4, 40)))
+        for _ in range(150)
+    ]
+    for data in streams:
+        whole = merged(parse(data))
+        for cut in range(len(data) + 1):
+            assert merged(split_at(data, cut)) == whole, (data.hex(), cut)
+        assert merged(parse(data, chunk=1)) == whole, data.hex()
+
+
+def test_an_unfinished_character_before_a_command_prints_one_replacement_mark() -> None:
+    data = "中".encode("gb18030")[:1] + b"\n"
+    assert text(parse(data)) == text(parse(data, chunk=1)) == "\ufffd"

@@ -125,3 +125,47 @@ def test_feeds_move_the_paper_by_lines_and_dots() -> None:
     assert render(b"\x1b@\x1bd\x03").image.height == 3 * 30
     assert render(b"\x1b@\x1bJ\x50").image.height == 0x50
     assert render(b"\x1b@\x1b3\x40A\n").image.height == 0x40
+
+
+def graphics_store(width: int, rows: int, sx: int = 1, sy: int = 1) -> bytes:
+    body = bytes([0x30, 112, 48, sx, sy, 49]) + width.to_bytes(2, "little") + rows.to_bytes(2, "little")
+    body += bytes((width + 7) // 8 * rows)
+    return b"\x1d(L" + len(body).to_bytes(2, "little") + body + b"\x1d(L\x02\x00\x30\x32"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        b"\x1dv0\x00\x00\x00\x05\x00",          # GS v 0: no width
+        b"\x1dv0\x03\x00\x00\x05\x00",          # ... doubled (PIL cannot resize 0 x 5)
+        b"\x1dv0\x03\x02\x00\x00\x00",          # no height, doubled
+        graphics_store(0, 5, 2, 2),             # GS ( L store + print: no width
+        graphics_store(16, 0, 2, 2),            # ... no height
+        b"\x1b*\x00\x00\x00",                   # ESC *: no columns, single density
+        b"\x1b*\x21\x00\x00",                   # ... 24-dot double density
+    ],
+)
+def test_an_empty_image_prints_nothing_and_raises_nothing(command: bytes) -> None:
+    # issue 10: a zero-width or zero-height raster raised ValueError in the simulator.
+    before = render(b"\x1b@A\n")
+    page = render(b"\x1b@A" + command + b"\n")
+    assert page.lines == ["A"]
+    assert page.image.size == before.image.size
+    assert page.image.tobytes() == before.image.tobytes()
+
+
+def test_the_printed_page_is_the_same_however_the_bytes_were_split() -> None:
+    # issue 10: the simulator is the reference other tests trust; how the bytes arrived
+    # in reads must not change the paper.
+    data = (b"\x1b@" + "办件".encode("gb18030") + "中".encode("gb18030")[:1] + b"\n"
+            + "国".encode("gb18030")[:1] + b"\x07" + "国".encode("gb18030")[1:] + b"\x1b!\x30"
+            + "张三".encode("gb18030") + b"\x81\x30\x1dv0\x00\x01\x00\x02\x00\xf0\x0f\n")
+    whole = render(data)
+    for cut in range(len(data) + 1):
+        renderer = ReceiptRenderer(576)
+        parser = EscPosParser()
+        for item in parser.feed(data[:cut]) + parser.feed(data[cut:]):
+            renderer.apply(item)
+        page = renderer.take_page()
+        assert page.lines == whole.lines, cut
+        assert page.image.tobytes() == whole.image.tobytes(), cut
