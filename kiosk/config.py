@@ -1,11 +1,19 @@
 """Typed configuration: a profile from config/ (hall, bank, community ...) overridden by a
 site file. Every setting is declared once, here or, for the devices, in kiosk.config_devices;
 unknown keys and wrong types are rejected with the file, the key and the reason.
+
+Errors: ``load_config`` raises ``ConfigError`` (file, key, reason; one short line) for every
+bad file, whatever its bytes: missing or unreadable, not a regular file (a directory, a FIFO,
+a device), larger than ``MAX_FILE_BYTES``, not UTF-8, not TOML, nested deeper than
+``MAX_DEPTH``, a NUL in any string, a ``~user`` that does not exist, a bad profile name,
+or a value the models refuse. Any other exception from it is a bug.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,10 +31,20 @@ PROFILE_DIRS = (
 )
 
 
+MAX_FILE_BYTES = 1 << 20  # a configuration file is a few KB
+MAX_DEPTH = 10  # tables and arrays: the deepest setting is 4 levels down
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class ConfigError(Exception):
     """A configuration problem, named by file and key."""
 
     def __init__(self, file: Path | str, key: str, reason: str) -> None:
+        # A hostile file's key or value can be any length: the message stays one short line.
+        key, reason = _short(key, 100), _short(reason, 300)
         self.file, self.key, self.reason = str(file), key, reason
         where = f"{self.file}: {key}" if key else self.file
         super().__init__(f"{where}: {reason}")
@@ -151,8 +169,14 @@ class CentralSettings(Strict):
     @field_validator("ca_bundle")
     @classmethod
     def _bundle_exists(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"CA bundle {value} is not a file")
+        if value is None:
+            return value
+        try:
+            found = value.is_file()
+        except OSError:  # a name too long, and the like
+            found = False
+        if not found:
+            raise ValueError(f"CA bundle {_short(str(value), 80)} is not a file")
         return value
 
 
@@ -169,16 +193,73 @@ class KioskConfig(Strict):
     sources: tuple[str, ...] = ()
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes: a regular file of at most MAX_FILE_BYTES (opened without blocking,
+    so a FIFO or a device never hangs start-up)."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise ConfigError(path, "", "file not found") from None
     except PermissionError:
         raise ConfigError(path, "", "permission denied") from None
+    except OSError as err:
+        raise ConfigError(path, "", f"cannot open: {err.strerror or err}") from None
+    except ValueError:  # a NUL in the path
+        raise ConfigError(repr(str(path)), "", "the path contains a NUL character") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(path, "", "not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ConfigError(path, "", f"larger than {MAX_FILE_BYTES >> 20} MiB")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise ConfigError(path, "", f"cannot read: {err.strerror or err}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(path, "", f"larger than {MAX_FILE_BYTES >> 20} MiB")
+    return data
+
+
+def _check_tree(path: Path, data: dict[str, Any]) -> None:
+    """No nesting deeper than MAX_DEPTH (merging and validation recurse), no NUL in any
+    string (no path or device name holds one)."""
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    while stack:
+        node, depth, where = stack.pop()
+        if isinstance(node, str):
+            if "\0" in node:
+                raise ConfigError(path, where, "contains a NUL character")
+            continue
+        if not isinstance(node, dict | list):
+            continue
+        if depth >= MAX_DEPTH:
+            raise ConfigError(path, "", f"tables or arrays nested deeper than {MAX_DEPTH} levels")
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            if isinstance(key, str) and "\0" in key:
+                raise ConfigError(path, where, "a key contains a NUL character")
+            stack.append((value, depth + 1, f"{where}.{key}" if where else str(key)))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    raw = _read_bytes(path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(path, "", f"not valid UTF-8 (byte {err.start})") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(path, "", f"not valid TOML: {err}") from None
+    except RecursionError:  # the pure-Python parser recurses per nested array/inline table
+        raise ConfigError(path, "", f"tables or arrays nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as err:  # an integer beyond Python's digit limit, and the like
+        raise ConfigError(path, "", f"not valid TOML: {err}") from None
+    _check_tree(path, data)
+    return data
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -200,40 +281,55 @@ def _has_key(data: dict[str, Any], path: tuple[str | int, ...]) -> bool:
     return True
 
 
-def find_profile(name: str) -> Path:
-    if not name.replace("-", "").replace("_", "").isalnum():
-        raise ConfigError("", "profile", f"invalid profile name {name!r}")
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def find_profile(name: str, site: Path | str = "") -> Path:
+    """The profile file called ``name``; a ConfigError naming ``site`` (the file that asked
+    for it) when there is none."""
+    if not _PROFILE_NAME.fullmatch(name):
+        raise ConfigError(site, "profile", f"invalid profile name {_short(name, 40)!r} (letters, digits, - and _; at most 64)")
     for folder in PROFILE_DIRS:
-        if folder and (folder / f"{name}.toml").is_file():
-            return folder / f"{name}.toml"
-    raise ConfigError("", "profile", f"no profile {name!r} in {', '.join(str(d) for d in PROFILE_DIRS if d)}")
+        try:
+            if folder and (folder / f"{name}.toml").is_file():
+                return folder / f"{name}.toml"
+        except OSError:
+            continue
+    raise ConfigError(site, "profile", f"no profile {name!r} in {', '.join(str(d) for d in PROFILE_DIRS if d)}")
 
 
 def _resolve_paths(data: dict[str, Any], origin: Path) -> None:
     """Relative paths in a file are relative to that file (data_dir, device ports, font, CA)."""
 
-    def fix(table: Any, key: str, only_dotted: bool) -> None:
+    def fix(table: Any, where: str, key: str, only_dotted: bool) -> None:
         if not isinstance(table, dict) or not isinstance(table.get(key), str):
             return
         value = table[key]
         if only_dotted and not value.startswith(("./", "../")):
             return
-        path = Path(value).expanduser()
-        if not path.is_absolute():
-            table[key] = str((origin.parent / path).resolve())
+        try:
+            path = Path(value).expanduser()
+            if not path.is_absolute():
+                table[key] = str((origin.parent / path).resolve())
+        except RuntimeError:  # ~name of a user this machine does not have
+            user = value.split("/", 1)[0]
+            raise ConfigError(origin, f"{where}.{key}", f"no user {_short(user, 40)!r} on this machine") from None
+        except (OSError, ValueError) as err:
+            raise ConfigError(origin, f"{where}.{key}", f"not a usable path: {err}") from None
 
-    fix(data.get("terminal"), "data_dir", only_dotted=False)
-    fix(data.get("ui"), "font", only_dotted=False)
-    fix(data.get("central"), "ca_bundle", only_dotted=False)
-    fix(data.get("staff"), "export_dir", only_dotted=False)
+    fix(data.get("terminal"), "terminal", "data_dir", only_dotted=False)
+    fix(data.get("ui"), "ui", "font", only_dotted=False)
+    fix(data.get("central"), "central", "ca_bundle", only_dotted=False)
+    fix(data.get("staff"), "staff", "export_dir", only_dotted=False)
     devices = data.get("devices")
     if isinstance(devices, dict):
-        for device in devices.values():
-            fix(device, "port", only_dotted=True)
-            fix(device, "server", only_dotted=True)
-            fix(device, "font", only_dotted=False)
-            fix(device, "slot", only_dotted=False)
-            fix(device, "images", only_dotted=False)
+        for name, device in devices.items():
+            where = f"devices.{name}"
+            fix(device, where, "port", only_dotted=True)
+            fix(device, where, "server", only_dotted=True)
+            fix(device, where, "font", only_dotted=False)
+            fix(device, where, "slot", only_dotted=False)
+            fix(device, where, "images", only_dotted=False)
 
 
 def load_config(path: Path | str | None = None) -> KioskConfig:
@@ -254,7 +350,7 @@ def load_config(path: Path | str | None = None) -> KioskConfig:
     if base_name is not None:
         if not isinstance(base_name, str):
             raise ConfigError(site_path, "profile", "must be a profile name such as \"hall\"")
-        profile_path = find_profile(base_name)
+        profile_path = find_profile(base_name, site_path)
         profile = _read_toml(profile_path)
         _resolve_paths(profile, profile_path)
         layers.append((profile_path, profile))
