@@ -13,7 +13,10 @@ PYTEST_ARGS  ?=
 
 export VENV
 
-.PHONY: help deps venv test demo lint clean distclean
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+
+.PHONY: help deps venv test demo lint fuzz clean distclean
 
 help:
 	@echo "make deps       install missing Debian packages (deploy/debian-packages.txt: $(DEPS_GROUPS))"
@@ -21,6 +24,7 @@ help:
 	@echo "make test       deps + venv, then pytest  (extra arguments: PYTEST_ARGS='-k idcard -x')"
 	@echo "make demo       deps + venv, then deploy/demo.sh (kiosk window + simulated ID card reader)"
 	@echo "make lint       ruff + mypy"
+	@echo "make fuzz       each fuzz target for FUZZ_SECONDS (60) s; corpus in var/fuzz (FUZZ_TARGETS='id_text ...')"
 	@echo "make clean      remove caches, test artifacts, var/demo   (distclean: also .venv)"
 
 deps:
@@ -38,6 +42,9 @@ demo: deps venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+fuzz: venv
+	$(PY) -m tests.fuzz.run --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache tests/artifacts var/demo build ./*.egg-info
