@@ -7,12 +7,31 @@ import os
 import stat
 from pathlib import Path
 
+DATA_DIR_MODE = 0o750  # the terminal's data folder: its user, and its group to read
+
 
 def ensure_private_dir(path: Path) -> None:
     """A directory only the terminal's user can enter (0700), created if needed."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if stat.S_IMODE(path.stat().st_mode) != 0o700:
         os.chmod(path, 0o700)
+
+
+def ensure_dir(path: Path, mode: int) -> None:
+    """A directory no more open than ``mode`` (0750: the terminal's user and its group),
+    created if needed; an existing one with bits beyond ``mode`` loses them (a stricter
+    one is left as it is)."""
+    path.mkdir(mode=mode, parents=True, exist_ok=True)
+    current = stat.S_IMODE(path.stat().st_mode)
+    if current & ~mode:
+        os.chmod(path, current & mode)
+
+
+def tighten_file(path: Path, mode: int) -> None:
+    """Take from an existing file the permission bits beyond ``mode``."""
+    current = stat.S_IMODE(path.stat().st_mode)
+    if current & ~mode:
+        os.chmod(path, current & mode)
 
 
 def write_private_file(path: Path, data: bytes) -> None:

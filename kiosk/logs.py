@@ -1,18 +1,37 @@
 """Logging for the terminal: a rotating file under the data dir, every record redacted.
 
+The log folder is 0750 and its files 0640 (the terminal's user writes, its group, e.g. a
+technician's, reads; nobody else), whatever the umask; looser ones are tightened at start.
+
 Each handler masks twice: a filter cleans the record (message, exception, stack) and the
 formatter masks the final line, so a traceback formatted by anyone is masked too.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 
+from kiosk.files import ensure_dir, tighten_file
 from kiosk.privacy import RedactingFilter, RedactingFormatter
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_DIR_MODE = 0o750
+LOG_FILE_MODE = 0o640
+LOG_FILE = "kiosk.log"
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Creates each log file (the first and every one after a rollover) 0640."""
+
+    def _open(self) -> io.TextIOWrapper:
+        # Created with its mode (never briefly readable by others), then opened as usual.
+        os.close(os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, LOG_FILE_MODE))
+        tighten_file(Path(self.baseFilename), LOG_FILE_MODE)
+        return super()._open()
 
 
 def setup_logging(log_dir: Path | None, level: int = logging.INFO, to_stderr: bool = True) -> None:
@@ -23,10 +42,13 @@ def setup_logging(log_dir: Path | None, level: int = logging.INFO, to_stderr: bo
             root.removeHandler(handler)
     handlers: list[logging.Handler] = []
     if log_dir is not None:
-        log_dir.mkdir(parents=True, exist_ok=True)
+        ensure_dir(log_dir, LOG_DIR_MODE)
+        for old in log_dir.glob(f"{LOG_FILE}*"):  # the rotated ones too
+            if old.is_file():
+                tighten_file(old, LOG_FILE_MODE)
         handlers.append(
-            logging.handlers.RotatingFileHandler(
-                log_dir / "kiosk.log", maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+            _PrivateRotatingFileHandler(
+                log_dir / LOG_FILE, maxBytes=5_000_000, backupCount=5, encoding="utf-8"
             )
         )
     if to_stderr:

@@ -44,6 +44,7 @@ from kiosk.events import (
     StaffCardPresented,
     StaffChanged,
 )
+from kiosk.files import DATA_DIR_MODE, ensure_dir
 from kiosk.flows.base import Flow
 from kiosk.flows.deps import FlowDeps
 from kiosk.flows.staff import StaffFlow
@@ -78,6 +79,7 @@ class Terminal:
         self.config = config
         self.zone = hall_time.hall_zone(config)   # every time shown or printed is the hall's
         self.data_dir = Path(config.terminal.data_dir)
+        ensure_dir(self.data_dir, DATA_DIR_MODE)  # 0750, tightened if it was looser
         self.temp_root = self.data_dir / "tmp"
         self.temp_root.mkdir(parents=True, exist_ok=True)
         self.events: Publisher[KioskEvent] = Publisher()
