@@ -130,6 +130,17 @@ def mutate(data: bytes, rng: random.Random, pool: list[bytes]) -> bytes:
     return bytes(out[:MAX_LEN])
 
 
+def warm_up(target: engine.Target) -> None:
+    """Each committed input once, unbounded and unjudged: first calls pay for lazy imports
+    and caches (a cold config load took over 2 s under instrumentation on a busy machine),
+    which must not read as a hang. The inputs are then fuzzed and judged as usual."""
+    for path in list(engine.committed_inputs(target.name))[:32]:
+        try:
+            target.run(path.read_bytes())
+        except Exception:  # noqa: BLE001, S110 - judged later, under the bounds
+            pass
+
+
 def run_random(session: Session, seconds: float, corpus: list[bytes], seed: int) -> None:
     rng = random.Random(seed)
     pool = list(corpus) or [b""]
@@ -166,6 +177,8 @@ def run_atheris(name: str, seconds: float, stats: Path | None, keep: Path | None
             "-rss_limit_mb=4096", *dirs]
     (engine.CRASHES / name).mkdir(parents=True, exist_ok=True)
 
+    warm_up(target)
+
     def test_one_input(data: bytes) -> None:
         session.one(data)
 
@@ -184,6 +197,7 @@ def worker(name: str, seconds: float, engine_name: str, stats: Path | None,
             return 0
         target = engine.load(name)
         session = Session(target, stats, keep)
+        warm_up(target)
         files = [*engine.committed_inputs(name), *(engine.input_files(keep) if keep else [])]
         run_random(session, seconds, [p.read_bytes() for p in files], seed)
         session.flush(force=True)
