@@ -53,7 +53,7 @@ class _Script:
 
 
 def _options(pad: _Pad) -> ReadOptions:
-    return ReadOptions(staff_aids=(TONGBAN_STAFF_AID,), staff_uids=frozenset({"04A1B2C3"}),
+    return ReadOptions(staff_aids=(TONGBAN_STAFF_AID,), staff_uids=frozenset({"C4D2E6F8", "04A1B2C3D4E580"}),
                        ssse_pin_required=True, pin_pad=pad)
 
 
