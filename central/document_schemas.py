@@ -10,14 +10,16 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
+from central.ids import check_id_number
 from central.schemas import IdNumber, Model, Moment, Name, printable
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 HEX64 = r"^[0-9a-f]{64}$"
 # 18-character ID numbers as the house masks them: 4 digits, 10 stars, 3 digits and the
 # check character. Anything with more visible digits is refused: central never takes a
-# clear ID number into the print log.
+# clear ID number into the print log's columns (`id_number` is hashed, never stored).
 ID_MASKED_PATTERN = r"^([0-9]{4}\*{10}[0-9]{3}[0-9X])?$"
 
 ProofCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", examples=["shebao_canbao"])]
@@ -176,6 +178,13 @@ UNKNOWN_DOCUMENT = DocumentSchema(fields={}, columns={})
 # --- print log ------------------------------------------------------------------------
 
 
+def _optional_id_number(value: str) -> str:
+    reason = check_id_number(value) if value else None
+    if reason:
+        raise PydanticCustomError(reason, "not a GB 11643 ID number ({reason})", {"reason": reason})
+    return value
+
+
 class PrintLogIn(Model):
     """One finished print attempt (printed or failed), as the terminal logged it."""
 
@@ -191,10 +200,49 @@ class PrintLogIn(Model):
     result: Literal["printed", "failed"]
     reason: Annotated[str, Field(pattern=r"^([a-z][a-z0-9_]{0,63})?$")]
     id_masked: Annotated[str, Field(pattern=ID_MASKED_PATTERN, examples=["1405**********123X"])]
+    id_number: Annotated[
+        str,
+        Field(
+            pattern=r"^([0-9]{17}[0-9X])?$",
+            description="the citizen's number, or empty: central keeps only its own keyed hash",
+        ),
+        AfterValidator(_optional_id_number),
+    ] = ""
     id_hash: Annotated[
-        str, Field(pattern=r"^([0-9a-f]{32,128})?$", description="keyed hash (hex) or empty")
-    ]
+        str,
+        Field(
+            pattern=r"^([0-9a-f]{32,128})?$",
+            description="deprecated (terminals before 2026-12): accepted and ignored",
+        ),
+    ] = ""
     chain_hash: Annotated[str, Field(pattern=HEX64)]
+
+
+class SealedIn(Model):
+    """A body sealed to central's outbox key (GET /keys/outbox; central.sealing): base64 of
+    version 0x02, the ephemeral X25519 public key, the nonce and the AES-256-GCM ciphertext,
+    bound to the request's Idempotency-Key. Opened, it is the unsealed endpoint's body."""
+
+    sealed: Annotated[str, Field(min_length=1, max_length=4_000_000, pattern=r"^[A-Za-z0-9+/=]+$")]
+
+
+class OutboxKeyOut(Model):
+    """Central's key terminals seal their outbox to (so their disk holds nothing they can
+    decrypt): `public_key` is base64 of the 32 raw X25519 bytes."""
+
+    kid: str
+    alg: Literal["X25519-HKDF-SHA256-A256GCM"]
+    public_key: str
+
+
+class PrintLogLookupIn(Model):
+    id_number: IdNumber
+
+
+class PrintLogLookupOut(Model):
+    """The signing terminal's entries for one ID number, newest first (at most 1000)."""
+
+    entry_ids: list[str]
 
 
 class PrintLogAck(Model):

@@ -277,8 +277,8 @@ class IssuedDocument(Base):
 
 class PrintLogEntry(Base):
     """One finished print attempt a terminal reported (no clear personal data: a masked
-    ID number and a keyed hash at most). Kept per terminal with the terminal's hall, so
-    hall staff can list what their terminals printed."""
+    ID number and central's keyed hash of the number, under `print_log_lookup`). Kept per
+    terminal with the terminal's hall, so hall staff can list what their terminals printed."""
 
     __tablename__ = "print_log_entries"
     __table_args__ = (
@@ -324,6 +324,18 @@ class CodeSigningKey(Base):
     private_key: Mapped[str] = mapped_column(String(64))  # base64 of the 32 raw bytes
     created_at: Mapped[datetime] = mapped_column(DateTime)
     retired_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CentralSecret(Base):
+    """A secret of central's own, made by the migration that needs it and never sent to a
+    terminal: `print_log_lookup` keys the hash of ID numbers in print_log_entries (the
+    terminals keep no hash they could be brute-forced from); `outbox_seal` is the X25519
+    private key terminals seal their outbox to (central.sealing)."""
+
+    __tablename__ = "central_secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))  # base64
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Appointment(Base):

@@ -1,12 +1,20 @@
 """The print log terminals report: what each printed (or failed to), kept per terminal with
 its hall, exactly once per (terminal, Idempotency-Key) (central.idempotency).
 
-Entries carry no clear personal data: at most a masked ID number (the schema refuses
-anything else) and the terminal's keyed hash of it, for look-ups by hall staff.
+Entries keep no clear personal data: at most a masked ID number (the schema refuses
+anything else) and central's own HMAC-SHA256 of the full number under the `print_log_lookup`
+secret (table central_secrets, made by migration 0004, never sent to a terminal). A terminal
+finds its prints of one person through POST /print-log/lookup (`lookup`): it keeps no hash
+itself, since one checkable with a key on its own disk gave the number back by brute force.
+The number a terminal sends is hashed on intake and dropped; the replay check hashes the
+body with the keyed hash in its place.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,9 +24,9 @@ from sqlalchemy import Connection, Row, RowMapping, Select, Table, bindparam, in
 from sqlalchemy.orm import Session
 
 from central.db import transaction
-from central.document_schemas import PrintLogAck, PrintLogIn
+from central.document_schemas import PrintLogAck, PrintLogIn, PrintLogLookupOut
 from central.idempotency import body_hash, check_replay, once
-from central.models import PrintLogEntry
+from central.models import CentralSecret, PrintLogEntry
 from central.signing import SignedBy
 from central.timeutil import to_beijing, to_db, utcnow
 
@@ -34,6 +42,39 @@ _BY_KEY = select(
     _entries.c.idempotency_key == bindparam("key"),
 )
 _INSERT = insert(_entries)
+_secrets = cast(Table, CentralSecret.__table__)
+LOOKUP_SECRET = "print_log_lookup"
+_SECRET = select(_secrets.c.value).where(_secrets.c.name == LOOKUP_SECRET)
+LOOKUP_LIMIT = 1000
+_LOOKUP = (
+    select(_entries.c.entry_id)
+    .where(
+        _entries.c.terminal_id == bindparam("terminal_id"),
+        _entries.c.id_hash == bindparam("id_hash"),
+    )
+    .order_by(_entries.c.at.desc(), _entries.c.id.desc())
+    .limit(LOOKUP_LIMIT)
+)
+
+
+def id_hash(conn: Connection, id_number: str) -> str:
+    """Central's keyed hash of an ID number (hex); "" for no number."""
+    if not id_number:
+        return ""
+    secret = conn.execute(_SECRET).scalar_one_or_none()
+    if secret is None:  # the schema is older than migration 0004
+        raise RuntimeError("central_secrets has no print_log_lookup: run kiosk-central migrate")
+    key = base64.b64decode(secret)
+    return hmac.new(key, id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+def lookup(conn: Connection, terminal: SignedBy, id_number: str) -> PrintLogLookupOut:
+    """The signing terminal's entries for `id_number`, newest first (at most LOOKUP_LIMIT)."""
+    rows = conn.execute(
+        _LOOKUP, {"terminal_id": terminal.terminal_id, "id_hash": id_hash(conn, id_number)}
+    ).scalars()
+    return PrintLogLookupOut(entry_ids=list(rows))
+
 
 # What a listing shows, in the order of the API body (plus where and when it was received).
 LISTED = (
@@ -61,6 +102,9 @@ def record(
     conn: Connection, terminal: SignedBy, key: str, body: PrintLogIn
 ) -> tuple[PrintLogAck, bool]:
     """Store `body` once per (terminal, key): (the acknowledgement, whether it is new)."""
+    hashed = id_hash(conn, body.id_number)
+    # The number itself is neither stored nor hashed plainly into request_hash.
+    body = body.model_copy(update={"id_number": "", "id_hash": hashed})
     digest = body_hash(body)
     keys = {"terminal_id": terminal.terminal_id, "key": key}
 
@@ -73,7 +117,7 @@ def record(
 
     def create() -> PrintLogAck:
         values = {
-            **body.model_dump(exclude={"at"}),
+            **body.model_dump(exclude={"at", "id_number"}),
             "at": to_db(body.at),
             "at_text": body.at.isoformat(),
             "terminal_id": terminal.terminal_id,

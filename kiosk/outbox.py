@@ -9,6 +9,12 @@ so a resend after a crash (before send, during, or after send before the local c
 exactly one effect. Contract rejections (422, 404 ...) would fail forever: they are kept as
 ``failed`` with their code for operations (``kiosk outbox status`` / ``retry``).
 
+What waits in the outbox is sealed to central's X25519 outbox key (GET /keys/outbox) once
+the terminal has it: the worker fetches it while it is unknown and keeps it in
+``<data_dir>/keys/central-outbox.json`` (a public key); sealed rows go to the ``/sealed``
+intakes as they are, the terminal never opening them. Before the key is known, rows are
+encrypted under the store key (docs/security.md says what that protects and what not).
+
 The rows themselves (what a submission is, how a row is committed and changes state) are
 kiosk.outbox_rows'; this module delivers them: the worker, the delivery threads and their
 clients, the backoff and the pause while central is out of reach.
@@ -16,7 +22,10 @@ clients, the backoff and the pause while central is out of reach.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
 import logging
 import random
 import threading
@@ -34,6 +43,7 @@ from kiosk.central_api.errors import CentralError, CentralRejected, IdentityInva
 from kiosk.central_api.models import Application, ApplicationRequest
 from kiosk.central_api.signing import load_identity
 from kiosk.config import KioskConfig
+from kiosk.files import ensure_private_dir, replace_private_file
 from kiosk.outbox_rows import (
     KIND_PRINT_LOG,
     OutboxRows,
@@ -43,6 +53,7 @@ from kiosk.outbox_rows import (
     submission_of,
 )
 from kiosk.store import Store, StoreError
+from kiosk.store.crypto import is_sealed
 from kiosk.store.schema import PENDING
 
 log = logging.getLogger(__name__)
@@ -51,6 +62,8 @@ ClientFactory = Callable[[], CentralClient]
 # 4xx statuses that say "this submission will never be accepted as it is". Others (401
 # clock skew or revoked terminal, 408, 429) are about the terminal or the moment: retried.
 PERMANENT_STATUSES = frozenset({400, 404, 409, 410, 413, 422})
+OUTBOX_KEY_FILE = "central-outbox.json"   # in <data_dir>/keys: central's public outbox key
+KEY_RETRY_S = 60.0                        # while the key is unknown, ask central this often
 
 
 class Outbox:
@@ -80,7 +93,10 @@ class Outbox:
         self._rng = rng
         # The hall's zone: a local receipt's day and submitted_at are the hall's, not the host's.
         self.zone = hall_time.default_zone() if zone is None else zone
-        self._rows = OutboxRows(store, receipt_prefix, clock, self.zone)
+        self._key_path = store.data_dir / "keys" / OUTBOX_KEY_FILE
+        self._seal_public: bytes | None = _read_key(self._key_path)
+        self._next_key_try = 0.0
+        self._rows = OutboxRows(store, receipt_prefix, clock, self.zone, self.seal_key)
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -99,11 +115,48 @@ class Outbox:
         self._wake.set()
         return submission
 
-    def enqueue_in(self, conn: Any, kind: str, body: bytes, label: str, idempotency_key: str) -> None:
+    def enqueue_in(self, conn: Any, kind: str, body: bytes, label: str, idempotency_key: str,
+                   sealed_only: bool = False) -> None:
         """Add a delivery of ``body`` inside the caller's write transaction ``conn``: it is
         committed (or rolled back) together with the caller's own rows. ``label`` takes
-        the place of the local receipt (unique). Call ``wake()`` after the commit."""
-        self._rows.add_in(conn, kind, body, label, idempotency_key)
+        the place of the local receipt (unique). Call ``wake()`` after the commit.
+        ``sealed_only``: StoreError ``outbox_key_unknown`` rather than the store key."""
+        self._rows.add_in(conn, kind, body, label, idempotency_key, sealed_only)
+
+    # -- central's outbox key --------------------------------------------------------------
+    def seal_key(self) -> bytes | None:
+        """Central's outbox public key (32 raw bytes), or None while it is not known."""
+        return self._seal_public
+
+    def refresh_seal_key(self, client: CentralClient) -> bool:
+        """Ask central for its outbox key and keep it; whether the terminal has one now."""
+        answer = client.outbox_key()
+        try:
+            raw = base64.b64decode(answer.public_key, validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            log.warning("outbox: central's outbox key is malformed; not kept")
+            return self._seal_public is not None
+        ensure_private_dir(self._key_path.parent)
+        replace_private_file(self._key_path, json.dumps(
+            {"kid": answer.kid, "alg": answer.alg, "public_key": answer.public_key}
+        ).encode())
+        self._seal_public = raw
+        log.info("outbox: central's outbox key %s kept; new rows are sealed to it", answer.kid)
+        return True
+
+    def _ensure_seal_key(self) -> None:
+        now = self._clock()
+        if self._seal_public is not None or now < self._next_key_try:
+            return
+        self._next_key_try = now + KEY_RETRY_S
+        try:
+            self.refresh_seal_key(self._client())
+        except CentralError as err:
+            log.info("outbox: central's outbox key not fetched (%s)", err.code)
+        except Exception as err:  # a client without the call (older central, tests)
+            log.info("outbox: central's outbox key not fetched (%s)", type(err).__name__)
 
     # -- queries ---------------------------------------------------------------------------
     def lookup(self, local_receipt: str) -> Submission:
@@ -174,6 +227,7 @@ class Outbox:
         while not self._stop.is_set():
             self._wake.clear()
             try:
+                self._ensure_seal_key()
                 wait = self._dispatch_due()
             except Exception:  # the worker must outlive a locked or broken database
                 log.exception("outbox worker round failed")
@@ -241,16 +295,27 @@ class Outbox:
             return submission_of(row)
         if row.payload_encrypted is None:
             return self._record_failure(row_id, "payload_missing", permanent=True)
+        blob = bytes(row.payload_encrypted)
+        sealed = is_sealed(blob)
         try:
-            body = self._rows.payload(row)
+            if sealed:   # goes as it is: the terminal cannot open it
+                body = json.dumps({"sealed": base64.b64encode(blob).decode("ascii")}).encode()
+            else:
+                body = self._rows.payload(row)
         except StoreError as err:
             return self._record_failure(row_id, err.code, permanent=True)
         try:
+            client = self._client()
             if row.kind == KIND_PRINT_LOG:
-                self._client().submit_print_log_json(body, row.idempotency_key)
+                if sealed:
+                    client.submit_print_log_json(body, row.idempotency_key, sealed=True)
+                else:
+                    client.submit_print_log_json(body, row.idempotency_key)
                 application = None
+            elif sealed:
+                application = client.submit_application_json(body, row.idempotency_key, sealed=True)
             else:
-                application = self._client().submit_application_json(body, row.idempotency_key)
+                application = client.submit_application_json(body, row.idempotency_key)
         except CentralRejected as err:
             if err.status == 401:
                 # Perhaps re-enrolled since this client was made: the next try reads the
@@ -299,6 +364,18 @@ class Outbox:
         """Delay before attempt ``attempts + 1``: 1 s doubling to 5 min, with equal jitter."""
         delay = min(self.max_backoff, self.base_backoff * 2 ** min(max(attempts - 1, 0), 30))
         return delay / 2 + self._rng() * delay / 2
+
+
+def _read_key(path: Path) -> bytes | None:
+    try:
+        data = json.loads(path.read_bytes())
+        raw = base64.b64decode(data["public_key"], validate=True)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, binascii.Error):
+        log.warning("outbox: %s unreadable; central's outbox key will be fetched again", path.name)
+        return None
+    return raw if len(raw) == 32 else None
 
 
 def open_outbox(config: KioskConfig, store: Store, *, concurrency: int = 4) -> Outbox:

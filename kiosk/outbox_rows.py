@@ -1,7 +1,10 @@
 """The outbox's rows: what a submission is, and every read and change of the outbox table.
 
-A row is committed ``pending`` with its payload encrypted (its idempotency key bound to the
-ciphertext) and leaves that state once: ``delivered``, when central's answer is committed in
+A row is committed ``pending`` with its payload sealed to central's outbox key when the
+terminal has it (kiosk.store.crypto.seal: the terminal cannot open it again, nor can anyone
+holding a copy of its disk), else encrypted under the store key beside the database (the
+fallback before the key is known; docs/security.md), its idempotency key bound to the
+ciphertext either way. It leaves that state once: ``delivered``, when central's answer is committed in
 the same transaction that drops the payload, or ``failed``, a permanent refusal kept with its
 code for operations until ``requeue`` puts it back. Threads, clients and backoff are
 kiosk.outbox's; nothing here talks to central.
@@ -20,13 +23,14 @@ from sqlalchemy import Row, func, insert, select, update
 
 from kiosk import hall_time
 from kiosk.central_api.models import Application, ApplicationRequest
-from kiosk.store import Store
+from kiosk.store import Store, StoreError
+from kiosk.store.crypto import seal
 from kiosk.store.schema import DELIVERED, FAILED, PENDING, outbox, receipt_counter
 
 log = logging.getLogger(__name__)
 
 KIND_APPLICATION = "application"
-KIND_PRINT_LOG = "print_log"      # a finished print-log entry (no clear personal data)
+KIND_PRINT_LOG = "print_log"      # a finished print-log entry (the ID number only sealed)
 
 
 class UnknownReceipt(KeyError):
@@ -81,8 +85,10 @@ class OutboxRows:
         receipt_prefix: str | Callable[[], str],
         clock: Callable[[], float],
         zone: dt.tzinfo,
+        seal_key: Callable[[], bytes | None] = lambda: None,
     ) -> None:
         self.store = store
+        self._seal_key = seal_key
         self._prefix = receipt_prefix
         self._clock = clock
         self.zone = zone
@@ -103,21 +109,32 @@ class OutboxRows:
             conn.execute(insert(outbox).values(
                 kind=KIND_APPLICATION, idempotency_key=key, local_receipt=receipt,
                 item_code=request.item_code, state=PENDING,
-                payload_encrypted=self.store.cipher.encrypt(body, key),
+                payload_encrypted=self._protect(body, key),
                 created_at=now, attempts=0, next_attempt_at=now,
             ))
         del body, final
         log.info("outbox: %s committed (%s)", receipt, request.item_code)
         return Submission(receipt, key, False, None, None, PENDING, request.item_code, 0)
 
-    def add_in(self, conn: Any, kind: str, body: bytes, label: str, idempotency_key: str) -> None:
-        """Add a delivery of ``body`` inside the caller's write transaction ``conn``."""
+    def add_in(self, conn: Any, kind: str, body: bytes, label: str, idempotency_key: str,
+               sealed_only: bool = False) -> None:
+        """Add a delivery of ``body`` inside the caller's write transaction ``conn``.
+        ``sealed_only``: refuse (StoreError ``outbox_key_unknown``) rather than fall back to
+        the store key."""
         now = self._clock()
         conn.execute(insert(outbox).values(
             kind=kind, idempotency_key=idempotency_key, local_receipt=label, state=PENDING,
-            payload_encrypted=self.store.cipher.encrypt(body, idempotency_key),
+            payload_encrypted=self._protect(body, idempotency_key, sealed_only),
             created_at=now, attempts=0, next_attempt_at=now,
         ))
+
+    def _protect(self, body: bytes, key: str, sealed_only: bool = False) -> bytes:
+        public = self._seal_key()
+        if public is not None:
+            return seal(public, body, key)
+        if sealed_only:
+            raise StoreError("outbox_key_unknown", "central's outbox key is not known yet")
+        return self.store.cipher.encrypt(body, key)
 
     def _next_receipt(self, conn: Any, local_now: dt.datetime) -> str:
         day = local_now.strftime("%Y%m%d")
@@ -150,7 +167,8 @@ class OutboxRows:
             return conn.execute(select(outbox).where(outbox.c.id == row_id)).one()
 
     def payload(self, row: Row[Any]) -> bytes:
-        """The row's payload in clear (raises StoreError when it cannot be decrypted)."""
+        """The row's payload in clear (raises StoreError when it cannot be decrypted; a
+        sealed payload never can: it goes to central as it is)."""
         return self.store.cipher.decrypt(row.payload_encrypted, row.idempotency_key)
 
     def status(self) -> OutboxStatus:

@@ -122,6 +122,17 @@ def export_done(file_name: str, count: int) -> str:
     return f"已导出{count}条打印记录到U盘\n文件：{file_name}"
 
 
+# The look-up by ID number is central's (the terminal keeps no hash of the number).
+ID_LOOKUP_UNAVAILABLE = {
+    "id_lookup_offline": "按证件号码查询需要连接政务服务平台，当前无法连接，其他筛选可正常使用",
+    "id_lookup_failed": "政务服务平台未能完成按证件号码查询，请稍后重试",
+}
+
+
+def id_lookup_unavailable(code: str) -> str:
+    return ID_LOOKUP_UNAVAILABLE.get(code, ID_LOOKUP_UNAVAILABLE["id_lookup_offline"])
+
+
 def export_failed(reason: str) -> str:
     return EXPORT_FAILED.get(reason, EXPORT_FAILED_DEFAULT)
 

@@ -74,7 +74,9 @@ class StaffLogScreen(KioskScreen):
             self._shown_rows = view.records
             self.ids.table.data = [row_data(r) for r in view.records]
             self.ids.table.scroll_y = 1
-        self.count_text = _count_text(view.loading, view.failed, len(view.records))
+        self.count_text = (print_words.id_lookup_unavailable(view.lookup_unavailable)
+                           if view.lookup_unavailable and not view.loading
+                           else _count_text(view.loading, view.failed, len(view.records)))
         if view.chain is not None:
             self.chain_ok = view.chain.ok
             self.chain_text = print_words.chain_status(view.chain.ok, view.chain.attempts,

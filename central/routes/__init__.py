@@ -11,6 +11,7 @@ from central.routes import (
     context,
     print_log,
     proofs,
+    sealed,
     terminals,
 )
 
@@ -20,5 +21,5 @@ PREFIX = "/api/v1"
 def include_routes(app: FastAPI) -> None:
     # Each area straight onto the app (not through an intermediate router): one level
     # of included routers less to match on every request.
-    for module in (terminals, catalogue, context, applications, proofs, print_log, codes):
+    for module in (terminals, catalogue, context, applications, proofs, print_log, codes, sealed):
         app.include_router(module.router, prefix=PREFIX)

@@ -6,8 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
-from central.document_schemas import UUID_PATTERN, PrintLogAck, PrintLogIn
-from central.printlog import record
+from central.document_schemas import (
+    UUID_PATTERN,
+    PrintLogAck,
+    PrintLogIn,
+    PrintLogLookupIn,
+    PrintLogLookupOut,
+)
+from central.printlog import lookup, record
 from central.routes.common import SIGNED, with_connection
 from central.schemas import ErrorBody
 from central.signing import SIGNED_OPERATION, SignedTerminal
@@ -40,3 +46,18 @@ async def submit_print_log(
     if not created:
         response.status_code = 200
     return ack
+
+
+@router.post(
+    "/print-log/lookup",
+    openapi_extra=SIGNED_OPERATION,
+    response_model=PrintLogLookupOut,
+    responses=SIGNED,
+)
+async def lookup_print_log(
+    body: PrintLogLookupIn, request: Request, terminal: SignedTerminal
+) -> PrintLogLookupOut:
+    """The signing terminal's print-log entries for one ID number (entry ids, newest first,
+    at most 1000). Terminals keep no hash of ID numbers: finding a citizen's prints by number
+    is done here, under central's own key; other terminals' entries are never matched."""
+    return with_connection(request, lookup, terminal, body.id_number)

@@ -47,8 +47,10 @@ from kiosk.central_api.models import (
     CompanyContext,
     Enrollment,
     IssuedDocument,
+    OutboxKey,
     PersonContext,
     PrintLogAck,
+    PrintLogMatches,
     ProofList,
     ProofSummary,
     ResolvedIdentity,
@@ -206,10 +208,12 @@ class CentralClient:
             raise ValueError("local_receipt and submitted_at must be set (the outbox sets them)")
         return self.submit_application_json(request.model_dump_json().encode("utf-8"), idempotency_key)
 
-    def submit_application_json(self, body: bytes, idempotency_key: str) -> Application:
-        """Submit an already serialised request: a retry must send the very same bytes."""
+    def submit_application_json(self, body: bytes, idempotency_key: str, sealed: bool = False) -> Application:
+        """Submit an already serialised request: a retry must send the very same bytes.
+        ``sealed``: ``body`` is ``{"sealed": ...}``, sealed to central's outbox key."""
         headers = {"Idempotency-Key": idempotency_key, "Content-Type": "application/json"}
-        reply = self._exchange("POST", "/applications", body=body, headers=headers)
+        path = "/applications/sealed" if sealed else "/applications"
+        reply = self._exchange("POST", path, body=body, headers=headers)
         self._expect(reply, (200, 201))
         return _parse(Application, reply)
 
@@ -257,13 +261,28 @@ class CentralClient:
         self._expect(reply, (200,))
         return _parse(ResolvedIdentity, reply)
 
-    def submit_print_log_json(self, body: bytes, idempotency_key: str) -> None:
+    def submit_print_log_json(self, body: bytes, idempotency_key: str, sealed: bool = False) -> None:
         """Deliver one serialised print-log entry; one POST, never retried here: the outbox
-        retries with the same key and bytes (a replay is a 200, like the first 201)."""
+        retries with the same key and bytes (a replay is a 200, like the first 201).
+        ``sealed``: ``body`` is ``{"sealed": ...}``, sealed to central's outbox key."""
         headers = {"Idempotency-Key": idempotency_key, "Content-Type": "application/json"}
-        reply = self._exchange("POST", "/print-log", body=body, headers=headers)
+        path = "/print-log/sealed" if sealed else "/print-log"
+        reply = self._exchange("POST", path, body=body, headers=headers)
         self._expect(reply, (200, 201))
         _parse(PrintLogAck, reply)
+
+    def outbox_key(self) -> OutboxKey:
+        """Central's key the outbox seals to. Unsigned; its authenticity is TLS's."""
+        reply = self._exchange("GET", "/keys/outbox", signed=False, retries=self.get_retries)
+        self._expect(reply, (200,))
+        return _parse(OutboxKey, reply)
+
+    def find_print_log_entries(self, id_number: str) -> list[str]:
+        """The entry ids of this terminal's print-log entries for ``id_number`` (central
+        keeps the look-up hash; the terminal keeps none). A read: retried like the context
+        look-ups. The number is in the body only, never in a URL or a log."""
+        body = _json_bytes({"id_number": id_number})
+        return self._post_read(PrintLogMatches, "/print-log/lookup", body).entry_ids
 
     def enroll(self, code: str, public_key: str, hostname: str) -> Enrollment:
         """Register a public key (base64 of the raw 32 bytes) with a one-time code. Unsigned;

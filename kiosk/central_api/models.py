@@ -248,8 +248,9 @@ PrintDocType = Literal["application_receipt", "queue_ticket", "notice", "test_pa
 
 class PrintLogEntry(_Request):
     """One finished print attempt as POST /print-log takes it (the terminal's print log
-    serialises it once and the outbox sends those bytes). No clear personal data: a
-    masked ID number (1405**********123X) and a keyed hash at most."""
+    serialises it once and the outbox sends those bytes). The citizen's ID number goes to
+    central (which keeps only its own keyed hash, for look-ups) with the masked form
+    (1405**********123X) staff read; the terminal's rows keep the masked form only."""
 
     entry_id: str
     seq: int = Field(ge=0)
@@ -263,8 +264,22 @@ class PrintLogEntry(_Request):
     result: Literal["printed", "failed"]
     reason: str = ""                    # "" or a stable code such as "paper_out"
     id_masked: str = ""
-    id_hash: str = ""
+    id_number: str = ""
     chain_hash: str
+
+
+class OutboxKey(_Response):
+    """GET /keys/outbox: central's X25519 key the outbox seals to (base64 of 32 raw bytes)."""
+
+    kid: str
+    alg: Literal["X25519-HKDF-SHA256-A256GCM"]
+    public_key: str
+
+
+class PrintLogMatches(_Response):
+    """POST /print-log/lookup: this terminal's entries for one ID number, newest first."""
+
+    entry_ids: list[str]
 
 
 class PrintLogAck(_Response):

@@ -27,6 +27,7 @@ from kiosk.flows.base import Flow, Runner, thread_runner
 from kiosk.printing.printlog import (
     ChainReport,
     ExportResult,
+    IdLookupUnavailable,
     PrintLog,
     PrintRecord,
     export_csv,
@@ -85,6 +86,9 @@ class LogView:
     records: list[PrintRecord] = field(default_factory=list)
     loading: bool = False
     failed: bool = False           # the log could not be read
+    # "" or why the look-up by ID number got no answer (IdLookupUnavailable.code): it is
+    # central's, the terminal keeps no hash of the number; the other filters work offline
+    lookup_unavailable: str = ""
     chain: ChainReport | None = None
     chain_failed: bool = False
     exporting: bool = False
@@ -231,12 +235,17 @@ class StaffFlow(Flow):
             self._query_gen += 1
             qgen = self._query_gen
             self.view.query, self.view.loading, self.view.failed = query, True, False
+            self.view.lookup_unavailable = ""
         self._changed()
         gen = self._generation
 
         def work() -> None:
             try:
                 records = self.records(query)
+            except IdLookupUnavailable as err:
+                code = err.code
+                self._apply(gen, lambda: self._shown(qgen, [], code))
+                return
             except Exception:  # a database or disk problem: the screen says so
                 log.exception("staff: print log could not be read")
                 self._apply(gen, lambda: self._shown(qgen, None))
@@ -250,10 +259,11 @@ class StaffFlow(Flow):
         return self._printlog.records(since=since, doc_type=query.doc_type or None,
                                       id_number=query.id_number or None, limit=limit)
 
-    def _shown(self, qgen: int, records: list[PrintRecord] | None) -> None:
+    def _shown(self, qgen: int, records: list[PrintRecord] | None, unavailable: str = "") -> None:
         if qgen != self._query_gen:
             return  # the filters changed while this query ran
         self.view.loading = False
+        self.view.lookup_unavailable = unavailable
         self.view.failed = records is None
         self.view.records = records or []
         self._changed()

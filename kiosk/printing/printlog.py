@@ -9,8 +9,13 @@ beside the database after every commit, so rows cut from the end are noticed too
 finished entry (with its MAC) goes to central through the outbox, where the chain can be
 checked against a copy the terminal cannot change.
 
-The citizen's ID number is never stored: a masked form for people and a keyed hash
-(HMAC-SHA256 under its own derived key) so staff can find a citizen's prints by number.
+The citizen's ID number is never stored on the terminal, not even as a hash: a row keeps
+the masked form for people. Any hash checkable with a key on this disk gives the number back
+to whoever copies the disk (the masked number leaves a birth date and a sequence to try: a
+few seconds), so the look-up by number is central's: the finished entry carries the number
+to central (in the outbox until delivered, see docs/security.md), central keeps a hash under
+a secret of its own, and ``records(id_number=...)`` asks central which entries of this
+terminal are that person's (``IdLookupUnavailable`` when central cannot answer).
 
 Rows keep epoch seconds; what staff read (records, CSV) and what central gets is the hall's
 wall time (``zone``, from ``[terminal] timezone``) with its offset, whatever the host's TZ.
@@ -35,6 +40,7 @@ from typing import IO, Any
 from sqlalchemy import Row, func, insert, select
 
 from kiosk import hall_time
+from kiosk.central_api.errors import CentralError
 from kiosk.files import replace_private_file
 from kiosk.outbox import KIND_PRINT_LOG, Outbox
 from kiosk.privacy import mask_number
@@ -56,6 +62,16 @@ DOC_TYPES = {
     "proof": "证明",
     "licence": "证照",
 }
+
+
+class IdLookupUnavailable(Exception):
+    """Finding prints by ID number needs central, which did not answer. ``code`` is stable:
+    ``id_lookup_offline`` (central unreachable or the terminal not enrolled) or
+    ``id_lookup_failed`` (central refused or answered wrongly)."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
 
 
 @dataclass(frozen=True)
@@ -122,17 +138,15 @@ class PrintLog:
         self.outbox = outbox
         self._clock = clock
         self.zone = hall_time.default_zone() if zone is None else zone
-        self._chain_key = store.cipher.derive("print-log-chain")
-        self._lookup_key = store.cipher.derive("print-log-id-lookup")
+        self._chain_key = store.cipher.derive(CHAIN_KEY_PURPOSE)
+        # Between begin() and finish() of an attempt: the number goes to central with the
+        # finished entry. In memory only; finish() takes it out.
+        self._pending_ids: dict[str, str] = {}
         self.head_path = store.data_dir / HEAD_FILE
         # One append at a time in this process: the head file must follow the commits in order.
         self._append_lock = threading.Lock()
 
     # -- writing ---------------------------------------------------------------------------
-    def id_hash(self, id_number: str) -> str:
-        normalized = id_number.strip().upper().encode()
-        return hmac.new(self._lookup_key, normalized, hashlib.sha256).hexdigest()
-
     def begin(
         self,
         *,
@@ -151,9 +165,15 @@ class PrintLog:
             "content_sha256": hashlib.sha256(content).hexdigest(), "result": SENDING,
             "reason": "",
             "id_masked": mask_number(id_number) if id_number else "",
-            "id_hash": self.id_hash(id_number) if id_number else "",
+            "id_hash": "",
         }
-        self._append(values, deliver=False)
+        if id_number:
+            self._pending_ids[entry_id] = id_number.strip().upper()
+        try:
+            self._append(values, deliver=False)
+        except BaseException:
+            self._pending_ids.pop(entry_id, None)
+            raise
         log.info("print log: %s %s sent to %s", doc_type, entry_id, printer)
         return entry_id
 
@@ -173,18 +193,20 @@ class PrintLog:
             "doc_number": sent.doc_number, "printer": sent.printer, "job_id": job_id,
             "pages": sent.pages if pages is None else pages,
             "content_sha256": sent.content_sha256, "result": result, "reason": reason,
-            "id_masked": sent.id_masked, "id_hash": sent.id_hash,
+            "id_masked": sent.id_masked, "id_hash": "",
         }
-        self._append(values, deliver=True, sent_at=sent.at_text)
+        id_number = self._pending_ids.pop(entry_id, "")
+        self._append(values, deliver=True, sent_at=sent.at_text, id_number=id_number)
+        del id_number
         log.info("print log: %s %s %s%s", sent.doc_type, entry_id, result, f" ({reason})" if reason else "")
 
-    def _append(self, values: dict[str, Any], deliver: bool, sent_at: str = "") -> None:
+    def _append(self, values: dict[str, Any], deliver: bool, sent_at: str = "", id_number: str = "") -> None:
         with self._append_lock:
-            self._append_locked(values, deliver, sent_at)
+            self._append_locked(values, deliver, sent_at, id_number)
         if deliver and self.outbox is not None:
             self.outbox.wake()
 
-    def _append_locked(self, values: dict[str, Any], deliver: bool, sent_at: str) -> None:
+    def _append_locked(self, values: dict[str, Any], deliver: bool, sent_at: str, id_number: str) -> None:
         now = self._clock()
         values = {**values, "at": now, "at_text": hall_time.wire(now, self.zone)}
         with self.store.write() as conn:
@@ -197,23 +219,24 @@ class PrintLog:
             values["mac"] = self._mac(prev, values)
             conn.execute(insert(print_log).values(**values))
             if deliver and self.outbox is not None:
-                entry = _central_entry(values, sent_at)
+                # The number goes only sealed to central's key; before the terminal has
+                # that key the entry goes without it (not findable by number later).
+                if self.outbox.seal_key() is None:
+                    id_number = ""
+                entry = _central_entry(values, sent_at, id_number)
                 self.outbox.enqueue_in(
                     conn, KIND_PRINT_LOG, json.dumps(entry, ensure_ascii=False).encode(),
                     label=f"PL-{values['entry_id']}", idempotency_key=values["entry_id"],
+                    sealed_only=bool(id_number),
                 )
+                del entry
         try:
             replace_private_file(self.head_path, f"{seq} {values['mac']}\n".encode())
         except OSError as err:  # the row is committed; the head file only helps verify
             log.warning("print log: head file not written: %s", err.strerror)
 
     def _mac(self, prev_mac: str, row: Any) -> str:
-        get = row.get if isinstance(row, dict) else row._mapping.get
-        material = json.dumps(
-            [get(c) for c in _CHAINED] + [repr(float(get("at") or 0.0))],
-            ensure_ascii=False, separators=(",", ":"),
-        )
-        return hmac.new(self._chain_key, (prev_mac + material).encode(), hashlib.sha256).hexdigest()
+        return chain_mac(self._chain_key, prev_mac, row)
 
     # -- reading ---------------------------------------------------------------------------
     def records(
@@ -225,16 +248,17 @@ class PrintLog:
         limit: int | None = None,
     ) -> list[PrintRecord]:
         """Attempts, newest first, filtered by the time they were sent (aware datetimes),
-        type and ID number; their times are the hall's."""
+        type and ID number; their times are the hall's. Filtering by ID number asks central
+        (``find_entries``): raises IdLookupUnavailable when central cannot answer."""
         query = select(print_log).where(print_log.c.event == SENT)
+        if id_number:
+            query = query.where(print_log.c.entry_id.in_(self.find_entries(id_number)))
         if since is not None:
             query = query.where(print_log.c.at >= since.timestamp())
         if until is not None:
             query = query.where(print_log.c.at < until.timestamp())
         if doc_type:
             query = query.where(print_log.c.doc_type == doc_type)
-        if id_number:
-            query = query.where(print_log.c.id_hash == self.id_hash(id_number))
         query = query.order_by(print_log.c.seq.desc())
         if limit:
             query = query.limit(limit)
@@ -249,6 +273,24 @@ class PrintLog:
                 ):
                     finished[row.entry_id] = row
         return [_record(r, finished.get(r.entry_id), self.zone) for r in sent_rows]
+
+    def find_entries(self, id_number: str) -> list[str]:
+        """The entry ids of this terminal's prints for ``id_number``, as central knows them
+        (POST /print-log/lookup). Entries still in the outbox are not known there yet."""
+        if self.outbox is None:
+            raise IdLookupUnavailable("id_lookup_offline")
+        client = None
+        try:
+            client = self.outbox.client_factory()
+            return client.find_print_log_entries(id_number.strip().upper())
+        except CentralError as err:
+            log.info("print log: look-up by ID number not answered (%s)", err.code)
+            rejected = getattr(err, "status", 0)
+            code = "id_lookup_failed" if rejected and 400 <= rejected < 500 else "id_lookup_offline"
+            raise IdLookupUnavailable(code) from None
+        finally:
+            if client is not None:
+                client.close()
 
     def since_days(self, days: int) -> dt.datetime:
         """The start of the hall's day ``days - 1`` days ago (``1``: today), for ``records``."""
@@ -314,8 +356,19 @@ class PrintLog:
         return None
 
 
+CHAIN_KEY_PURPOSE = "print-log-chain"
 _CHAINED = ("seq", "entry_id", "event", "at_text", "doc_type", "doc_number", "printer", "job_id",
             "pages", "content_sha256", "result", "reason", "id_masked", "id_hash")
+
+
+def chain_mac(key: bytes, prev_mac: str, row: Any) -> str:
+    """A row's MAC: HMAC-SHA256 under the chain key over the previous MAC and its columns."""
+    get = row.get if isinstance(row, dict) else row._mapping.get
+    material = json.dumps(
+        [get(c) for c in _CHAINED] + [repr(float(get("at") or 0.0))],
+        ensure_ascii=False, separators=(",", ":"),
+    )
+    return hmac.new(key, (prev_mac + material).encode(), hashlib.sha256).hexdigest()
 
 
 def _record(sent: Row[Any], done: Row[Any] | None, zone: dt.tzinfo) -> PrintRecord:
@@ -336,13 +389,13 @@ def _record(sent: Row[Any], done: Row[Any] | None, zone: dt.tzinfo) -> PrintReco
     )
 
 
-def _central_entry(values: dict[str, Any], sent_at: str) -> dict[str, Any]:
+def _central_entry(values: dict[str, Any], sent_at: str, id_number: str) -> dict[str, Any]:
     return {
         "entry_id": values["entry_id"], "seq": values["seq"], "at": sent_at or values["at_text"],
         "doc_type": values["doc_type"], "doc_number": values["doc_number"],
         "printer": values["printer"], "job_id": values["job_id"], "pages": values["pages"],
         "content_sha256": values["content_sha256"], "result": values["result"],
-        "reason": values["reason"], "id_masked": values["id_masked"], "id_hash": values["id_hash"],
+        "reason": values["reason"], "id_masked": values["id_masked"], "id_number": id_number,
         "chain_hash": values["mac"],
     }
 

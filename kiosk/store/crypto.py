@@ -1,8 +1,15 @@
 """Encryption at rest for what the outbox must keep until central has it.
 
-AES-256-GCM with a key in ``<data_dir>/keys/store.key`` (0600), a random 96-bit nonce per
-row, and the row's idempotency key as associated data (a payload moved to another row does
-not decrypt). Blob layout: version byte, nonce, ciphertext+tag.
+Two forms, told apart by the blob's first byte:
+
+- ``0x02`` sealed (``seal``): to central's X25519 outbox key (GET /keys/outbox), with an
+  ephemeral key, HKDF-SHA256 and AES-256-GCM; bound to the row's idempotency key. The
+  terminal cannot open it again: its disk holds nothing that decrypts it. Layout: version,
+  ephemeral public key (32), nonce (12), ciphertext+tag. central/sealing.py opens it.
+- ``0x01`` local (``PayloadCipher``): AES-256-GCM under ``<data_dir>/keys/store.key`` (0600),
+  a random nonce, the row's idempotency key as associated data. The key lies beside the
+  database, so this protects against nothing that copies the whole data directory: it is the
+  fallback while the terminal does not yet have central's outbox key (docs/security.md).
 """
 
 from __future__ import annotations
@@ -12,7 +19,8 @@ import secrets
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -22,6 +30,32 @@ from kiosk.store.errors import StoreError
 STORE_KEY_FILE = "store.key"
 _VERSION = b"\x01"
 _AAD_PREFIX = b"tongban-outbox-v1\x00"
+SEALED_VERSION = b"\x02"
+_SEAL_INFO = b"tongban-seal-v1\x00"
+_SEAL_AAD_PREFIX = b"tongban-outbox-sealed-v1\x00"
+
+
+def seal(public_raw: bytes, plaintext: bytes, row_key: str) -> bytes:
+    """``plaintext`` sealed to central's X25519 public key (raw 32 bytes), bound to
+    ``row_key`` (the idempotency key central gets in the header)."""
+    try:
+        recipient = X25519PublicKey.from_public_bytes(public_raw)
+    except ValueError:
+        raise StoreError("outbox_key_invalid", "central's outbox key must be 32 bytes") from None
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_raw = ephemeral.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=_SEAL_INFO + ephemeral_raw + public_raw,
+    ).derive(ephemeral.exchange(recipient))
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(key).encrypt(nonce, plaintext, _SEAL_AAD_PREFIX + row_key.encode())
+    return SEALED_VERSION + ephemeral_raw + nonce + sealed
+
+
+def is_sealed(blob: bytes) -> bool:
+    return blob[:1] == SEALED_VERSION
 
 
 class PayloadCipher:

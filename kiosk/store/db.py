@@ -70,10 +70,12 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
-def _alembic_config(connection: Connection) -> Config:
+def _alembic_config(connection: Connection, store: Store | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
+    # Migrations that rewrite keyed or encrypted data (0004) need the store's key and folder.
+    config.attributes["store"] = store
     return config
 
 
@@ -113,7 +115,7 @@ class Store:
 
     def upgrade(self) -> None:
         with self.write() as conn:
-            command.upgrade(_alembic_config(conn), "head")
+            command.upgrade(_alembic_config(conn, self), "head")
 
     def close(self) -> None:
         self.engine.dispose()

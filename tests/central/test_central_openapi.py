@@ -24,12 +24,16 @@ SIGNED = [
     ("post", "/api/v1/proofs/issue"),
     ("post", "/api/v1/print-log"),
     ("post", "/api/v1/identity/resolve"),
+    ("post", "/api/v1/print-log/lookup"),
+    ("post", "/api/v1/applications/sealed"),
+    ("post", "/api/v1/print-log/sealed"),
 ]
 UNSIGNED = [
     ("get", "/api/v1/health"),
     ("post", "/api/v1/terminals/enroll"),
     ("get", "/api/v1/documents/{verification_code}"),
     ("get", "/api/v1/keys/codes"),
+    ("get", "/api/v1/keys/outbox"),
 ]
 
 

@@ -1,8 +1,13 @@
 """Terminals report what they printed; central keeps each entry once, per terminal with
-the terminal's hall, never with a clear ID number."""
+the terminal's hall, never with a clear ID number: the number a terminal sends is hashed under
+central's own secret (the terminal keeps no hash) and a terminal finds its prints by number
+through POST /print-log/lookup. Entries may come sealed to central's outbox key."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import uuid
 from typing import Any
 
@@ -15,9 +20,14 @@ from test_proofs import blind_first_look
 
 from central.idempotency import once
 from central.models import PrintLogEntry
+from kiosk.store.crypto import seal
 from tests.support.signer import TerminalKey
 
 PRINT_LOG = "/api/v1/print-log"
+LOOKUP = "/api/v1/print-log/lookup"
+SEALED = "/api/v1/print-log/sealed"
+CITIZEN = "110101199003071233"
+OTHER = "11010519491231002X"
 
 
 def entry(**changes: Any) -> dict[str, Any]:
@@ -34,7 +44,7 @@ def entry(**changes: Any) -> dict[str, Any]:
         "result": "printed",
         "reason": "",
         "id_masked": "1101**********1233",
-        "id_hash": "b" * 64,
+        "id_number": CITIZEN,
         "chain_hash": "c" * 64,
     }
     body.update(changes)
@@ -81,11 +91,86 @@ def test_an_entry_is_stored_with_the_terminals_hall(api: SignedApi, app: FastAPI
         2,
     )
     assert row.at_text == "2026-11-23T10:00:00+08:00"  # as the terminal chained it
-    assert (row.id_masked, row.id_hash, row.chain_hash) == (
-        "1101**********1233",
-        "b" * 64,
-        "c" * 64,
-    )
+    assert (row.id_masked, row.chain_hash) == ("1101**********1233", "c" * 64)
+    assert len(row.id_hash) == 64 and row.id_hash != hashlib.sha256(CITIZEN.encode()).hexdigest()
+    assert CITIZEN not in repr(row.__dict__) and CITIZEN[:14] not in row.request_hash
+
+
+def lookup(api: SignedApi, number: str) -> Any:
+    return api.post(LOOKUP, {"id_number": number})
+
+
+def test_a_terminal_finds_its_prints_of_a_person_by_number(
+    client: TestClient, app: FastAPI, api: SignedApi
+) -> None:
+    first, other, last = entry(), entry(id_number=OTHER, id_masked="1101**********002X"), entry()
+    last["at"] = "2026-11-23T11:00:00+08:00"
+    for body in (first, other, last):
+        assert send(api, body).status_code == 201
+    answer = lookup(api, CITIZEN)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"entry_ids": [last["entry_id"], first["entry_id"]]}
+    assert lookup(api, OTHER).json() == {"entry_ids": [other["entry_id"]]}
+    assert lookup(api, "440524188001010014").json() == {"entry_ids": []}
+    # another terminal's prints of the same person are not its to see
+    bank = enroll_in(client, app, "晋城银行泽州支行", region="140525")
+    assert lookup(bank, CITIZEN).json() == {"entry_ids": []}
+    # signed only, and only with a valid number
+    assert client.post(LOOKUP, json={"id_number": CITIZEN}).status_code == 401
+    assert lookup(api, "110101199003071234").status_code == 422
+
+
+def test_an_old_terminals_hash_is_accepted_and_ignored(api: SignedApi, app: FastAPI) -> None:
+    body = entry(id_hash="b" * 64)
+    del body["id_number"]
+    assert send(api, body).status_code == 201
+    (row,) = stored(app)
+    assert row.id_hash == ""
+
+
+def sealed_body(client: TestClient, body: dict[str, Any], key: str) -> dict[str, str]:
+    public = base64.b64decode(client.get("/api/v1/keys/outbox").json()["public_key"])
+    blob = seal(public, json.dumps(body).encode(), key)
+    return {"sealed": base64.b64encode(blob).decode()}
+
+
+def test_central_publishes_its_outbox_key(client: TestClient) -> None:
+    response = client.get("/api/v1/keys/outbox")
+    assert response.status_code == 200
+    key = response.json()
+    assert key["alg"] == "X25519-HKDF-SHA256-A256GCM" and len(base64.b64decode(key["public_key"])) == 32
+    assert client.get("/api/v1/keys/outbox").json() == key      # one key, not one per call
+
+
+def test_a_sealed_entry_is_opened_hashed_and_found(
+    client: TestClient, api: SignedApi, app: FastAPI
+) -> None:
+    body = entry()
+    key = body["entry_id"]
+    sealed = sealed_body(client, body, key)
+    response = api.post(SEALED, sealed, headers={"Idempotency-Key": key})
+    assert response.status_code == 201, response.text
+    again = api.post(SEALED, sealed, headers={"Idempotency-Key": key})
+    assert again.status_code == 200
+    assert send(api, body).status_code == 200          # the same entry unsealed: a replay
+    assert lookup(api, CITIZEN).json() == {"entry_ids": [key]}
+    (row,) = stored(app)
+    assert row.id_masked == "1101**********1233"
+
+
+def test_a_sealed_entry_opens_only_under_its_own_key(
+    client: TestClient, api: SignedApi, app: FastAPI
+) -> None:
+    body = entry()
+    sealed = sealed_body(client, body, body["entry_id"])
+    moved = api.post(SEALED, sealed, headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert moved.status_code == 422 and moved.json()["fields"] == {"sealed": "undecryptable"}
+    garbage = api.post(SEALED, {"sealed": "AAAA"}, headers={"Idempotency-Key": body["entry_id"]})
+    assert garbage.status_code == 422
+    bad = sealed_body(client, {**body, "seq": -1}, body["entry_id"])
+    refused = api.post(SEALED, bad, headers={"Idempotency-Key": body["entry_id"]})
+    assert refused.status_code == 422 and "seq" in refused.json()["fields"]
+    assert stored(app) == []
 
 
 def test_a_failed_print_keeps_its_reason_and_needs_no_id(api: SignedApi, app: FastAPI) -> None:
@@ -96,7 +181,7 @@ def test_a_failed_print_keeps_its_reason_and_needs_no_id(api: SignedApi, app: Fa
         reason="paper_out",
         pages=0,
         id_masked="",
-        id_hash="",
+        id_number="",
         job_id="",
     )
     assert send(api, body).status_code == 201

@@ -228,6 +228,10 @@ def test_staff_mode_closes_when_left_alone_and_never_opens_for_a_citizen(staff: 
     flow.enter_pin(PIN)
     flow.query(LogQuery(days=7, id_number="11010519491231002X"))
     assert flow.view.query.id_number
+    # the look-up by number is central's; without central the screen says so, no rows
+    assert flow.view.lookup_unavailable == "id_lookup_offline" and not flow.view.failed
+    flow.query(LogQuery(days=7))
+    assert flow.view.lookup_unavailable == ""              # the other filters work offline
     clock.now += 121
     flow.tick()
     assert flow.step is StaffStep.CLOSED and flow.view.query == LogQuery()  # the number is gone

@@ -40,7 +40,7 @@ def log_entry(**changes: Any) -> PrintLogEntry:
         "entry_id": new_key(), "seq": 1, "at": datetime(2026, 11, 23, 10, 0, tzinfo=BEIJING),
         "doc_type": "proof", "doc_number": "140500-SB-20261123-000001", "printer": "a4_printer",
         "job_id": "cups-7", "pages": 2, "content_sha256": "a" * 64, "result": "printed",
-        "id_masked": "1101**********1233", "id_hash": "b" * 64, "chain_hash": "c" * 64,
+        "id_masked": "1101**********1233", "id_number": "110101199003071233", "chain_hash": "c" * 64,
     }
     values.update(changes)
     return PrintLogEntry(**values)
