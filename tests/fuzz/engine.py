@@ -139,10 +139,31 @@ def _hang_bound(seconds: float) -> Iterator[None]:
 
 
 def _signature(err: BaseException) -> str:
+    """Exception type and the innermost frame in the project's own code (file and function,
+    not line: stable while the file is edited elsewhere), e.g.
+    ``ValueError@drivers/pcsc/apdu.py:command``."""
+    root = str(HERE.parents[1]) + "/"
     frames = traceback.extract_tb(err.__traceback__)
-    ours = [f for f in frames if "/tests/fuzz/" not in f.filename] or frames
-    where = f"{Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else "?"
-    return f"{type(err).__name__}@{where}"
+    ours = [f for f in frames if f.filename.startswith(root) and "/.venv/" not in f.filename
+            and "/tests/fuzz/" not in f.filename] or frames
+    if not ours:
+        return type(err).__name__
+    where = ours[-1].filename.removeprefix(root)
+    return f"{type(err).__name__}@{where}:{ours[-1].name}"
+
+
+KNOWN = HERE / "known_crashes.txt"
+
+
+def known_crashes() -> dict[str, set[str]]:
+    """target -> signatures of crashes reported and not fixed yet (known_crashes.txt)."""
+    known: dict[str, set[str]] = {}
+    if KNOWN.exists():
+        for line in KNOWN.read_text(encoding="utf-8").splitlines():
+            fields = line.split("#", 1)[0].split()
+            if len(fields) == 2:
+                known.setdefault(fields[0], set()).add(fields[1])
+    return known
 
 
 def check(target: Target, data: bytes, hang_seconds: float = HANG_SECONDS,

@@ -69,6 +69,7 @@ class Session:
         self.keep = keep
         self.inputs = 0
         self.crashes: dict[str, dict[str, str]] = {}
+        self.known = engine.known_crashes().get(target.name, set())
         self._flushed = 0.0
 
     def one(self, data: bytes) -> engine.Crash | None:
@@ -76,8 +77,13 @@ class Session:
         self.inputs += 1
         if crash is not None and crash.signature not in self.crashes:
             path = engine.save(engine.CRASHES / self.target.name, data)
-            self.crashes[crash.signature] = {"crash": str(crash), "input": str(path.relative_to(ROOT))}
-            print(f"[{self.target.name}] CRASH {crash} -> {path.relative_to(ROOT)}", flush=True)
+            known = crash.signature in self.known
+            self.crashes[crash.signature] = {
+                "crash": f"{crash} [{crash.signature}]", "input": str(path.relative_to(ROOT)),
+                "known": "yes" if known else "",
+            }
+            label = "known crash" if known else "CRASH"
+            print(f"[{self.target.name}] {label} {crash} -> {path.relative_to(ROOT)}", flush=True)
             self.flush(force=True)
         else:
             self.flush()
@@ -239,13 +245,17 @@ def fuzz(names: list[str], seconds: float, engine_name: str, keep: bool, seed: i
                 crashes = [{"crash": f"worker exited {proc.returncode}", "input": tail}]
             crashes += [{"crash": "libFuzzer artifact (timeout/oom/signal)", "input": a}
                         for a in artifacts]
-            failed |= bool(crashes)
+            new = [c for c in crashes if not c.get("known")]
+            failed |= bool(new)
             rows.append((name, inputs, crashes))
-            print(f"{name:20} {inputs:>9} inputs  {len(crashes)} crash(es)", flush=True)
+            known = f" (+{len(crashes) - len(new)} known)" if len(crashes) > len(new) else ""
+            print(f"{name:20} {inputs:>9} inputs  {len(new)} crash(es){known}", flush=True)
             for crash in crashes:
-                print(f"    {crash['crash']}\n      input: {crash['input']}", flush=True)
+                tag = "known: " if crash.get("known") else ""
+                print(f"    {tag}{crash['crash']}\n      input: {crash['input']}", flush=True)
     total = sum(r[1] for r in rows)
-    print(f"total {total} inputs; {'CRASHES: see tests/fuzz/crashes/' if failed else 'no crashes'}")
+    print(f"total {total} inputs; "
+          f"{'CRASHES: see tests/fuzz/crashes/' if failed else 'no new crashes'}")
     return 1 if failed else 0
 
 
