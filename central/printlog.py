@@ -15,7 +15,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Sequence
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -25,10 +29,13 @@ from sqlalchemy.orm import Session
 
 from central.db import transaction
 from central.document_schemas import PrintLogAck, PrintLogIn, PrintLogLookupOut
+from central.errors import ApiError
 from central.idempotency import body_hash, check_replay, once
 from central.models import CentralSecret, PrintLogEntry
 from central.signing import SignedBy
 from central.timeutil import to_beijing, to_db, utcnow
+
+log = logging.getLogger("central.print_log")
 
 _entries = cast(Table, PrintLogEntry.__table__)
 _BY_KEY = select(
@@ -68,12 +75,45 @@ def id_hash(conn: Connection, id_number: str) -> str:
     return hmac.new(key, id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
+class LookupRate:
+    """At most `per_hour` look-ups per terminal in any hour, in this process. Staff look a
+    citizen up a few times a day; someone holding a stolen terminal's key could otherwise
+    ask about every birth date behind a masked number (about 420,000 guesses) until the
+    terminal is revoked. Per process: N workers allow N times as many."""
+
+    def __init__(self, per_hour: int = 60, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_hour = per_hour
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._seen: dict[str, deque[float]] = {}
+
+    def check(self, terminal_id: str) -> None:
+        now = self._clock()
+        with self._lock:
+            times = self._seen.setdefault(terminal_id, deque())
+            while times and now - times[0] >= 3600:
+                times.popleft()
+            if len(times) >= self.per_hour:
+                retry = int(3600 - (now - times[0])) + 1
+                log.warning("print log look-ups by %s over %d an hour", terminal_id, self.per_hour)
+                raise ApiError(
+                    429, "rate_limited", f"over {self.per_hour} look-ups an hour; retry in {retry} s"
+                )
+            times.append(now)
+
+
+LOOKUP_RATE = LookupRate()
+
+
 def lookup(conn: Connection, terminal: SignedBy, id_number: str) -> PrintLogLookupOut:
-    """The signing terminal's entries for `id_number`, newest first (at most LOOKUP_LIMIT)."""
-    rows = conn.execute(
+    """The signing terminal's entries for `id_number`, newest first (at most LOOKUP_LIMIT);
+    429 `rate_limited` past LOOKUP_RATE. Logged without the number."""
+    LOOKUP_RATE.check(terminal.terminal_id)
+    rows = list(conn.execute(
         _LOOKUP, {"terminal_id": terminal.terminal_id, "id_hash": id_hash(conn, id_number)}
-    ).scalars()
-    return PrintLogLookupOut(entry_ids=list(rows))
+    ).scalars())
+    log.info("print log look-up by %s: %d entries", terminal.terminal_id, len(rows))
+    return PrintLogLookupOut(entry_ids=rows)
 
 
 # What a listing shows, in the order of the API body (plus where and when it was received).

@@ -52,12 +52,16 @@ async def submit_print_log(
     "/print-log/lookup",
     openapi_extra=SIGNED_OPERATION,
     response_model=PrintLogLookupOut,
-    responses=SIGNED,
+    responses={
+        429: {"model": ErrorBody, "description": "rate_limited: over 60 look-ups an hour"},
+        **SIGNED,
+    },
 )
 async def lookup_print_log(
     body: PrintLogLookupIn, request: Request, terminal: SignedTerminal
 ) -> PrintLogLookupOut:
     """The signing terminal's print-log entries for one ID number (entry ids, newest first,
     at most 1000). Terminals keep no hash of ID numbers: finding a citizen's prints by number
-    is done here, under central's own key; other terminals' entries are never matched."""
+    is done here, under central's own key; other terminals' entries are never matched. At
+    most 60 look-ups per terminal an hour (per central process): 429 `rate_limited`."""
     return with_connection(request, lookup, terminal, body.id_number)

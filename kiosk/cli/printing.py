@@ -18,7 +18,7 @@ from kiosk.devices import build_a4_printer, build_receipt_printer
 from kiosk.outbox import open_outbox
 from kiosk.printing.jobs import a4_test_page, receipt_test_page
 from kiosk.printing.printers import Printing, PrintResult
-from kiosk.printing.printlog import DOC_TYPES, PrintLog, export_csv, write_csv
+from kiosk.printing.printlog import DOC_TYPES, IdLookupUnavailable, PrintLog, export_csv, write_csv
 from kiosk.staff import PinFormatError, hash_pin
 from kiosk.store import StoreError, open_store
 
@@ -112,7 +112,12 @@ def cmd_verify(plog: PrintLog) -> int:
 def cmd_prints(plog: PrintLog, args: argparse.Namespace) -> int:
     since = hall_time.at_hall(args.since, plog.zone) if args.since else None
     until = hall_time.at_hall(args.until, plog.zone) if args.until else None
-    records = plog.records(since=since, until=until, doc_type=args.type, id_number=args.id_number)
+    try:
+        records = plog.records(since=since, until=until, doc_type=args.type, id_number=args.id_number)
+    except IdLookupUnavailable as err:   # the look-up by number is central's
+        print(f"按证件号码查询需要连接政务服务平台 the look-up by ID number needs central ({err.code})",
+              file=sys.stderr)
+        return EXIT_NOT_READY
     if args.csv is not None:
         count = export_csv(records, args.csv)
         print(f"{count} 条记录已导出 exported to {args.csv}")

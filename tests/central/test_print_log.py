@@ -20,6 +20,7 @@ from test_proofs import blind_first_look
 
 from central.idempotency import once
 from central.models import PrintLogEntry
+from central.printlog import LookupRate
 from kiosk.store.crypto import seal
 from tests.support.signer import TerminalKey
 
@@ -28,6 +29,12 @@ LOOKUP = "/api/v1/print-log/lookup"
 SEALED = "/api/v1/print-log/sealed"
 CITIZEN = "110101199003071233"
 OTHER = "11010519491231002X"
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the limiter is per process; terminals of different tests may share an id
+    monkeypatch.setattr("central.printlog.LOOKUP_RATE", LookupRate())
 
 
 def entry(**changes: Any) -> dict[str, Any]:
@@ -260,3 +267,16 @@ def test_entries_are_kept_per_terminal(client: TestClient, app: FastAPI) -> None
     assert sorted((r.terminal_id, r.hall_name) for r in stored(app)) == sorted(
         [(hall.terminal_id, "晋城市政务服务中心"), (bank.terminal_id, "晋城银行泽州支行")]
     )
+
+
+def test_look_ups_are_limited_per_terminal(
+    client: TestClient, app: FastAPI, api: SignedApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stolen terminal key must not turn the look-up into a guessing oracle."""
+    monkeypatch.setattr("central.printlog.LOOKUP_RATE", LookupRate(per_hour=3))
+    for _ in range(3):
+        assert lookup(api, CITIZEN).status_code == 200
+    refused = lookup(api, CITIZEN)
+    assert refused.status_code == 429 and refused.json()["error"] == "rate_limited"
+    other = enroll_in(client, app, "晋城银行泽州支行", region="140525")
+    assert lookup(other, CITIZEN).status_code == 200     # per terminal

@@ -92,6 +92,10 @@ def test_staff_list_export_and_verify_the_print_log(site: Path, printer_sim: Pri
     exported = kiosk(site, "logs", "prints", "--since", "2020-01-01", "--csv", str(out))
     assert exported.returncode == 0 and out.read_text(encoding="utf-8-sig").startswith("时间,类型")
     assert kiosk(site, "logs", "verify").returncode == 0
+    # the look-up by ID number is central's: not enrolled here, so it says so (no traceback)
+    by_number = kiosk(site, "logs", "prints", "--id-number", "110101199003071233")
+    assert by_number.returncode == 3 and "需要连接政务服务平台" in by_number.stderr
+    assert "Traceback" not in by_number.stderr
 
     db = sqlite3.connect(tmp_path / "data" / "kiosk.db")
     db.execute("UPDATE print_log SET result = 'failed' WHERE seq = 2")
