@@ -103,7 +103,9 @@ def central(db_url: str, workers: int) -> Iterator[str]:
     exe = Path(sys.executable).parent / "kiosk-central"
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "central.cli"]
     proc = subprocess.Popen(
-        [*command, "serve", "--db", db_url, "--port", str(port), "--workers", str(workers)],
+        # PostgreSQL is production: serve needs its public URL (issue 10).
+        [*command, "serve", "--db", db_url, "--port", str(port), "--workers", str(workers),
+         "--public-url", f"http://127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -14,6 +14,8 @@ from fastapi.routing import APIRoute
 
 from central.db import Database
 from central.handlers import install_error_handlers
+from central.limits import Gate
+from central.limits import document as document_limits
 from central.routes import include_routes
 from central.settings import (
     Settings,
@@ -61,6 +63,8 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
     app.state.sessions = db.sessions
     install_error_handlers(app)
     include_routes(app)
+    # Body limits (413), the unsigned routes' rate limit (429) and the access log.
+    app.add_middleware(Gate, db=db, routes=app.routes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -85,6 +89,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             scheme: {"type": "apiKey", "in": "header", "name": header, "description": text}
             for scheme, (header, text) in SECURITY_SCHEMES.items()
         }
+        document_limits(schema)
         app.openapi_schema = schema
     return app.openapi_schema
 

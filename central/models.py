@@ -372,3 +372,14 @@ class IdentityToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
     used_by_terminal: Mapped[str | None] = mapped_column(String(16))
     used_key: Mapped[str | None] = mapped_column(String(36))
+
+
+class RateLimitWindow(Base):
+    """Requests one client made to one unsigned route in one fixed window (central.limits):
+    the count every worker shares. Rows of ended windows are purged as requests come."""
+
+    __tablename__ = "rate_limit_windows"
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    route: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start: Mapped[int] = mapped_column(Integer, primary_key=True)  # epoch seconds
+    count: Mapped[int] = mapped_column(Integer)
