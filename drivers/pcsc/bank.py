@@ -85,6 +85,8 @@ def _pse(channel: CardChannel) -> list[Candidate] | None:
     if sfi_node is None or len(sfi_node.value) != 1:
         return []
     sfi = sfi_node.value[0]
+    if not 1 <= sfi <= 30:   # READ RECORD names SFIs 1..30 (EMV Book 1, 11.2)
+        raise CardDataError(f"PSE names SFI {sfi}, outside 1..30")
     found: list[Candidate] = []
     for record in range(1, PSE_MAX_RECORDS + 1):
         answer = channel.transmit(apdu.read_record(record, sfi))

@@ -159,7 +159,7 @@ class CentralClient:
         self._expect(reply, (200,))
         try:
             data = json.loads(reply.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InvalidResponse("health: not JSON", reply.status) from None
         if not isinstance(data, dict) or not isinstance(data.get("status"), str):
             raise InvalidResponse("health: not an object with a status", reply.status)
@@ -314,7 +314,7 @@ class CentralClient:
         if 400 <= reply.status < 500:
             try:
                 data = json.loads(reply.body)
-            except ValueError:
+            except (ValueError, RecursionError):   # garbage, or nested past the stack
                 data = None
             rejected = rejected_from_body(reply.status, data)
             if rejected is None:
