@@ -89,6 +89,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+    import uvicorn.config
+
+    from central.limits import serve_log_config
 
     # Checked here, not in the workers: a bad URL is one line, not a worker's traceback.
     public_url = normalise_public_url(args.public_url) if args.public_url else default_public_url()
@@ -105,7 +108,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
-        access_log=False,
+        access_log=False,  # central.limits keeps its own, masked
+        log_config=serve_log_config(uvicorn.config.LOGGING_CONFIG),
     )
     return 0
 

@@ -19,6 +19,7 @@ X-Forwarded-For (`--forwarded-allow-ips`); see docs/central-api.md.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -289,6 +290,27 @@ def document(schema: dict[str, Any]) -> None:
                     },
                     "content": error,
                 }
+
+
+def serve_log_config(base: dict[str, Any]) -> dict[str, Any]:
+    """uvicorn's logging configuration `base` (a dictConfig) plus central's loggers on
+    stderr at INFO, so `kiosk-central serve` writes the access log and central's errors
+    (uvicorn configures only its own loggers; Python would drop central's INFO lines)."""
+    config = copy.deepcopy(base)
+    config.setdefault("formatters", {})["central"] = {
+        "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    }
+    config.setdefault("handlers", {})["central"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "central",
+        "stream": "ext://sys.stderr",
+    }
+    config.setdefault("loggers", {})["central"] = {
+        "handlers": ["central"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 def _now() -> float:

@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator, MutableMapping
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from central_helpers import LiveServer
+from central_helpers import LiveServer, free_port
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -232,3 +238,31 @@ def test_ended_windows_are_purged(db_url: str, monkeypatch: pytest.MonkeyPatch) 
     finally:
         db.close()
     assert [tuple(r) for r in rows] == [("GET /x", 1_800_000_060), ("GET /y", 1_800_000_000)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_serve_writes_the_access_log(db_url: str, tmp_path: Path) -> None:
+    """`kiosk-central serve` (uvicorn configures only its own loggers) logs central's lines."""
+    exe = shutil.which("kiosk-central", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    host, port = "127.0.0.1", free_port()
+    server = subprocess.Popen(
+        [exe, "serve", "--db", db_url, "--host", host, "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                httpx.get(f"http://{host}:{port}/api/v1/documents/{CODE}", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=30)
+    assert f"central.access: GET {PREFIX}/documents/{{verification_code}} 404 " in err, err
+    assert CODE not in err
