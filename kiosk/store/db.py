@@ -25,6 +25,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
 from sqlalchemy.exc import OperationalError
 
+from kiosk.files import DATA_DIR_MODE, ensure_dir
 from kiosk.store.crypto import PayloadCipher
 from kiosk.store.errors import StoreError
 from kiosk.store.schema import catalogue_cache
@@ -149,7 +150,7 @@ def open_store(data_dir: Path | str) -> Store:
     handler when two processes do it at the same moment.
     """
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_dir(data_dir, DATA_DIR_MODE)  # 0750, tightened if looser (a technician's command too)
     path = data_dir / DB_FILE
     with _opening(data_dir):
         # SQLite would create the file with the umask's mode; start it private (its -wal

@@ -106,3 +106,17 @@ def test_a_stricter_data_folder_is_left_as_it_is(tmp_path: Path) -> None:
         assert _mode(data) == 0o700
     finally:
         term.store.close()
+
+
+def test_a_store_opened_by_a_command_makes_the_data_folder_0750(
+    tmp_path: Path, open_umask: None
+) -> None:
+    """A technician's command may open the store before the kiosk ever ran."""
+    from kiosk.store import open_store
+
+    data = tmp_path / "data"
+    store = open_store(data)
+    try:
+        assert _mode(data) == 0o750
+    finally:
+        store.close()
