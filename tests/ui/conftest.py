@@ -88,10 +88,12 @@ def run_scenario(ui_display: str, ui_artifacts: Path, tmp_path_factory: pytest.T
             timeout: float = 75, central: bool = False, session: dict[str, float] | None = None,
             site_extra: str = "", prepare: Callable[[Path], Any] | None = None,
             extra_args: list[str] | None = None, env: dict[str, str] | None = None,
-            central_ready: Callable[[CentralForUi], Any] | None = None) -> AppRun:
+            central_ready: Callable[[CentralForUi], Any] | None = None,
+            demo_cards: bool | None = None) -> AppRun:
         folder = tmp_path_factory.mktemp(f"ui-{name}")
         hub = CentralForUi(folder) if central else None
-        sim = Simulator(folder, DEMO_CARDS) if central else Simulator(folder)
+        demo = central if demo_cards is None else demo_cards   # central's people, by default
+        sim = Simulator(folder, DEMO_CARDS) if demo else Simulator(folder)
         site = write_site(folder, sim.link, central_url=hub.url if hub else None, **(session or {}))
         if site_extra:
             site.write_text(site.read_text(encoding="utf-8") + "\n" + site_extra, encoding="utf-8")

@@ -4,7 +4,8 @@ Proofs: 张三 prints a proof on the simulated A4 printer (a private cupsd with 
 queue), runs out of paper mid-job and reprints after the refill; 一证通办 results print
 their receipt on the simulated ESC/POS printer; a real seeded central issues the proofs.
 Staff: the printed-output log behind a hidden gesture and a PIN, seeded through the real
-PrintLog in the terminal's data directory, exported as CSV to a folder standing in for the
+PrintLog in the terminal's data directory and delivered to a real central (which does the
+look-up by ID number), exported as CSV to a folder standing in for the
 USB stick. Screenshots: tests/artifacts/ui-printing-{proofs,staff}-<step>.png.
 """
 
@@ -22,6 +23,9 @@ from printers_control import PrintersForUi
 from ui_helpers import AppRun, RunApp
 
 from kiosk import hall_time
+from kiosk.central_api.client import CentralClient
+from kiosk.central_api.signing import load_identity
+from kiosk.outbox import Outbox
 from kiosk.printing.printlog import FAILED, PRINTED, PrintLog, PrintRecord
 from kiosk.staff import hash_pin
 from kiosk.store import open_store
@@ -35,9 +39,11 @@ CLEAR = ["张建国", LOOKUP_ID, OTHER_ID]
 DAY = 86400.0
 
 
-def seed_print_log(data_dir: Path) -> None:
+def seed_print_log(data_dir: Path, central_url: str | None = None) -> None:
     """Five attempts: two today (a receipt, a proof that ran out of paper), a test page 3
-    days ago, a notice 20 days ago, a proof 60 days ago."""
+    days ago, a notice 20 days ago, a proof 60 days ago. With ``central_url`` (the terminal
+    enrolled there) each finished entry is delivered, sealed, as the outbox does: finding a
+    citizen's prints by number is central's."""
     now = time.time()
     hall = hall_time.default_zone()   # "today" on the staff screen is the hall's day
     midnight = hall_time.day_start(hall_time.today(hall), hall).timestamp()
@@ -55,14 +61,23 @@ def seed_print_log(data_dir: Path) -> None:
     ordered = sorted(zip(entries, [(next(moments), next(moments)) for _ in entries], strict=True),
                      key=lambda pair: pair[1][0])
     store = open_store(data_dir)
+    box = None
+    if central_url is not None:
+        identity = load_identity(data_dir)
+        box = Outbox(store, lambda: CentralClient(central_url, identity))
+        assert box.refresh_seal_key(CentralClient(central_url, identity))
     try:
         for (kind, number, printer, id_number, result, reason), (sent, done) in ordered:
             clock = iter([sent, done])
-            log = PrintLog(store, None, clock=lambda clock=clock: next(clock))
+            log = PrintLog(store, box, clock=lambda clock=clock: next(clock))
             entry = log.begin(doc_type=kind, doc_number=number, printer=printer,
                               content=number.encode(), pages=1, id_number=id_number)
             log.finish(entry, result=result, job_id="J-1", reason=reason)
+            if box is not None:
+                assert box.deliver_now(f"PL-{entry}", timeout=20).delivered
     finally:
+        if box is not None:
+            box.stop()
         store.close()
 
 
@@ -75,7 +90,9 @@ def usb_stick(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def staff_run(run_scenario: RunApp, usb_stick: Path) -> AppRun:
     site = (f'[staff]\npin_hash = "{hash_pin(STAFF_PIN)}"\nmax_attempts = 3\n'
             f'export_dir = "{usb_stick}"\n')
-    run = run_scenario("printing-staff", timeout=120, site_extra=site, prepare=seed_print_log)
+    run = run_scenario("printing-staff", timeout=120, site_extra=site, central=True,
+                       demo_cards=False,
+                       central_ready=lambda hub: seed_print_log(hub.socket.parent / "data", hub.url))
     assert run.returncode == 0 and run.results.get("ok"), run.describe()
     return run
 
