@@ -94,7 +94,8 @@ class Outbox:
         # The hall's zone: a local receipt's day and submitted_at are the hall's, not the host's.
         self.zone = hall_time.default_zone() if zone is None else zone
         self._key_path = store.data_dir / "keys" / OUTBOX_KEY_FILE
-        self._seal_public: bytes | None = _read_key(self._key_path)
+        self._seal_public, self._key_url = _read_key(self._key_path)
+        self._key_checked = False      # the kept key is checked once against the client's central
         self._next_key_try = 0.0
         self._rows = OutboxRows(store, receipt_prefix, clock, self.zone, self.seal_key)
         self._lock = threading.Lock()
@@ -138,16 +139,19 @@ class Outbox:
         if len(raw) != 32:
             log.warning("outbox: central's outbox key is malformed; not kept")
             return self._seal_public is not None
+        url = str(getattr(client, "base_url", ""))
         ensure_private_dir(self._key_path.parent)
         replace_private_file(self._key_path, json.dumps(
-            {"kid": answer.kid, "alg": answer.alg, "public_key": answer.public_key}
+            {"kid": answer.kid, "alg": answer.alg, "public_key": answer.public_key, "central_url": url}
         ).encode())
-        self._seal_public = raw
+        self._seal_public, self._key_url, self._key_checked = raw, url, True
         log.info("outbox: central's outbox key %s kept; new rows are sealed to it", answer.kid)
         return True
 
     def _ensure_seal_key(self) -> None:
         now = self._clock()
+        if self._seal_public is not None and not self._key_checked:
+            self._check_kept_key()
         if self._seal_public is not None or now < self._next_key_try:
             return
         self._next_key_try = now + KEY_RETRY_S
@@ -178,6 +182,19 @@ class Outbox:
             self._pause_until, self._outage = 0.0, 0
         self._wake.set()
         return reset
+
+    def _check_kept_key(self) -> None:
+        """A key kept for another central (the terminal enrolled elsewhere since) is dropped:
+        rows sealed to it would never open there."""
+        try:
+            url = str(getattr(self._client(), "base_url", ""))
+        except Exception:  # not enrolled (yet): checked again next round
+            return
+        self._key_checked = True
+        if url and self._key_url and url != self._key_url:
+            log.warning("outbox: the kept outbox key is another central's; fetching this one's")
+            self._seal_public = None
+            self._key_path.unlink(missing_ok=True)
 
     # -- delivering ------------------------------------------------------------------------
     def deliver_now(self, local_receipt: str, timeout: float = 8.0) -> Submission:
@@ -366,16 +383,18 @@ class Outbox:
         return delay / 2 + self._rng() * delay / 2
 
 
-def _read_key(path: Path) -> bytes | None:
+def _read_key(path: Path) -> tuple[bytes | None, str]:
+    """The kept outbox key and the central it came from (None, "" when there is none)."""
     try:
         data = json.loads(path.read_bytes())
         raw = base64.b64decode(data["public_key"], validate=True)
+        url = str(data.get("central_url", ""))
     except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError, binascii.Error):
+        return None, ""
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         log.warning("outbox: %s unreadable; central's outbox key will be fetched again", path.name)
-        return None
-    return raw if len(raw) == 32 else None
+        return None, ""
+    return (raw, url) if len(raw) == 32 else (None, "")
 
 
 def open_outbox(config: KioskConfig, store: Store, *, concurrency: int = 4) -> Outbox:

@@ -15,14 +15,16 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
 from kiosk.central_api.client import CentralClient
+from kiosk.central_api.errors import CentralUnavailable
 from kiosk.central_api.signing import TerminalIdentity
 from kiosk.outbox import Outbox, UnknownReceipt
-from kiosk.store import Store, open_store
+from kiosk.store import Store, StoreError, open_store
 from kiosk.store.schema import outbox as outbox_table
 from tests.support.central_fixtures import CITIZEN_ID, CITIZEN_NAME, application_request
 from tests.support.fake_central import FakeCentral, Reply
@@ -271,3 +273,68 @@ def test_outbox_status_and_retry_commands(tmp_path: Path, central: FakeCentral, 
 
     drain = kiosk("--config", str(config), "outbox", "drain", "--timeout", "5")
     assert drain.returncode == 1 and "not enrolled" in drain.stderr
+
+
+class SealingClient:
+    """A central client as far as sealing goes: its outbox key, and what it was sent."""
+
+    def __init__(self, url: str) -> None:
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+        self.base_url = url
+        self.private = X25519PrivateKey.generate()
+        self.sent: list[tuple[bytes, str, bool]] = []
+
+    def public(self) -> bytes:
+        return self.private.public_key().public_bytes_raw()
+
+    def outbox_key(self) -> Any:
+        import base64
+
+        from kiosk.central_api.models import OutboxKey
+
+        return OutboxKey(kid="k", alg="X25519-HKDF-SHA256-A256GCM",
+                         public_key=base64.b64encode(self.public()).decode())
+
+    def submit_application_json(self, body: bytes, key: str, sealed: bool = False) -> Any:
+        self.sent.append((body, key, sealed))
+        raise CentralUnavailable("timeout")     # kept pending: what was sent is enough here
+
+    def close(self) -> None:
+        pass
+
+
+def test_submissions_are_sealed_to_centrals_key_and_sent_unopened(store: Store) -> None:
+    import base64
+
+    from central.sealing import open_sealed
+
+    central = SealingClient("https://central.example")
+    box = Outbox(store, lambda: central)  # type: ignore[arg-type,return-value]
+    box._ensure_seal_key()
+    assert box.seal_key() == central.public()
+    submission = box.submit_application(application_request())
+    with store.read() as conn:
+        blob = conn.execute(select(outbox_table.c.payload_encrypted)).scalar_one()
+    assert CITIZEN_ID.encode() not in blob
+    with pytest.raises(StoreError):          # the terminal cannot open its own row
+        store.cipher.decrypt(blob, submission.idempotency_key)
+    box.deliver_now(submission.local_receipt, timeout=5)
+    box.stop()
+    [(body, key, sealed)] = central.sent
+    assert sealed and key == submission.idempotency_key
+    opened = json.loads(open_sealed(central.private, base64.b64decode(json.loads(body)["sealed"]), key))
+    assert opened["applicant"]["id_number"] == CITIZEN_ID
+
+
+def test_a_key_kept_for_another_central_is_dropped_and_fetched_again(store: Store) -> None:
+    first, second = SealingClient("https://one.example"), SealingClient("https://two.example")
+    box = Outbox(store, lambda: first)  # type: ignore[arg-type,return-value]
+    box._ensure_seal_key()
+    assert box.seal_key() == first.public()
+    again = Outbox(store, lambda: first)  # type: ignore[arg-type,return-value]
+    assert again.seal_key() == first.public()            # kept across restarts
+    moved = Outbox(store, lambda: second)  # type: ignore[arg-type,return-value]
+    moved._ensure_seal_key()                             # enrolled elsewhere since
+    assert moved.seal_key() == second.public()
+    assert Outbox(store, lambda: second).seal_key() == second.public()  # type: ignore[arg-type,return-value]
