@@ -124,8 +124,8 @@ def export_done(file_name: str, count: int) -> str:
 
 # The look-up by ID number is central's (the terminal keeps no hash of the number).
 ID_LOOKUP_UNAVAILABLE = {
-    "id_lookup_offline": "按证件号码查询需要连接政务服务平台，当前无法连接，其他筛选可正常使用",
-    "id_lookup_failed": "政务服务平台未能完成按证件号码查询，请稍后重试",
+    "id_lookup_offline": "按证件号码查询需要连接政务服务平台",
+    "id_lookup_failed": "政务服务平台未能完成查询，请稍后重试",
 }
 
 
