@@ -16,9 +16,7 @@ import base64
 import hashlib
 import hmac
 import logging
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,30 +74,30 @@ def id_hash(conn: Connection, id_number: str) -> str:
 
 
 class LookupRate:
-    """At most `per_hour` look-ups per terminal in any hour, in this process. Staff look a
-    citizen up a few times a day; someone holding a stolen terminal's key could otherwise
-    ask about every birth date behind a masked number (about 420,000 guesses) until the
-    terminal is revoked. Per process: N workers allow N times as many."""
+    """At most `per_hour` look-ups per terminal in each clock hour, counted in the database
+    (central.limits' `rate_limit_windows`, one atomic upsert), so every worker shares the
+    count. Staff look a citizen up a few times a day; someone holding a stolen terminal's key
+    could otherwise ask about every birth date behind a masked number (about 420,000
+    guesses) until the terminal is revoked."""
 
-    def __init__(self, per_hour: int = 60, clock: Callable[[], float] = time.monotonic) -> None:
+    ROUTE = "POST /print-log/lookup"
+
+    def __init__(self, per_hour: int = 60, clock: Callable[[], float] = time.time) -> None:
         self.per_hour = per_hour
         self._clock = clock
-        self._lock = threading.Lock()
-        self._seen: dict[str, deque[float]] = {}
 
-    def check(self, terminal_id: str) -> None:
+    def check(self, conn: Connection, terminal_id: str) -> None:
+        from central.limits import count_request  # limits imports the routes, which import us
+
         now = self._clock()
-        with self._lock:
-            times = self._seen.setdefault(terminal_id, deque())
-            while times and now - times[0] >= 3600:
-                times.popleft()
-            if len(times) >= self.per_hour:
-                retry = int(3600 - (now - times[0])) + 1
-                log.warning("print log look-ups by %s over %d an hour", terminal_id, self.per_hour)
-                raise ApiError(
-                    429, "rate_limited", f"over {self.per_hour} look-ups an hour; retry in {retry} s"
-                )
-            times.append(now)
+        window_start = int(now // 3600) * 3600
+        count = count_request(conn, f"terminal:{terminal_id}", self.ROUTE, window_start)
+        if count > self.per_hour:
+            retry = int(window_start + 3600 - now) + 1
+            log.warning("print log look-ups by %s over %d an hour", terminal_id, self.per_hour)
+            raise ApiError(
+                429, "rate_limited", f"over {self.per_hour} look-ups an hour; retry in {retry} s"
+            )
 
 
 LOOKUP_RATE = LookupRate()
@@ -108,7 +106,7 @@ LOOKUP_RATE = LookupRate()
 def lookup(conn: Connection, terminal: SignedBy, id_number: str) -> PrintLogLookupOut:
     """The signing terminal's entries for `id_number`, newest first (at most LOOKUP_LIMIT);
     429 `rate_limited` past LOOKUP_RATE. Logged without the number."""
-    LOOKUP_RATE.check(terminal.terminal_id)
+    LOOKUP_RATE.check(conn, terminal.terminal_id)
     rows = list(conn.execute(
         _LOOKUP, {"terminal_id": terminal.terminal_id, "id_hash": id_hash(conn, id_number)}
     ).scalars())

@@ -63,5 +63,6 @@ async def lookup_print_log(
     """The signing terminal's print-log entries for one ID number (entry ids, newest first,
     at most 1000). Terminals keep no hash of ID numbers: finding a citizen's prints by number
     is done here, under central's own key; other terminals' entries are never matched. At
-    most 60 look-ups per terminal an hour (per central process): 429 `rate_limited`."""
+    most 60 look-ups per terminal an hour (counted in the database, shared by every
+    worker): 429 `rate_limited`."""
     return with_connection(request, lookup, terminal, body.id_number)

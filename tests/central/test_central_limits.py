@@ -266,3 +266,24 @@ def test_serve_writes_the_access_log(db_url: str, tmp_path: Path) -> None:
         _, err = server.communicate(timeout=30)
     assert f"central.access: GET {PREFIX}/documents/{{verification_code}} 404 " in err, err
     assert CODE not in err
+
+
+def test_two_workers_share_the_print_log_look_up_limit(db_url: str) -> None:
+    """The terminal's ID look-up limit is counted in the database, not in one process: two
+    workers together allow `per_hour`, not twice as many."""
+    from central.errors import ApiError
+    from central.printlog import LookupRate
+
+    rate = LookupRate(per_hour=4, clock=lambda: 1_800_000_100.0)
+    dbs = [Database(Settings(db_url=db_url)) for _ in range(2)]
+    try:
+        for i in range(4):
+            dbs[i % 2].run(rate.check, "T-0042")
+        for db in dbs:
+            with pytest.raises(ApiError) as refused:
+                db.run(rate.check, "T-0042")
+            assert refused.value.status == 429
+        dbs[0].run(rate.check, "T-0043")          # another terminal counts on its own
+    finally:
+        for db in dbs:
+            db.close()
