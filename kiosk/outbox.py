@@ -39,11 +39,11 @@ from typing import Any
 from kiosk import hall_time
 from kiosk.central_api import client_for
 from kiosk.central_api.client import CentralClient
+from kiosk.central_api.enroll import OUTBOX_KEY_FILE, keep_outbox_key
 from kiosk.central_api.errors import CentralError, CentralRejected, IdentityInvalid, NotEnrolled
 from kiosk.central_api.models import Application, ApplicationRequest
 from kiosk.central_api.signing import load_identity
 from kiosk.config import KioskConfig
-from kiosk.files import ensure_private_dir, replace_private_file
 from kiosk.outbox_rows import (
     KIND_PRINT_LOG,
     OutboxRows,
@@ -62,7 +62,6 @@ ClientFactory = Callable[[], CentralClient]
 # 4xx statuses that say "this submission will never be accepted as it is". Others (401
 # clock skew or revoked terminal, 408, 429) are about the terminal or the moment: retried.
 PERMANENT_STATUSES = frozenset({400, 404, 409, 410, 413, 422})
-OUTBOX_KEY_FILE = "central-outbox.json"   # in <data_dir>/keys: central's public outbox key
 KEY_RETRY_S = 60.0                        # while the key is unknown, ask central this often
 
 
@@ -132,18 +131,10 @@ class Outbox:
     def refresh_seal_key(self, client: CentralClient) -> bool:
         """Ask central for its outbox key and keep it; whether the terminal has one now."""
         answer = client.outbox_key()
-        try:
-            raw = base64.b64decode(answer.public_key, validate=True)
-        except (binascii.Error, ValueError):
-            raw = b""
-        if len(raw) != 32:
-            log.warning("outbox: central's outbox key is malformed; not kept")
-            return self._seal_public is not None
         url = str(getattr(client, "base_url", ""))
-        ensure_private_dir(self._key_path.parent)
-        replace_private_file(self._key_path, json.dumps(
-            {"kid": answer.kid, "alg": answer.alg, "public_key": answer.public_key, "central_url": url}
-        ).encode())
+        raw = keep_outbox_key(self._key_path, answer, url)
+        if raw is None:
+            return self._seal_public is not None
         self._seal_public, self._key_url, self._key_checked = raw, url, True
         log.info("outbox: central's outbox key %s kept; new rows are sealed to it", answer.kid)
         return True

@@ -7,6 +7,8 @@ file behind) and put into place only once central has accepted it, together with
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import os
@@ -20,7 +22,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.central_api.client import CentralClient
-from kiosk.central_api.errors import AlreadyEnrolled
+from kiosk.central_api.errors import AlreadyEnrolled, CentralError
+from kiosk.central_api.models import OutboxKey
 from kiosk.central_api.signing import (
     IDENTITY_FILE,
     KEY_FILE,
@@ -77,6 +80,7 @@ def enroll(
         )
         with client:
             answer = client.enroll(code.strip(), public_key_b64(key), (hostname or socket.gethostname())[:100])
+            outbox_key = _fetch_outbox_key(client)
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
@@ -96,7 +100,39 @@ def enroll(
     fsync_dir(folder)
     replace_private_file(info_path, (json.dumps(info, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     log.info("enrolled as %s at %s", answer.terminal_id, client.base_url)
+    # Central's outbox key now, while central is reachable: the first submission is sealed
+    # to it, never encrypted under a key that lies on this disk (docs/security.md).
+    if outbox_key is not None:
+        keep_outbox_key(folder / OUTBOX_KEY_FILE, outbox_key, client.base_url)
     identity = TerminalIdentity(
         answer.terminal_id, key, client.base_url, answer.hall_name, answer.region_code, answer.profile
     )
     return EnrollmentResult(identity, key_path, info_path)
+
+
+OUTBOX_KEY_FILE = "central-outbox.json"   # in <data_dir>/keys: central's public outbox key
+
+
+def _fetch_outbox_key(client: CentralClient) -> OutboxKey | None:
+    try:
+        return client.outbox_key()
+    except CentralError as err:   # an older central, or a moment's outage: the outbox asks later
+        log.warning("enrollment: central's outbox key not fetched (%s); the outbox will ask", err.code)
+        return None
+
+
+def keep_outbox_key(path: Path, answer: OutboxKey, central_url: str) -> bytes | None:
+    """Keep central's outbox public key (32 raw bytes, answered) in ``path``, naming the
+    central it came from; None (nothing kept) when the key is malformed."""
+    try:
+        raw = base64.b64decode(answer.public_key, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        log.warning("central's outbox key is malformed; not kept")
+        return None
+    ensure_private_dir(path.parent)
+    replace_private_file(path, json.dumps(
+        {"kid": answer.kid, "alg": answer.alg, "public_key": answer.public_key, "central_url": central_url}
+    ).encode())
+    return raw

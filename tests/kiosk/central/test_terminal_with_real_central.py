@@ -9,6 +9,7 @@ tests/support/gate_proxy.py), never by the clock, so every kill lands on any mac
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
@@ -72,6 +73,18 @@ def test_a_used_code_is_refused_by_the_real_central(real_central: RealCentral, t
     assert kiosk("--config", str(site), "enroll", "--code", code).returncode == 0
     again = kiosk("--config", str(site), "enroll", "--code", code, "--force")
     assert again.returncode == 1 and "code rejected" in again.stderr
+
+
+def test_enrollment_keeps_centrals_outbox_key_so_the_first_submission_is_sealed(
+    terminal: tuple[Path, KioskConfig], real_central: RealCentral
+) -> None:
+    _, config = terminal
+    kept = json.loads((Path(config.terminal.data_dir) / "keys" / "central-outbox.json").read_text())
+    assert kept["central_url"].rstrip("/").startswith(real_central.url.rstrip("/"))
+    assert len(base64.b64decode(kept["public_key"])) == 32
+    with open_store(config.terminal.data_dir) as store:
+        outbox = open_outbox(config, store)
+        assert outbox.seal_key() is not None     # no store-key fallback, even offline
 
 
 def test_context_submit_and_track_against_the_real_central(terminal: tuple[Path, KioskConfig]) -> None:
