@@ -1,7 +1,7 @@
 """An HTTP proxy in front of the real central that a test can stop at a chosen point of the
 N-th delivery, so a kill lands there whatever the speed of the machine.
 
-    gate = GateProxy(central.url, path="/api/v1/applications")
+    gate = GateProxy(central.url, "/api/v1/applications", "/api/v1/applications/sealed")
     gate.start()                                   # the terminal talks to gate.url
     gate.arm("window", after=7)                    # hold once central has answered 7 more
     ... start the drain ...
@@ -47,11 +47,12 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class GateProxy:
-    def __init__(self, upstream: str, path: str) -> None:
+    def __init__(self, upstream: str, path: str, *more_paths: str) -> None:
         parts = urlsplit(upstream)
         assert parts.scheme == "http" and parts.hostname and parts.port, upstream
         self.upstream = (parts.hostname, parts.port)
         self.path = path
+        self.paths = frozenset((path, *more_paths))   # e.g. the plain and the sealed intake
         self._lock = threading.Lock()
         self._phase: Phase | None = None
         self._after = 0
@@ -132,7 +133,7 @@ class GateProxy:
             def _relay(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                gated = self.command == "POST" and self.path.split("?", 1)[0] == gate.path
+                gated = self.command == "POST" and self.path.split("?", 1)[0] in gate.paths
                 if gated and gate._before_forward():
                     gate._hold()
                     self.close_connection = True

@@ -138,7 +138,8 @@ def _queue(config: KioskConfig, count: int) -> list[str]:
 @pytest.fixture
 def gate(real_central: RealCentral) -> Iterator[GateProxy]:
     """A proxy in front of the real central that holds the drain at a chosen delivery."""
-    proxy = GateProxy(real_central.url, path="/api/v1/applications")
+    # Sealed to central's outbox key (kept at enrollment), or plain where a terminal has none.
+    proxy = GateProxy(real_central.url, "/api/v1/applications", "/api/v1/applications/sealed")
     proxy.start()
     try:
         yield proxy
