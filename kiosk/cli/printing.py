@@ -16,9 +16,10 @@ from kiosk import hall_time
 from kiosk.config import KioskConfig
 from kiosk.devices import build_a4_printer, build_receipt_printer
 from kiosk.outbox import open_outbox
+from kiosk.printing.export import export_csv, write_csv
 from kiosk.printing.jobs import a4_test_page, receipt_test_page
 from kiosk.printing.printers import Printing, PrintResult
-from kiosk.printing.printlog import DOC_TYPES, IdLookupUnavailable, PrintLog, export_csv, write_csv
+from kiosk.printing.printlog import DOC_TYPES, IdLookupUnavailable, PrintLog
 from kiosk.staff import PinFormatError, hash_pin
 from kiosk.store import StoreError, open_store
 

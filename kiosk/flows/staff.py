@@ -24,14 +24,13 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from kiosk.flows.base import Flow, Runner, thread_runner
+from kiosk.printing.export import export_csv, export_name
 from kiosk.printing.printlog import (
     ChainReport,
     ExportResult,
     IdLookupUnavailable,
     PrintLog,
     PrintRecord,
-    export_csv,
-    export_name,
 )
 from kiosk.staff import PinResult, StaffGate
 

@@ -38,9 +38,10 @@ from kiosk.identify.codes import AppointmentVerifier, classify
 from kiosk.outbox import Outbox
 from kiosk.printing.documents.notice import notice
 from kiosk.printing.documents.receipts import queue_ticket
+from kiosk.printing.export import export_name
 from kiosk.printing.jobs import ApplicationReceipts, ProofRenderer, a4_test_page, receipt_test_page
 from kiosk.printing.printers import PrintResult
-from kiosk.printing.printlog import PRINTED, PrintLog, export_name
+from kiosk.printing.printlog import PRINTED, PrintLog
 from kiosk.session import Session, masked_identity
 from kiosk.store import Store, open_store
 from kiosk.store.schema import print_log

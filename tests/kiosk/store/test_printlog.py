@@ -21,7 +21,8 @@ from central.sealing import open_sealed
 from kiosk.central_api.errors import CentralUnavailable
 from kiosk.central_api.models import OutboxKey
 from kiosk.outbox import KIND_PRINT_LOG, Outbox
-from kiosk.printing.printlog import FAILED, PRINTED, IdLookupUnavailable, PrintLog, write_csv
+from kiosk.printing.export import write_csv
+from kiosk.printing.printlog import FAILED, PRINTED, IdLookupUnavailable, PrintLog
 from kiosk.store import Store, StoreError, open_store
 from kiosk.store.schema import outbox, print_log
 
