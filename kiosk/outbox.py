@@ -23,7 +23,6 @@ clients, the backoff and the pause while central is out of reach.
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import json
 import logging
@@ -39,11 +38,12 @@ from typing import Any
 from kiosk import hall_time
 from kiosk.central_api import client_for
 from kiosk.central_api.client import CentralClient
-from kiosk.central_api.enroll import OUTBOX_KEY_FILE, keep_outbox_key
+from kiosk.central_api.enroll import OUTBOX_KEY_FILE
 from kiosk.central_api.errors import CentralError, CentralRejected, IdentityInvalid, NotEnrolled
 from kiosk.central_api.models import Application, ApplicationRequest
 from kiosk.central_api.signing import load_identity
 from kiosk.config import KioskConfig
+from kiosk.outbox_key import KeptOutboxKey
 from kiosk.outbox_rows import (
     KIND_PRINT_LOG,
     OutboxRows,
@@ -62,7 +62,6 @@ ClientFactory = Callable[[], CentralClient]
 # 4xx statuses that say "this submission will never be accepted as it is". Others (401
 # clock skew or revoked terminal, 408, 429) are about the terminal or the moment: retried.
 PERMANENT_STATUSES = frozenset({400, 404, 409, 410, 413, 422})
-KEY_RETRY_S = 60.0                        # while the key is unknown, ask central this often
 
 
 class Outbox:
@@ -92,10 +91,7 @@ class Outbox:
         self._rng = rng
         # The hall's zone: a local receipt's day and submitted_at are the hall's, not the host's.
         self.zone = hall_time.default_zone() if zone is None else zone
-        self._key_path = store.data_dir / "keys" / OUTBOX_KEY_FILE
-        self._seal_public, self._key_url = _read_key(self._key_path)
-        self._key_checked = False      # the kept key is checked once against the client's central
-        self._next_key_try = 0.0
+        self._key = KeptOutboxKey(store.data_dir / "keys" / OUTBOX_KEY_FILE, clock)
         self._rows = OutboxRows(store, receipt_prefix, clock, self.zone, self.seal_key)
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -126,32 +122,14 @@ class Outbox:
     # -- central's outbox key --------------------------------------------------------------
     def seal_key(self) -> bytes | None:
         """Central's outbox public key (32 raw bytes), or None while it is not known."""
-        return self._seal_public
+        return self._key.public
 
     def refresh_seal_key(self, client: CentralClient) -> bool:
         """Ask central for its outbox key and keep it; whether the terminal has one now."""
-        answer = client.outbox_key()
-        url = str(getattr(client, "base_url", ""))
-        raw = keep_outbox_key(self._key_path, answer, url)
-        if raw is None:
-            return self._seal_public is not None
-        self._seal_public, self._key_url, self._key_checked = raw, url, True
-        log.info("outbox: central's outbox key %s kept; new rows are sealed to it", answer.kid)
-        return True
+        return self._key.refresh(client)
 
     def _ensure_seal_key(self) -> None:
-        now = self._clock()
-        if self._seal_public is not None and not self._key_checked:
-            self._check_kept_key()
-        if self._seal_public is not None or now < self._next_key_try:
-            return
-        self._next_key_try = now + KEY_RETRY_S
-        try:
-            self.refresh_seal_key(self._client())
-        except CentralError as err:
-            log.info("outbox: central's outbox key not fetched (%s)", err.code)
-        except Exception as err:  # a client without the call (older central, tests)
-            log.info("outbox: central's outbox key not fetched (%s)", type(err).__name__)
+        self._key.ensure(self._client)
 
     # -- queries ---------------------------------------------------------------------------
     def lookup(self, local_receipt: str) -> Submission:
@@ -173,19 +151,6 @@ class Outbox:
             self._pause_until, self._outage = 0.0, 0
         self._wake.set()
         return reset
-
-    def _check_kept_key(self) -> None:
-        """A key kept for another central (the terminal enrolled elsewhere since) is dropped:
-        rows sealed to it would never open there."""
-        try:
-            url = str(getattr(self._client(), "base_url", ""))
-        except Exception:  # not enrolled (yet): checked again next round
-            return
-        self._key_checked = True
-        if url and self._key_url and url != self._key_url:
-            log.warning("outbox: the kept outbox key is another central's; fetching this one's")
-            self._seal_public = None
-            self._key_path.unlink(missing_ok=True)
 
     # -- delivering ------------------------------------------------------------------------
     def deliver_now(self, local_receipt: str, timeout: float = 8.0) -> Submission:
@@ -372,20 +337,6 @@ class Outbox:
         """Delay before attempt ``attempts + 1``: 1 s doubling to 5 min, with equal jitter."""
         delay = min(self.max_backoff, self.base_backoff * 2 ** min(max(attempts - 1, 0), 30))
         return delay / 2 + self._rng() * delay / 2
-
-
-def _read_key(path: Path) -> tuple[bytes | None, str]:
-    """The kept outbox key and the central it came from (None, "" when there is none)."""
-    try:
-        data = json.loads(path.read_bytes())
-        raw = base64.b64decode(data["public_key"], validate=True)
-        url = str(data.get("central_url", ""))
-    except FileNotFoundError:
-        return None, ""
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
-        log.warning("outbox: %s unreadable; central's outbox key will be fetched again", path.name)
-        return None, ""
-    return (raw, url) if len(raw) == 32 else (None, "")
 
 
 def open_outbox(config: KioskConfig, store: Store, *, concurrency: int = 4) -> Outbox:
