@@ -127,3 +127,31 @@ def prefill_value(source: str | None, card: Mapping[str, str], licences: Mapping
     if parts[0] == "licence" and len(parts) == 3:
         return str(licences.get(parts[1], {}).get(parts[2], ""))
     return ""
+
+
+class _Named(Protocol):
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+
+
+_NAME_WORDS = ("姓名", "名称", "联系人")
+_ADDRESS_WORDS = ("地址", "住所", "住址", "居住地")
+
+
+def input_kind(field: _Named) -> str:
+    """What a field is typed as, for the keyboard it opens with: the catalogue's type, except
+    that free text ("text") is told apart by its key and label into "name" (a person's or
+    company's name: handwriting for the elderly), "address" (a place: pinyin) or "text"."""
+    if field.type != "text":
+        return field.type
+    key, label = field.key.lower(), field.label
+    if "name" in key or any(word in label for word in _NAME_WORDS):
+        return "name"
+    if ("address" in key or "region" in key or any(word in label for word in _ADDRESS_WORDS)
+            or label.endswith("地")):
+        return "address"
+    return "text"
