@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.event import EventDispatcher
-from kivy.metrics import sp
+from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty
 from kivy.utils import get_color_from_hex as hex_color
 
@@ -17,6 +17,8 @@ ELDERLY_SCALE = 1.3
 
 # Base sizes (sp) for a 1280 x 800 screen: body text never under 22.
 SIZES = {"huge": 64, "xl": 44, "l": 34, "m": 27, "s": 23, "xs": 20}
+# On-screen keys (dp): fixed, never squeezed by what is above them; bigger in elderly mode.
+KEY_SIZE, ELDERLY_KEY_SIZE = 72, 80
 
 NORMAL = {
     "primary": "#0B4EA2",        # 政务蓝
@@ -58,6 +60,7 @@ class Theme(EventDispatcher):
     elderly = BooleanProperty(False)
     scale = NumericProperty(1.0)
     border_width = NumericProperty(1.5)
+    key_size = NumericProperty(0)
 
     font_huge = NumericProperty(0)
     font_xl = NumericProperty(0)
@@ -94,6 +97,7 @@ class Theme(EventDispatcher):
     def _apply(self) -> None:
         self.scale = ELDERLY_SCALE if self.elderly else 1.0
         self.border_width = 2.5 if self.elderly else 1.5
+        self.key_size = dp(ELDERLY_KEY_SIZE if self.elderly else KEY_SIZE)
         for name, size in SIZES.items():
             setattr(self, f"font_{name}", sp(size) * self.scale)
         for name, value in (ELDERLY if self.elderly else NORMAL).items():
