@@ -73,6 +73,8 @@ class TerminalSettings(Strict):
 class SessionSettings(Strict):
     idle_timeout_s: Annotated[float, Field(gt=5, le=3600)] = 60
     idle_warning_s: Annotated[float, Field(gt=0, le=600)] = 15
+    # In 适老化 (elderly) mode a citizen reads and types more slowly: a longer idle timeout.
+    idle_timeout_elderly_s: Annotated[float, Field(gt=5, le=3600)] = 120
     card_removal_grace_s: Annotated[float, Field(ge=0, le=120)] = 5
     # The ID card during a visit: "may_leave" (a card that was read may be taken away; the
     # session runs until finished or idle) or "required" (it must stay on the reader: the
@@ -84,6 +86,8 @@ class SessionSettings(Strict):
     def _warning_inside_timeout(self) -> SessionSettings:
         if self.idle_warning_s >= self.idle_timeout_s:
             raise ValueError("idle_warning_s must be shorter than idle_timeout_s")
+        if self.idle_warning_s >= self.idle_timeout_elderly_s:
+            raise ValueError("idle_warning_s must be shorter than idle_timeout_elderly_s")
         return self
 
 

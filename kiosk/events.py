@@ -64,9 +64,11 @@ class CardBack(KioskEvent):
 
 @dataclass(frozen=True)
 class ReadFailed(KioskEvent):
-    """A card could not be read (``code``: a drivers.errors.ErrorCode value)."""
+    """A card could not be read (``code``: a drivers.errors.ErrorCode value; ``source``:
+    the kiosk.session.IdentitySource value of the card that failed)."""
 
     code: str
+    source: str = "id_card"
 
 
 # -- devices ------------------------------------------------------------------------------

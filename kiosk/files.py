@@ -3,9 +3,13 @@ with their mode (never briefly readable by others), fsync before rename."""
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import stat
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 DATA_DIR_MODE = 0o750  # the terminal's data folder: its user, and its group to read
 
@@ -62,3 +66,22 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def remove_overwritten(folder: Path, chunk: int = 1 << 20) -> None:
+    """Remove a folder (a session's), each file overwritten with zeros first: an unlinked file's
+    blocks keep its bytes on a disk until they are reused. Best effort (an SSD may keep old
+    blocks anyway); the folder goes whatever fails."""
+    for path in folder.rglob("*"):
+        try:
+            if path.is_symlink() or not path.is_file():
+                continue
+            left = path.stat().st_size
+            with path.open("r+b") as handle:
+                while left > 0:
+                    left -= handle.write(bytes(min(chunk, left)))
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as err:
+            log.warning("session folder: overwriting a file failed: %s", err.strerror)
+    shutil.rmtree(folder, ignore_errors=True)

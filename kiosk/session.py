@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import shutil
 import tempfile
 import threading
 import time
@@ -36,6 +34,7 @@ from kiosk.events import (
     SessionChanged,
     SessionEnded,
 )
+from kiosk.files import remove_overwritten
 from kiosk.privacy import forget_personal, mask_name, mask_number, register_card
 
 log = logging.getLogger(__name__)
@@ -141,15 +140,21 @@ class Session:
         zone: dt.tzinfo | None = None,
         card_presence: CardPresence | str = CardPresence.MAY_LEAVE,
         card_on_reader: Callable[[], bool] | None = None,
+        idle_timeout_elderly: float | None = None,
+        elderly: bool = False,
     ) -> None:
         """``card_on_reader`` tells whether an ID card lies on the reader now (the driver
-        knows); ``SessionEnded`` then says whether to remind the citizen to take it."""
+        knows); ``SessionEnded`` then says whether to remind the citizen to take it.
+        ``idle_timeout_elderly`` replaces ``idle_timeout`` while the 适老化 mode is on
+        (``set_elderly``)."""
         self._presence = CardPresence(card_presence)
         self._card_on_reader = card_on_reader
         self._card_away = False            # the session's card left its reader
         self._card_returned = False
         self._personal: int | None = None  # token of the strings registered with the log filter
-        self._idle_timeout = idle_timeout
+        self._idle_timeout_normal = idle_timeout
+        self._idle_timeout_elderly = idle_timeout if idle_timeout_elderly is None else idle_timeout_elderly
+        self._elderly = elderly
         self._idle_warning = idle_warning
         self._removal_grace = removal_grace
         self._temp_root = temp_root
@@ -208,6 +213,10 @@ class Session:
                 card_returned=self._card_returned,
             )
 
+    @property
+    def _idle_timeout(self) -> float:
+        return self._idle_timeout_elderly if self._elderly else self._idle_timeout_normal
+
     def _seconds_left(self, now: float) -> float:
         if self._state is SessionState.IDLE:
             return 0.0
@@ -228,6 +237,14 @@ class Session:
             self.temp_dir = Path(tempfile.mkdtemp(prefix="session-", dir=self._temp_root))
         log.info("session started for service %s", service_id)
         self._emit(SessionChanged(SessionState.WAITING_CARD))
+
+    def set_elderly(self, on: bool) -> None:
+        """The 适老化 mode was switched (a touch too): the idle timeout follows it."""
+        with self._lock:
+            self._elderly = bool(on)
+            if self._state is not SessionState.IDLE:
+                self._last_activity = self._clock()
+                self._warned = False
 
     def touch(self) -> None:
         """The citizen touched the screen (or chose 继续办理 after putting the card back)."""
@@ -308,12 +325,12 @@ class Session:
             self._last_activity = self._clock()
         self._emit(SessionChanged(SessionState.IDENTIFIED))
 
-    def identity_failed(self, code: str) -> None:
+    def identity_failed(self, code: str, source: IdentitySource = IdentitySource.ID_CARD) -> None:
         """A card could not be read. Said even on the home screen (no session starts)."""
         with self._lock:
             if self._state is not SessionState.IDLE:
                 self._last_activity = self._clock()
-        self._emit(ReadFailed(code))
+        self._emit(ReadFailed(code, source.value))
 
     def card_removed(self, source: IdentitySource = IdentitySource.ID_CARD) -> None:
         """A card left its reader: the session ends after the grace if it identified with
@@ -341,7 +358,7 @@ class Session:
         self._source = IdentitySource.ID_CARD
         self.form.clear()
         if self.temp_dir is not None:
-            _remove_session_dir(self.temp_dir)
+            remove_overwritten(self.temp_dir)
             self.temp_dir = None
         self._state = SessionState.IDLE
         self._service = None
@@ -364,21 +381,3 @@ class Session:
             log.exception("asking the ID reader for its card failed")
             return None
 
-
-def _remove_session_dir(folder: Path, chunk: int = 1 << 20) -> None:
-    """Remove a session's folder, each file overwritten with zeros first: an unlinked file's
-    blocks keep its bytes on a disk until they are reused. Best effort (an SSD may keep old
-    blocks anyway); the folder goes whatever fails."""
-    for path in folder.rglob("*"):
-        try:
-            if path.is_symlink() or not path.is_file():
-                continue
-            left = path.stat().st_size
-            with path.open("r+b") as handle:
-                while left > 0:
-                    left -= handle.write(bytes(min(chunk, left)))
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError as err:
-            log.warning("session folder: overwriting a file failed: %s", err.strerror)
-    shutil.rmtree(folder, ignore_errors=True)

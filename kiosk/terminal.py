@@ -102,6 +102,8 @@ class Terminal:
             zone=self.zone,
             card_presence=config.session.card_presence,
             card_on_reader=self._id_card_on_reader,
+            idle_timeout_elderly=config.session.idle_timeout_elderly_s,
+            elderly=config.ui.elderly_mode,
         )
         self._lock = threading.Lock()
         self.store: Store = open_store(self.data_dir)
@@ -320,7 +322,8 @@ class Terminal:
             self.session.identity_read(event.card, self.config.services.default)
         elif isinstance(event, ReadFailed):
             log.warning("card read failed: %s", event.error.code.value)
-            self.session.identity_failed(event.error.code.value)
+            self.session.identity_failed(event.error.code.value, IdentitySource.SOCIAL_SECURITY
+                                         if event.device == "card_reader" else IdentitySource.ID_CARD)
         elif isinstance(event, CardRemoved):
             self.session.card_removed(IdentitySource.ID_CARD)
         elif isinstance(event, SmartCardRead):

@@ -52,8 +52,8 @@ class IdentityScreen(KioskScreen):
         self.service_title = spec.title if spec else ""
         self.place_hint = words.place_card_hint(snapshot.card_required)
 
-    def show_failure(self, code: str) -> None:
-        self.failure = words.read_failed(code)
+    def show_failure(self, code: str, source: str = "id_card") -> None:
+        self.failure = words.read_failed(code, source)
         if self._clear_event is not None:
             self._clear_event.cancel()
         self._clear_event = Clock.schedule_once(lambda _dt: self.clear_failure(), FAILURE_SHOWN_S)

@@ -53,13 +53,30 @@ READ_FAILED = {
     # smart cards (social security card in the card reader)
     "card_removed": "卡片被移开，请将社保卡重新插入后不要移动",
     # The read has ended by then: trying again means inserting the card again.
-    "pin_wrong": "社保卡密码错误。如需重试，请重新插入社保卡",
+    "pin_wrong": "社保卡密码错误。如需重试，请重新插入社保卡。" + "{forgot}",
     "cancelled": "已取消读取社保卡。如需办理，请重新插入社保卡",
     "pin_blocked": "社保卡密码已锁定，请到社保窗口办理解锁",
     "pin_required": "此社保卡需要输入密码",
     "pcsc_unavailable": "读卡器服务暂不可用，请联系工作人员",
 }
 READ_FAILED_DEFAULT = "读卡失败，请将身份证重新放在感应区"
+# Where a forgotten social security card PIN is reset (the card's bank or the 社保 office).
+PIN_FORGOT = "忘记密码请携带身份证到社保窗口或社保卡合作银行网点重置"
+# A social security card that failed: what to do with *that* card (never "put your 身份证").
+SSSE_READ_FAILED = {
+    "read_failed": "社保卡读取失败，请将社保卡芯片朝向读卡器重新插入",
+    "timeout": "社保卡读取超时，请重新插入社保卡，读卡时不要拔出",
+    "no_content": "未能读取社保卡信息，请重新插入社保卡",
+    "select_failed": "未能读取社保卡信息，请确认插入的是社会保障卡",
+    "checksum": "读卡器通信异常，请将社保卡重新插入",
+    "frame_length": "读卡器通信异常，请将社保卡重新插入",
+    "frame_garbled": "读卡器通信异常，请将社保卡重新插入",
+    "unknown_card": "无法识别此卡片，请插入社会保障卡",
+    "invalid_card_data": "社保卡信息校验未通过，请到社保窗口或人工窗口办理",
+    "card_auth": "社保卡认证未通过，请到社保窗口或人工窗口办理",
+    "no_device": "读卡器未连接，请联系工作人员",
+}
+SSSE_READ_FAILED_DEFAULT = "社保卡读取失败，请重新插入社保卡"
 
 # {card}: what the citizen identified with (CARD_WORDS).
 ENDED = {
@@ -120,15 +137,31 @@ def unavailable_notice(title: str, reason: str) -> str:
     return f"“{title}”暂不可用：{service_reason(reason)}。\n请到人工窗口办理，或咨询现场工作人员。"
 
 
-def device_banner(device: str, state: str) -> str:
+def device_banner(device: str, state: str, paused: list[str] | tuple[str, ...] = (),
+                  ways: list[str] | tuple[str, ...] | frozenset[str] = ()) -> str:
+    """The banner line of a device fault. ``paused``: the titles of the services that are
+    unavailable because of it (the same ServiceViews the home tiles show); ``ways``: the
+    identity devices still ready, named when the fault is the ID reader's."""
     name = device_name(device)
     if state == "busy":
         return f"{name}正忙，请稍候"
-    return f"{name}{DEVICE_STATE_WORDS.get(state, '暂不可用')}，相关服务暂停，请联系工作人员"
+    problem = f"{name}{DEVICE_STATE_WORDS.get(state, '暂不可用')}"
+    if paused:
+        return f"{problem}，{'、'.join(paused)}暂停，请联系工作人员"
+    if device == "id_reader" and ways:
+        return f"{problem}，请{other_ways(ways, lead='')}办理"
+    return f"{problem}，请联系工作人员"
 
 
-def read_failed(code: str) -> str:
-    return READ_FAILED.get(code, READ_FAILED_DEFAULT)
+def read_failed(code: str, source: str = "id_card") -> str:
+    """What a failed read says, for the card that failed (``source``: IdentitySource)."""
+    if source == "social_security":
+        text = READ_FAILED.get(code) if code.startswith("pin_") or code in ("cancelled", "card_removed",
+                                                                            "pcsc_unavailable") else None
+        text = text or SSSE_READ_FAILED.get(code, SSSE_READ_FAILED_DEFAULT)
+    else:
+        text = READ_FAILED.get(code, READ_FAILED_DEFAULT)
+    return text.format(forgot=PIN_FORGOT)
 
 
 def card_word(source: str) -> str:
@@ -239,13 +272,14 @@ OTHER_WAYS = {"card_reader": "插入社保卡", "code_scanner": "出示电子证
 
 
 def pin_message(tries_left: int | None, again: bool = False) -> str:
-    """The line over the PIN pad: nothing on the first ask, the tries left after a wrong PIN."""
+    """The line over the PIN pad: nothing on the first ask; after a wrong PIN, the tries
+    left and where a forgotten PIN is reset."""
     if tries_left is not None:
-        return PIN_TRIES.format(tries=tries_left)
-    return PIN_WRONG if again else ""
+        return f"{PIN_TRIES.format(tries=tries_left)}。{PIN_FORGOT}"
+    return f"{PIN_WRONG}。{PIN_FORGOT}" if again else ""
 
 
-def other_ways(devices: set[str] | frozenset[str], lead: str = "也可") -> str:
+def other_ways(devices: set[str] | frozenset[str] | list[str] | tuple[str, ...], lead: str = "也可") -> str:
     """"也可插入社保卡，或出示电子证照码" for the devices that are ready; "" for none."""
     ways = [text for device, text in OTHER_WAYS.items() if device in devices]
     return lead + "，或".join(ways) if ways else ""

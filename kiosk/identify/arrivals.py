@@ -120,7 +120,7 @@ class Arrivals:
             if kind == "social_security":
                 identity = card.to_identity()
                 if identity is None:
-                    self._session.identity_failed("invalid_card_data")
+                    self._session.identity_failed("invalid_card_data", IdentitySource.SOCIAL_SECURITY)
                     return
                 log.info("social security card read")
                 self._session.identity_read(identity, self._default_service(),

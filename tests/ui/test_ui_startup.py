@@ -122,7 +122,7 @@ def test_codes_become_plain_chinese() -> None:
     assert words.service_reason("device_missing:a4_printer") == "本机未配置A4打印机"
     assert words.service_reason("device_not_ready:id_reader:no_device") == "身份证阅读器未连接"
     assert words.service_reason("device_not_ready:receipt_printer:supplies") == "凭条打印机耗材不足"
-    assert words.device_banner("id_reader", "no_device") == "身份证阅读器未连接，相关服务暂停，请联系工作人员"
+    assert words.device_banner("id_reader", "no_device", ["身份核验"]) == "身份证阅读器未连接，身份核验暂停，请联系工作人员"
     assert words.read_failed("invalid_card_data") == "证件信息校验未通过，请到人工窗口办理"
     assert words.read_failed("read_failed") == "读卡失败，请将身份证平放在感应区重试"
     assert words.read_failed("something_new") == words.READ_FAILED_DEFAULT
