@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from kiosk.config_devices import DevicesSettings, Strict
+from kiosk.ime.settings import InputSettings
 
 SITE_CONFIG = Path("/etc/tongban/kiosk.toml")
 PROFILE_DIRS = (
@@ -192,6 +193,7 @@ class KioskConfig(Strict):
     services: ServicesSettings
     central: CentralSettings = CentralSettings()
     staff: StaffSettings = StaffSettings()
+    input: InputSettings = InputSettings()   # pinyin engine, fuzzy initials, page size
 
     # Where the values came from, for messages and `config check`.
     sources: tuple[str, ...] = ()

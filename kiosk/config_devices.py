@@ -5,16 +5,55 @@ configuration (kiosk.config); kiosk.devices builds the drivers from these.
 
 from __future__ import annotations
 
+import functools
+import types
+import typing
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Strict(BaseModel):
-    """The base of every settings model: unknown keys are rejected, values are frozen."""
+    """The base of every settings model: unknown keys are rejected, values are frozen, and
+    types are strict (pydantic strict mode): TOML's own strings, integers, floats, booleans
+    and dates are taken as they are and nothing is coerced, so ``"yes"`` is not ``true`` and
+    ``"30"`` is not ``30``. Models added later inherit all of this by subclassing Strict.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    The one conversion kept: TOML has no path type, so a string given for a field declared
+    ``Path`` (or ``Path | None``, ``list[Path]``) becomes a Path."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _paths_from_strings(cls, data: Any) -> Any:
+        names = _path_fields(cls)
+        if not names or not isinstance(data, dict):
+            return data
+        return {key: _as_path(value) if key in names else value for key, value in data.items()}
+
+
+def _as_path(value: Any) -> Any:
+    if isinstance(value, str):
+        return Path(value)
+    if isinstance(value, list):
+        return [Path(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _mentions_path(annotation: Any) -> bool:
+    if annotation is Path:
+        return True
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
+        return any(_mentions_path(arg) for arg in typing.get_args(annotation))
+    return False
+
+
+@functools.cache
+def _path_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(name for name, field in model.model_fields.items()
+                     if _mentions_path(field.annotation))
 
 
 class SamSerialReaderSettings(Strict):

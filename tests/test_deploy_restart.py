@@ -75,7 +75,7 @@ def test_a_broken_config_makes_the_session_wait_longer_each_time_up_to_five_minu
     bad.write_bytes(b'profile = "hall"\n[terminal]\nhall_name = "\xff"\n')
     result, waits = _session(tmp_path, str(KIOSK), KIOSK_ARGS=f"--config {bad}")
     assert result.returncode == 1
-    assert f"kiosk: configuration error: {bad}: not valid UTF-8" in result.stderr
+    assert "kiosk: 配置有误" in result.stderr and f"\n{bad}: not valid UTF-8" in result.stderr
     assert "Traceback" not in result.stderr
     assert waits == ["10"] and "waiting 10 s before restarting" in result.stderr
 

@@ -20,6 +20,7 @@ from drivers.status import FaultAction
 from kiosk.cli import cards, central, printing, scan
 from kiosk.cli.diagnostics import ACTION_WORDS, advice_for
 from kiosk.config import ConfigError, KioskConfig, effective_toml, load_config
+from kiosk.config_errors import technician_text
 from kiosk.devices import DEVICE_NAMES, build_devices, device_address
 from kiosk.logs import setup_logging
 from kiosk.privacy import card_fields
@@ -97,7 +98,7 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
                 return EXIT_FAIL
             return run_ui(config, args)
     except ConfigError as err:
-        print(f"kiosk: configuration error: {err}", file=sys.stderr)
+        print(technician_text(err), file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
@@ -107,7 +108,7 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
 def cmd_config_check(args: argparse.Namespace) -> int:
     config = load_config(args.file or args.config)
     sys.stdout.write(effective_toml(config))
-    print("# OK: configuration is valid", file=sys.stderr)
+    print("# 配置正确 (OK: configuration is valid)", file=sys.stderr)
     return EXIT_OK
 
 

@@ -32,6 +32,7 @@ class Composition:
     has_prev: bool = False
     has_more: bool = False
     committed: str = ""                 # text finished by this step, to insert into the field
+    selected: str = ""                  # pieces picked but not yet committed ("晋城市" while "cheng qu" composes)
     extra: dict[str, str] = field(default_factory=dict)  # engine details for diagnostics only
 
 

@@ -1,5 +1,5 @@
-"""A broken or hostile configuration file ends in one line naming the file, the key and the
-reason, and a non-zero exit: never a traceback (issue 10 §3). Each case runs through
+"""A broken or hostile configuration file ends in a line naming the file, the key and the
+reason (under a Chinese heading, with the fix), and a non-zero exit: never a traceback (issue 10 §3). Each case runs through
 `kiosk config check` and `kiosk run` as the technician and systemd would."""
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def test_a_bad_file_is_a_config_error_naming_file_key_and_reason(
 
 @pytest.mark.parametrize(("case", "make", "key", "reason"), CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("command", [("config", "check", "{}"), ("--config", "{}", "run")])
-def test_config_check_and_start_up_exit_non_zero_with_one_line(
+def test_config_check_and_start_up_exit_non_zero_naming_the_problem(
     tmp_path: Path,
     case: str,
     make: Callable[[Path], Path],
@@ -91,8 +91,11 @@ def test_config_check_and_start_up_exit_non_zero_with_one_line(
     assert result.returncode != 0, case
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     where = f"{path}: {key}: " if key else f"{path}: "
-    [line] = result.stderr.splitlines()
-    assert line.startswith(f"kiosk: configuration error: {where}") and reason in line, line
+    # A Chinese heading, one `file: key: reason` line, the fix.
+    heading, line, fix = result.stderr.splitlines()
+    assert heading.startswith("kiosk: 配置有误，共 1 处"), heading
+    assert line.startswith(where) and reason in line, line
+    assert fix.startswith("修改方法") and "kiosk config check" in fix, fix
 
 
 def test_a_file_that_never_ends_is_not_read_forever(tmp_path: Path) -> None:

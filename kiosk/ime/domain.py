@@ -1,0 +1,99 @@
+"""The domain dictionary: words citizens type at this terminal, taken from central's catalogue
+(item names, material names, departments, the places the items name), never typed by hand.
+
+Each word gets its full pinyin from pypinyin (phrase-aware, so 长治 is "zhang zhi"), written
+the way both engines spell it: toneless, ü as "v".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
+
+from kiosk.central_api.catalogue import CatalogueCache, KeptCatalogue
+from kiosk.central_api.models import Catalogue
+
+log = logging.getLogger(__name__)
+
+CatalogueSource = Callable[[], Catalogue | None]
+
+_HAN = re.compile(r"^[\u4e00-\u9fff]{2,12}$")
+_SPLIT = re.compile(r"[（）()、，,；;：:/·\s]+")
+# Place-name suffixes: "晋城市城区" also yields "城区", "泽州县南村镇" yields "南村镇".
+_PLACE = re.compile(r"(?<=[市县区镇乡])(?=[^市县区镇乡])")
+
+
+@dataclass(frozen=True)
+class DomainWord:
+    text: str
+    pinyin: tuple[str, ...]     # one toneless syllable per character, ü as "v"
+
+    @property
+    def initials(self) -> str:
+        return "".join(s[0] for s in self.pinyin)
+
+
+def spell(text: str) -> tuple[str, ...]:
+    """Toneless pinyin syllables of a Chinese word, ü written "v"."""
+    return tuple(s.replace("ü", "v") for s in lazy_pinyin(text, style=Style.NORMAL, v_to_u=False))
+
+
+def _pieces(name: str) -> Iterable[str]:
+    for part in _SPLIT.split(name):
+        if not part:
+            continue
+        yield part
+        if any(part.endswith(s) for s in "市县区镇乡"):
+            yield from (p for p in _PLACE.split(part) if p != part)
+
+
+def words_of(catalogue: Catalogue | None) -> list[DomainWord]:
+    """Every domain word of a catalogue, in a stable order, each once."""
+    if catalogue is None:
+        return []
+    names: list[str] = []
+    for item in catalogue.items:
+        names += [item.name, item.department, item.region_name]
+        names += [m.name for m in item.materials]
+    seen: set[str] = set()
+    out: list[DomainWord] = []
+    for name in names:
+        for piece in _pieces(name):
+            if piece in seen or not _HAN.match(piece):
+                continue
+            seen.add(piece)
+            syllables = spell(piece)
+            if len(syllables) == len(piece) and all(s.isascii() and s.isalpha() for s in syllables):
+                out.append(DomainWord(piece, syllables))
+    return out
+
+
+def digest(words: Iterable[DomainWord], *parts: str) -> str:
+    """A short hash naming one build of an engine's dictionary (its words and settings)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode() + b"\0")
+    for w in words:
+        h.update(f"{w.text}\t{' '.join(w.pinyin)}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def cached_catalogue(cache: CatalogueCache) -> Catalogue | None:
+    """The catalogue the terminal last fetched from central, from its local store (no network)."""
+    kept = KeptCatalogue(cache).get()
+    return kept[2] if kept else None
+
+
+def load_words(source: CatalogueSource | None) -> list[DomainWord]:
+    if source is None:
+        return []
+    try:
+        return words_of(source())
+    except Exception as exc:  # no catalogue yet: the engines work without the domain words
+        log.warning("no catalogue for the input dictionary: %s", type(exc).__name__)
+        return []

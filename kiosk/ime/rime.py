@@ -1,0 +1,310 @@
+"""Pinyin through librime (Debian librime1, rime-data-luna-pinyin), bound with ctypes.
+
+pyrime has no wheel for this Python and its sdist does not build on Debian 12, so the C API
+of rime_api.h is called directly. Rime is one engine per process: ``RimeEngine`` sets it up
+once (shared data /usr/share/rime-data, a private user data dir under the terminal's data
+dir), deploys our schema ``tongban_pinyin`` there (compiled once, kept under a hash of the
+schema and the domain words) and hands out one ``RimeInput`` (a Rime session) per field.
+
+The schema: luna_pinyin's dictionary and essay vocabulary, simplified output (OpenCC t2s),
+abbreviations (sfz), fuzzy initials only when configured, the domain words with a high
+weight, and no user dictionary (``enable_user_dict: false``): nothing typed is remembered.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from kiosk.ime import Composition, ImeUnavailable
+from kiosk.ime.domain import DomainWord, digest
+
+log = logging.getLogger(__name__)
+
+SHARED_DIR = Path("/usr/share/rime-data")
+OPENCC_DIR = Path("/usr/share/opencc")
+SCHEMA = "tongban_pinyin"
+DOMAIN_WEIGHT = 1_000_000       # above any essay word: the domain words come first
+PACKAGES = "librime1 rime-data-luna-pinyin rime-essay"
+
+# X11 keysyms Rime expects
+BACKSPACE, RETURN, ESCAPE, PAGE_UP, PAGE_DOWN = 0xFF08, 0xFF0D, 0xFF1B, 0xFF55, 0xFF56
+
+FUZZY_RULES = {
+    "z-zh": ["derive/^zh/z/", "derive/^z([^h])/zh$1/"],
+    "c-ch": ["derive/^ch/c/", "derive/^c([^h])/ch$1/"],
+    "s-sh": ["derive/^sh/s/", "derive/^s([^h])/sh$1/"],
+    "n-l": ["derive/^n/l/", "derive/^l/n/"],
+}
+BASE_RULES = [
+    "erase/^xx$/",
+    "abbrev/^([a-z]).+$/$1/",
+    "abbrev/^([zcs]h).+$/$1/",
+    "derive/^([nl])ue$/$1ve/",
+    "derive/^([jqxy])u/$1v/",
+    "derive/un$/uen/",
+    "derive/ui$/uei/",
+    "derive/iu$/iou/",
+]
+
+
+class _Traits(ctypes.Structure):
+    _fields_ = [("data_size", ctypes.c_int), ("shared_data_dir", ctypes.c_char_p),
+                ("user_data_dir", ctypes.c_char_p), ("distribution_name", ctypes.c_char_p),
+                ("distribution_code_name", ctypes.c_char_p), ("distribution_version", ctypes.c_char_p),
+                ("app_name", ctypes.c_char_p), ("modules", ctypes.c_void_p),
+                ("min_log_level", ctypes.c_int), ("log_dir", ctypes.c_char_p),
+                ("prebuilt_data_dir", ctypes.c_char_p), ("staging_dir", ctypes.c_char_p)]
+
+
+class _Candidate(ctypes.Structure):
+    _fields_ = [("text", ctypes.c_char_p), ("comment", ctypes.c_char_p), ("reserved", ctypes.c_void_p)]
+
+
+class _Composition(ctypes.Structure):
+    _fields_ = [("length", ctypes.c_int), ("cursor_pos", ctypes.c_int), ("sel_start", ctypes.c_int),
+                ("sel_end", ctypes.c_int), ("preedit", ctypes.c_char_p)]
+
+
+class _Menu(ctypes.Structure):
+    _fields_ = [("page_size", ctypes.c_int), ("page_no", ctypes.c_int), ("is_last_page", ctypes.c_int),
+                ("highlighted", ctypes.c_int), ("num_candidates", ctypes.c_int),
+                ("candidates", ctypes.POINTER(_Candidate)), ("select_keys", ctypes.c_char_p)]
+
+
+class _Context(ctypes.Structure):
+    _fields_ = [("data_size", ctypes.c_int), ("composition", _Composition), ("menu", _Menu),
+                ("commit_text_preview", ctypes.c_char_p), ("select_labels", ctypes.c_void_p)]
+
+
+class _Commit(ctypes.Structure):
+    _fields_ = [("data_size", ctypes.c_int), ("text", ctypes.c_char_p)]
+
+
+def _sized(struct: type[ctypes.Structure]) -> ctypes.Structure:
+    value = struct()
+    value.data_size = ctypes.sizeof(struct) - ctypes.sizeof(ctypes.c_int)  # RIME_STRUCT_INIT
+    return value
+
+
+def _load_library() -> ctypes.CDLL:
+    try:
+        lib = ctypes.CDLL("librime.so.1")
+    except OSError as exc:
+        raise ImeUnavailable(f"拼音输入不可用：找不到 librime（{exc}）。请安装 Debian 软件包 {PACKAGES}") from exc
+    S, P, N = ctypes.c_size_t, ctypes.c_void_p, ctypes.c_int   # noqa: N806 - C type aliases
+    for name, res, args in [
+        ("RimeSetup", None, [P]), ("RimeInitialize", None, [P]), ("RimeFinalize", None, []),
+        ("RimeStartMaintenance", N, [N]), ("RimeJoinMaintenanceThread", None, []),
+        ("RimeCreateSession", S, []), ("RimeDestroySession", N, [S]),
+        ("RimeProcessKey", N, [S, N, N]), ("RimeClearComposition", None, [S]),
+        ("RimeGetContext", N, [S, P]), ("RimeFreeContext", N, [P]),
+        ("RimeGetCommit", N, [S, P]), ("RimeFreeCommit", N, [P]),
+        ("RimeSelectSchema", N, [S, ctypes.c_char_p]), ("RimeSetOption", None, [S, ctypes.c_char_p, N]),
+    ]:
+        fn = getattr(lib, name)
+        fn.restype, fn.argtypes = res, args
+    return lib
+
+
+def schema_yaml(fuzzy: Sequence[str], page_size: int) -> str:
+    rules = BASE_RULES + [r for pair in fuzzy for r in FUZZY_RULES[pair]]
+    algebra = "\n".join(f"    - {r}" for r in rules)
+    return f"""# generated by kiosk/ime/rime.py: do not edit
+schema:
+  schema_id: {SCHEMA}
+  name: 通办拼音
+  version: "1"
+switches:
+  - name: ascii_mode
+    reset: 0
+  - name: zh_simp
+    reset: 1
+engine:
+  processors: [speller, selector, navigator, express_editor]
+  segmentors: [abc_segmentor, fallback_segmentor]
+  translators: [script_translator]
+  filters: [simplifier, uniquifier]
+speller:
+  alphabet: zyxwvutsrqponmlkjihgfedcba
+  delimiter: " '"
+  algebra:
+{algebra}
+translator:
+  dictionary: {SCHEMA}
+  enable_user_dict: false
+  enable_completion: false
+  preedit_format: []
+simplifier:
+  option_name: zh_simp
+  opencc_config: t2s.json
+menu:
+  page_size: {page_size}
+key_binder:
+  bindings: []
+"""
+
+
+def dict_yaml(words: Sequence[DomainWord]) -> str:
+    lines = [f"{w.text}\t{' '.join(w.pinyin)}\t{DOMAIN_WEIGHT}" for w in words]
+    return ("# generated by kiosk/ime/rime.py from the catalogue: do not edit\n---\n"
+            f"name: {SCHEMA}\nversion: \"1\"\nsort: by_weight\nuse_preset_vocabulary: true\n"
+            "import_tables:\n  - luna_pinyin\n...\n\n" + "\n".join(lines) + "\n")
+
+
+def check_shared(shared: Path) -> None:
+    for need in ("luna_pinyin.dict.yaml", "essay.txt"):
+        if not (shared / need).is_file():
+            raise ImeUnavailable(f"拼音输入不可用：词库 {shared / need} 缺失。请安装 Debian 软件包 {PACKAGES}")
+
+
+class RimeEngine:
+    """librime, set up once per process; ``session()`` gives one input per field."""
+
+    _lock = threading.Lock()
+    _active: RimeEngine | None = None
+
+    def __init__(self, base_dir: Path, words: Sequence[DomainWord], fuzzy: Sequence[str] = (),
+                 page_size: int = 5, shared: Path = SHARED_DIR) -> None:
+        check_shared(shared)
+        schema, dictionary = schema_yaml(fuzzy, page_size), dict_yaml(words)
+        self.page_size = page_size
+        self.user_dir = base_dir / "rime" / digest(words, schema, dictionary)
+        self.lib = _load_library()
+        with RimeEngine._lock:
+            if RimeEngine._active is not None:   # Rime is process-global: one engine at a time
+                RimeEngine._active._finalize()
+            self._deploy(shared, schema, dictionary)
+            RimeEngine._active = self
+        atexit.register(self.close)   # librime crashes at exit if left initialised
+
+    def _deploy(self, shared: Path, schema: str, dictionary: str) -> None:
+        user = self.user_dir
+        built = user / "build" / f"{SCHEMA}.prism.bin"
+        fresh = not built.is_file()
+        if fresh:
+            user.mkdir(parents=True, exist_ok=True, mode=0o700)
+            (user / f"{SCHEMA}.schema.yaml").write_text(schema, encoding="utf-8")
+            (user / f"{SCHEMA}.dict.yaml").write_text(dictionary, encoding="utf-8")
+            (user / "default.custom.yaml").write_text(
+                f"patch:\n  schema_list:\n    - schema: {SCHEMA}\n", encoding="utf-8")
+            if not (user / "opencc").exists() and OPENCC_DIR.is_dir():
+                os.symlink(OPENCC_DIR, user / "opencc")
+        self._traits = _sized(_Traits)   # kept alive: Rime keeps the pointers
+        self._bytes = [str(shared).encode(), str(user).encode(), b"rime.tongban", str(user).encode()]
+        t = self._traits
+        t.shared_data_dir, t.user_data_dir, t.app_name, t.log_dir = self._bytes   # type: ignore[attr-defined]
+        t.distribution_name = t.distribution_code_name = b"tongban"   # type: ignore[attr-defined]
+        t.distribution_version = b"1"                                 # type: ignore[attr-defined]
+        t.min_log_level = 2                                           # type: ignore[attr-defined]
+        if not getattr(RimeEngine, "_set_up", False):
+            self.lib.RimeSetup(ctypes.byref(t))
+            RimeEngine._set_up = True   # type: ignore[attr-defined]
+        self.lib.RimeInitialize(ctypes.byref(t))
+        if self.lib.RimeStartMaintenance(1 if fresh else 0):
+            self.lib.RimeJoinMaintenanceThread()
+        if not built.is_file():
+            self.lib.RimeFinalize()
+            raise ImeUnavailable(f"拼音输入不可用：词库编译失败（{user}）。请检查 Debian 软件包 {PACKAGES}")
+        log.info("rime ready (%s)", "compiled" if fresh else "cached")
+
+    def _finalize(self) -> None:
+        self.lib.RimeFinalize()
+
+    def session(self) -> RimeInput:
+        return RimeInput(self)
+
+    def close(self) -> None:
+        with RimeEngine._lock:
+            if RimeEngine._active is self:
+                self._finalize()
+                RimeEngine._active = None
+
+
+class RimeInput:
+    """One field's composition, a Rime session."""
+
+    def __init__(self, engine: RimeEngine) -> None:
+        self.engine, self.lib = engine, engine.lib
+        self.sid = self.lib.RimeCreateSession()
+        if not self.sid:
+            raise ImeUnavailable("拼音输入不可用：无法创建输入会话。请重启终端")
+        self.lib.RimeSelectSchema(self.sid, SCHEMA.encode())
+        self.lib.RimeSetOption(self.sid, b"zh_simp", 1)
+        self.raw = ""
+
+    def _state(self, committed: str = "") -> Composition:
+        ctx = _sized(_Context)
+        if not self.lib.RimeGetContext(self.sid, ctypes.byref(ctx)):
+            return Composition(committed=committed)
+        try:
+            comp, menu = ctx.composition, ctx.menu   # type: ignore[attr-defined]
+            preedit = (comp.preedit or b"").decode()
+            cands = tuple(menu.candidates[i].text.decode() for i in range(menu.num_candidates))
+            selected_end = comp.sel_start if comp.preedit else 0
+            chosen = preedit.encode()[:selected_end].decode(errors="ignore")
+            return Composition(preedit=preedit[len(chosen):].strip(), candidates=cands,
+                               page=menu.page_no, has_prev=menu.page_no > 0,
+                               has_more=bool(cands) and not menu.is_last_page, committed=committed,
+                               selected=chosen, extra={"engine": "rime"})
+        finally:
+            self.lib.RimeFreeContext(ctypes.byref(ctx))
+
+    def _commit(self) -> str:
+        commit = _sized(_Commit)
+        if not self.lib.RimeGetCommit(self.sid, ctypes.byref(commit)):
+            return ""
+        try:
+            return (commit.text or b"").decode()   # type: ignore[attr-defined]
+        finally:
+            self.lib.RimeFreeCommit(ctypes.byref(commit))
+
+    def _press(self, keycode: int) -> Composition:
+        self.lib.RimeProcessKey(self.sid, keycode, 0)
+        committed = self._commit()
+        if committed:
+            self.raw = ""
+        return self._state(committed)
+
+    def key(self, letter: str) -> Composition:
+        if len(letter) != 1 or not (letter.isascii() and (letter.isalpha() or letter == "'")):
+            raise ValueError(f"not a pinyin key: {letter!r}")
+        self.raw += letter.lower()
+        return self._press(ord(letter.lower()))
+
+    def backspace(self) -> Composition:
+        if not self.raw:
+            return Composition()
+        self.raw = self.raw[:-1]
+        return self._press(BACKSPACE)
+
+    def select(self, index: int) -> Composition:
+        state = self._state()
+        if not 0 <= index < len(state.candidates):
+            return state
+        return self._press(ord("1") + index if index < 9 else ord("0"))
+
+    def page_down(self) -> Composition:
+        return self._press(PAGE_DOWN)
+
+    def page_up(self) -> Composition:
+        return self._press(PAGE_UP)
+
+    def commit_raw(self) -> Composition:
+        raw, self.raw = self.raw, ""
+        self.lib.RimeClearComposition(self.sid)
+        return Composition(committed=raw)
+
+    def reset(self) -> None:
+        self.raw = ""
+        self.lib.RimeClearComposition(self.sid)
+
+    def close(self) -> None:
+        if self.sid:
+            self.lib.RimeDestroySession(self.sid)
+            self.sid = 0
