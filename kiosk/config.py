@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from kiosk.config_devices import DevicesSettings, Strict
+from kiosk.config_errors import ConfigError, problems_of
 from kiosk.ime.settings import InputSettings
 
 SITE_CONFIG = Path("/etc/tongban/kiosk.toml")
@@ -38,17 +39,6 @@ MAX_DEPTH = 10  # tables and arrays: the deepest setting is 4 levels down
 
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class ConfigError(Exception):
-    """A configuration problem, named by file and key."""
-
-    def __init__(self, file: Path | str, key: str, reason: str) -> None:
-        # A hostile file's key or value can be any length: the message stays one short line.
-        key, reason = _short(key, 100), _short(reason, 300)
-        self.file, self.key, self.reason = str(file), key, reason
-        where = f"{self.file}: {key}" if key else self.file
-        super().__init__(f"{where}: {reason}")
 
 
 class TerminalSettings(Strict):
@@ -301,7 +291,10 @@ def find_profile(name: str, site: Path | str = "") -> Path:
                 return folder / f"{name}.toml"
         except OSError:
             continue
-    raise ConfigError(site, "profile", f"no profile {name!r} in {', '.join(str(d) for d in PROFILE_DIRS if d)}")
+    looked = ", ".join(str(d / f"{name}.toml") for d in PROFILE_DIRS if d)
+    raise ConfigError(site or f"profile {name!r}", "profile",
+                      f"没有名为 {name!r} 的配置模板：找过 {looked}；请改用 hall、bank 或 community，"
+                      f"或把 {name}.toml 放进这些目录之一 (no profile {name!r})")
 
 
 def _resolve_paths(data: dict[str, Any], origin: Path) -> None:
@@ -369,15 +362,14 @@ def load_config(path: Path | str | None = None) -> KioskConfig:
     try:
         return KioskConfig.model_validate(merged)
     except ValidationError as err:
-        first = err.errors()[0]
-        loc = tuple(first["loc"])
-        key = ".".join(str(p) for p in loc)
-        # Name the last layer that sets this key (the one to fix), else the site file.
-        culprit = next((p for p, d in reversed(layers) if loc and _has_key(d, loc)), site_path)
-        if first["type"] == "missing":
-            culprit = site_path
-        reason = first["msg"].removeprefix("Value error, ")
-        raise ConfigError(culprit, key, reason) from None
+        def culprit(loc: tuple[str | int, ...], kind: str) -> Path:
+            # The last layer that sets this key (the one to fix), else the site file.
+            if kind == "missing":
+                return site_path
+            return next((p for p, d in reversed(layers) if loc and _has_key(d, loc)), site_path)
+
+        # Every problem at once, not only the first: a technician fixes them in one go.
+        raise ConfigError.of(problems_of(err, culprit)) from None
 
 
 def effective_toml(config: KioskConfig) -> str:
