@@ -98,6 +98,7 @@ class StaffSettings(Strict):
     ``kiosk staff hash-pin`` prints the value for ``pin_hash``."""
 
     pin_hash: str | None = None               # scrypt$N$r$p$salt$hash; no hash: staff screen closed
+    pin_digits: Annotated[int, Field(ge=4, le=12)] | None = None  # the PIN's length: the places shown
     max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
     lockout_s: Annotated[float, Field(ge=10, le=86400)] = 300
     export_dir: Path | None = None            # where the USB stick is mounted, e.g. /media/usb
@@ -108,6 +109,23 @@ class StaffSettings(Strict):
         if value is not None and (not value.startswith("scrypt$") or value.count("$") != 5):
             raise ValueError("must be a hash from `kiosk staff hash-pin`, never the PIN itself")
         return value
+
+
+class TechnicianSettings(Strict):
+    """The technician's maintenance screen: its own PIN (``kiosk staff hash-pin`` prints a
+    hash for either), separate from the staff PIN, and the staff-card roles that open it."""
+
+    pin_hash: str | None = None               # no hash: only a technician card opens it
+    pin_digits: Annotated[int, Field(ge=4, le=12)] | None = None
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    lockout_s: Annotated[float, Field(ge=10, le=86400)] = 300
+    idle_s: Annotated[float, Field(ge=10, le=3600)] = 180   # leaves by itself when untouched
+    card_roles: list[Annotated[str, Field(min_length=1, max_length=32)]] = ["technician"]
+
+    @field_validator("pin_hash")
+    @classmethod
+    def _pin_hash(cls, value: str | None) -> str | None:
+        return StaffSettings._pin_hash(value)
 
 
 class ServicesSettings(Strict):
@@ -183,6 +201,7 @@ class KioskConfig(Strict):
     services: ServicesSettings
     central: CentralSettings = CentralSettings()
     staff: StaffSettings = StaffSettings()
+    technician: TechnicianSettings = TechnicianSettings()
     input: InputSettings = InputSettings()   # pinyin engine, fuzzy initials, page size
 
     # Where the values came from, for messages and `config check`.

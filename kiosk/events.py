@@ -121,6 +121,14 @@ class StaffChanged(KioskEvent):
     mode: str
 
 
+@dataclass(frozen=True)
+class TechnicianChanged(KioskEvent):
+    """The technician's maintenance mode moved (``mode``: a TechStep value) or a tool's
+    result came in; what to draw is on ``Terminal.technician``."""
+
+    mode: str
+
+
 E = TypeVar("E", bound=KioskEvent)
 Listener = Callable[[E], None]
 

@@ -1,5 +1,8 @@
-"""Staff access to the terminal: a PIN kept only as a scrypt hash, and a lockout after
-repeated wrong PINs that survives a restart (the counter lives in the data directory)."""
+"""PIN access to the terminal for hall staff and for technicians: a PIN kept only as a
+scrypt hash, and a lockout after repeated wrong PINs that survives a restart (the counter
+lives in the data directory). One ``PinGate`` per role, each with its own hash
+(``[staff] pin_hash``, ``[technician] pin_hash``) and its own lock file, so a locked staff
+login never locks the technician out and the other way round."""
 
 from __future__ import annotations
 
@@ -21,8 +24,9 @@ log = logging.getLogger(__name__)
 
 # scrypt cost: ~50 ms on a terminal's CPU, 16 MiB of memory.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-LOCK_FILE = "staff-lock.json"
+LOCK_FILE = "staff-lock.json"       # the staff gate's; another role's is <role>-lock.json
 MIN_PIN, MAX_PIN = 4, 12
+DEFAULT_DIGITS = 6                   # places the PIN entry shows when the length is not set
 
 
 class PinFormatError(ValueError):
@@ -69,9 +73,10 @@ class PinResult:
     locked_for_s: float = 0.0
 
 
-class StaffGate:
-    """Checks staff PINs; after ``max_attempts`` wrong ones in a row it refuses every PIN
-    for ``lockout_s`` seconds."""
+class PinGate:
+    """Checks one role's PINs; after ``max_attempts`` wrong ones in a row it refuses every
+    PIN for ``lockout_s`` seconds. ``digits``: the PIN's length when the site states it
+    (the entry shows that many places and takes no more), else None (4 to 12)."""
 
     def __init__(
         self,
@@ -80,9 +85,13 @@ class StaffGate:
         max_attempts: int = 5,
         lockout_s: float = 300,
         clock: Callable[[], float] = time.time,
+        role: str = "staff",
+        digits: int | None = None,
     ) -> None:
         self.pin_hash = pin_hash
-        self.path = Path(data_dir) / LOCK_FILE
+        self.role = role
+        self.digits = digits
+        self.path = Path(data_dir) / (LOCK_FILE if role == "staff" else f"{role}-lock.json")
         self.max_attempts = max_attempts
         self.lockout_s = lockout_s
         self._clock = clock
@@ -105,7 +114,7 @@ class StaffGate:
                 self.path, json.dumps({"failures": failures, "locked_until": locked_until}).encode()
             )
         except OSError as err:
-            log.warning("staff: lock state not saved: %s", err.strerror)
+            log.warning("%s: lock state not saved: %s", self.role, err.strerror)
 
     def locked_for(self) -> float:
         with self._lock:
@@ -123,13 +132,23 @@ class StaffGate:
             if pin_matches(pin, self.pin_hash):
                 if failures or until:
                     self._save(0, 0.0)
-                log.info("staff: PIN accepted")
+                log.info("%s: PIN accepted", self.role)
                 return PinResult(True)
             failures += 1
             if failures >= self.max_attempts:
                 self._save(0, now + self.lockout_s)
-                log.warning("staff: %d wrong PINs, locked for %.0f s", failures, self.lockout_s)
+                log.warning("%s: %d wrong PINs, locked for %.0f s", self.role, failures, self.lockout_s)
                 return PinResult(False, "locked", 0, self.lockout_s)
             self._save(failures, 0.0)
-            log.warning("staff: wrong PIN (%d of %d)", failures, self.max_attempts)
+            log.warning("%s: wrong PIN (%d of %d)", self.role, failures, self.max_attempts)
             return PinResult(False, "wrong_pin", self.max_attempts - failures)
+
+
+StaffGate = PinGate   # the staff login's gate (the name the staff mode has always used)
+
+
+def entry_places(gate: PinGate) -> tuple[int, int, int]:
+    """(places shown, fewest digits, most digits) for the PIN entry of ``gate``."""
+    if gate.digits is not None:
+        return gate.digits, gate.digits, gate.digits
+    return DEFAULT_DIGITS, MIN_PIN, MAX_PIN

@@ -37,6 +37,8 @@ class KioskState:
     other_ways: frozenset[str]        # devices besides the ID reader that identify right now
     enrolled: bool
     staff: FlowState                  # staff mode ("closed" when nobody is in it)
+    # the technician's maintenance mode ("closed" when nobody is in it)
+    technician: FlowState = FlowState("technician", "closed", "")
 
     @property
     def serving(self) -> bool:

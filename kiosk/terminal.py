@@ -43,11 +43,13 @@ from kiosk.events import (
     SessionEnded,
     StaffCardPresented,
     StaffChanged,
+    TechnicianChanged,
 )
 from kiosk.files import DATA_DIR_MODE, ensure_dir
 from kiosk.flows.base import Flow
 from kiosk.flows.deps import FlowDeps
 from kiosk.flows.staff import StaffFlow
+from kiosk.flows.technician import for_terminal as technician_mode
 from kiosk.identify.arrivals import Arrivals
 from kiosk.identify.code_keys import CodeKeyCache
 from kiosk.identify.pin import PinRelay
@@ -118,14 +120,21 @@ class Terminal:
         self.link = CentralLink(config, self.store)
         self.staff = StaffFlow(
             StaffGate(config.staff.pin_hash, self.data_dir,
-                      max_attempts=config.staff.max_attempts, lockout_s=config.staff.lockout_s),
+                      max_attempts=config.staff.max_attempts, lockout_s=config.staff.lockout_s,
+                      digits=config.staff.pin_digits),
             self.printlog,
-            citizen_present=lambda: self.session.state is not SessionState.IDLE,
+            citizen_present=lambda: (self.session.state is not SessionState.IDLE
+                                     or self.technician.is_open),
             export_dir=config.staff.export_dir,
             terminal_code=config.terminal.terminal_code or "",
             zone=self.zone,
         )
         self.staff.subscribe(lambda: self.events.publish(StaffChanged(str(self.staff.step))))
+        # The technician's maintenance mode: its own PIN, between citizens only; while it is
+        # in, card and code events go to it (masked there) instead of starting a session.
+        self.technician = technician_mode(self)
+        self.technician.subscribe(
+            lambda: self.events.publish(TechnicianChanged(str(self.technician.step))))
         self.flow: Flow | None = None
         self.arrivals = Arrivals(
             self.session,
@@ -167,6 +176,7 @@ class Terminal:
             self._ticker = None
         self.session.finish()
         self.staff.close("stop")
+        self.technician.close("stop")
         self.outbox.stop()
         self.link.close()
         for device in self.devices.values():
@@ -178,6 +188,7 @@ class Terminal:
             try:
                 self.session.tick()
                 self.staff.tick()
+                self.technician.tick()
             except Exception:  # the ticker must outlive any listener bug
                 log.exception("session tick failed")
 
@@ -205,6 +216,7 @@ class Terminal:
             ),
             enrolled=enrolled,
             staff=self.staff.state(),
+            technician=self.technician.state(),
         )
 
     def _faults(self, statuses: dict[str, DeviceStatus]) -> tuple[DeviceFault, ...]:
@@ -245,7 +257,7 @@ class Terminal:
     # -- intents ---------------------------------------------------------------------------
     def choose_service(self, service_id: str) -> bool:
         view = next((s for s in self.services() if s.id == service_id), None)
-        if view is None or not view.available:
+        if view is None or not view.available or self.technician.is_in:
             return False
         self.staff.close("citizen")
         self.session.begin(service_id)
@@ -300,6 +312,7 @@ class Terminal:
     def _on_session(self, event: KioskEvent) -> None:
         if isinstance(event, SessionChanged) and event.state != SessionState.IDLE:
             self.staff.close("citizen")  # however the citizen came: no staff screen for them
+            self.technician.close("citizen")
         if isinstance(event, SessionEnded) and self.flow is not None:
             flow, self.flow = self.flow, None
             flow.wipe()
@@ -307,11 +320,17 @@ class Terminal:
 
     def _arrival(self, event: KioskEvent) -> None:
         if isinstance(event, StaffCardPresented):
-            self.staff.open_by_card()   # StaffChanged tells the screens
+            if event.role in self.config.technician.card_roles:
+                self.staff.close("technician")
+                self.technician.open_by_card()   # TechnicianChanged tells the screens
+            elif not self.technician.is_open:
+                self.staff.open_by_card()   # StaffChanged tells the screens
         self.events.publish(event)
 
     # -- device events (driver threads) ----------------------------------------------------
     def _on_device_event(self, event: DeviceEvent) -> None:
+        if not isinstance(event, StatusChanged) and self.technician.device_event(event):
+            return   # maintenance: the technician's test read, masked there; no session
         if isinstance(event, StatusChanged):
             with self._lock:
                 self._statuses[event.device] = event.status

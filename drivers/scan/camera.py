@@ -147,6 +147,7 @@ class CameraScanner(ScannerBase):
         self.decoder = decoder or default_decoder()
         self._frame_ready = threading.Condition()
         self._newest: Frame | None = None
+        self._preview: tuple[int, Frame] | None = None   # (frame number, frame) for a preview
         self._read = self._decoded = self._dropped = self._failures = 0
         self._decode_thread: threading.Thread | None = None
 
@@ -154,6 +155,12 @@ class CameraScanner(ScannerBase):
     def stats(self) -> CameraStats:
         with self._frame_ready:
             return CameraStats(self._read, self._decoded, self._dropped)
+
+    def preview_frame(self) -> tuple[int, Frame] | None:
+        """The newest frame read and its number (a technician's live preview); frames are
+        never written to, so the caller may read it but must not change it."""
+        with self._frame_ready:
+            return self._preview
 
     def open(self) -> None:
         super().open()
@@ -173,7 +180,7 @@ class CameraScanner(ScannerBase):
             if thread.is_alive():
                 log.warning("%s: decode thread did not stop in time", self.name)
         with self._frame_ready:
-            self._newest = None
+            self._newest = self._preview = None
 
     # -- the I/O thread: frames in ------------------------------------------------------
 
@@ -198,6 +205,7 @@ class CameraScanner(ScannerBase):
                 self._dropped += 1
             self._newest = frame
             self._read += 1
+            self._preview = (self._read, frame)
             self._frame_ready.notify()
 
     # -- the decode thread: codes out ---------------------------------------------------

@@ -155,6 +155,10 @@ class CentralClient:
 
     # -- the API ---------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
+        return self.health_dated()[0]
+
+    def health_dated(self) -> tuple[dict[str, Any], str | None]:
+        """The health answer and its HTTP ``Date`` header (central's clock, to the second)."""
         reply = self._exchange("GET", "/health", signed=False, retries=self.get_retries)
         self._expect(reply, (200,))
         try:
@@ -163,7 +167,7 @@ class CentralClient:
             raise InvalidResponse("health: not JSON", reply.status) from None
         if not isinstance(data, dict) or not isinstance(data.get("status"), str):
             raise InvalidResponse("health: not an object with a status", reply.status)
-        return data
+        return data, reply.headers.get("Date")
 
     def catalogue(self) -> Catalogue:
         """The catalogue; when central cannot be reached (or answers garbage), the last one

@@ -50,6 +50,11 @@ class CentralLink:
                 self._client, self.reason = connect(self._config, self._store)
             return self._client
 
+    def look_again(self) -> None:
+        """Look for the enrollment at the next ``client`` (a technician just enrolled)."""
+        with self._lock:
+            self._checked = float("-inf")
+
     @property
     def enrolled(self) -> bool:
         """Whether a client exists, without connecting (for state read on the UI thread)."""

@@ -1,10 +1,12 @@
 """Staff mode: the hidden gesture, the PIN with its lockout, the printed-output log and its
-export to a USB stick, and closing by itself when left alone or when a citizen arrives.
+export to a USB stick, and closing by itself when left alone (a countdown first) or when a
+citizen arrives.
 
 Runs without a window: the staff screens only read ``StaffFlow`` and send it intents, and
-the tests drive it directly. PIN checks (scrypt, a lock file) and every read of the log
-run off the caller's thread (``Runner``); a result that arrives after the filters changed
-or staff mode closed is dropped.
+the tests drive it directly. The gesture, the PIN and the idle close are ``PinMode``'s
+(kiosk/flows/pin_mode.py, shared with the technician's mode); every read of the log runs
+off the caller's thread (``Runner``); a result that arrives after the filters changed or
+staff mode closed is dropped.
 
 closed --(five taps / staff card)--> pin --(PIN)--> checking --> log
    ^                                  |                 |          |
@@ -23,7 +25,8 @@ from pathlib import Path
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from kiosk.flows.base import Flow, Runner, thread_runner
+from kiosk.flows.base import Runner, thread_runner
+from kiosk.flows.pin_mode import GESTURE_TAPS, GESTURE_WINDOW_S, PinMode, TapCounter
 from kiosk.printing.export import export_csv, export_name
 from kiosk.printing.printlog import (
     ChainReport,
@@ -32,11 +35,13 @@ from kiosk.printing.printlog import (
     PrintLog,
     PrintRecord,
 )
-from kiosk.staff import PinResult, StaffGate
+from kiosk.staff import StaffGate
 
 log = logging.getLogger(__name__)
 
-GESTURE_TAPS, GESTURE_WINDOW_S = 5, 3.0
+__all__ = ["GESTURE_TAPS", "GESTURE_WINDOW_S", "LogQuery", "LogView", "StaffFlow", "StaffStep",
+           "TapCounter"]
+
 STAFF_IDLE_S = 120.0   # staff mode closes by itself after this long untouched
 RECORD_LIMIT = 500     # rows read for the table (and exported); a longer period: narrow it
 
@@ -46,28 +51,6 @@ class StaffStep(StrEnum):
     PIN = "pin"
     CHECKING = "checking"
     LOG = "log"
-
-
-class TapCounter:
-    """True on the ``taps``-th tap within ``window_s`` seconds (then it starts over)."""
-
-    def __init__(self, taps: int = GESTURE_TAPS, window_s: float = GESTURE_WINDOW_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.taps = taps
-        self.window_s = window_s
-        self._clock = clock
-        self._times: list[float] = []
-
-    def tap(self) -> bool:
-        now = self._clock()
-        self._times = [t for t in self._times if now - t <= self.window_s] + [now]
-        if len(self._times) >= self.taps:
-            self._times.clear()
-            return True
-        return False
-
-    def reset(self) -> None:
-        self._times.clear()
 
 
 @dataclass(frozen=True)
@@ -94,9 +77,11 @@ class LogView:
     export: ExportResult | None = None
 
 
-class StaffFlow(Flow):
+class StaffFlow(PinMode):
     SERVICE_ID = "staff"
     FIRST = StaffStep.CLOSED
+    CLOSED, PIN, CHECKING, OPEN_STEP = StaffStep.CLOSED, StaffStep.PIN, StaffStep.CHECKING, StaffStep.LOG
+    ROLE = "staff"
     TRANSITIONS: ClassVar = {
         StaffStep.CLOSED: frozenset({StaffStep.PIN}),
         StaffStep.PIN: frozenset({StaffStep.CHECKING, StaffStep.LOG, StaffStep.CLOSED}),
@@ -116,120 +101,29 @@ class StaffFlow(Flow):
         clock: Callable[[], float] = time.monotonic,
         runner: Runner = thread_runner,
     ) -> None:
-        super().__init__(None, runner)
-        self._gate = gate
+        super().__init__(gate, citizen_present, idle_s, clock, runner)
         self._printlog = printlog
-        self._citizen_present = citizen_present
         self._export_dir = export_dir
         self._terminal_code = terminal_code
         self._zone = zone or ZoneInfo("Asia/Shanghai")
-        self.idle_s = idle_s
-        self._clock = clock
-        self._gesture = TapCounter(clock=clock)
-        self._touched = clock()
-        self.pin_result: PinResult | None = None   # the last check's outcome (screen words)
-        self.locked_for = 0.0
         self.view = LogView()
         self._query_gen = 0
 
-    # -- opening ---------------------------------------------------------------------------
-    @property
-    def configured(self) -> bool:
-        return self._gate.configured
-
-    @property
-    def is_open(self) -> bool:
-        return self.step is not StaffStep.CLOSED
-
-    def tap(self) -> bool:
-        """A tap on the hall name: the fifth within the window opens the PIN screen."""
-        return self._gesture.tap() and self.open_login()
-
-    def open_login(self) -> bool:
-        """The PIN screen, with no citizen being served."""
-        if self.step is not StaffStep.CLOSED or self._citizen_present():
-            return False
-        log.info("staff: PIN screen opened")
-        self.pin_result, self.locked_for = None, 0.0
-        self._touched = self._clock()
-        self._set(StaffStep.PIN)
-        gen = self._generation
-        self._background(lambda: self._apply(gen, lambda: self._locked(self._gate.locked_for())))
-        return True
-
-    def open_by_card(self) -> bool:
-        """A staff card in the card reader opens the log without the PIN."""
-        if self._citizen_present():
-            return False
-        if self.step is StaffStep.CLOSED:
-            self.open_login()
-        if self.step is StaffStep.PIN:
-            log.info("staff: card accepted")
-            self._open_log()
-        return self.step is StaffStep.LOG
-
-    def enter_pin(self, pin: str) -> None:
-        if self.step is not StaffStep.PIN or self._citizen_present():
-            return
-        self._touched = self._clock()
-        self._set(StaffStep.CHECKING)
-        gen = self._generation
-
-        def work() -> None:
-            result = self._gate.check(pin)
-            self._apply(gen, lambda: self._checked(result))
-
-        self._background(work)
-
-    def _checked(self, result: PinResult) -> None:
-        self.pin_result = result
-        if result.ok and not self._citizen_present():
-            self._open_log()
-        else:
-            self.locked_for = result.locked_for_s
-            self._set(StaffStep.PIN)
-
-    def _locked(self, seconds: float) -> None:
-        self.locked_for = seconds
-        self._changed()
-
-    def _open_log(self) -> None:
+    def _opened(self) -> None:
         log.info("staff: print log opened")
         self.view = LogView()
-        self._set(StaffStep.LOG)
         self.query(LogQuery())
         self.verify()
 
-    # -- closing ---------------------------------------------------------------------------
-    def touch(self) -> None:
-        self._touched = self._clock()
-
-    def tick(self) -> None:
-        """Close when left alone too long (the terminal's clock calls it)."""
-        if self.is_open and self._clock() - self._touched > self.idle_s:
-            self.close("idle")
-
-    def close(self, why: str = "exit") -> None:
-        if not self.is_open:
-            self._gesture.reset()
-            return
-        log.info("staff: %s closed (%s)", self.step.value, why)
-        self.wipe()
-        self._changed()
-
-    def wipe(self) -> None:
-        super().wipe()
-        with self._lock:
-            self._gesture.reset()
-            self.pin_result, self.locked_for = None, 0.0
-            self.view = LogView()  # the look-up number and the rows go with the mode
-            self._query_gen += 1
+    def _forget(self) -> None:
+        self.view = LogView()  # the look-up number and the rows go with the mode
+        self._query_gen += 1
 
     # -- the log ---------------------------------------------------------------------------
     def query(self, query: LogQuery) -> None:
         if self.step is not StaffStep.LOG:
             return
-        self._touched = self._clock()
+        self.touch()
         with self._lock:
             self._query_gen += 1
             qgen = self._query_gen
@@ -292,7 +186,7 @@ class StaffFlow(Flow):
         """Write the rows shown as CSV to the USB stick (``[staff] export_dir``)."""
         if self.step is not StaffStep.LOG or self.view.exporting:
             return
-        self._touched = self._clock()
+        self.touch()
         records = list(self.view.records)
         self.view.exporting, self.view.export = True, None
         self._changed()

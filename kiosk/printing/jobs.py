@@ -128,3 +128,15 @@ def a4_test_page(where: str, state: str, now: dt.datetime, terminal: str,
     with _PDFIUM:
         pages = pdf_page_count(pdf)
     return pdf, pages, number
+
+
+def print_test_page(printing: Printing, target: str, where: str, state: str, now: dt.datetime,
+                    terminal: str, config: KioskConfig) -> PrintResult:
+    """A test page on the receipt printer (``target`` "receipt") or the A4 printer ("a4"),
+    through the logged printing: `kiosk print-test` and the technician's screen."""
+    if target == "receipt":
+        name = printing.receipt.name if printing.receipt is not None else "receipt_printer"
+        return printing.print_receipt(receipt_test_page(name, where, state, now, terminal, config))
+    pdf, pages, number = a4_test_page(where, state, now, terminal, config)
+    return printing.print_document(pdf, doc_type="test_page", doc_number=number,
+                                   title="打印测试页", pages=pages)

@@ -1,0 +1,464 @@
+"""The technician's maintenance mode: behind its own PIN (``[technician] pin_hash``, never the
+staff PIN) or a technician card, between citizens only; each device's state and the action
+it needs, and the tools: read an ID card and a smart card (masked), scan a code with a live
+preview, print the receipt and A4 test pages, check central, enroll the terminal, a voice
+and volume test, a touch test, and the configuration in use. It leaves by itself when left
+alone (a countdown first, as staff mode: kiosk/flows/pin_mode.py).
+
+While the mode is in, the terminal hands the card readers' and the scanner's events here
+instead of starting a citizen's session (``device_event``): a card read on the ID tool is
+masked at once and wiped; elsewhere it is wiped unread. Every action is one line in the
+``kiosk.technician`` log, in stable words and codes: no ID number, name or card number.
+
+closed --(long press on the clock / technician card)--> pin --> checking --> menu <--> tool
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from drivers.events import (
+    CardRemoved,
+    CodeScanned,
+    DeviceEvent,
+    IdentityRead,
+    ReadFailed,
+    SmartCardRead,
+    SmartCardRemoved,
+)
+from drivers.status import DeviceStatus
+from kiosk import hall_time
+from kiosk.central_api.checks import CentralCheck, check_central
+from kiosk.central_api.enroll import enroll
+from kiosk.central_api.errors import AlreadyEnrolled, CentralError, CentralRejected
+from kiosk.config import KioskConfig
+from kiosk.diagnostics import config_version
+from kiosk.flows.base import Runner, thread_runner
+from kiosk.flows.pin_mode import PinMode, TapCounter
+from kiosk.printing.jobs import print_test_page
+from kiosk.printing.printers import Printing
+from kiosk.privacy import card_fields
+from kiosk.staff import PinGate
+
+TECHNICIAN_IDLE_S = 180.0
+PREVIEW_WIDTH = 480          # pixels across of the live preview
+PREVIEW_EVERY_S = 0.12       # about 8 frames a second: enough to aim a code
+TOOLS = ("id_card", "smart_card", "scan", "print", "central", "enroll", "voice", "touch", "config")
+TOOL_DEVICES = {"id_card": "id_reader", "smart_card": "card_reader", "scan": "code_scanner"}
+ENROLL_CODE_MAX = 32
+
+log = logging.getLogger("kiosk.technician")
+
+
+class TechStep(StrEnum):
+    CLOSED = "closed"
+    PIN = "pin"
+    CHECKING = "checking"
+    MENU = "menu"
+    TOOL = "tool"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One frame of the live preview: ``pixels`` rows bottom-up (as a texture wants them),
+    ``fmt`` "luminance" (gray) or "bgr"."""
+
+    seq: int
+    width: int
+    height: int
+    fmt: str
+    pixels: bytes
+
+
+@dataclass
+class ToolView:
+    """What the open tool shows; replaced whole when a tool opens."""
+
+    tool: str = ""
+    busy: bool = False
+    outcome: str = ""            # a stable code: ok, not_configured, no_printer, an error code ...
+    fields: tuple[tuple[str, str], ...] = ()   # masked (key, value) pairs of a card read
+    kind: str = ""               # the card type or code symbology
+    text: str = ""               # a decoded code, a print job, the config version ...
+    central: CentralCheck | None = None
+    preview: Preview | None = None
+    enroll_code: str = ""        # typed or scanned; a one-time code, not personal data
+    volume: int | None = None
+    seq: int = 0                 # bumped by each result (the screen redraws what changed)
+
+
+class TechnicianFlow(PinMode):
+    SERVICE_ID = "technician"
+    FIRST = TechStep.CLOSED
+    CLOSED, PIN, CHECKING, OPEN_STEP = TechStep.CLOSED, TechStep.PIN, TechStep.CHECKING, TechStep.MENU
+    ROLE = "technician"
+    TRANSITIONS: ClassVar = {
+        TechStep.CLOSED: frozenset({TechStep.PIN}),
+        TechStep.PIN: frozenset({TechStep.CHECKING, TechStep.MENU, TechStep.CLOSED}),
+        TechStep.CHECKING: frozenset({TechStep.PIN, TechStep.MENU, TechStep.CLOSED}),
+        TechStep.MENU: frozenset({TechStep.TOOL, TechStep.CLOSED}),
+        TechStep.TOOL: frozenset({TechStep.MENU, TechStep.CLOSED}),
+    }
+
+    def __init__(
+        self,
+        gate: PinGate,
+        config: KioskConfig,
+        devices: Mapping[str, Any],
+        statuses: Callable[[], dict[str, DeviceStatus]],
+        printing: Printing,
+        blocked: Callable[[], bool],
+        enrolled: Callable[[], None] = lambda: None,
+        voice: Callable[[], Any] = lambda: None,
+        idle_s: float = TECHNICIAN_IDLE_S,
+        clock: Callable[[], float] = time.monotonic,
+        runner: Runner = thread_runner,
+        central_check: Callable[[KioskConfig], CentralCheck] = check_central,
+    ) -> None:
+        # The gesture: a long press on the clock, or five taps on it (kiosk_app measures
+        # the press; a tap counter serves the five taps).
+        super().__init__(gate, blocked, idle_s, clock, runner, gesture=TapCounter(clock=clock))
+        self.config = config
+        self._devices = devices
+        self._statuses = statuses
+        self._printing = printing
+        self._enrolled = enrolled
+        self._voice = voice
+        self._central_check = central_check
+        self.view = ToolView()
+        self._preview_stop = threading.Event()
+
+    # -- the menu --------------------------------------------------------------------------
+    def _opened(self) -> None:
+        self._note("technician: maintenance opened")
+
+    def device_rows(self) -> list[tuple[str, DeviceStatus]]:
+        """Every configured device and its status, in the configuration's order."""
+        return list(self._statuses().items())
+
+    def open_tool(self, tool: str) -> bool:
+        if tool not in TOOLS or self.step not in (TechStep.MENU, TechStep.TOOL):
+            return False
+        self._stop_preview()
+        self.touch()
+        with self._lock:
+            self.view = ToolView(tool=tool, seq=self.view.seq + 1)
+            self.step = TechStep.TOOL
+        self._note("technician: tool %s opened", tool)
+        starter = getattr(self, f"_start_{tool}", None)
+        if starter is not None:
+            starter()
+        self._changed()
+        return True
+
+    def back(self) -> None:
+        """From a tool back to the menu (what the tool showed goes)."""
+        if self.step is not TechStep.TOOL:
+            return
+        self._stop_preview()
+        self.touch()
+        with self._lock:
+            self.view = ToolView(seq=self.view.seq + 1)
+        self._set(TechStep.MENU)
+
+    def _forget(self) -> None:
+        self._stop_preview()
+        self.view = ToolView(seq=self.view.seq + 1)
+
+    def _result(self, tool: str, **change: Any) -> None:
+        """Apply a tool's result if that tool is still open."""
+        with self._lock:
+            if self.step is not TechStep.TOOL or self.view.tool != tool:
+                return
+            for key, value in change.items():
+                setattr(self.view, key, value)
+            self.view.seq += 1
+        self._changed()
+
+    def _missing(self, tool: str) -> bool:
+        device = TOOL_DEVICES.get(tool)
+        if device is not None and device not in self._devices:
+            self.view.outcome = "not_configured"
+            self._note("technician: %s: no %s configured", tool, device)
+            return True
+        return False
+
+    # -- cards and codes (the terminal hands them here while the mode is in) ----------------
+    def _start_id_card(self) -> None:
+        if self._missing("id_card"):
+            return
+        self.view.busy = True
+        reader = self._devices["id_reader"]
+        read_again = getattr(reader, "read_again", None)
+        if callable(read_again) and getattr(reader, "card_present", False):
+            read_again()      # a card already lying there is read for the test
+
+    def _start_smart_card(self) -> None:
+        if not self._missing("smart_card"):
+            self.view.busy = True
+
+    def device_event(self, event: DeviceEvent) -> bool:
+        """A card or code event while the mode is in: True when it was taken here (the
+        terminal then starts no citizen session with it)."""
+        if not self.is_in:
+            return False
+        tool = self.view.tool if self.step is TechStep.TOOL else ""
+        if isinstance(event, IdentityRead):
+            try:
+                if tool == "id_card":
+                    shown = card_fields(event.card)          # masked: the only form kept
+                    kind = event.card.card_type.value
+                    self._note("technician: ID card read ok (%s), shown masked", kind)
+                    self._result("id_card", busy=False, outcome="ok", kind=kind,
+                                 fields=tuple(shown.items()))
+                else:
+                    self._note("technician: ID card ignored outside the ID card test")
+            finally:
+                event.card.wipe()
+        elif isinstance(event, SmartCardRead):
+            card: Any = event.card            # drivers.pcsc.model.CardData
+            try:
+                if tool == "smart_card":
+                    shown = card.as_dict(unmask=False)
+                    kind = str(getattr(card.kind, "value", card.kind))
+                    self._note("technician: smart card read ok (%s), shown masked", kind)
+                    self._result("smart_card", busy=False, outcome="ok", kind=kind,
+                                 fields=tuple((k, str(v)) for k, v in shown.items()))
+                else:
+                    self._note("technician: smart card ignored outside the card test")
+            finally:
+                card.wipe()
+        elif isinstance(event, ReadFailed):
+            code = event.error.code.value
+            self._note("technician: card read failed (%s)", code)
+            if tool in ("id_card", "smart_card"):
+                self._result(tool, busy=False, outcome=code, fields=())
+        elif isinstance(event, CodeScanned):
+            self._scanned(tool, event)
+        elif not isinstance(event, CardRemoved | SmartCardRemoved):
+            return False
+        return True
+
+    def _scanned(self, tool: str, event: CodeScanned) -> None:
+        if tool == "scan":
+            self._note("technician: code scanned (%s, %d characters)", event.symbology, len(event.text))
+            self._result("scan", outcome="ok", kind=event.symbology, text=event.text)
+        elif tool == "enroll":
+            code = event.text.strip()[:ENROLL_CODE_MAX]
+            self._note("technician: enrollment code scanned")
+            self._result("enroll", enroll_code=code, outcome="")
+        else:
+            self._note("technician: code ignored outside the scan test")
+
+    # -- the live preview ------------------------------------------------------------------
+    def _start_scan(self) -> None:
+        if self._missing("scan"):
+            return
+        scanner = self._devices["code_scanner"]
+        frames = getattr(scanner, "preview_frame", None)
+        if not callable(frames):
+            self.view.outcome = "no_preview"   # a hand-held scanner: codes only
+            return
+        stop = self._preview_stop = threading.Event()
+        threading.Thread(target=self._preview_loop, args=(frames, stop), name="technician preview",
+                         daemon=True).start()
+
+    def _preview_loop(self, frames: Callable[[], Any], stop: threading.Event) -> None:
+        last = -1
+        while not stop.wait(PREVIEW_EVERY_S):
+            try:
+                got = frames()
+                if got is None or got[0] == last:
+                    continue
+                last = got[0]
+                preview = make_preview(last, got[1])
+            except Exception:   # a bad frame costs a frame, not the preview
+                log.exception("technician: preview frame failed")
+                continue
+            self._result("scan", preview=preview)
+
+    def _stop_preview(self) -> None:
+        self._preview_stop.set()
+
+    # -- printing --------------------------------------------------------------------------
+    def print_test(self, target: str) -> None:
+        """A test page on the receipt printer ("receipt") or the A4 printer ("a4")."""
+        if self.step is not TechStep.TOOL or self.view.tool != "print" or self.view.busy:
+            return
+        self.touch()
+        self._result("print", busy=True, outcome="", kind=target, text="")
+        gen = self._generation
+
+        def work() -> None:
+            outcome, text = self._print(target)
+            self._apply(gen, lambda: self._result("print", busy=False, outcome=outcome, text=text))
+
+        self._background(work)
+
+    def _print(self, target: str) -> tuple[str, str]:
+        printing = self._printing
+        device = printing.receipt if target == "receipt" else printing.a4
+        if device is None:
+            self._note("technician: %s test page: no printer configured", target)
+            return "no_printer", ""
+        ready, reason = printing.receipt_ready() if target == "receipt" else printing.a4_ready()
+        if not ready:
+            self._note("technician: %s test page: printer not ready (%s)", target, reason)
+            return reason or "not_ready", ""
+        devices = self.config.devices
+        receipt, a4 = devices.receipt_printer, devices.a4_printer
+        where = (receipt.url if target == "receipt" and receipt is not None
+                 else f"CUPS queue {a4.queue}" if a4 is not None else "")
+        status = device.status()
+        state = status.state.value + (f" ({status.fault})" if status.fault else "")
+        terminal = self.config.terminal.terminal_code or "LOCAL"
+        now = hall_time.now(hall_time.hall_zone(self.config))
+        result = print_test_page(printing, target, where, state, now, terminal, self.config)
+        if result.ok:
+            self._note("technician: %s test page printed (job %s)", target, result.job_id)
+            return "ok", result.job_id
+        self._note("technician: %s test page failed (%s)", target, result.reason)
+        return result.reason or "job_failed", ""
+
+    # -- central ---------------------------------------------------------------------------
+    def _start_central(self) -> None:
+        self.view.busy = True
+        gen = self._generation
+
+        def work() -> None:
+            check = self._central_check(self.config)
+            self._note("technician: central check: reachable=%s reason=%s offset=%s enrolled=%s",
+                       check.reachable, check.reason or "-", check.offset_s, check.enrolled)
+            self._apply(gen, lambda: self._result("central", busy=False, central=check,
+                                                  outcome="ok" if check.reachable else check.reason))
+
+        self._background(work)
+
+    def check_central_again(self) -> None:
+        if self.step is TechStep.TOOL and self.view.tool == "central" and not self.view.busy:
+            self.touch()
+            self._result("central", busy=True)
+            self._start_central()
+
+    def set_enroll_code(self, code: str) -> None:
+        """The code as typed so far on the screen's keyboard."""
+        if self.step is TechStep.TOOL and self.view.tool == "enroll":
+            self.touch()
+            self._result("enroll", enroll_code=code[:ENROLL_CODE_MAX], outcome="")
+
+    def enroll(self, force: bool = False) -> None:
+        """Enroll with the code typed or scanned (``[central] url``)."""
+        view = self.view
+        if self.step is not TechStep.TOOL or view.tool != "enroll" or view.busy:
+            return
+        code, url = view.enroll_code.strip(), self.config.central.url
+        if not code:
+            self._result("enroll", outcome="no_code")
+            return
+        if not url:
+            self._note("technician: enrollment: no central URL configured")
+            self._result("enroll", outcome="no_central_url")
+            return
+        self.touch()
+        self._result("enroll", busy=True, outcome="")
+        gen = self._generation
+
+        def work() -> None:
+            outcome, text = self._enroll(url, code, force)
+            self._apply(gen, lambda: self._result("enroll", busy=False, outcome=outcome, text=text))
+
+        self._background(work)
+
+    def _enroll(self, url: str, code: str, force: bool) -> tuple[str, str]:
+        central = self.config.central
+        try:
+            result = enroll(Path(self.config.terminal.data_dir), url, code, force=force,
+                            ca_bundle=str(central.ca_bundle) if central.ca_bundle else None,
+                            connect_timeout=central.connect_timeout_s,
+                            read_timeout=central.read_timeout_s)
+        except AlreadyEnrolled as err:
+            self._note("technician: enrollment refused: already enrolled as %s", err.terminal_id)
+            return "already_enrolled", err.terminal_id
+        except CentralRejected as err:
+            self._note("technician: enrollment rejected (%s)", err.error)
+            return "code_rejected" if err.error == "enrollment_failed" else err.error, ""
+        except CentralError as err:
+            self._note("technician: enrollment failed (%s)", err.code)
+            return err.code, ""
+        self._note("technician: enrolled as %s", result.identity.terminal_id)
+        self._enrolled()
+        return "ok", result.identity.terminal_id
+
+    # -- voice, touch, configuration -------------------------------------------------------
+    def _start_voice(self) -> None:
+        voice = self._voice()
+        if voice is None:
+            self.view.outcome = "unavailable"
+            return
+        self.view.volume = int(voice.volume)
+
+    def sound_check(self) -> None:
+        voice = self._voice()
+        if self.step is not TechStep.TOOL or self.view.tool != "voice" or voice is None:
+            return
+        self.touch()
+        voice.sound_check()
+        self._note("technician: sound check played at volume %d", voice.volume)
+        self._result("voice", outcome="played", volume=int(voice.volume))
+
+    def change_volume(self, step: int) -> None:
+        voice = self._voice()
+        if self.step is not TechStep.TOOL or self.view.tool != "voice" or voice is None:
+            return
+        self.touch()
+        voice.volume = max(0, min(100, int(voice.volume) + step))
+        self._note("technician: volume set to %d", voice.volume)
+        self._result("voice", volume=int(voice.volume))
+
+    def touch_drawn(self, strokes: int) -> None:
+        """The touch test: how many strokes were drawn (logged when it is cleared or left)."""
+        if self.step is TechStep.TOOL and self.view.tool == "touch":
+            self._note("technician: touch test, %d strokes", strokes)
+            self._result("touch", outcome="ok", text=str(strokes))
+
+    def _start_config(self) -> None:
+        version = config_version(self.config)
+        self.view.outcome, self.view.text = "ok", version
+        self._note("technician: configuration %s (profile %s)", version, self.config.terminal.profile)
+
+
+def make_preview(seq: int, frame: Any) -> Preview:
+    """A frame scaled to PREVIEW_WIDTH across, rows bottom-up, as texture bytes."""
+    array = np.asarray(frame, dtype=np.uint8)
+    height, width = array.shape[:2]
+    step = max(1, width // PREVIEW_WIDTH)
+    small = array[::step, ::step][::-1]                # every n-th pixel, bottom row first
+    fmt = "luminance" if small.ndim == 2 else "bgr"
+    if small.ndim == 3 and small.shape[2] != 3:
+        small, fmt = small[:, :, 0], "luminance"
+    small = np.ascontiguousarray(small[:, : small.shape[1] - small.shape[1] % 4])  # rows of 4n
+    return Preview(seq, int(small.shape[1]), int(small.shape[0]), fmt, small.tobytes())
+
+
+def for_terminal(terminal: Any) -> TechnicianFlow:
+    """The terminal's maintenance mode (kiosk/terminal.py): its gate, its devices, and a mode
+    that opens only while no citizen is served and staff mode is closed."""
+    settings = terminal.config.technician
+    gate = PinGate(settings.pin_hash, terminal.data_dir, max_attempts=settings.max_attempts,
+                   lockout_s=settings.lockout_s, role="technician", digits=settings.pin_digits)
+    return TechnicianFlow(
+        gate, terminal.config, terminal.devices, terminal.device_statuses, terminal.printing,
+        blocked=lambda: terminal.session.state.value != "idle" or terminal.staff.is_open,
+        enrolled=terminal.link.look_again,
+        voice=lambda: getattr(terminal, "voice", None),
+        idle_s=settings.idle_s,
+    )
