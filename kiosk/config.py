@@ -24,6 +24,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from kiosk.config_devices import DevicesSettings, Strict
 from kiosk.config_errors import ConfigError, problems_of
 from kiosk.ime.settings import InputSettings
+from kiosk.voice.settings import VoiceSettings
 
 SITE_CONFIG = Path("/etc/tongban/kiosk.toml")
 PROFILE_DIRS = (
@@ -201,6 +202,7 @@ class KioskConfig(Strict):
     services: ServicesSettings
     central: CentralSettings = CentralSettings()
     staff: StaffSettings = StaffSettings()
+    voice: VoiceSettings = VoiceSettings()   # spoken prompts: mode, volume, pack, ALSA device
     technician: TechnicianSettings = TechnicianSettings()
     input: InputSettings = InputSettings()   # pinyin engine, fuzzy initials, page size
 
@@ -339,6 +341,7 @@ def _resolve_paths(data: dict[str, Any], origin: Path) -> None:
     fix(data.get("ui"), "ui", "font", only_dotted=False)
     fix(data.get("central"), "central", "ca_bundle", only_dotted=False)
     fix(data.get("staff"), "staff", "export_dir", only_dotted=False)
+    fix(data.get("voice"), "voice", "pack", only_dotted=False)
     devices = data.get("devices")
     if isinstance(devices, dict):
         for name, device in devices.items():

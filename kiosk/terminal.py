@@ -62,6 +62,7 @@ from kiosk.session import IdentitySource, Session, SessionSnapshot, SessionState
 from kiosk.staff import StaffGate
 from kiosk.state import DeviceFault, KioskState, device_fault
 from kiosk.store import Store, open_store
+from kiosk.voice.voice import Voice
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,8 @@ class Terminal:
         self.technician = technician_mode(self)
         self.technician.subscribe(
             lambda: self.events.publish(TechnicianChanged(str(self.technician.step))))
+        # Spoken prompts (screens say what to speak; the voice thread renders and plays).
+        self.voice = Voice(config.voice, elderly=config.ui.elderly_mode)
         self.flow: Flow | None = None
         self.arrivals = Arrivals(
             self.session,
@@ -174,6 +177,7 @@ class Terminal:
         if self._ticker is not None:
             self._ticker.join(timeout=2)
             self._ticker = None
+        self.voice.close()
         self.session.finish()
         self.staff.close("stop")
         self.technician.close("stop")

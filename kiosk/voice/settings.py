@@ -1,0 +1,27 @@
+"""The ``[voice]`` settings: spoken prompts (part of the configuration, kiosk.config)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from kiosk.config_devices import Strict
+
+
+class VoiceSettings(Strict):
+    # "elderly": prompts are spoken while the 适老化 mode is on; "always": on every screen;
+    # "off": never (the technician's sound check still plays).
+    mode: Literal["elderly", "always", "off"] = "elderly"
+    volume: Annotated[int, Field(ge=0, le=100)] = 80
+    # A province's recorded voice: <pack>/<prompt id>.wav (16-bit PCM) wins over synthesis.
+    pack: Path | None = None
+    # The ALSA device aplay plays to ("default", "plughw:1,0", "null" for CI).
+    device: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:,=-]{1,80}$")] = "default"
+    # espeak-ng's Mandarin voice; speed in words per minute (slower for elderly citizens than
+    # espeak-ng's 175) and pitch 0-99.
+    engine: Literal["espeak-ng"] = "espeak-ng"
+    espeak_voice: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,30}$")] = "cmn"
+    rate: Annotated[int, Field(ge=80, le=450)] = 150
+    pitch: Annotated[int, Field(ge=0, le=99)] = 50
