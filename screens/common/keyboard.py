@@ -1,16 +1,22 @@
-"""On-screen keyboards: a numeric keypad (with X for ID numbers), the letters of a unified
-social credit code, and a small text keyboard. No IME on a kiosk: Chinese text is prefilled
-from the card and licences, and the citizen can only clear it or add to it.
+"""On-screen keyboards: the pinyin letters, digits and symbols of the Chinese text entry
+(screens/common/ime_entry.py), and the code pads: numbers (with X for ID numbers, - for
+phones), dates, and the letters of a unified social credit code.
 
-``Keyboard.on_key(key)`` gives one character, or BACK / CLEAR; ``edit()`` applies a key to
-a value the way the field's type wants it (dates get their dashes by themselves).
+Keys have a fixed height (``app.theme.key_size``: larger in elderly mode), never squeezed
+by what is above the keyboard; rows keep their keys' relative widths.
+
+``Keyboard.on_key(key)`` gives one character, or BACK / CLEAR; ``edit()`` applies a key
+(or a committed piece of text) to a value the way the field's type wants it (dates get
+their dashes by themselves).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from kivy.properties import ListProperty, StringProperty
+from kivy.metrics import dp
+from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -24,12 +30,13 @@ USCC_LENGTH = 18
 
 Row = list[tuple[str, float]]  # (key, relative width); key "" is an empty gap
 
-_PAD_ROWS: list[Row] = [[("1", 1), ("2", 1), ("3", 1)], [("4", 1), ("5", 1), ("6", 1)],
-                        [("7", 1), ("8", 1), ("9", 1)]]
-
 
 def _pad(extra: str) -> list[Row]:
-    return [*_PAD_ROWS, [(extra, 1), ("0", 1), (BACK, 1)], [(CLEAR, 3)]]
+    """Four rows: the digits, 退格 and 清空 on the right, a wide 0 at the bottom."""
+    return [[("1", 1), ("2", 1), ("3", 1), (BACK, 1)],
+            [("4", 1), ("5", 1), ("6", 1), (CLEAR, 1)],
+            [("7", 1), ("8", 1), ("9", 1), (extra, 1)],
+            [("0", 3), ("", 1)]]
 
 
 def _chars(text: str) -> Row:
@@ -47,13 +54,21 @@ LAYOUTS: dict[str, list[Row]] = {
         _chars(USCC_LETTERS[10:20]),
         [(USCC_LETTERS[20], 1), ("", 3), (BACK, 3), (CLEAR, 3)],
     ],
-    "text": [
-        _chars("1234567890"),
-        _chars("QWERTYUIOP"),
-        _chars("ASDFGHJKL-"),
-        _chars("ZXCVBNM#/,"),
-        _chars("号楼单元室层栋路街村"),
-        [("(", 1), (")", 1), ("、", 1), ("。", 1), (" ", 2), (BACK, 2), (CLEAR, 2)],
+    # The text entry's keyboards: three rows each, so the candidate bar fits above them.
+    "pinyin": [
+        _chars("qwertyuiop"),
+        [("", 0.5), *_chars("asdfghjkl"), ("", 0.5)],
+        [*_chars("zxcvbnm"), (CLEAR, 1.5), (BACK, 1.5)],
+    ],
+    "digits": [
+        _chars("12345"),
+        _chars("67890"),
+        [("-", 1), ("#", 1), ("/", 1), (CLEAR, 1), (BACK, 1)],
+    ],
+    "symbols": [
+        _chars("，。、；：？！（）—"),
+        _chars("《》“”·…@#-/"),
+        [(" ", 4), (CLEAR, 3), (BACK, 3)],
     ],
 }
 MAX_LENGTH = {"phone": 13, "id_number": 18, "uscc": USCC_LENGTH, "date": 10}
@@ -64,10 +79,12 @@ class KeyButton(ButtonBehavior, Label):
 
 
 class Keyboard(BoxLayout):
-    """Rows of keys filling the keyboard's height; ``kind`` picks the layout."""
+    """Rows of keys, each ``key_height`` high (kv binds it to the theme); ``kind`` picks
+    the layout. The keyboard is as high as its rows (``minimum_height``)."""
 
     kind = StringProperty("")
     rows = ListProperty([])
+    key_height = NumericProperty(dp(72))
 
     __events__ = ("on_key",)
 
@@ -77,13 +94,17 @@ class Keyboard(BoxLayout):
     def on_rows(self, *_: object) -> None:
         self.clear_widgets()
         for row in self.rows:
-            line = BoxLayout()
+            line = BoxLayout(size_hint_y=None, height=self.key_height)
             total = sum(width for _, width in row)
             for key, width in row:
                 button = KeyButton(key=key, text=_label(key), size_hint_x=width / total)
                 button.bind(on_release=lambda b: self.dispatch("on_key", b.key))
                 line.add_widget(button)
             self.add_widget(line)
+
+    def on_key_height(self, *_: Any) -> None:
+        for line in self.children:
+            line.height = self.key_height
 
     def on_key(self, key: str) -> None:
         pass
@@ -94,7 +115,8 @@ def _label(key: str) -> str:
 
 
 def edit(value: str, key: str, kind: str) -> str:
-    """The value after one key press in a field of type ``kind``."""
+    """The value after one key press (or a committed piece of text) in a field of type
+    ``kind``."""
     if kind == "date":
         return _edit_date(value, key)
     if key == CLEAR:

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 SCREENS = Path(__file__).resolve().parent.parent
 FIRST = ("widgets.kv", "common/keyboard.kv", "common/flow.kv", "common/busy.kv",
-         "common/outcome.kv", "common/tiles.kv", "common/pin.kv")
+         "common/outcome.kv", "common/tiles.kv", "common/pin.kv", "common/ime_entry.kv")
 
 _loaded: list[str] = []
 

@@ -9,6 +9,7 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
+from kivy.utils import escape_markup
 
 from kiosk.flows.yizheng import FieldState
 from kiosk.privacy import mask_number
@@ -36,6 +37,7 @@ class FieldRow(ButtonBehavior, BoxLayout):
     label = StringProperty("")
     required = BooleanProperty(False)
     value = StringProperty("")
+    preedit = StringProperty("")    # pinyin being composed, shown after the value
     shown_value = StringProperty("")
     placeholder = StringProperty("")
     options = ListProperty([])
@@ -61,9 +63,14 @@ class FieldRow(ButtonBehavior, BoxLayout):
     def on_active(self, *_: Any) -> None:
         self._refresh()
 
+    def on_preedit(self, *_: Any) -> None:
+        self._refresh()
+
     def _refresh(self) -> None:
-        self.shown_value = display_value(self.kind, self.value, self.active)
+        self.shown_value = escape_markup(display_value(self.kind, self.value, self.active))
         if self.active and not self.options:
+            if self.preedit:
+                self.shown_value += f"[u]{escape_markup(self.preedit)}[/u]"
             self.shown_value += "|"  # the caret: where the next key goes
         self.placeholder = "请选择" if self.options else "点击此处填写"
         for button in self.ids.options.children:

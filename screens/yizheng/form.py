@@ -1,20 +1,21 @@
 """The application form: fields on the left (prefilled from the card and licences), the
-keypad for the field being edited on the right, "下一步" runs the item's field rules."""
+text entry for the field being edited on the right (pinyin, handwriting, digits, symbols,
+or the field's code pad: screens/common/ime_entry.py), "下一步" runs the item's field rules.
+Leaving a field, or the flow ending, drops what was being composed."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.flows.yizheng import FieldState, YizhengFlow
+from kiosk.forms import input_kind
 
 from ..common.keyboard import edit
 from .base import FlowScreen
 from .fields import ChoiceButton, FieldRow, ToggleLook, row_for
-
-KEYPAD_OF = {"number": "number", "date": "date", "phone": "phone", "id_number": "id_number",
-             "uscc": "uscc", "text": "text"}
 
 
 class PanelButton(ToggleLook):
@@ -24,7 +25,8 @@ class PanelButton(ToggleLook):
 class FormScreen(FlowScreen):
     title = StringProperty("")
     editing = StringProperty("")    # what the keypad types into, in words
-    kind = StringProperty("")       # keyboard layout; "" when no field takes typing
+    kind = StringProperty("")       # the active field's input kind (kiosk.forms.input_kind)
+    typing = BooleanProperty(False)  # the text entry is up (not a select, not nothing)
     summary = StringProperty("")
     active_key = StringProperty("")
     has_next = BooleanProperty(False)
@@ -76,13 +78,16 @@ class FormScreen(FlowScreen):
         state = self._state(key)
         for row in self._rows():
             row.active = row.key == key
+            row.preedit = ""
+        self.kind = input_kind(state) if state is not None else ""
+        self.typing = self.kind not in ("", "select")
+        app = App.get_running_app()
+        self.ids.entry.open(self.kind if self.typing else "", bool(app and app.theme.elderly))
         if state is None:
-            self.kind = self.editing = ""
+            self.editing = ""
         elif state.type == "select":
-            self.kind = ""
             self.editing = f"请选择{state.label}"
         else:
-            self.kind = KEYPAD_OF.get(state.type, "text")
             self.editing = f"正在填写：{state.label}"
         self._fill_choices(state)
         self._scroll_to(key)
@@ -117,6 +122,11 @@ class FormScreen(FlowScreen):
             return
         self._flow.set_value(state.key, edit(state.value, key, state.type))
 
+    def show_preedit(self, preedit: str) -> None:
+        """The pinyin being composed shows in the field, after its value."""
+        for row in self._rows():
+            row.preedit = preedit if row.key == self.active_key else ""
+
     def _option(self, row: FieldRow, option: str) -> None:
         self._choose(row.key, option)
 
@@ -130,7 +140,9 @@ class FormScreen(FlowScreen):
 
     def clear_flow(self) -> None:
         super().clear_flow()
+        self.ids.entry.reset()  # the session ended: nothing being composed survives it
         self._shown = None
         self.title = self.editing = self.kind = self.summary = self.active_key = ""
+        self.typing = False
         self.ids.rows.clear_widgets()
         self.ids.choices.clear_widgets()
