@@ -92,6 +92,9 @@ class UiSettings(Strict):
     touch_input: Annotated[str, Field(pattern=r"^(mouse|(mtdev|hidinput):/dev/\S+)$")] = "mouse"
     width: Annotated[int, Field(ge=640, le=7680)] = 1280
     height: Annotated[int, Field(ge=480, le=4320)] = 800
+    # The physical screen's dots per inch: touch targets must be at least 15 mm on the glass
+    # (tests/support/a11y.py). 102 is a 21.5" 1920x1080 kiosk screen.
+    dpi: Annotated[float, Field(ge=50, le=600)] = 102
 
 
 class StaffSettings(Strict):
