@@ -31,6 +31,7 @@ from drivers.status import DeviceStatus
 from kiosk import hall_time
 from kiosk.central_api import CentralClient
 from kiosk.central_api.link import CentralKeys, CentralLink
+from kiosk.central_api.models import Catalogue
 from kiosk.config import KioskConfig
 from kiosk.devices import build_devices
 from kiosk.events import (
@@ -53,6 +54,8 @@ from kiosk.flows.technician import for_terminal as technician_mode
 from kiosk.identify.arrivals import Arrivals
 from kiosk.identify.code_keys import CodeKeyCache
 from kiosk.identify.pin import PinRelay
+from kiosk.ime.domain import cached_catalogue
+from kiosk.ime.service import ImeService
 from kiosk.outbox import Outbox, open_outbox
 from kiosk.printing.printers import Printing
 from kiosk.printing.printlog import PrintLog
@@ -138,6 +141,8 @@ class Terminal:
             lambda: self.events.publish(TechnicianChanged(str(self.technician.step))))
         # Spoken prompts (screens say what to speak; the voice thread renders and plays).
         self.voice = Voice(config.voice, elderly=config.ui.elderly_mode)
+        # Chinese input: pinyin and handwriting on their own thread, built in start().
+        self.ime = ImeService(config, self._ime_catalogue)
         self.flow: Flow | None = None
         self.arrivals = Arrivals(
             self.session,
@@ -171,6 +176,7 @@ class Terminal:
         self._ticker = threading.Thread(target=self._tick_loop, name="session ticker", daemon=True)
         self._ticker.start()
         self.outbox.start()
+        self.ime.start()
 
     def stop(self) -> None:
         self._stop.set()
@@ -183,9 +189,16 @@ class Terminal:
         self.technician.close("stop")
         self.outbox.stop()
         self.link.close()
+        self.ime.close()
         for device in self.devices.values():
             device.close()
         self.store.close()
+
+    def _ime_catalogue(self) -> Catalogue | None:
+        # The input dictionary's words: the catalogue kept in the store, else central's.
+        kept = cached_catalogue(self.store)
+        client = self.link.client
+        return kept if kept is not None or client is None else client.catalogue()
 
     def _tick_loop(self) -> None:
         while not self._stop.wait(TICK_INTERVAL):

@@ -17,7 +17,7 @@ from drivers.errors import DeviceError, DeviceTimeout, ErrorCode
 from drivers.idcard.model import IdentityCard
 from drivers.idcard.reader import SamSerialReader
 from drivers.status import FaultAction
-from kiosk.cli import cards, central, printing, scan, voice
+from kiosk.cli import cards, central, ime, printing, scan, voice
 from kiosk.cli.diagnostics import ACTION_WORDS, advice_for
 from kiosk.config import ConfigError, KioskConfig, effective_toml, load_config
 from kiosk.config_errors import technician_text
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_parsers(sub)
     cards.add_parsers(sub)
     voice.add_parsers(sub)
+    ime.add_parsers(sub)
     return parser
 
 
@@ -86,6 +87,8 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
             return scan.run(args)
         if args.command == "say":
             return voice.run(args)
+        if args.command == "ime":
+            return ime.run(args)
         if args.command == "read-card":
             return cards.run(None, args)
         config = load_config(args.config)

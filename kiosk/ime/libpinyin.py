@@ -70,6 +70,9 @@ class LibpinyinEngine:
         self.page_size = page_size
         base_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.user_dir = Path(tempfile.mkdtemp(prefix="libpinyin-", dir=base_dir))
+        # the versions of the system tables, so libpinyin does not complain of a missing file
+        header = (data / "table.conf").read_text(encoding="utf-8").splitlines()[:2]
+        (self.user_dir / "user.conf").write_text("\n".join(header) + "\n", encoding="utf-8")
         self.ctx = self.lib.pinyin_init(str(data).encode(), str(self.user_dir).encode())
         if not self.ctx:
             raise ImeUnavailable(f"拼音输入不可用：libpinyin 无法读取词库 {data}。请重装 Debian 软件包 {PACKAGES}")
