@@ -4,7 +4,7 @@ from before the last ``reset()`` (the field was left, the session ended) is drop
 
 No widgets here: the entry (ime_entry.py) owns the widgets, this owns the engines'
 state. One ``PinyinInput`` per field (created on the worker at the first key, closed on
-reset); one handwriting recognizer for the entry's life. The engine objects are touched
+reset); the service's handwriting recognizer, shared. The engine objects are touched
 only inside worker calls, so they live on one thread as the contract asks.
 """
 
@@ -89,14 +89,10 @@ class ImeBridge:
         self._submit(call, lambda _result: None, lambda _message: None)
 
     def close(self) -> None:
+        """The entry is gone: its pinyin engine is closed (the recognizer is the service's,
+        shared, and stays)."""
         self.reset()
-
-        def call() -> None:
-            hand, self._hand = self._hand, None
-            if hand is not None:
-                hand.close()
-
-        self._submit(call, lambda _result: None, lambda _message: None)
+        self._hand = None
 
     # -- plumbing --------------------------------------------------------------------------
     def _submit(self, call: Callable[[], Any], apply: Callable[[Any], None],
@@ -127,7 +123,11 @@ class ImeBridge:
         if self._service is None:
             self._post(lambda: self._unavailable(generation, counts, failed))
             return
-        self._service.worker.submit(guarded, done)
+        try:
+            self._service.worker.submit(guarded, done)
+        except RuntimeError as err:  # the worker is closed: the terminal is stopping
+            log.warning("input worker refused a call: %s", err)
+            self._post(lambda: self._unavailable(generation, counts, failed))
 
     def _unavailable(self, generation: int, counts: bool, failed: Callable[[str], None]) -> None:
         if generation != self.generation:

@@ -201,6 +201,14 @@ class TextEntry(BoxLayout):
     def on_key(self, key: str) -> None:
         pass
 
+    def shown_candidates(self) -> list[Any]:
+        """The candidate buttons in the bar now, left to right (for tests and checks)."""
+        found: list[Any] = []
+        for child in self.ids.bar.walk(restrict=True):
+            if isinstance(child, CandidateButton):
+                found.append(child)
+        return found
+
     # -- engines ---------------------------------------------------------------------------
     def _engine(self) -> ImeBridge:
         if self._bridge is None:

@@ -1,0 +1,232 @@
+"""Chinese text entry in the 一证通办 form (run by tests/ui/test_ime_ui.py), with the real
+Terminal and its real input engines: 张三 opens an item whose 联系地址 is free text, clears
+it, types 晋城市城区 on the pinyin keys choosing the phrase in two pieces, switches to
+适老化 mode and writes 张 on the handwriting pad with real touch events (the strokes of
+tests/support/strokes.py scaled to the pad), takes it back with 退格, and leaves the field
+with pinyin half composed. Key sizes are measured on every keyboard shown.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from scenarios_yizheng import ITEM, _identify, _ready
+
+from tests.support.strokes import STROKES
+
+ADDRESS = "联系地址"
+_touch_ids = itertools.count(700000)
+
+
+def _entry(ui: Any) -> Any:
+    return ui.app.manager.get_screen("yz_form").ids.entry
+
+
+def _value(ui: Any, key: str) -> str:
+    return str(ui.call(lambda: next(f.value for f in ui.app.terminal.flow.fields if f.key == key)))
+
+
+def _idle(ui: Any, what: str, timeout: float = 30.0) -> None:
+    entry = _entry(ui)
+    ui.wait_until(lambda: not entry._pending(), timeout, f"the input engine to answer ({what})")
+    ui.sleep(0.1)  # the bar is drawn on the next frame
+
+
+def _pick(ui: Any, word: str, pages: int = 8) -> None:
+    """Tap the candidate ``word``, paging the bar with › until it shows."""
+    entry = _entry(ui)
+    for _ in range(pages):
+        _idle(ui, f"candidates for {word}")
+        found = ui.call(lambda: [(b.text, b.to_window(*b.center)) for b in entry.shown_candidates()])
+        ui.note(f"candidates {[t for t, _ in found]}")
+        where = next((pos for text, pos in found if text == word), None)
+        if where is not None:
+            ui.tap_at(*where)
+            ui.note(f"picked {word!r}")
+            return
+        ui.tap("›")
+    raise AssertionError(f"{word!r} never offered; last shown {[t for t, _ in found]}")
+
+
+def _measure(ui: Any, step: str) -> None:
+    """Every key, candidate, tab and page button shown: its size in px and mm on the glass,
+    and whether its label fits inside it."""
+    from kivy.uix.label import Label
+
+    from screens.common.ime_entry import CandidateButton, ModeTab, PageButton
+    from screens.common.keyboard import KeyButton
+
+    dpi = float(ui.call(lambda: ui.app.terminal.config.ui.dpi))
+
+    def collect() -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+
+        def walk(widget: Any) -> None:
+            if widget.opacity <= 0 or widget.width <= 0 or widget.height <= 0:
+                return
+            if isinstance(widget, KeyButton | CandidateButton | ModeTab | PageButton):
+                assert isinstance(widget, Label)
+                widget.texture_update()
+                out.append({"text": widget.text, "w": round(widget.width, 1), "h": round(widget.height, 1),
+                            "tw": widget.texture_size[0], "th": widget.texture_size[1]})
+            for child in widget.children:
+                walk(child)
+
+        walk(ui.app.manager.get_screen("yz_form"))
+        return out
+
+    keys = ui.call(collect)
+    for key in keys:
+        key["w_mm"] = round(key["w"] / dpi * 25.4, 1)
+        key["h_mm"] = round(key["h"] / dpi * 25.4, 1)
+    ui.results["data"].setdefault("keys", {})[step] = {"dpi": dpi, "keys": keys}
+    ui.save()
+
+
+def _write(ui: Any, char: str) -> None:
+    """Replay the strokes of ``char`` on the pad as touches through the event loop."""
+    entry = _entry(ui)
+
+    def scale() -> tuple[float, float, float, float]:
+        pad = entry.pad
+        x, top = pad.to_window(pad.x, pad.top)
+        return x, top, pad.width / 300.0, pad.height / 300.0
+
+    x0, top, sx, sy = ui.call(scale)
+    for stroke in STROKES[char]:
+        points = [(x0 + px * sx, top - py * sy) for px, py in stroke]
+        touch = ui.call(lambda p=points[0]: _down(*p))
+        for i in range(1, len(points), 4):  # a few moves per frame, as a finger gives them
+            ui.call(lambda chunk=points[i:i + 4], t=touch: [_move(t, *p) for p in chunk])
+        ui.call(lambda t=touch: _up(t))
+    ui.note(f"wrote {char} ({len(STROKES[char])} strokes)")
+
+
+def _make(x: float, y: float) -> Any:
+    from kivy.base import EventLoop
+    from kivy.input.motionevent import MotionEvent
+
+    class PadTouch(MotionEvent):
+        def depack(self, args: dict[str, float]) -> None:
+            self.is_touch = True
+            self.sx, self.sy = args["x"], args["y"]
+            self.profile = ["pos"]
+            super().depack(args)
+
+    win = EventLoop.window
+    return PadTouch("ime-test", next(_touch_ids), {"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)},
+                    is_touch=True, type_id="touch")
+
+
+def _down(x: float, y: float) -> Any:
+    from kivy.base import EventLoop
+
+    touch = _make(x, y)
+    EventLoop.post_dispatch_input("begin", touch)
+    return touch
+
+
+def _move(touch: Any, x: float, y: float) -> None:
+    from kivy.base import EventLoop
+
+    win = EventLoop.window
+    touch.move({"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)})
+    EventLoop.post_dispatch_input("update", touch)
+
+
+def _up(touch: Any) -> None:
+    from kivy.base import EventLoop
+
+    EventLoop.post_dispatch_input("end", touch)
+
+
+def ime(ui: Any) -> None:
+    _ready(ui)
+    _identify(ui)
+    ui.wait_screen("yz_items", timeout=20)
+    ui.tap(ITEM)
+    ui.wait_screen("yz_detail")
+    ui.tap("开始办理")
+    ui.wait_screen("yz_form")
+    entry = _entry(ui)
+
+    # 联系电话 first: its pad, no switch.
+    ui.wait_until(lambda: entry.mode == "phone", 5, "the phone pad")
+    _measure(ui, "phone")
+    ui.shot("01-phone-pad")
+    ui.type("13800138000")
+
+    # 联系地址: an address opens on pinyin.
+    ui.tap(ADDRESS)
+    ui.wait_until(lambda: entry.mode == "pinyin", 5, "the pinyin keyboard for an address")
+    ui.results["data"]["address_mode"] = ui.call(lambda: entry.mode)
+    ui.results["data"]["address_prefilled"] = bool(_value(ui, "address"))
+    ui.tap("清空")
+    ui.wait_until(lambda: _value(ui, "address") == "", 5, "the address to clear")
+    _measure(ui, "pinyin")
+    ui.shot("02-pinyin")
+    ui.type("jinchengshichengqu")
+    _idle(ui, "jinchengshichengqu", timeout=60)
+    ui.results["data"]["preedit"] = ui.call(lambda: entry.preedit)
+    _measure(ui, "pinyin-candidates")
+    ui.shot("03-pinyin-candidates")
+    _pick(ui, "晋城市")
+    _idle(ui, "after 晋城市")
+    ui.results["data"]["after_first_piece"] = {"preedit": ui.call(lambda: entry.preedit),
+                                                "value": _value(ui, "address")}
+    ui.shot("04-pinyin-piece")
+    _pick(ui, "城区")
+    ui.wait_until(lambda: _value(ui, "address") == "晋城市城区", 10, "晋城市城区 in the field")
+    ui.results["data"]["typed"] = _value(ui, "address")
+    ui.shot("05-typed")
+
+    # 适老化: the handwriting pad, 张 written with a finger.
+    ui.tap("适老化")
+    ui.wait_until(lambda: ui.app.theme.elderly, 3, "elderly mode")
+    ui.tap("手写")
+    ui.wait_until(lambda: entry.mode == "handwriting", 5, "the handwriting pad")
+    _measure(ui, "handwriting-elderly")
+    _write(ui, "张")
+    _idle(ui, "recognition of 张")
+    ui.wait_until(lambda: len(entry.shown_candidates()) > 0, 20, "handwriting candidates")
+    ui.results["data"]["handwriting_candidates"] = ui.call(lambda: list(entry.candidates))
+    ui.results["data"]["ink_strokes"] = ui.call(lambda: len(entry.pad.strokes))
+    ui.shot("06-handwriting-elderly")
+    _pick(ui, "张")
+    ui.wait_until(lambda: _value(ui, "address") == "晋城市城区张", 10, "张 in the field")
+    ui.results["data"]["written"] = _value(ui, "address")
+    ui.results["data"]["pad_after_pick"] = ui.call(lambda: len(entry.pad.strokes))
+    ui.tap("退格")                    # the pad is empty: the field loses 张
+    ui.wait_until(lambda: _value(ui, "address") == "晋城市城区", 10, "张 taken back")
+
+    # The other keyboards in 适老化 mode, for the screenshots and the sizes.
+    ui.tap("数字")
+    ui.wait_until(lambda: entry.mode == "digits", 5, "the digits")
+    _measure(ui, "digits-elderly")
+    ui.shot("07-digits-elderly")
+    ui.tap("拼音")
+    ui.wait_until(lambda: entry.mode == "pinyin", 5, "pinyin again")
+    ui.type("shenfenzheng")
+    _idle(ui, "shenfenzheng")
+    _measure(ui, "pinyin-elderly")
+    ui.shot("08-pinyin-elderly")
+
+    # Leaving the field drops the composition; the value stays as it was.
+    ui.tap("下一项 ›")
+    ui.wait_until(lambda: entry.mode != "pinyin" or not entry.preedit, 5, "the composition to go")
+    ui.results["data"]["left_field"] = {"value": _value(ui, "address"), "preedit": ui.call(lambda: entry.preedit),
+                                        "mode": ui.call(lambda: entry.mode)}
+    ui.tap(ADDRESS)
+    ui.wait_until(lambda: entry.mode == "pinyin", 5, "pinyin on coming back")
+    ui.results["data"]["back_in_field"] = {"preedit": ui.call(lambda: entry.preedit),
+                                           "candidates": ui.call(lambda: list(entry.candidates))}
+    _measure(ui, "phone-elderly-check")
+    ui.tap("联系电话")
+    ui.wait_until(lambda: entry.mode == "phone", 5, "the phone pad")
+    _measure(ui, "phone-elderly")
+    ui.shot("09-phone-pad-elderly")
+    ui.tap("适老化")
+
+
+SCENARIOS = {"ime": ime}
