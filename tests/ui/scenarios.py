@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import scenarios_ime
 import scenarios_yizheng
 
 IDLE_TIMEOUT_S = 8
@@ -206,4 +207,4 @@ def presence(ui: Any) -> None:
 
 SCENARIOS: dict[str, Callable[[Any], None]] = {"session": session, "faults": faults,
                                                "presence": presence,
-                                               **scenarios_yizheng.SCENARIOS}
+                                               **scenarios_yizheng.SCENARIOS, **scenarios_ime.SCENARIOS}
