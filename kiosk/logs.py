@@ -13,6 +13,7 @@ import io
 import logging
 import logging.handlers
 import os
+import socket
 from pathlib import Path
 
 from kiosk.files import ensure_dir, tighten_file
@@ -22,6 +23,7 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOG_DIR_MODE = 0o750
 LOG_FILE_MODE = 0o640
 LOG_FILE = "kiosk.log"
+JOURNAL_SOCKET = "/dev/log"   # syslog; journald listens here on a systemd machine
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
@@ -58,3 +60,33 @@ def setup_logging(log_dir: Path | None, level: int = logging.INFO, to_stderr: bo
         handler.addFilter(RedactingFilter())
         handler._tongban = True  # type: ignore[attr-defined]
         root.addHandler(handler)
+
+
+class _QuietSysLogHandler(logging.handlers.SysLogHandler):
+    """Syslog that never prints "--- Logging error ---" into a command's output."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
+def setup_cli_logging(verbose: bool, journal: str = JOURNAL_SOCKET) -> None:
+    """Logging for the technician commands (`kiosk doctor`, `read-id` ...): what they print
+    is for a person or, with --json, a script, so log records never mix into it. Records
+    of WARNING and above go to the journal (syslog socket ``journal``, when there is one);
+    with ``verbose`` every record from DEBUG up goes to stderr as well."""
+    setup_logging(None, level=logging.DEBUG if verbose else logging.WARNING, to_stderr=verbose)
+    # Without any handler Python's last resort would print the record to stderr after all.
+    null = logging.NullHandler()
+    null._tongban = True  # type: ignore[attr-defined]
+    logging.getLogger().addHandler(null)
+    if not os.path.exists(journal):
+        return
+    try:
+        handler = _QuietSysLogHandler(address=journal, socktype=socket.SOCK_DGRAM)
+    except OSError:
+        return
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(RedactingFormatter("kiosk-cli[%(process)d]: %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    handler._tongban = True  # type: ignore[attr-defined]
+    logging.getLogger().addHandler(handler)

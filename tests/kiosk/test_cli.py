@@ -66,7 +66,8 @@ def test_read_id_json_for_each_card_type(sim: IdCardSimulator, key: str, card_ty
 def test_read_id_exits_2_when_no_card_comes(sim: IdCardSimulator) -> None:
     result = kiosk("read-id", "--port", str(sim.link_path), "--timeout", "1.5")
     assert result.returncode == 2
-    assert "no card" in result.stderr and str(sim.link_path) in result.stderr
+    assert "没有检测到卡片" in result.stderr and str(sim.link_path) in result.stderr
+    assert "--timeout" in result.stderr   # the fix: wait longer
 
 
 def test_read_id_exits_3_naming_port_and_cause(sim: IdCardSimulator, tmp_path: Path) -> None:
@@ -113,7 +114,8 @@ def test_config_check_prints_effective_config_or_names_the_error(tmp_path: Path)
     bad.write_text('profile = "hall"\n[ui]\nfullscren = true\n', encoding="utf-8")
     result = kiosk("config", "check", str(bad))
     assert result.returncode == 1
-    assert f"{bad}: ui.fullscren: Extra inputs are not permitted" in result.stderr
+    assert f"\n{bad}: ui.fullscren: 没有这个设置项" in result.stderr
+    assert "Extra inputs are not permitted" in result.stderr
     assert "Traceback" not in result.stderr
 
 
