@@ -31,7 +31,7 @@ from kiosk.registry import SERVICES
 from kiosk.session import EndReason
 from kiosk.terminal import Terminal
 
-from . import notices, routing, words
+from . import notices, routing, voice_prompts, words
 from .chrome import FaultBanner, SessionOverlay, Toast, TopBar
 from .common.kv import load_kv
 from .home import HomeScreen
@@ -104,6 +104,8 @@ class KioskApp(App):
         self.toast = Toast()
         self.manager.bind(top=self.toast.setter("anchor_top"))
         root.add_widget(self.toast)
+        # Each screen's instruction spoken (terminal.voice), cut off when the screen changes.
+        self.voice_prompts = voice_prompts.attach(self)
         return root
 
     def on_start(self) -> None:

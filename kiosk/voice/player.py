@@ -28,6 +28,17 @@ class Player(Protocol):
         """Start playing ``wav``; the sound is fed by ``Playback.wait`` (voice thread)."""
 
 
+_warned: set[int] = set()
+
+
+def _warned_once(code: int | None) -> bool:
+    """Whether this exit code was already reported: a terminal without a sound card would
+    otherwise log the same line on every screen."""
+    seen = code in _warned
+    _warned.add(code or 0)
+    return seen
+
+
 class AplayPlayback:
     def __init__(self, proc: subprocess.Popen[bytes], wav: bytes) -> None:
         self.proc, self._wav = proc, wav
@@ -47,8 +58,9 @@ class AplayPlayback:
             log.warning("aplay did not finish; stopping it")
             self.stop()
             self.proc.wait(timeout=STOP_WAIT_S)
-        if self.proc.returncode not in (0, None) and not self.stopped:
-            log.warning("aplay exited with %s", self.proc.returncode)
+        if self.proc.returncode not in (0, None) and not self.stopped and not _warned_once(self.proc.returncode):
+            log.warning("aplay exited with %s (ALSA device missing or busy? see [voice] device)",
+                        self.proc.returncode)
 
     def stop(self) -> None:
         self.stopped = True

@@ -454,12 +454,14 @@ def main(argv: list[str] | None = None) -> int:
     import scenarios_a11y
     import scenarios_cards
     import scenarios_printing
+    import scenarios_voice
 
     from kiosk.config import load_config
     from screens.app import run_app
 
     scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS, **scenarios_a11y.SCENARIOS,
-                **scenarios_cards.SCENARIOS}[args.scenario]
+                **scenarios_cards.SCENARIOS,
+                **scenarios_voice.SCENARIOS}[args.scenario]
     config = load_config(args.config)
     state: dict[str, Any] = {"ui": None, "ok": False}
 
