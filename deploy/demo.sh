@@ -269,8 +269,8 @@ usage() {
     clear              清除故障    end the fault
     unplug / replug    拔出/插回读卡器
     help               帮助        this text and every simulator command
-    printer ...        凭条打印机  receipt printer: printer paper out|near-end|normal, printer cover open|close
-    a4 ...             A4打印机    a4 paper out|low|normal|jammed, a4 offline on|off
+    printer ...        凭条打印机  receipt printer: printer normal, printer paper out|near-end|normal, printer cover open|close
+    a4 ...             A4打印机    a4 normal, a4 paper out|low|normal|jammed, a4 offline on|off
     receipts / pdfs    打印结果    list what the printers printed (PNG / PDF files)
     logs               打印记录    the terminal's printed-output log; `verify` checks its chain
     card insert KEY    插入卡片    zhang_san_ssse / liu_fang_ssse (PIN 123456) 社保卡, staff_hall 工作人员卡,
@@ -305,6 +305,11 @@ while true; do
         quit | exit | q) break ;;
         help | "?")
             usage
+            # Every simulator's own list, made from its command table (never out of date).
+            for family in "printer:$printer_sock" "a4:$a4_sock" "card:$card_sock"; do
+                reply=$("$KIOSK_SIM" ctl "${family#*:}" help 2>/dev/null) \
+                    && say "${family%%:*} ...: ${reply#ok commands: }"
+            done
             line=help
             ;;
         "central stop")

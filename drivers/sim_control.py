@@ -217,13 +217,32 @@ def no_args(args: list[str], usage: str) -> None:
         raise CommandError(f"usage: {usage}")
 
 
+F = TypeVar("F", bound=Callable[..., str])
+
+
+def command(*forms: str) -> Callable[[F], F]:
+    """Declares a console method a command: ``forms`` are how it is typed, as the help
+    shows them (``"paper normal|near-end|out"``, ``"fault sw3 XX [COUNT]"``); their first
+    word is the command's name. The help is made from these, so it cannot drift from what
+    is accepted (tests/drivers/test_sim_consoles.py runs every form the help lists)."""
+    names = {form.split()[0] for form in forms}
+    if len(names) != 1:
+        raise ValueError(f"one command per method: {forms}")
+
+    def mark(method: F) -> F:
+        method._console_forms = forms  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
 class SimConsole(Generic[S]):
     """A simulator's console: command lines to calls on the simulator ``sim`` under one
     lock, safe to call from several threads, one ``ok ...`` / ``error ...`` reply each
-    (run_command). A console names its handlers in ``_handlers()``; ``help`` and ``quit``
-    are answered here."""
+    (run_command). A console declares its commands with ``@command(...)`` on methods taking
+    the argument words; ``help`` (made from those declarations) and ``quit`` are answered
+    here."""
 
-    help_text = ""
     errors: tuple[type[Exception], ...] = (CommandError, RuntimeError, ValueError)
     lower_args = False
 
@@ -235,12 +254,35 @@ class SimConsole(Generic[S]):
             **self._handlers(), "help": lambda args: self.help_text, "quit": self._quit,
         }
 
+    @classmethod
+    def command_forms(cls) -> list[str]:
+        """Every form of every command, in the order declared, then help and quit."""
+        forms: list[str] = []
+        for name in _declared(cls):
+            forms.extend(getattr(cls, name)._console_forms)
+        return [*forms, "help", "quit"]
+
+    @classmethod
+    def help_line(cls) -> str:
+        return "commands: " + " | ".join(cls.command_forms())
+
+    @property
+    def help_text(self) -> str:
+        return self.help_line()
+
     def execute(self, line: str) -> str:
         return run_command(line, self._commands, self._lock, self.errors,
                            lower_args=self.lower_args, describe=self._describe)
 
     def _handlers(self) -> dict[str, Handler]:
-        raise NotImplementedError
+        table: dict[str, Handler] = {}
+        for attr in _declared(type(self)):
+            forms = getattr(type(self), attr)._console_forms
+            name = forms[0].split()[0].lower()
+            if name in table:
+                raise TypeError(f"{type(self).__name__}: command {name!r} declared twice")
+            table[name] = getattr(self, attr)
+        return table
 
     def _describe(self, err: Exception) -> str:
         return str(err)
@@ -249,3 +291,13 @@ class SimConsole(Generic[S]):
         no_args(args, "quit")
         self._on_quit()
         return "bye"
+
+
+def _declared(cls: type) -> list[str]:
+    """Names of the @command methods of ``cls`` and its bases, bases first, each once."""
+    names: list[str] = []
+    for klass in reversed(cls.__mro__):
+        for attr, value in vars(klass).items():
+            if hasattr(value, "_console_forms") and attr not in names:
+                names.append(attr)
+    return names

@@ -21,8 +21,8 @@ from typing import Any
 
 from ..sim_control import (
     ControlServer,
-    Handler,
     SimConsole,
+    command,
     no_args,
     say,
     start_stdin,
@@ -31,34 +31,35 @@ from ..sim_control import (
 from .sim_cups import Paper, SimCupsError, SimulatedCups
 
 EXIT_USAGE = 2
-HELP = (
-    f"commands: paper {'|'.join(p.value for p in Paper)} | offline on|off | "
-    "delay SECONDS | status | help | quit"
-)
 
 
 class A4Console(SimConsole[SimulatedCups]):
     """Command lines -> simulator calls; one ``ok ...`` / ``error ...`` reply each."""
 
-    help_text = HELP
     errors = (ValueError, SimCupsError)
 
-    def _handlers(self) -> dict[str, Handler]:
-        return {"paper": self._paper, "offline": self._offline, "delay": self._delay,
-                "status": self._status}
+    @command("normal")
+    def _normal(self, args: list[str]) -> str:
+        no_args(args, "normal")
+        self._sim.set_paper(Paper.NORMAL)
+        self._sim.set_offline(False)
+        return "paper normal, online"
 
+    @command(f"paper {'|'.join(p.value for p in Paper)}")
     def _paper(self, args: list[str]) -> str:
         if len(args) != 1:
             raise ValueError(f"usage: paper {'|'.join(p.value for p in Paper)}")
         self._sim.set_paper(args[0].lower())
         return f"paper {self._sim.paper.value}"
 
+    @command("offline on|off")
     def _offline(self, args: list[str]) -> str:
         if len(args) != 1 or args[0].lower() not in ("on", "off"):
             raise ValueError("usage: offline on|off")
         self._sim.set_offline(args[0].lower() == "on")
         return f"offline {args[0].lower()}"
 
+    @command("delay SECONDS")
     def _delay(self, args: list[str]) -> str:
         if len(args) != 1:
             raise ValueError("usage: delay SECONDS")
@@ -69,9 +70,13 @@ class A4Console(SimConsole[SimulatedCups]):
         self._sim.set_print_delay(seconds)
         return f"delay {seconds:g}s"
 
+    @command("status")
     def _status(self, args: list[str]) -> str:
         no_args(args, "status")
         return self._sim.describe()
+
+
+HELP = A4Console.help_line()
 
 
 def add_parser(families: Any) -> argparse.ArgumentParser:

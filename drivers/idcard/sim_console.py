@@ -6,38 +6,19 @@ types, never card content.
 
 from __future__ import annotations
 
-from ..sim_control import CommandError, Handler, SimConsole, no_args
+from ..sim_control import CommandError, SimConsole, command, no_args
 from .sim_reader import FAULT_TARGETS, Fault, UnknownCardError
 from .simulator import IdCardSimulator
 
-HELP = (
-    "commands: place KEY | remove | cards | status | "
-    "fault checksum|silent|garbage|truncated [COUNT] | "
-    f"fault sw3 XX [COUNT] [{'|'.join(FAULT_TARGETS)}] | fault sam | clear | "
-    "unplug | replug | help | quit"
-)
 _COUNTED = (Fault.CHECKSUM, Fault.SILENT, Fault.GARBAGE, Fault.TRUNCATED)
 
 
 class IdCardConsole(SimConsole[IdCardSimulator]):
     """Turns command lines into simulator calls; safe to call from several threads."""
 
-    help_text = HELP
-
-    def _handlers(self) -> dict[str, Handler]:
-        return {
-            "place": self._place,
-            "remove": self._remove,
-            "cards": self._cards,
-            "status": self._status,
-            "fault": self._fault,
-            "clear": self._clear,
-            "unplug": self._unplug,
-            "replug": self._replug,
-        }
-
     # -- commands -----------------------------------------------------------------------
 
+    @command("place KEY")
     def _place(self, args: list[str]) -> str:
         key = _one(args, "place KEY")
         try:
@@ -48,16 +29,19 @@ class IdCardConsole(SimConsole[IdCardSimulator]):
             ) from None
         return f"placed {key}"
 
+    @command("remove")
     def _remove(self, args: list[str]) -> str:
         no_args(args, "remove")
         was = self._sim.placed_key
         self._sim.remove()
         return f"removed {was}" if was else "no card was placed"
 
+    @command("cards")
     def _cards(self, args: list[str]) -> str:
         no_args(args, "cards")
         return " ".join(f"{key}:{kind}" for key, kind in self._sim.card_types().items())
 
+    @command("status")
     def _status(self, args: list[str]) -> str:
         no_args(args, "status")
         sim = self._sim
@@ -72,6 +56,8 @@ class IdCardConsole(SimConsole[IdCardSimulator]):
             ]
         )
 
+    @command("fault checksum|silent|garbage|truncated [COUNT]",
+             f"fault sw3 XX [COUNT] [{'|'.join(FAULT_TARGETS)}]", "fault sam")
     def _fault(self, args: list[str]) -> str:
         if not args:
             raise CommandError("usage: fault KIND ... (try help)")
@@ -88,8 +74,12 @@ class IdCardConsole(SimConsole[IdCardSimulator]):
             if not 1 <= len(rest) <= 3:
                 raise CommandError("usage: fault sw3 XX [COUNT] [find|select|read]")
             sw3 = _hex_byte(rest[0])
-            count = _count(rest[1]) if len(rest) > 1 else 1
-            on = rest[2].lower() if len(rest) > 2 else None
+            extra = rest[1:]
+            # As the help reads, the count may be left out before the target: "fault sw3 6A find".
+            on = extra.pop().lower() if extra and extra[-1].lower() in FAULT_TARGETS else None
+            if len(extra) > 1:
+                raise CommandError("usage: fault sw3 XX [COUNT] [find|select|read]")
+            count = _count(extra[0]) if extra else 1
             self._sim.inject(kind, sw3, count, on)
             return f"sw3 {sw3:02X} x{count}" + (f" on {on}" if on else "")
         if kind in _COUNTED:
@@ -100,20 +90,26 @@ class IdCardConsole(SimConsole[IdCardSimulator]):
             return f"{kind.value} x{count}"
         raise CommandError(f"unknown fault {args[0]!r}")  # pragma: no cover
 
+    @command("clear")
     def _clear(self, args: list[str]) -> str:
         no_args(args, "clear")
         self._sim.clear_faults()
         return "faults cleared"
 
+    @command("unplug")
     def _unplug(self, args: list[str]) -> str:
         no_args(args, "unplug")
         self._sim.unplug()
         return "unplugged"
 
+    @command("replug")
     def _replug(self, args: list[str]) -> str:
         no_args(args, "replug")
         self._sim.replug()
         return f"device {self._sim.port_path}"
+
+
+HELP = IdCardConsole.help_line()
 
 
 def _one(args: list[str], usage: str) -> str:

@@ -6,51 +6,35 @@ types, never card content.
 
 from __future__ import annotations
 
-from ..sim_control import CommandError, Handler, SimConsole, no_args
+from ..sim_control import CommandError, SimConsole, command, no_args
 from .vcard_card import CardStateError, UnknownCardError, VirtualCard
 from .vcard_data import family_of
-
-HELP = (
-    "commands: insert [KEY] | remove | pull [N] | fault pull-after N | fault sw XXXX [N] | "
-    "clear | pin-required on|off | pin-blocked | cards | status | help | quit"
-)
 
 
 class CardConsole(SimConsole[VirtualCard]):
     """Turns command lines into VirtualCard calls; safe to call from several threads."""
 
-    help_text = HELP
     errors = (UnknownCardError, CommandError, CardStateError, ValueError)
-
-    def _handlers(self) -> dict[str, Handler]:
-        return {
-            "insert": self._insert,
-            "remove": self._remove,
-            "pull": self._pull,
-            "fault": self._fault,
-            "clear": self._clear,
-            "pin-required": self._pin_required,
-            "pin-blocked": self._pin_blocked,
-            "cards": self._cards,
-            "status": self._status,
-        }
 
     def _describe(self, err: Exception) -> str:
         if isinstance(err, UnknownCardError):
             return f"unknown card {err.args[0]!r} (try cards)"
         return str(err)
 
+    @command("insert [KEY]")
     def _insert(self, args: list[str]) -> str:
         if len(args) > 1:
             raise CommandError("usage: insert [KEY]")
         key = self._sim.insert(args[0] if args else None)
         return f"inserted {key}"
 
+    @command("remove")
     def _remove(self, args: list[str]) -> str:
         no_args(args, "remove")
         key = self._sim.remove()
         return f"removed {key}" if key else "no card was in the reader"
 
+    @command("pull [N]")
     def _pull(self, args: list[str]) -> str:
         if len(args) > 1:
             raise CommandError("usage: pull [N]")
@@ -61,6 +45,7 @@ class CardConsole(SimConsole[VirtualCard]):
         self._sim.pull_after(count)
         return f"pulled after {count} more APDUs"
 
+    @command("fault pull-after N", "fault sw XXXX [N]")
     def _fault(self, args: list[str]) -> str:
         kind = args[0].lower() if args else ""
         if kind == "pull-after" and len(args) == 2:
@@ -72,29 +57,37 @@ class CardConsole(SimConsole[VirtualCard]):
             return f"sw {sw:04X} x{count}"
         raise CommandError("usage: fault pull-after N | fault sw XXXX [N]")
 
+    @command("clear")
     def _clear(self, args: list[str]) -> str:
         no_args(args, "clear")
         self._sim.clear_faults()
         return "faults cleared"
 
+    @command("pin-required on|off")
     def _pin_required(self, args: list[str]) -> str:
         if len(args) != 1 or args[0].lower() not in ("on", "off"):
             raise CommandError("usage: pin-required on|off")
         self._sim.set_pin_required(args[0].lower() == "on")
         return f"pin-required {args[0].lower()}"
 
+    @command("pin-blocked")
     def _pin_blocked(self, args: list[str]) -> str:
         no_args(args, "pin-blocked")
         self._sim.block_pin()
         return "pin blocked"
 
+    @command("cards")
     def _cards(self, args: list[str]) -> str:
         no_args(args, "cards")
         return " ".join(f"{key}:{family_of(card).value}" for key, card in self._sim.cards.items())
 
+    @command("status")
     def _status(self, args: list[str]) -> str:
         no_args(args, "status")
         return self._sim.status().line()
+
+
+HELP = CardConsole.help_line()
 
 
 def _count(text: str, minimum: int) -> int:

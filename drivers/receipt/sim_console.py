@@ -5,14 +5,10 @@ Each command gets one reply line, ``ok ...`` or ``error ...``.
 
 from __future__ import annotations
 
-from ..sim_control import CommandError, Handler, SimConsole, no_args
+from ..sim_control import CommandError, SimConsole, command, no_args
 from .sim_state import Fault, Paper
 from .simulator import PrinterSimulator
 
-HELP = (
-    "commands: paper normal|near-end|out | paper out-after ROWS | cover open|close | "
-    "fault cutter|unrecoverable|clear | offline on|off | unplug | replug | status | help | quit"
-)
 _ON_OFF = {"on": True, "off": False}
 _COVER = {"open": True, "close": False, "closed": False}
 
@@ -20,20 +16,9 @@ _COVER = {"open": True, "close": False, "closed": False}
 class PrinterConsole(SimConsole[PrinterSimulator]):
     """Turns command lines into simulator calls; safe to call from several threads."""
 
-    help_text = HELP
     lower_args = True
 
-    def _handlers(self) -> dict[str, Handler]:
-        return {
-            "paper": self._paper,
-            "cover": self._cover,
-            "fault": self._fault,
-            "offline": self._offline,
-            "unplug": self._unplug,
-            "replug": self._replug,
-            "status": self._status,
-        }
-
+    @command("paper normal|near-end|out", "paper out-after ROWS")
     def _paper(self, args: list[str]) -> str:
         if len(args) == 2 and args[0] == "out-after":
             rows = _count(args[1])
@@ -48,12 +33,31 @@ class PrinterConsole(SimConsole[PrinterSimulator]):
         self._sim.set_paper(paper)
         return f"paper {paper.value}"
 
+    @command("normal")
+    def _normal(self, args: list[str]) -> str:
+        no_args(args, "normal")
+        self._sim.set_paper(Paper.NORMAL)
+        self._sim.set_cover(False)
+        self._sim.set_fault(None)
+        self._sim.set_offline(False)
+        return "paper normal, cover closed, no fault, online"
+
+    @command("out")
+    def _out(self, args: list[str]) -> str:
+        return self._paper(["out", *args])
+
+    @command("near-end")
+    def _near_end(self, args: list[str]) -> str:
+        return self._paper(["near-end", *args])
+
+    @command("cover open|close")
     def _cover(self, args: list[str]) -> str:
         if len(args) != 1 or args[0] not in _COVER:
             raise CommandError("usage: cover open|close")
         self._sim.set_cover(_COVER[args[0]])
         return f"cover {'open' if _COVER[args[0]] else 'closed'}"
 
+    @command("fault cutter|unrecoverable|clear")
     def _fault(self, args: list[str]) -> str:
         if len(args) != 1:
             raise CommandError("usage: fault cutter|unrecoverable|clear")
@@ -69,17 +73,20 @@ class PrinterConsole(SimConsole[PrinterSimulator]):
         self._sim.set_fault(fault)
         return f"fault {fault.value}"
 
+    @command("offline on|off")
     def _offline(self, args: list[str]) -> str:
         if len(args) != 1 or args[0] not in _ON_OFF:
             raise CommandError("usage: offline on|off")
         self._sim.set_offline(_ON_OFF[args[0]])
         return f"offline {args[0]}"
 
+    @command("unplug")
     def _unplug(self, args: list[str]) -> str:
         no_args(args, "unplug")
         self._sim.unplug()
         return "unplugged"
 
+    @command("replug")
     def _replug(self, args: list[str]) -> str:
         no_args(args, "replug")
         self._sim.replug()
@@ -87,6 +94,7 @@ class PrinterConsole(SimConsole[PrinterSimulator]):
         device = f" device {self._sim.pty_path}" if self._sim.pty_path else ""
         return f"listen {host}:{port}{device}"
 
+    @command("status")
     def _status(self, args: list[str]) -> str:
         no_args(args, "status")
         sim = self._sim
@@ -110,6 +118,9 @@ class PrinterConsole(SimConsole[PrinterSimulator]):
             f"partial={partial}",
             f"dle-eot={dle_eot}",
         ])
+
+
+HELP = PrinterConsole.help_line()
 
 
 def _count(text: str) -> int:
