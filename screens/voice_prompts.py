@@ -10,8 +10,9 @@ is the screen's name (``<name>.error`` for an error that appears on a screen alr
 shown), the key of a recorded prompt in a voice pack.
 
 When: a screen change cuts off what is playing at once and speaks the new screen's prompt
-on the next frame, when the screen has been filled; an error appearing on the screen is
-spoken; switching the 适老化 mode on reads the screen, off stops. The 朗读 button in the
+on the next frame, when the screen has been filled (after the toast shown with it, if any);
+an error or a toast appearing on the screen is spoken; the session notice over the screen
+(idle warning, card taken away; id ``overlay.<mode>``) is spoken when it shows; switching the 适老化 mode on reads the screen, off stops. The 朗读 button in the
 top bar (shown in 适老化 mode) reads the current screen again. The voice decides whether
 anything is heard (``[voice] mode``); this module only says what and when.
 """
@@ -49,7 +50,9 @@ def _skipped(widget: Widget) -> bool:
 
 
 def _shown(widget: Widget) -> bool:
-    return widget.opacity > 0 and widget.width > 1 and widget.height > 1 and not widget.disabled
+    # Opacity, not size: a label's size follows its text a frame later, and the prompt is
+    # taken in the frame the screen was filled. Screens hide what is not there by opacity.
+    return widget.opacity > 0
 
 
 def _pieces(widget: Widget, theme: Any, out: list[tuple[str, bool]]) -> None:
@@ -109,17 +112,31 @@ class VoicePrompts:
         for screen in app.manager.screens:
             for label in _errors(screen):
                 label.bind(text=lambda label, text, screen=screen: self._error_shown(screen, text))
+        overlay, toast = getattr(app, "overlay", None), getattr(app, "toast", None)
+        if overlay is not None:   # the idle warning, the card taken away: over any screen
+            overlay.bind(shown=self._overlay_changed, mode=self._overlay_changed)
+        if toast is not None:
+            toast.bind(text=self._toast_shown)
         button = app.top_bar.ids.get("read_aloud")
         if button is not None:
             button.bind(on_release=lambda *_: self.read_again())
         self._speak_soon()
 
     def current(self) -> tuple[str, str] | None:
-        """(prompt id, text) of the screen shown now."""
+        """(prompt id, text) of what is in front now: the session notice over the screen,
+        else the screen, after the message it shows in passing (the toast)."""
+        overlay = getattr(self.app, "overlay", None)
+        if overlay is not None and overlay.shown:
+            text = "。".join(t for t in (overlay.headline, overlay.detail) if t)
+            return (f"overlay.{overlay.mode}", text) if text else None
         manager = self.app.manager
         if not manager.has_screen(manager.current):
             return None
-        return instruction(manager.get_screen(manager.current), self.app.theme)
+        prompt = instruction(manager.get_screen(manager.current), self.app.theme)
+        toast = getattr(self.app, "toast", None)
+        if toast is not None and toast.text and toast.opacity > 0 and prompt is not None:
+            prompt = (prompt[0], f"{toast.text.rstrip('。')}。{prompt[1]}")
+        return prompt
 
     def read_again(self) -> None:
         """The 朗读 button: the current screen's instruction, again."""
@@ -147,6 +164,16 @@ class VoicePrompts:
             self._speak_soon()
         else:
             self.voice.stop()
+
+    def _overlay_changed(self, overlay: Any, _value: Any) -> None:
+        if overlay.shown:
+            self._speak_soon()   # its words are set with it, in the same frame
+        else:
+            self.voice.stop()
+
+    def _toast_shown(self, _toast: Any, text: str) -> None:
+        if text and self._pending is None:
+            self.voice.say("toast", text)
 
     def _error_shown(self, screen: Screen, text: str) -> None:
         if text and self.app.manager.current == screen.name and self._pending is None:

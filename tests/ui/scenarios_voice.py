@@ -59,10 +59,10 @@ class Heard:
         with self._cond:
             return sum(1 for k, i, _ in self.events if k == kind and i == prompt_id)
 
-    def wait(self, kind: str, prompt_id: str, times: int = 1) -> None:
+    def wait(self, kind: str, prompt_id: str, times: int = 1, timeout: float = WAIT_S) -> None:
         with self._cond:
             ok = self._cond.wait_for(lambda: sum(1 for k, i, _ in self.events
-                                                 if k == kind and i == prompt_id) >= times, WAIT_S)
+                                                 if k == kind and i == prompt_id) >= times, timeout)
         self.ui.note(f"voice {kind} {prompt_id} x{times}: {ok}")
         if not ok:
             raise AssertionError(f"no {kind} {prompt_id!r} x{times}; heard {self.events}")
@@ -114,6 +114,12 @@ def voice(ui: Any) -> None:
     heard.wait("played", "identity", times=2)
     heard.wait("stopped", "identity")
 
+    # An error appearing on the screen is spoken in its own words.
+    ui.sim("place bad_checksum")
+    ui.wait_text("证件信息校验未通过")
+    heard.wait("played", "identity.error")
+    _remove(ui)
+
     # A flow: the card is read, the citizen confirms, the result screen speaks.
     ui.sim("place resident")
     ui.wait_screen("identity_read")
@@ -123,12 +129,19 @@ def voice(ui: Any) -> None:
     heard.wait("stopped", "identity_read")
     heard.wait("played", "result")
     ui.shot("03-result-elderly")
+
+    # Nobody touches: the idle warning over the screen is spoken (the 适老化 timeout in
+    # test_voice_ui.py: 25 s, the warning 10 s before); a touch closes it and its prompt.
+    heard.wait("played", "overlay.warning", timeout=40)
+    heard.wait("stopped", "result")
+    ui.tap_at(640, 400)
+    heard.wait("stopped", "overlay.warning")
+    ui.wait_until(lambda: not ui.app.overlay.shown, 5, "the warning to close")
     heard.save("elderly")
 
     # 适老化 off: what plays stops, and screens are silent again.
     ui.tap("适老化")
     ui.wait_until(lambda: not ui.app.theme.elderly, 3, "elderly mode off")
-    heard.wait("stopped", "result")
     played_before = heard.count("played", "home")
     ui.call(ui.app.finish_session)
     ui.wait_screen("home")
@@ -138,7 +151,32 @@ def voice(ui: Any) -> None:
         lambda: (ui.app.top_bar.ids.read_aloud.width, ui.app.top_bar.ids.read_aloud.disabled))
     _remove(ui)
     heard.save("all")
+    ui.results["data"]["later_screens"] = ui.call(_later_screens)
     ui.record("end")
+
+
+def _later_screens() -> list[Any]:
+    """Screens nobody listed anywhere: their prompts come from their own words."""
+    from kivy.uix.boxlayout import BoxLayout
+
+    from screens.voice_prompts import instruction
+    from screens.widgets import BigButton, KioskScreen, WrapLabel
+
+    class SignScreen(KioskScreen):
+        pass
+
+    class CountedScreen(KioskScreen):
+        @property
+        def voice_prompt(self) -> tuple[str, str]:
+            return "counted", "请数一下现金"
+
+    sign = SignScreen(name="sign_here")
+    column = BoxLayout(orientation="vertical")
+    for widget in (WrapLabel(text="请在下方签名", style="xl"), WrapLabel(text="签名仅用于本次申请", style="s"),
+                   BigButton(text="确认签名"), WrapLabel(text="签名不能为空", tone="danger")):
+        column.add_widget(widget)
+    sign.add_widget(column)
+    return [list(instruction(sign) or ()), list(instruction(CountedScreen(name="cash")) or ())]
 
 
 SCENARIOS: dict[str, Callable[[Any], None]] = {"voice": voice}

@@ -21,7 +21,7 @@ RESIDENT = load_cards(Path(__file__).with_name("cards.toml"))["resident"]
 
 @pytest.fixture(scope="module")
 def voice_run(run_scenario: RunApp) -> AppRun:
-    run = run_scenario("voice", session={"idle_timeout_s": 60, "idle_warning_s": 10},
+    run = run_scenario("voice", session={"idle_timeout_s": 60, "idle_timeout_elderly_s": 25, "idle_warning_s": 10},
                        site_extra='[voice]\nmode = "elderly"\ndevice = "null"\n')
     assert run.returncode == 0 and run.results.get("ok"), run.describe()
     return run
@@ -69,3 +69,20 @@ def test_personal_data_is_never_spoken_in_the_clear(voice_run: AppRun) -> None:
     spoken = " ".join(text for _, _, text in voice_run.results["data"]["all"])
     for clear in (RESIDENT.name, RESIDENT.id_number, RESIDENT.address):
         assert clear not in spoken
+
+
+def test_an_error_shown_on_a_screen_is_spoken(voice_run: AppRun) -> None:
+    played = dict(_played(voice_run.results["data"]["elderly"]))
+    assert "证件信息校验未通过" in played["identity.error"]
+
+
+def test_the_idle_warning_over_a_screen_is_spoken_and_stops_when_it_goes(voice_run: AppRun) -> None:
+    played = dict(_played(voice_run.results["data"]["elderly"]))
+    assert "即将返回首页" in played["overlay.warning"]
+
+
+def test_a_screen_added_later_speaks_its_own_words(voice_run: AppRun) -> None:
+    sign, counted = voice_run.results["data"]["later_screens"]
+    # Its headline and its error, not its small print or its button.
+    assert sign == ["sign_here", "请在下方签名。签名不能为空。"]
+    assert counted == ["counted", "请数一下现金"]
