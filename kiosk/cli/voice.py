@@ -57,10 +57,15 @@ def run(args: argparse.Namespace) -> int:
         wav = audio.wav()
         if args.out:
             return _write(Path(args.out), wav, audio.seconds)
-        playback = AplayPlayer(args.device or settings.device).start(wav)
+        device = args.device or settings.device
+        playback = AplayPlayer(device, keep_errors=True).start(wav)
         playback.wait()
     except VoiceError as err:
         return _fail(str(err))
+    if playback.proc.returncode != 0:
+        last = (playback.errors().splitlines() or ["?"])[-1][:200]
+        return _fail(f"无法播放：声音设备 {device!r} 打不开（aplay：{last}）。"
+                     "请用 aplay -L 列出设备，再设置 [voice] device 或加 --device，例如 plughw:0,0。")
     return EXIT_OK
 
 

@@ -62,6 +62,12 @@ class AplayPlayback:
             log.warning("aplay exited with %s (ALSA device missing or busy? see [voice] device)",
                         self.proc.returncode)
 
+    def errors(self) -> str:
+        """What aplay said on stderr (with ``keep_errors``), after ``wait``."""
+        if self.proc.stderr is None:
+            return ""
+        return self.proc.stderr.read().decode("utf-8", "replace").strip()
+
     def stop(self) -> None:
         self.stopped = True
         if self.proc.poll() is None:
@@ -71,8 +77,9 @@ class AplayPlayback:
 class AplayPlayer:
     """aplay (alsa-utils) on one ALSA device: "default", "plughw:1,0", or "null" in CI."""
 
-    def __init__(self, device: str = "default", program: str = "aplay") -> None:
+    def __init__(self, device: str = "default", program: str = "aplay", keep_errors: bool = False) -> None:
         self.device, self.program = device, program
+        self.keep_errors = keep_errors   # `kiosk say` shows aplay's complaint; the kiosk does not
 
     def start(self, wav: bytes) -> AplayPlayback:
         program = shutil.which(self.program)
@@ -80,7 +87,8 @@ class AplayPlayer:
             raise VoiceError("player_missing", "无法播放语音：找不到 aplay。请安装：apt-get install alsa-utils。")
         try:
             proc = subprocess.Popen([program, "-q", "-D", self.device, "-"], stdin=subprocess.PIPE,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                    stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE if self.keep_errors else subprocess.DEVNULL)
         except OSError as err:
             raise VoiceError("player_missing", f"无法启动 aplay：{err.strerror}。请重新安装 alsa-utils。") from None
         return AplayPlayback(proc, wav)

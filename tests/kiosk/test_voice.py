@@ -178,6 +178,18 @@ def test_kiosk_say_to_an_unwritable_file_says_why_and_what_to_do(tmp_path: Path)
     assert "Traceback" not in result.stderr
 
 
+def test_kiosk_say_plays_to_an_alsa_device_or_says_it_cannot() -> None:
+    from tests.support.services import missing_service
+
+    if shutil.which("aplay") is None:
+        missing_service("aplay not found", "alsa-utils")
+    assert kiosk_say("声音测试", "--device", "null").returncode == 0
+    result = kiosk_say("声音测试", "--device", "nosuchcard")
+    assert result.returncode == 1
+    assert "无法播放" in result.stderr and "'nosuchcard'" in result.stderr and "aplay -L" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_kiosk_say_uses_the_recorded_prompt_of_the_pack(tmp_path: Path) -> None:
     pack = tmp_path / "pack"
     pack.mkdir()
