@@ -31,7 +31,7 @@ from kiosk.registry import SERVICES
 from kiosk.session import EndReason
 from kiosk.terminal import Terminal
 
-from . import notices, routing, voice_prompts, words
+from . import maintenance, notices, routing, voice_prompts, words
 from .chrome import FaultBanner, SessionOverlay, Toast, TopBar
 from .common.kv import load_kv
 from .home import HomeScreen
@@ -82,6 +82,7 @@ class KioskApp(App):
         self.staff_pin, self.staff_log = StaffPinScreen(), StaffLogScreen()
         screens: list[KioskScreen] = [HomeScreen(), IdentityScreen(), IdentityReadScreen(),
                                       self.staff_pin, self.staff_log]
+        screens.extend(maintenance.build_screens())   # the technician's (screens/maintenance)
         for spec in SERVICES.values():
             if spec.screens and spec.id in self.kiosk_config.services.offered:
                 package = self.packages[spec.id] = import_module(f"screens.{spec.screens}")
@@ -104,6 +105,7 @@ class KioskApp(App):
         self.toast = Toast()
         self.manager.bind(top=self.toast.setter("anchor_top"))
         root.add_widget(self.toast)
+        self.maintenance_gesture = maintenance.attach(self)   # long press on the clock
         # Each screen's instruction spoken (terminal.voice), cut off when the screen changes.
         self.voice_prompts = voice_prompts.attach(self)
         return root

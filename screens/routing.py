@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from kiosk.session import SessionState
 from kiosk.state import DeviceFault, KioskState
 
-from . import words
+from . import maintenance, words
 
 if TYPE_CHECKING:
     from .kiosk_app import KioskApp
@@ -33,6 +33,8 @@ def target(app: KioskApp, state: KioskState) -> str:
     if snap.state is SessionState.ACTIVE:
         package = app.packages.get(snap.service_id or "")
         return str(package.screen_for(app.terminal.flow)) if package is not None else "home"
+    if state.technician.step != "closed":   # the technician's maintenance, between citizens
+        return maintenance.screen_for(app.terminal.technician)
     return STAFF_SCREENS.get(state.staff.step, "home")
 
 
@@ -48,6 +50,9 @@ def show(app: KioskApp, state: KioskState) -> None:
     show_staff = getattr(screen, "show_staff", None)
     if show_staff is not None:
         show_staff(app.terminal.staff)
+    show_technician = getattr(screen, "show_technician", None)
+    if show_technician is not None:
+        show_technician(app.terminal.technician)
     if app.manager.current != name:
         app.manager.current = name
 

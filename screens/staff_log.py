@@ -20,10 +20,11 @@ from kivy.uix.widget import Widget
 
 from kiosk.flows.staff import RECORD_LIMIT, StaffFlow
 from kiosk.forms import valid_id_number
+from kiosk.privacy import mask_number
 
 from . import printing_words as print_words
 from .common.keyboard import edit
-from .staff_widgets import StaffChip, row_data
+from .staff_widgets import StaffChip, add_idle_notice, row_data
 from .widgets import KioskScreen
 from .yizheng import words as yz_words
 
@@ -34,6 +35,7 @@ class StaffLogScreen(KioskScreen):
     days = ObjectProperty(1, allownone=True)
     doc_type = StringProperty("")
     id_number = StringProperty("")     # the look-up number in force (a citizen's: never logged)
+    id_masked = StringProperty("")     # what the filter chip shows of it: 1101**********1233
     typing = StringProperty("")        # on the keypad, not yet applied
     id_error = StringProperty("")
     keypad_open = BooleanProperty(False)
@@ -50,6 +52,7 @@ class StaffLogScreen(KioskScreen):
         super().__init__(**kwargs)
 
     def on_kv_post(self, base_widget: object) -> None:
+        self.idle_notice = add_idle_notice(self, lambda: App.get_running_app().terminal.staff.touch())
         box = self.ids.filters
         for days, text in print_words.STAFF_DAYS:
             chip = StaffChip(text=text)
@@ -69,6 +72,8 @@ class StaffLogScreen(KioskScreen):
         view = staff.view
         query = view.query
         self.days, self.doc_type, self.id_number = query.days, query.doc_type, query.id_number
+        self.id_masked = mask_number(query.id_number) if query.id_number else ""
+        self.idle_notice.show_left(staff.notice_left())
         self._mark()
         if view.records is not self._shown_rows:
             self._shown_rows = view.records
@@ -122,7 +127,7 @@ class StaffLogScreen(KioskScreen):
             chip.selected = code == self.doc_type
 
     def open_keypad(self) -> None:
-        self.typing, self.id_error = self.id_number, ""
+        self.typing, self.id_error = "", ""   # a fresh number: the one in force stays masked
         self.keypad_open = True
 
     def close_keypad(self) -> None:

@@ -1,4 +1,5 @@
-"""Widgets of the staff screens: filter chips, the record table's rows, the PIN dots.
+"""Widgets of the staff screens (and the technician's): filter chips, the record table's
+rows, the countdown before the mode closes by itself.
 
 Staff screens are a tool, not a citizen's path: denser than the citizen screens, but still
 finger-sized targets and the same theme (适老化 sizes included).
@@ -6,7 +7,10 @@ finger-sized targets and the same theme (适老化 sizes included).
 
 from __future__ import annotations
 
-from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from collections.abc import Callable
+from typing import Any
+
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -20,6 +24,32 @@ from . import printing_words as print_words
 class StaffChip(ButtonBehavior, Label):
     selected = BooleanProperty(False)
     tone = StringProperty("primary")
+
+
+class IdleNotice(BoxLayout):
+    """即将退出管理模式 with the seconds left and 继续, over the top of a staff or
+    technician screen while the mode's countdown runs (``seconds`` < 0: hidden)."""
+
+    seconds = NumericProperty(-1)
+    text = StringProperty("")
+    on_continue = ObjectProperty(None, allownone=True)   # keeps the mode open
+
+    def show_left(self, left: int | None) -> None:
+        self.seconds = -1 if left is None else left
+        self.text = "" if left is None else f"即将退出管理模式（{left}秒）"
+
+    def keep(self) -> None:
+        callback: Callable[[], Any] | None = self.on_continue
+        if callback is not None:
+            callback()
+        self.show_left(None)
+
+
+def add_idle_notice(screen: Any, keep: Callable[[], Any]) -> IdleNotice:
+    """The countdown bar, laid over the top of ``screen`` (a Screen is a RelativeLayout)."""
+    notice = IdleNotice(on_continue=keep)
+    screen.add_widget(notice)
+    return notice
 
 
 class PrintLogRow(RecycleDataViewBehavior, BoxLayout):

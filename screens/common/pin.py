@@ -30,6 +30,7 @@ class PinTyping:
     dots = StringProperty("")
     message = StringProperty("")
     checking = BooleanProperty(False)
+    complete = BooleanProperty(False)   # long enough for 确定
     min_pin = 4
     max_pin = 12
     blanks = 6  # places shown before anything is typed
@@ -37,6 +38,14 @@ class PinTyping:
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.on_pin()
+
+    def set_places(self, blanks: int, least: int, most: int) -> None:
+        """The PIN's places as configured: ``blanks`` circles, ``least`` to ``most`` digits
+        (a 6-digit PIN: six circles, and 确定 once six are typed)."""
+        if (blanks, least, most) != (self.blanks, self.min_pin, self.max_pin):
+            self.blanks, self.min_pin, self.max_pin = blanks, least, most
+            self.pin = self.pin[:most]
+            self.on_pin()
 
     def type_key(self, key: str) -> None:
         """One key of the keypad (a digit, 退格 or 清空); nothing while the PIN is checked."""
@@ -48,6 +57,7 @@ class PinTyping:
 
     def on_pin(self, *_: Any) -> None:
         self.dots = pin_dots(len(self.pin), self.blanks)
+        self.complete = len(self.pin) >= self.min_pin
 
 
 class PinEntry(BoxLayout):

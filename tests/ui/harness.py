@@ -453,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     import scenarios
     import scenarios_a11y
     import scenarios_cards
+    import scenarios_maintenance
     import scenarios_printing
     import scenarios_voice
 
@@ -461,7 +462,8 @@ def main(argv: list[str] | None = None) -> int:
 
     scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS, **scenarios_a11y.SCENARIOS,
                 **scenarios_cards.SCENARIOS,
-                **scenarios_voice.SCENARIOS}[args.scenario]
+                **scenarios_voice.SCENARIOS,
+                **scenarios_maintenance.SCENARIOS}[args.scenario]
     config = load_config(args.config)
     state: dict[str, Any] = {"ui": None, "ok": False}
 

@@ -137,7 +137,8 @@ def test_a_citizen_is_found_by_id_number_after_a_checked_entry(staff_run: AppRun
     assert "身份证号码校验未通过，请核对" in staff_run.shown("05-lookup-invalid")
     rows = staff_run.results["data"]["by_id"]
     assert {r["number"] for r in rows} == {"14050020261123000001", "140500-SB-20261123-000001"}
-    assert LOOKUP_ID in staff_run.shown("06-by-id")  # staff typed it; shown on their own screen
+    shown = staff_run.shown("06-by-id")
+    assert "1101**********1233" in shown and LOOKUP_ID not in shown   # the chip shows it masked
 
 
 def test_export_writes_the_shown_records_as_csv_to_the_stick(staff_run: AppRun, usb_stick: Path) -> None:
