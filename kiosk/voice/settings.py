@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from kiosk.config_devices import Strict
 
@@ -25,3 +25,11 @@ class VoiceSettings(Strict):
     espeak_voice: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,30}$")] = "cmn"
     rate: Annotated[int, Field(ge=80, le=450)] = 150
     pitch: Annotated[int, Field(ge=0, le=99)] = 50
+
+    @field_validator("pack")
+    @classmethod
+    def _pack_is_a_folder(cls, value: Path | None) -> Path | None:
+        # A pack that is not there is a wrong setting, not a reason to go quietly synthetic.
+        if value is not None and not value.is_dir():
+            raise ValueError(f"voice pack {str(value)[:80]} is not a folder (of <prompt id>.wav files)")
+        return value
