@@ -1,5 +1,6 @@
 """The domain dictionary: words citizens type at this terminal, taken from central's catalogue
-(item names, material names, departments, the places the items name), never typed by hand.
+(item names, material names, departments, the places the items name, and the words inside
+them and inside the form fields' labels, cut by jieba), never typed by hand.
 
 Each word gets its full pinyin from pypinyin (phrase-aware, so 长治 is "zhang zhi"), written
 the way both engines spell it: toneless, ü as "v".
@@ -12,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -52,17 +54,35 @@ def _pieces(name: str) -> Iterable[str]:
             yield from (p for p in _PLACE.split(part) if p != part)
 
 
+@lru_cache(maxsize=1)
+def _segmenter() -> Callable[[str], list[str]]:
+    import jieba  # its dictionary loads in about 2 s: only when a dictionary is built
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.lcut
+
+
+def _words_in(text: str) -> list[str]:
+    """The words of 2 characters or more inside a name: 对方身份证号码 -> 对方, 身份证, 号码."""
+    return [w for w in _segmenter()(text) if len(w) >= 2]
+
+
 def words_of(catalogue: Catalogue | None) -> list[DomainWord]:
-    """Every domain word of a catalogue, in a stable order, each once."""
+    """Every domain word of a catalogue, in a stable order, each once: the names themselves
+    (item, department, region, material), then the common words inside them and inside the
+    form fields' labels (对方身份证号码 -> 身份证)."""
     if catalogue is None:
         return []
     names: list[str] = []
+    inner: list[str] = []
     for item in catalogue.items:
-        names += [item.name, item.department, item.region_name]
-        names += [m.name for m in item.materials]
+        own = [item.name, item.department, item.region_name] + [m.name for m in item.materials]
+        names += own
+        for text in own + [f.label for f in item.fields]:
+            inner += [w for part in _SPLIT.split(text) for w in _words_in(part)]
     seen: set[str] = set()
     out: list[DomainWord] = []
-    for name in names:
+    for name in names + inner:
         for piece in _pieces(name):
             if piece in seen or not _HAN.match(piece):
                 continue

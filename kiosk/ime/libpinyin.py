@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 
 DATA_DIR = Path("/usr/lib/x86_64-linux-gnu/libpinyin/data")
 PACKAGES = "libpinyin15 libpinyin-data"
-IS_PINYIN, PINYIN_INCOMPLETE, USE_DIVIDED_TABLE, USE_RESPLIT_TABLE = 1 << 1, 1 << 3, 1 << 6, 1 << 7
-AMBIGUITY = {"c-ch": 1 << 9, "s-sh": 1 << 10, "z-zh": 1 << 11, "n-l": 1 << 14}
+# pinyin_custom2.h of libpinyin 2.8 (the bits moved between releases: 2.8's are these)
+IS_PINYIN, PINYIN_INCOMPLETE, USE_DIVIDED_TABLE, USE_RESPLIT_TABLE = 1 << 1, 1 << 3, 1 << 7, 1 << 8
+AMBIGUITY = {"c-ch": 1 << 10, "s-sh": 1 << 11, "z-zh": 1 << 12, "n-l": 1 << 15}
 # sort by phrase length, pinyin length, frequency; no "longer" candidates (choosing one trains)
 SORT = 0x2 | 0x4 | 0x8 | 0x10
 NBEST = 1

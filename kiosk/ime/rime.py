@@ -280,7 +280,8 @@ class RimeInput:
     def backspace(self) -> Composition:
         if not self.raw:
             return Composition()
-        self.raw = self.raw[:-1]
+        if not self._state().selected:   # with a piece picked, Rime first undoes the pick
+            self.raw = self.raw[:-1]
         return self._press(BACKSPACE)
 
     def select(self, index: int) -> Composition:
