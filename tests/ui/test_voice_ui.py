@@ -21,8 +21,8 @@ RESIDENT = load_cards(Path(__file__).with_name("cards.toml"))["resident"]
 
 @pytest.fixture(scope="module")
 def voice_run(run_scenario: RunApp) -> AppRun:
-    run = run_scenario("voice", session={"idle_timeout_s": 60, "idle_timeout_elderly_s": 25, "idle_warning_s": 10},
-                       site_extra='[voice]\nmode = "elderly"\ndevice = "null"\n')
+    # [voice] of the hall profile (mode "elderly"), on the null sink (ui_helpers.write_site).
+    run = run_scenario("voice", session={"idle_timeout_s": 60, "idle_timeout_elderly_s": 25, "idle_warning_s": 10})
     assert run.returncode == 0 and run.results.get("ok"), run.describe()
     return run
 

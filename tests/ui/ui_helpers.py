@@ -56,6 +56,7 @@ def write_site(folder: Path, link: Path, *, central_url: str | None = None,
         + "".join(f"{key} = {json.dumps(value) if isinstance(value, str) else value}\n"
                   for key, value in timing.items())
         + '\n[ui]\nfullscreen = false\nelderly_mode = false\ntouch_input = "mouse"\n\n'
+        + '[voice]\ndevice = "null"   # voice prompts play to ALSA\'s null sink: tests make no sound\n\n'
         f'[devices.id_reader]\nport = "{link}"\nreconnect_interval_s = 0.3\n'
         + (f'\n[central]\nurl = "{central_url}"\n' if central_url else ""),
         encoding="utf-8",
