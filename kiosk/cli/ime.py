@@ -28,6 +28,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     ime.add_argument("pinyin", help="letters as typed, e.g. sfz or jinchengshi")
     ime.add_argument("--engine", choices=["rime", "libpinyin"], help="default: [input] engine")
     ime.add_argument("--json", action="store_true", help='one JSON object: {"engine", "input", "candidates"}')
+    ime.add_argument("--data", metavar="DIR", type=Path,
+                     help="the engine's dictionaries (default: Debian's, /usr/share/rime-data or libpinyin's data)")
 
 
 def _config(path: str | None) -> KioskConfig | None:
@@ -61,9 +63,9 @@ def run(args: argparse.Namespace) -> int:
     config = _config(args.config)
     if config is None:
         base = Path(tempfile.gettempdir()) / f"tongban-ime-{os.getuid()}"
-        service = ImeService(None, None, engine=args.engine, base_dir=base)
+        service = ImeService(None, None, engine=args.engine, base_dir=base, data=args.data)
     else:
-        service = ImeService(config, _catalogue_source(config), engine=args.engine)
+        service = ImeService(config, _catalogue_source(config), engine=args.engine, data=args.data)
     try:
         field = service.pinyin()
         state = None
