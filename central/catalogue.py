@@ -20,8 +20,8 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from central.ids import mask
-from central.models import CatalogueItem, CatalogueVersion, Licence
-from central.schemas import CatalogueOut, Item, LicenceOut
+from central.models import CatalogueItem, CatalogueVersion, Licence, Region
+from central.schemas import CatalogueOut, Item, LicenceOut, RegionOut
 
 # Materials central fetches itself; a paper material is handed in (scanned) by the applicant.
 FETCHED_SOURCES = ("licence", "shared")
@@ -50,6 +50,7 @@ _ITEMS = (
     .where(CatalogueItem.version_id == bindparam("version_id"))
     .order_by(CatalogueItem.position)
 )
+_REGIONS = select(Region.code, Region.name, Region.parent_code).order_by(Region.code)
 _LICENCES = (
     select(
         Licence.type,
@@ -101,8 +102,10 @@ def _load(conn: Connection | Session, version_id: int, version: str) -> Snapshot
         Item.model_validate({k: v for k, v in row.items() if k in Item.model_fields})
         for row in rows
     )
-    document = CatalogueOut(version=version, items=list(items)).model_dump_json().encode("utf-8")
-    return Snapshot(version, items, {i.code: i for i in items}, document)
+    regions = [RegionOut(code=r.code, name=r.name, parent=r.parent_code)
+               for r in conn.execute(_REGIONS)]
+    document = CatalogueOut(version=version, items=list(items), regions=regions).model_dump_json()
+    return Snapshot(version, items, {i.code: i for i in items}, document.encode("utf-8"))
 
 
 def fetched_licence_types(item: Item) -> set[str]:

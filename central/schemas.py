@@ -231,9 +231,18 @@ class Item(Model):
     handling_region_code: str
 
 
+class RegionOut(Model):
+    code: str
+    name: str
+    parent: str | None = None
+
+
 class CatalogueOut(Model):
     version: str
     items: list[Item]
+    # 行政区划 central knows (the names of the codes items carry, and their parents): the
+    # terminal's input dictionary takes its place names from here.
+    regions: list[RegionOut] = []
 
 
 # --- person and company context ----------------------------------------------------------

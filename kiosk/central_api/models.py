@@ -84,9 +84,16 @@ class Item(_Response):
     handling_region_code: str
 
 
+class Region(_Response):
+    code: str
+    name: str
+    parent: str | None = None
+
+
 class Catalogue(_Response):
     version: str
     items: list[Item]
+    regions: list[Region] = []   # place names central knows (the input dictionary's)
 
     def item(self, code: str) -> Item | None:
         return next((i for i in self.items if i.code == code), None)

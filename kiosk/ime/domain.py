@@ -1,5 +1,5 @@
 """The domain dictionary: words citizens type at this terminal, taken from central's catalogue
-(item names, material names, departments, the places the items name, and the words inside
+(item names, material names, departments, the regions central knows, and the words inside
 them and inside the form fields' labels, cut by jieba), never typed by hand.
 
 Each word gets its full pinyin from pypinyin (phrase-aware, so 长治 is "zhang zhi"), written
@@ -80,6 +80,7 @@ def words_of(catalogue: Catalogue | None) -> list[DomainWord]:
         names += own
         for text in own + [f.label for f in item.fields]:
             inner += [w for part in _SPLIT.split(text) for w in _words_in(part)]
+    names += [r.name for r in catalogue.regions]
     seen: set[str] = set()
     out: list[DomainWord] = []
     for name in names + inner:

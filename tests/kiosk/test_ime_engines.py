@@ -21,7 +21,8 @@ PACKAGE = {"rime": "librime1", "libpinyin": "libpinyin15"}
 
 def seed_catalogue() -> Catalogue:
     seed = load_seed()
-    body = {"version": seed.version, "items": [i.model_dump(mode="json") for i in seed.items]}
+    body = {"version": seed.version, "items": [i.model_dump(mode="json") for i in seed.items],
+            "regions": [r.model_dump(mode="json") for r in seed.regions]}
     return Catalogue.model_validate_json(json.dumps(body, ensure_ascii=False), strict=True)
 
 
