@@ -95,6 +95,8 @@ def voice(ui: Any) -> None:
     ui.wait_screen("home")
     heard.settled()
     heard.save("normal")
+    ui.call(ui.app.toast.hide)
+    ui.shot("00-home-normal")   # no 朗读 button outside 适老化 mode
 
     # 适老化 on: the screen shown is read at once, and every screen after it.
     ui.tap("适老化")

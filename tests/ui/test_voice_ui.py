@@ -58,8 +58,8 @@ def test_read_aloud_replays_the_current_screen(voice_run: AppRun) -> None:
 
 
 def test_read_aloud_shows_only_in_elderly_mode(voice_run: AppRun) -> None:
-    elderly = voice_run.shown("02-waiting-elderly")
-    assert "朗读" in elderly
+    assert "朗读" in voice_run.shown("02-waiting-elderly")
+    assert "朗读" not in voice_run.shown("00-home-normal")
     width, disabled = voice_run.results["data"]["read_aloud_hidden"]
     assert width == 0 and disabled
     assert voice_run.results["data"]["home_played_after_off"] == 0
