@@ -77,7 +77,8 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
             return printing.run(config, args)
         if args.command == "run":
             if run_ui is None:
-                print("kiosk: the UI is not available in this entry point", file=sys.stderr)
+                print("kiosk run: 这个入口不能启动界面；请用安装的 kiosk 命令（screens.entry）运行"
+                      " (the UI is not available in this entry point)", file=sys.stderr)
                 return EXIT_FAIL
             return run_ui(config, args)
     except ConfigError as err:

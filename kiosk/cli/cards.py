@@ -14,10 +14,12 @@ import json
 import sys
 from typing import Any
 
-from drivers.errors import DeviceError, DeviceTimeout, ErrorCode
+from drivers.errors import DeviceError, ErrorCode
+from drivers.pcsc import scard
 from drivers.pcsc.model import CardData, CardKind
 from drivers.pcsc.reader import PcscCardReader
 from drivers.pcsc.ssse import pin_format_ok
+from kiosk.cli.words import code_line, tell
 from kiosk.config import KioskConfig
 
 EXIT_OK, EXIT_NO_CARD, EXIT_DEVICE = 0, 2, 3
@@ -104,20 +106,23 @@ def build_reader(config: KioskConfig | None, args: argparse.Namespace) -> PcscCa
 def run(config: KioskConfig | None, args: argparse.Namespace) -> int:
     """`kiosk read-card`; ``config`` may be None (no site file needed)."""
     reader = build_reader(config, args)
-    where = f"reader {args.reader!r}" if args.reader else "PC/SC"
+    where = f"读卡器 {args.reader}" if args.reader else "PC/SC"
+    try:   # pcscd first: no waiting prompt for a card that could never be read
+        scard.release(scard.establish())
+    except DeviceError as err:
+        tell(code_line("read-card", err.code, where, str(err)))
+        return EXIT_DEVICE
     if not args.json:
-        print(f"请插入或放置卡片 (waiting up to {args.timeout:g} s for a card, {where})",
-              file=sys.stderr)
+        tell(f"请插入或放置卡片（{where}，最多等 {args.timeout:g} 秒）"
+             f" (waiting up to {args.timeout:g} s for a card)")
     try:
         card = reader.wait_card(args.timeout)
-    except DeviceTimeout as err:
-        if err.code is ErrorCode.NO_CARD:
-            print(f"kiosk read-card: no card within {args.timeout:g} s ({where})", file=sys.stderr)
-            return EXIT_NO_CARD
-        print(f"kiosk read-card: {where}: {err.code.value}: {err}", file=sys.stderr)
-        return EXIT_DEVICE
     except DeviceError as err:
-        print(f"kiosk read-card: {where}: {err.code.value}: {err}", file=sys.stderr)
+        if err.code is ErrorCode.NO_CARD:
+            tell(code_line("read-card", err.code, f"{where}，{args.timeout:g} 秒",
+                           f"no card within {args.timeout:g} s"))
+            return EXIT_NO_CARD
+        tell(code_line("read-card", err.code, where, str(err)))
         return EXIT_DEVICE
     try:
         _print_card(card, args.json, args.unmask)

@@ -18,6 +18,7 @@ from kiosk.central_api.errors import (
     IdentityInvalid,
 )
 from kiosk.central_api.signing import load_identity
+from kiosk.cli.words import data_dir_problem, line, store_problem, tell
 from kiosk.config import KioskConfig, check_central_url
 from kiosk.outbox import Outbox, open_outbox
 from kiosk.store import StoreError, open_store
@@ -57,10 +58,10 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
                 return EXIT_OK
             return cmd_drain(config, outbox, args)
     except StoreError as err:
-        print(f"kiosk: local store: {err}", file=sys.stderr)
+        tell(store_problem(args.command, err))
         return EXIT_FAIL
     except OSError as err:
-        print(f"kiosk: {err.filename or config.terminal.data_dir}: {err.strerror}", file=sys.stderr)
+        tell(data_dir_problem(args.command, config.terminal.data_dir, err))
         return EXIT_FAIL
     return EXIT_FAIL
 
@@ -68,7 +69,8 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
 def cmd_enroll(config: KioskConfig, args: argparse.Namespace) -> int:
     url = args.central or config.central.url
     if not url:
-        print("kiosk enroll: no central URL: pass --central URL or set [central] url", file=sys.stderr)
+        tell(line("enroll", "没有平台地址", "请用 --central URL 指定，或在配置的 [central] url 中设置",
+                  english="no central URL"))
         return EXIT_FAIL
     try:
         url = check_central_url(url)
@@ -78,23 +80,29 @@ def cmd_enroll(config: KioskConfig, args: argparse.Namespace) -> int:
             connect_timeout=config.central.connect_timeout_s, read_timeout=config.central.read_timeout_s,
         )
     except ValueError as err:
-        print(f"kiosk enroll: central URL {url}: {err}", file=sys.stderr)
+        tell(line("enroll", "平台地址不可用", "请改用 https:// 开头的平台地址（http 只允许本机）",
+                  url, f"central URL: {err}"))
         return EXIT_FAIL
     except AlreadyEnrolled as err:
-        print(f"kiosk enroll: already enrolled as {err.terminal_id}; use --force to re-enroll", file=sys.stderr)
+        tell(line("enroll", f"本终端已注册为 {err.terminal_id}", "如确需重新注册，请加 --force",
+                  english=f"already enrolled as {err.terminal_id}; use --force to re-enroll"))
         return EXIT_FAIL
     except IdentityInvalid as err:
-        print(f"kiosk enroll: {err.detail}; use --force to enroll again", file=sys.stderr)
+        tell(line("enroll", "本机保存的注册信息已损坏", "请加 --force 重新注册",
+                  english=f"{err.detail}; use --force to enroll again"))
         return EXIT_FAIL
     except CentralRejected as err:
         reason = "code rejected (unknown, used or expired)" if err.error == "enrollment_failed" else err.error
-        print(f"kiosk enroll: {url}: {reason}" + (f": {err.detail}" if err.detail else ""), file=sys.stderr)
+        tell(line("enroll", "平台拒绝了注册码（错误、已用过或已过期）",
+                  "请在平台上用 kiosk-central terminal add 重新生成注册码后再试", url,
+                  reason + (f": {err.detail}" if err.detail else "")))
         return EXIT_FAIL
     except CentralUnavailable as err:
-        print(f"kiosk enroll: central unreachable at {url} ({err.code}: {err.detail})", file=sys.stderr)
+        tell(line("enroll", "连不上政务服务平台", "请检查网络、平台地址和 CA 证书（[central] ca_bundle）后重试",
+                  url, f"central unreachable: {err.code}: {err.detail}"))
         return EXIT_UNREACHABLE
     except CentralError as err:
-        print(f"kiosk enroll: {url}: {err}", file=sys.stderr)
+        tell(line("enroll", "注册失败", "请稍后重试，仍失败请把这一行发给平台管理员", url, str(err)))
         return EXIT_FAIL
     ident = result.identity
     print(f"enrolled as {ident.terminal_id} ({ident.hall_name}, {ident.region_code}, {ident.profile}) at {ident.central_url}")
@@ -126,10 +134,12 @@ def cmd_drain(config: KioskConfig, outbox: Outbox, args: argparse.Namespace) -> 
     try:
         identity = load_identity(Path(config.terminal.data_dir))
     except IdentityInvalid as err:
-        print(f"kiosk outbox drain: {err.detail}", file=sys.stderr)
+        tell(line("outbox drain", "本机保存的注册信息已损坏", "请运行 kiosk enroll --code CODE --force 重新注册",
+                  english=str(err.detail)))
         return EXIT_FAIL
     if identity is None:
-        print("kiosk outbox drain: not enrolled: run `kiosk enroll --code CODE` first", file=sys.stderr)
+        tell(line("outbox drain", "本终端还没有注册到平台", "请先运行 kiosk enroll --code CODE",
+                  english="not enrolled"))
         return EXIT_FAIL
     started = time.monotonic()
     deadline = None if args.timeout is None else started + args.timeout
@@ -149,8 +159,9 @@ def cmd_drain(config: KioskConfig, outbox: Outbox, args: argparse.Namespace) -> 
             if status.pending == 0:
                 break
             if deadline is not None and now >= deadline:
-                print(f"kiosk outbox drain: {status.pending} still pending after {args.timeout:g} s",
-                      file=sys.stderr)
+                tell(line("outbox drain", f"{args.timeout:g} 秒后仍有 {status.pending} 件未送达",
+                          "请用 kiosk outbox status 查看原因，或加大 --timeout 再试",
+                          english=f"{status.pending} still pending after {args.timeout:g} s"))
                 return EXIT_FAIL
             time.sleep(0.2)
     finally:

@@ -13,8 +13,10 @@ from typing import Any
 
 from drivers.contracts import Device
 from kiosk import hall_time
+from kiosk.cli.words import data_dir_problem, line, store_problem, tell
 from kiosk.config import KioskConfig
 from kiosk.devices import build_a4_printer, build_receipt_printer
+from kiosk.diagnostics import advice_for
 from kiosk.outbox import open_outbox
 from kiosk.printing.export import export_csv, write_csv
 from kiosk.printing.jobs import a4_test_page, receipt_test_page
@@ -73,12 +75,13 @@ def _until(text: str) -> dt.datetime:
 def run_staff(args: argparse.Namespace) -> int:
     pin = getpass.getpass("新的工作人员密码 (4-12 digits): ")
     if getpass.getpass("再输入一次 (again): ") != pin:
-        print("kiosk staff: the two PINs differ", file=sys.stderr)
+        tell(line("staff", "两次输入的密码不一致", "请重新运行 kiosk staff hash-pin，两次输入同一个密码",
+                  english="the two PINs differ"))
         return EXIT_FAIL
     try:
         print(f'pin_hash = "{hash_pin(pin)}"')
     except PinFormatError as err:
-        print(f"kiosk staff: {err}", file=sys.stderr)
+        tell(line("staff", "密码格式不对", "请输入 4 到 12 位数字", english=str(err)))
         return EXIT_FAIL
     return EXIT_OK
 
@@ -92,10 +95,10 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
                 return cmd_verify(plog) if args.logs_command == "verify" else cmd_prints(plog, args)
             return cmd_print_test(config, plog, args)
     except StoreError as err:
-        print(f"kiosk: local store: {err}", file=sys.stderr)
+        tell(store_problem(args.command, err))
         return EXIT_FAIL
     except OSError as err:
-        print(f"kiosk: {err.filename or config.terminal.data_dir}: {err.strerror}", file=sys.stderr)
+        tell(data_dir_problem(args.command, config.terminal.data_dir, err))
         return EXIT_FAIL
 
 
@@ -105,8 +108,9 @@ def cmd_verify(plog: PrintLog) -> int:
         print(f"打印记录完整 print log intact: {report.attempts} print attempts ({report.rows} rows), "
               "chain and head verified")
         return EXIT_OK
-    print(f"打印记录被篡改 print log TAMPERED: {report.problem} at row {report.seq}: {report.detail}",
-          file=sys.stderr)
+    tell(line("logs verify", f"打印记录被篡改（第 {report.seq} 行）",
+              "请保留本机数据目录原样，不要再打印，并报告主管部门核查",
+              english=f"print log TAMPERED: {report.problem} at row {report.seq}: {report.detail}"))
     return EXIT_FAIL
 
 
@@ -116,8 +120,9 @@ def cmd_prints(plog: PrintLog, args: argparse.Namespace) -> int:
     try:
         records = plog.records(since=since, until=until, doc_type=args.type, id_number=args.id_number)
     except IdLookupUnavailable as err:   # the look-up by number is central's
-        print(f"按证件号码查询需要连接政务服务平台 the look-up by ID number needs central ({err.code})",
-              file=sys.stderr)
+        tell(line("logs prints", "按证件号码查询需要连接政务服务平台",
+                  "请确认网络和平台可用（kiosk outbox status）后重试，或改用 --since/--type 查询",
+                  english=f"the look-up by ID number needs central ({err.code})"))
         return EXIT_NOT_READY
     if args.csv is not None:
         count = export_csv(records, args.csv)
@@ -147,11 +152,14 @@ def cmd_print_test(config: KioskConfig, plog: PrintLog, args: argparse.Namespace
                     paper=args.paper or (settings.paper if settings else "80mm"),
                 )
             except ValueError as err:
-                print(f"kiosk print-test: --printer {args.printer}: {_first_error(err)}", file=sys.stderr)
+                tell(line("print-test", "打印机地址写法不对",
+                          "请用 tcp://主机:端口、serial:///dev/ttyX?baud=N、usb://VID:PID 或 file:///路径",
+                          f"--printer {args.printer}", _first_error(err)))
                 return EXIT_FAIL
         if settings is None:
-            print("kiosk print-test: no receipt printer configured ([devices.receipt_printer]); "
-                  "name one with --printer URL", file=sys.stderr)
+            tell(line("print-test", "没有配置凭条打印机",
+                      "请在配置中设置 [devices.receipt_printer]，或用 --printer URL 指定",
+                      english="no receipt printer configured"))
             return EXIT_FAIL
         device = build_receipt_printer(settings)
         where = settings.url
@@ -160,10 +168,16 @@ def cmd_print_test(config: KioskConfig, plog: PrintLog, args: argparse.Namespace
         if args.queue:
             from kiosk.config_devices import CupsPrinterSettings
 
-            a4_settings = CupsPrinterSettings(driver="cups", queue=args.queue, server=args.server)
+            try:
+                a4_settings = CupsPrinterSettings(driver="cups", queue=args.queue, server=args.server)
+            except ValueError as err:
+                tell(line("print-test", "打印队列名称不对", "请用 lpstat -p 列出的队列名（字母、数字、_ . -）",
+                          f"--queue {args.queue}", _first_error(err)))
+                return EXIT_FAIL
         if a4_settings is None:
-            print("kiosk print-test: no A4 printer configured ([devices.a4_printer]); "
-                  "name a CUPS queue with --queue NAME", file=sys.stderr)
+            tell(line("print-test", "没有配置 A4 打印机",
+                      "请在配置中设置 [devices.a4_printer]，或用 --queue NAME 指定 CUPS 队列",
+                      english="no A4 printer configured"))
             return EXIT_FAIL
         device = build_a4_printer(a4_settings)
         where = f"CUPS queue {a4_settings.queue}"
@@ -175,8 +189,9 @@ def cmd_print_test(config: KioskConfig, plog: PrintLog, args: argparse.Namespace
         state = status.state.value + (f" ({status.fault})" if status.fault else "")
         print(f"{where}: {state}, supplies {status.supplies or '-'}")
         if not status.ready:
-            print(f"kiosk print-test: printer not ready: {status.fault or status.state.value}"
-                  + (f" [{status.detail}]" if status.detail else ""), file=sys.stderr)
+            tell(line("print-test", "打印机未就绪", advice_for(status), where,
+                      f"printer not ready: {status.fault or status.state.value}"
+                      + (f" [{status.detail}]" if status.detail else "")))
             return EXIT_NOT_READY
         now = hall_time.now(hall_time.hall_zone(config))
         if args.print_target == "receipt":
@@ -210,7 +225,8 @@ def _report(result: PrintResult) -> int:
         print(f"测试页已打印 test page printed: job {result.job_id}, {result.pages} page(s), "
               f"log entry {result.entry_id}")
         return EXIT_OK
-    print(f"kiosk print-test: not printed: {result.reason} (log entry {result.entry_id})", file=sys.stderr)
+    tell(line("print-test", "测试页没有打印出来", "请运行 kiosk doctor 查看打印机状态，处理后重试",
+              english=f"not printed: {result.reason} (log entry {result.entry_id})"))
     return EXIT_NOT_READY
 
 

@@ -20,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 
 from drivers.errors import DeviceError
 from drivers.scan.decode import DECODERS, Decoder, make_decoder
+from kiosk.cli.words import line, tell
 
 EXIT_OK, EXIT_NO_CODE, EXIT_UNREADABLE = 0, 1, 2
 DEFAULT_DECODER = "zxing"  # all formats: a technician wants every code, not the fastest scan
@@ -28,7 +29,14 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\r": "\\r", "\n": "\\n"})
 
 
 class UnreadableImage(Exception):
-    pass
+    """Why an image cannot be read: ``args`` are (the English reason, the Chinese cause)."""
+
+    def __init__(self, english: str, cause: str = "图片无法读取") -> None:
+        super().__init__(english, cause)
+        self.english, self.cause = english, cause
+
+    def __str__(self) -> str:
+        return self.english
 
 
 def add_parsers(sub: Any) -> None:
@@ -45,15 +53,15 @@ def load_gray(path: Path) -> np.ndarray:
         with Image.open(path) as image:
             return np.array(image.convert("L"))
     except FileNotFoundError:
-        raise UnreadableImage("no such file") from None
+        raise UnreadableImage("no such file", "文件不存在") from None
     except IsADirectoryError:
-        raise UnreadableImage("is a directory") from None
+        raise UnreadableImage("is a directory", "这是一个目录，不是图片") from None
     except PermissionError:
-        raise UnreadableImage("permission denied") from None
+        raise UnreadableImage("permission denied", "没有权限读这个文件") from None
     except UnidentifiedImageError:
-        raise UnreadableImage("not an image (or a format Pillow cannot read)") from None
+        raise UnreadableImage("not an image (or a format Pillow cannot read)", "不是图片（或格式不支持）") from None
     except (OSError, ValueError) as err:  # truncated or corrupt image data
-        raise UnreadableImage(f"cannot decode the image ({err})") from None
+        raise UnreadableImage(f"cannot decode the image ({err})", "图片已损坏，无法解码") from None
 
 
 def scan_files(files: Sequence[str], decoder: Decoder) -> int:
@@ -62,12 +70,13 @@ def scan_files(files: Sequence[str], decoder: Decoder) -> int:
         try:
             gray = load_gray(Path(name))
         except UnreadableImage as err:
-            print(f"kiosk scan-image: {name}: {err}", file=sys.stderr)
+            tell(line("scan-image", err.cause, "请检查文件名，并给出 PNG 或 JPEG 图片", name, err.english))
             status = EXIT_UNREADABLE
             continue
         codes = decoder.decode(gray)
         if not codes:
-            print(f"kiosk scan-image: {name}: no code found", file=sys.stderr)
+            tell(line("scan-image", "图片中没有找到二维码或条码",
+                      "请换一张更清晰、码更大更正的图片再试", name, "no code found"))
             status = max(status, EXIT_NO_CODE)
         for code in codes:
             print(f"{name}\t{code.symbology}\t{code.text.translate(_ESCAPES)}")
@@ -78,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         decoder = make_decoder(args.decoder)
     except DeviceError as err:  # e.g. zbar chosen but libzbar0 missing
-        print(f"kiosk scan-image: decoder {args.decoder}: {err}", file=sys.stderr)
+        tell(line("scan-image", "解码器不可用", "请安装它所需的软件包（见 deploy/debian-packages.txt），"
+                  "或改用 --decoder zxing", f"decoder {args.decoder}", str(err)))
         return EXIT_UNREADABLE
     return scan_files(args.files, decoder)
 

@@ -8,6 +8,7 @@ or a bug report. One line each, on stderr, never a traceback.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from drivers.errors import ErrorCode
 
@@ -58,3 +59,14 @@ def code_line(command: str, code: ErrorCode, where: str, detail: str) -> str:
 def tell(text: str) -> None:
     """One message for the technician, on stderr."""
     print(text, file=sys.stderr, flush=True)
+
+
+def store_problem(command: str, err: Exception) -> str:
+    return line(command, "本机数据库打不开", "请确认 [terminal] data_dir 可写且磁盘未满，"
+                "再运行 kiosk doctor", english=f"local store: {err}")
+
+
+def data_dir_problem(command: str, data_dir: Path, err: OSError) -> str:
+    return line(command, "数据目录无法访问", "请确认当前用户能读写 [terminal] data_dir"
+                "（通常以 tongban 用户运行：sudo -u tongban kiosk ...）",
+                str(err.filename or data_dir), str(err.strerror))

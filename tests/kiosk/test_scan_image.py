@@ -67,7 +67,9 @@ def test_file_without_a_code_is_named_and_exits_1(images: dict[str, Path],
     assert main([str(images["empty"]), str(images["gb"])]) == EXIT_NO_CODE
     out, err = capsys.readouterr()
     assert out == f"{images['gb']}\tQRCode\t{CHINESE}\n"  # the other files are still read
-    assert err == f"kiosk scan-image: {images['empty']}: no code found\n"
+    [line] = err.splitlines()    # one line naming the file: the cause in Chinese, the fix
+    assert line.startswith("kiosk scan-image: 图片中没有找到二维码或条码")
+    assert str(images["empty"]) in line and "no code found" in line
 
 
 @pytest.mark.parametrize(
@@ -80,9 +82,9 @@ def test_unreadable_file_is_one_clear_line_and_exits_2(
     path = {"missing": tmp_path / "missing.png", "folder": tmp_path}.get(name) or images[name]
     assert main([str(path), str(images["empty"])]) == EXIT_UNREADABLE  # 2 wins over 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith(f"kiosk scan-image: {path}: {why}")
+    assert err[0].startswith("kiosk scan-image: ") and f"（{path}）；请" in err[0] and f"({why}" in err[0]
     assert "Traceback" not in "\n".join(err)
-    assert err[1] == f"kiosk scan-image: {images['empty']}: no code found"
+    assert err[1].startswith("kiosk scan-image: 图片中没有找到二维码或条码") and str(images["empty"]) in err[1]
 
 
 def test_unknown_decoder_is_refused_by_the_parser(images: dict[str, Path]) -> None:
