@@ -24,6 +24,7 @@ class ServiceTile(ButtonBehavior, BoxLayout):
     available = BooleanProperty(True)
     reason = StringProperty("")
     reason_text = StringProperty("")
+    roomy = BooleanProperty(True)   # room for the subtitle under the title (home.kv)
 
     def on_reason(self, _inst: object, value: str) -> None:
         self.reason_text = words.service_reason(value) if value else ""

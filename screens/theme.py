@@ -30,7 +30,7 @@ NORMAL = {
     "text_muted": "#4F5B6B",
     "border": "#D5DEE9",
     "disabled_bg": "#E9ECF0",
-    "disabled_text": "#6E7784",
+    "disabled_text": "#555E6B",   # 5.5:1 on disabled_bg (WCAG AA), still greyed
     "primary_text": "#FFFFFF",
     "danger": "#B3261E",
     "danger_soft": "#FCEDEC",

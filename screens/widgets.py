@@ -44,6 +44,7 @@ class IdentityPanel(Panel):
     gender = StringProperty("")
     valid_until = StringProperty("")
     expired = BooleanProperty(False)
+    wide = BooleanProperty(True)   # room for two fields a row (widgets.kv)
 
     def fill(self, identity: MaskedIdentity | None) -> None:
         if identity is None:

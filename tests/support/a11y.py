@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from coloraide import Color
+from tests.support.a11y_contrast import background_at, contrast_ratio, fills, hex_rgb
 
 TARGET_MM = 15.0
 CONTRAST = {"normal": 4.5, "elderly": 7.0}
@@ -133,14 +133,19 @@ def _ids_of(widget: Any) -> dict[str, Any]:
     return {}
 
 
+# Building blocks every screen places: a finding in one is the placing layout's.
+BUILDING_BLOCKS = {"WrapLabel", "Notice", "DangerNotice", "NoticeLabel", "BigButton", "Panel", "Tag"}
+
+
 def owner_module(widget: Any) -> str:
-    """The module of the first class in the widget's ancestry (itself first) that is not
-    Kivy's: where its layout is written."""
+    """The module of the nearest widget (itself first) of a class the project defines,
+    building blocks skipped: where the layout that placed it is written."""
     node = widget
     while node is not None and not _is_window(node):
-        for cls in type(node).__mro__:
-            if not cls.__module__.startswith(("kivy.", "builtins")) and cls.__module__ != "kivy":
-                return cls.__module__
+        cls = type(node)
+        module = cls.__module__
+        if not module.startswith(("kivy", "builtins")) and cls.__name__ not in BUILDING_BLOCKS:
+            return str(module)
         node = node.parent
     return ""
 
@@ -221,13 +226,26 @@ def ink_rect(label: Any) -> Rect:
 
 
 def rendered_lines(label: Any) -> list[tuple[str, bool]]:
-    """(text of one drawn line, is the last line of its paragraph)."""
+    """(text of one drawn line, is the last line of a paragraph of the label's own text).
+    Paragraphs are the label's text split at its newlines: a label that draws its text
+    with newlines of its own (where it chose to break) still has its paragraphs."""
     core = getattr(label, "_label", None)
     lines = getattr(core, "_cached_lines", None) or []
-    out = []
-    for line in lines:
-        text = "".join(getattr(word, "text", "") for word in getattr(line, "words", []))
-        out.append((text, bool(getattr(line, "is_last_line", False))))
+    drawn = ["".join(getattr(word, "text", "") for word in getattr(line, "words", [])) for line in lines]
+    markup = bool(getattr(label, "markup", False))
+    paragraphs = [_plain(p, markup) for p in str(label.text).split("\n")]
+    out, taken, number = [], "", 0
+    for text in drawn:
+        taken += _plain(text, markup)
+        while number < len(paragraphs) and not paragraphs[number]:
+            number += 1
+        last = number < len(paragraphs) and taken == paragraphs[number]
+        if last:
+            taken, number = "", number + 1
+        out.append((text, last))
+    if number < len(paragraphs) and any(paragraphs[number:]) or taken:
+        # Not the label's text (cut, shortened): Kivy's own paragraph ends.
+        return [(t, bool(getattr(line, "is_last_line", False))) for t, line in zip(drawn, lines, strict=True)]
     return out
 
 
@@ -268,7 +286,7 @@ def _visible_layers(roots: list[Any]) -> list[Any]:
 
 
 def _covers_itself(layer: Any) -> bool:
-    for rgba, rect in _fills(layer, layer.canvas.before.children if layer.canvas.before else []):
+    for rgba, rect in fills(layer, layer.canvas.before.children if layer.canvas.before else []):
         if rgba[3] >= 0.3 and rect[2] >= layer.width - 1 and rect[3] >= layer.height - 1:
             return True
     return False
@@ -378,65 +396,10 @@ def _overlaps(nodes: list[Node], what: str, rect_of: Any) -> list[Finding]:
 
 # -- contrast ----------------------------------------------------------------------------------
 
-def _fills(widget: Any, instructions: Iterable[Any]) -> Iterator[tuple[tuple[float, ...], Rect]]:
-    """(rgba, window rect) of each untextured fill in a list of canvas instructions."""
-    from kivy.graphics import BorderImage, Ellipse, Rectangle, RoundedRectangle
-    from kivy.graphics import Color as KColor
-    from kivy.uix.relativelayout import RelativeLayout
-
-    local = isinstance(widget, RelativeLayout)   # its canvas draws in its own frame
-    rgba: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0)
-    for ins in instructions:
-        if isinstance(ins, KColor):
-            rgba = tuple(ins.rgba)
-        elif isinstance(ins, BorderImage) or (isinstance(ins, Rectangle | RoundedRectangle | Ellipse)
-                                              and _plain_fill(ins.texture)):
-            # A BorderImage is a button's 9-patch background: taken as its colour.
-            (x, y), (w, h) = ins.pos, ins.size
-            x1, y1 = widget.to_window(x, y, initial=not local)
-            x2, y2 = widget.to_window(x + w, y + h, initial=not local)
-            yield rgba, (min(x1, x2), min(y1, y2), abs(x2 - x1), abs(y2 - y1))
-
-
-def _plain_fill(texture: Any) -> bool:
-    """No texture, or Kivy's default one (one white pixel stretched: kv shapes get it)."""
-    return texture is None or "glsl/default.png" in repr(texture)
-
-
-def background_at(node: Node, nodes: list[Node], ctx: Context) -> tuple[float, float, float]:
-    """The colour drawn behind the point at the centre of the label's text: every fill of
-    every widget drawn before the text (the label's own canvas.before included)."""
-    x, y, w, h = ink_rect(node.widget)
-    px, py = x + w / 2, y + h / 2
-    colour = list(ctx.clear_color)
-
-    def blend(rgba: tuple[float, ...], rect: Rect, opacity: float) -> None:
-        if rect[0] <= px <= rect[0] + rect[2] and rect[1] <= py <= rect[1] + rect[3]:
-            alpha = rgba[3] * opacity
-            for i in range(3):
-                colour[i] = rgba[i] * alpha + colour[i] * (1 - alpha)
-
-    for other in nodes:
-        widget = other.widget
-        before = widget.canvas.before.children if widget.canvas.before else []
-        for rgba, rect in _fills(widget, before):
-            blend(rgba, rect, other.opacity)
-        # canvas: a Button's own background is drawn there, before its text's texture.
-        for rgba, rect in _fills(widget, widget.canvas.children):
-            blend(rgba, rect, other.opacity)
-        if other is node:
-            break
-    # canvas.after of ancestors is drawn after the label: not behind it.
-    return colour[0], colour[1], colour[2]
-
-
-def contrast_ratio(fg: tuple[float, ...], bg: tuple[float, ...]) -> float:
-    return float(Color("srgb", list(fg[:3])).contrast(Color("srgb", list(bg[:3])), method="wcag21"))
-
-
 def _contrast(node: Node, nodes: list[Node], ctx: Context) -> list[Finding]:
     label = node.widget
-    bg = background_at(node, nodes, ctx)
+    x, y, w, h = ink_rect(label)
+    bg = background_at((x + w / 2, y + h / 2), label, [(n.widget, n.opacity) for n in nodes], ctx.clear_color)
     # Kivy draws a disabled label in its disabled_color, not its color.
     r, g, b, a = (list(label.disabled_color if label.disabled else label.color) + [1.0])[:4]
     alpha = a * node.opacity
@@ -445,12 +408,8 @@ def _contrast(node: Node, nodes: list[Node], ctx: Context) -> list[Finding]:
     need = CONTRAST[ctx.mode]
     if ratio + 1e-6 < need:
         return [found("contrast", label, f"contrast under {need}:1",
-                        {"ratio": round(ratio, 2), "need": need, "text_rgb": _hex(fg), "background_rgb": _hex(bg)})]
+                        {"ratio": round(ratio, 2), "need": need, "text_rgb": hex_rgb(fg), "background_rgb": hex_rgb(bg)})]
     return []
-
-
-def _hex(rgb: Iterable[float]) -> str:
-    return "#" + "".join(f"{max(0, min(255, round(c * 255))):02X}" for c in rgb)
 
 
 # -- across modes --------------------------------------------------------------------------------
