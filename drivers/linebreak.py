@@ -1,4 +1,6 @@
-"""Line breaking for receipts: Chinese, Latin words and numbers, and punctuation rules.
+"""Line breaking for Chinese text: receipts, and the screens' wrapped labels (through
+kiosk/linebreak.py, since screens reach drivers only through kiosk/). Chinese, Latin words
+and numbers, and punctuation rules.
 
 Chinese may break between any two characters. A run of narrow characters (Latin letters,
 digits, URL and number punctuation) is one word and is kept whole when it fits on a line;

@@ -266,6 +266,17 @@ class Session:
         self._emit(SessionChanged(SessionState.ACTIVE))
         return True
 
+    def switch(self, service_id: str) -> bool:
+        """The confirmed citizen goes on to another service with the same identity."""
+        with self._lock:
+            if self._state is not SessionState.ACTIVE or self._card is None:
+                return False
+            self._service = service_id
+            self._last_activity = self._clock()
+        log.info("session goes on with service %s", service_id)
+        self._emit(SessionChanged(SessionState.ACTIVE))
+        return True
+
     def finish(self, reason: EndReason = EndReason.FINISHED) -> None:
         with self._lock:
             if self._state is SessionState.IDLE:

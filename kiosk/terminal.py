@@ -286,6 +286,14 @@ class Terminal:
             reader.read_again()
         return True
 
+    def switch_service(self, service_id: str) -> Flow | None:
+        """The identified citizen starts another available service without identifying
+        again (after 身份核验, from its result screen)."""
+        view = next((s for s in self.services() if s.id == service_id), None)
+        if view is None or not view.available or not self.session.switch(service_id):
+            return None
+        return self.start_flow()
+
     def confirm_identity(self) -> Flow | None:
         """The citizen confirmed the identity shown: the service's flow starts."""
         if not self.session.confirm():
@@ -320,6 +328,10 @@ class Terminal:
         """The citizen did not want to enter the PIN; the card read ends as cancelled."""
         if self.pin is not None:
             self.pin.cancel()
+
+    def id_card_on_reader(self) -> bool:
+        """Whether an ID card lies on the reader now (from memory: the driver knows)."""
+        return self._id_card_on_reader()
 
     def _id_card_on_reader(self) -> bool:
         reader = self.devices.get("id_reader")

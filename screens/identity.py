@@ -52,6 +52,17 @@ class IdentityScreen(KioskScreen):
         self.service_title = spec.title if spec else ""
         self.place_hint = words.place_card_hint(snapshot.card_required)
 
+    def set_ways(self, ways: tuple[str, ...], others: frozenset[str]) -> None:
+        """``ways``: the identity devices ready for the service waited for (kiosk/services.py);
+        without the ID reader among them, the prompt names the ways that work instead."""
+        reader_down = bool(ways) and "id_reader" not in ways
+        prompt = words.READER_DOWN_PROMPT if reader_down else words.PLACE_CARD_PROMPT
+        if self.ids.prompt.text != prompt:
+            self.ids.prompt.text = prompt
+        self.other_ways = words.other_ways(ways, lead="请") if reader_down else words.other_ways(others)
+        if reader_down:
+            self.place_hint = ""
+
     def show_failure(self, code: str, source: str = "id_card") -> None:
         self.failure = words.read_failed(code, source)
         if self._clear_event is not None:

@@ -158,6 +158,7 @@ class KioskApp(App):
 
     def toggle_elderly(self) -> None:
         self.theme.elderly = not self.theme.elderly
+        self.terminal.session.set_elderly(self.theme.elderly)  # a longer idle timeout
         log.info("elderly mode %s", "on" if self.theme.elderly else "off")
 
     def _top_bar_touched(self, bar: TopBar, touch: Any) -> bool:

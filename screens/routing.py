@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kiosk.services import identity_ways
 from kiosk.session import SessionState
 from kiosk.state import DeviceFault, KioskState
 
@@ -57,21 +58,33 @@ def show(app: KioskApp, state: KioskState) -> None:
         app.manager.current = name
 
 
-def _fault_words(fault: DeviceFault) -> str:
+def fault_words(fault: DeviceFault, state: KioskState) -> str:
+    """The banner line of a fault, naming the services it pauses. Read from the same
+    ServiceViews that make those services' tiles unavailable: while the banner says a
+    service is paused, it cannot be started."""
     key = fault.state
     if key == "user_error" and fault.fault in words.DEVICE_STATE_WORDS:
         key = fault.fault  # "缺纸" says more than "需要工作人员处理"
-    return words.device_banner(fault.device, key)
+    paused = [s.title for s in state.services if s.paused_by(fault.device)]
+    ways = [w for w in identity_ways(dict(state.devices), state.enrolled) if w != fault.device]
+    return words.device_banner(fault.device, key, paused, ways)
 
 
 def chrome(app: KioskApp, state: KioskState, now: float) -> None:
     """The banner (faults that lasted), the home tiles and the ways to identify."""
-    app.banner.message = "\n".join(_fault_words(f) for f in state.banner(now, BANNER_DELAY_S))
+    app.banner.message = "\n".join(fault_words(f, state) for f in state.banner(now, BANNER_DELAY_S))
     home = app.screens["home"]
     home.set_services(list(state.services))  # type: ignore[attr-defined]
     default = state.service(app.kiosk_config.services.default)
     home.set_card_hint(default, state.other_ways)  # type: ignore[attr-defined]
-    app.screens["identity"].other_ways = words.other_ways(state.other_ways)  # type: ignore[attr-defined]
+    identity = app.screens["identity"]
+    waiting_for = state.service(state.session.service_id or "")
+    ways = waiting_for.ways if waiting_for is not None else ()
+    identity.set_ways(ways, state.other_ways)  # type: ignore[attr-defined]
+    current = app.screens.get(app.manager.current)
+    show_services = getattr(current, "show_services", None)
+    if show_services is not None:
+        show_services(state.services)
 
 
 def clock(app: KioskApp, state: KioskState) -> None:
@@ -81,6 +94,9 @@ def clock(app: KioskApp, state: KioskState) -> None:
     running = snap.state is not SessionState.IDLE
     app.top_bar.countdown = words.countdown(snap.seconds_left) if running else ""
     source = snap.identity.source if snap.identity is not None else "id_card"
+    card = getattr(app, "result_card", None)
+    if card is not None and card.shown and card.kind == "take_card" and not app.terminal.id_card_on_reader():
+        card.hide()   # 请取走身份证: done, the card has left the reader
     overlay = app.overlay
     if overlay.shown:
         gone = {"removed": not snap.card_removed,

@@ -14,9 +14,12 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.session import MaskedIdentity, SessionSnapshot
 
+from .linebreak import LineBreaking
 
-class WrapLabel(Label):
-    """A label that wraps to its width and is as high as its text (0 when empty)."""
+
+class WrapLabel(LineBreaking, Label):
+    """A label that wraps to its width and is as high as its text (0 when empty); lines
+    break by the receipts' rule (screens/linebreak.py)."""
 
     style = OptionProperty("m", options=["huge", "xl", "l", "m", "s", "xs"])
     tone = OptionProperty("text", options=["text", "muted", "primary", "danger", "success", "notice", "disabled"])

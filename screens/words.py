@@ -221,7 +221,7 @@ def countdown(value: float) -> str:
 
 CODE_REFUSED = {
     "malformed": "二维码不完整或已损坏，请重新出示",
-    "forged": "二维码校验未通过，不是政务服务平台签发的有效码",
+    "forged": "二维码校验未通过，不是政务服务平台签发的有效码。请在手机上重新获取，或到窗口咨询",
     "expired": "二维码已过期，请重新获取",
     "used": "此电子证照码已使用，请在手机上刷新后重新出示",
     "unsupported": "不支持此二维码，请出示政务服务回执、预约码或电子证照码",
@@ -283,3 +283,42 @@ def other_ways(devices: set[str] | frozenset[str] | list[str] | tuple[str, ...],
     """"也可插入社保卡，或出示电子证照码" for the devices that are ready; "" for none."""
     ways = [text for device, text in OTHER_WAYS.items() if device in devices]
     return lead + "，或".join(ways) if ways else ""
+
+
+# -- results that stay until a tap, and the question before typed data is lost --------------
+
+DISCARD_QUESTION = "放弃已填写的内容吗？"
+DISCARD_DETAIL = "返回上一步后，已填写的内容不会保存"
+DISCARD_KEEP = "继续填写"
+DISCARD_DROP = "放弃"
+
+# What a refused code means for the citizen: what to do next is in CODE_REFUSED.
+CODE_HEADLINES = {
+    ("appointment", ""): ("预约已核验", "success"),
+    ("appointment", "wrong_hall"): ("请前往预约的服务大厅", "notice"),
+    ("appointment", "expired"): ("预约已过期", "notice"),
+    ("application_receipt", ""): ("已识别办件回执", "success"),
+}
+CODE_REFUSED_HEADLINE = ("二维码未能使用", "danger")
+# Codes whose result is a passing remark (a toast), not something to read and act on.
+CODE_TRANSIENT = {("print_test", "")}
+
+
+def code_result(notice: CodeNotice) -> tuple[str, str, str] | None:
+    """(headline, detail, tone) of a scanned code's result that stays until a tap; None
+    for a passing remark (words.code_message in a toast)."""
+    if (notice.kind, notice.reason) in CODE_TRANSIENT:
+        return None
+    headline, tone = CODE_HEADLINES.get((notice.kind, notice.reason), CODE_REFUSED_HEADLINE)
+    return headline, code_message(notice), tone
+
+
+def ended_take_card(reason: str, source: str = "id_card") -> tuple[str, str]:
+    """(headline, detail) when the visit ended with the ID card still on the reader."""
+    return TAKE_ID_CARD, ended(reason, source, take_card=False)
+
+PLACE_CARD_PROMPT = "请将身份证放在感应区"
+# The ID reader is down but another way identifies (words.other_ways names it, lead "请").
+READER_DOWN_PROMPT = "身份证阅读器暂不可用"
+# Under a service offered after 身份核验 (screens/identity_check/result.py).
+NO_SECOND_CHECK = "无需再次验证身份"

@@ -11,10 +11,10 @@ from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 from PIL import Image
 
+from ..linebreak import gb18030_columns, wrap
 from .model import Align, Pair, QrCode, ReceiptDocument, Rule, Text
 from .profiles import PaperProfile
 from .raster import fit_module, pair_label, qr_modules, write_raster
-from .wrap import gb18030_columns, wrap
 
 FS_CHINESE_ON = b"\x1c&"
 GS_SIZE = b"\x1d!"

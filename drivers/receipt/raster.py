@@ -21,9 +21,9 @@ import qrcode.constants
 from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont
 
+from ..linebreak import wrap
 from .model import Align, Block, Pair, QrCode, ReceiptDocument, Rule, Text
 from .profiles import FontSpec, PaperProfile
-from .wrap import wrap
 
 FONT_PX = {1: 24, 2: 48}
 LINE_PITCH = {1: 32, 2: 64}

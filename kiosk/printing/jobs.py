@@ -68,7 +68,7 @@ class ApplicationReceipts:
 class ProofRenderer:
     """Central's issued document -> the PDF the terminal prints, and page one as a PNG."""
 
-    def __init__(self, config: KioskConfig, preview_width: int = 900,
+    def __init__(self, config: KioskConfig, preview_width: int = 1800,
                  clock: hall_time.Clock = time.time) -> None:
         self._config = config
         self._width = preview_width

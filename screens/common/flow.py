@@ -18,6 +18,7 @@ from kivy.uix.label import Label
 
 from kiosk.session import SessionSnapshot
 
+from ..dialogs import ask_discard
 from ..widgets import KioskScreen
 
 
@@ -66,10 +67,17 @@ class StepButtons(BoxLayout):
 
 
 class FlowScreenBase(KioskScreen, Generic[F]):
-    """A screen of a service's flow. ``applicant`` is the masked identity line."""
+    """A screen of a service's flow. ``applicant`` is the masked identity line.
+
+    返回 on a screen where the citizen typed into the flow's fields (``flow.fields``, as
+    first seen here: prefilled values do not count) asks 放弃已填写的内容吗？ before going back
+    and losing them; 继续填写 stays.
+    """
 
     applicant = StringProperty("")
     _flow: F | None = None
+    _fields_seen: tuple[int, ...] = ()        # the field objects whose values were noted
+    _values_seen: tuple[str, ...] = ()        # their values then (the prefill)
 
     def show(self, snapshot: SessionSnapshot) -> None:
         identity = snapshot.identity
@@ -79,10 +87,26 @@ class FlowScreenBase(KioskScreen, Generic[F]):
         """Fill the screen from the flow (main thread). Called on every flow change: cheap
         when nothing this screen shows has changed."""
         self._flow = flow
+        fields = list(getattr(flow, "fields", None) or [])
+        ids = tuple(id(f) for f in fields)
+        if ids != self._fields_seen:
+            self._fields_seen, self._values_seen = ids, tuple(str(f.value) for f in fields)
+
+    def typed(self) -> bool:
+        """Whether the citizen changed a field since this screen first showed it."""
+        fields = list(getattr(self._flow, "fields", None) or [])
+        if not fields or tuple(id(f) for f in fields) != self._fields_seen:
+            return False
+        return tuple(str(f.value) for f in fields) != self._values_seen
 
     def back(self) -> None:
-        if self._flow is not None:
-            self._flow.back()
+        flow = self._flow
+        if flow is None:
+            return
+        if self.typed():
+            ask_discard(lambda: flow.back() if self._flow is flow else None)
+            return
+        flow.back()
 
     def clear_identity(self) -> None:
         self.applicant = ""
@@ -91,6 +115,7 @@ class FlowScreenBase(KioskScreen, Generic[F]):
     def clear_flow(self) -> None:
         """Blank everything that came from the flow (subclasses blank what they show)."""
         self._flow = None
+        self._fields_seen, self._values_seen = (), ()
 
 
 def screen_of_step(flow: ScreenFlow | None, screens: Mapping[Any, str], error_screen: str) -> str:

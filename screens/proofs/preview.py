@@ -1,6 +1,9 @@
 """Page one of the issued proof, large enough to read, beside its title, number and page
 count, with 打印 and 返回. The image comes from memory (RenderedDocument.preview_png): a
-proof carries the holder's identity and is never written to disk for showing."""
+proof carries the holder's identity and is never written to disk for showing.
+
+The page is rendered at twice the pane's width (kiosk/printing/jobs.py, 1800 px): 放大查看
+shows it at that size, its text about twice as large, and the citizen slides it both ways."""
 
 from __future__ import annotations
 
@@ -22,7 +25,13 @@ class ProofPreviewScreen(ProofScreen):
     pages = StringProperty("")
     texture = ObjectProperty(None, allownone=True)
     scrollable = BooleanProperty(False)
+    zoomed = BooleanProperty(False)
     _shown: RenderedDocument | None = None
+
+    def toggle_zoom(self) -> None:
+        self.zoomed = not self.zoomed
+        self.ids.scroll.scroll_x = 0
+        self.ids.scroll.scroll_y = 1
 
     def on_kv_post(self, base_widget: object) -> None:
         self.ids.page.bind(height=self._update_scrollable)
@@ -45,6 +54,7 @@ class ProofPreviewScreen(ProofScreen):
         self.number = document.document_number
         self.pages = print_words.pages(document.pages)
         self.texture = _texture(document.preview_png)
+        self.zoomed = False
         self.ids.scroll.scroll_y = 1
 
     def print(self) -> None:
@@ -55,6 +65,7 @@ class ProofPreviewScreen(ProofScreen):
         super().clear_flow()
         self._shown = None
         self.title = self.issuer = self.number = self.pages = ""
+        self.zoomed = False
         self.texture = None  # the page shows the holder's name and number
 
 

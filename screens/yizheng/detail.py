@@ -22,6 +22,8 @@ class MaterialRow(BoxLayout):
     name = StringProperty("")
     how = StringProperty("")
     exempt = BooleanProperty(False)
+    tag = StringProperty(yz_words.MATERIAL_TAG_REQUIRED)     # yz_words.material_tag
+    tag_tone = StringProperty("notice")
 
 
 def material_how(m: MaterialView, company_pending: bool) -> str:
@@ -85,7 +87,9 @@ class DetailScreen(FlowScreen):
         left.add_widget(Factory.SectionTitle(text="申请材料"))
         for m in materials:
             name = m.name if m.required else f"{m.name}（非必需）"
-            left.add_widget(MaterialRow(name=name, exempt=m.exempt, how=material_how(m, pending)))
+            tag, tone = yz_words.material_tag(m.required, m.exempt)
+            left.add_widget(MaterialRow(name=name, exempt=m.exempt, how=material_how(m, pending),
+                                        tag=tag, tag_tone=tone))
         if not materials:
             left.add_widget(WrapLabel(text="无需提交材料", tone="muted"))
         conditions = list(getattr(flow.item, "conditions", []) or [])

@@ -22,6 +22,19 @@ MATERIAL_EXEMPT = {"licence": "电子证照自动调取", "shared": "共享数�
 MATERIAL_PAPER = "需提交纸质材料：到窗口办理"
 MATERIAL_PAPER_OPTIONAL = "非必需的纸质材料：在本机办理可不提交"
 MATERIAL_NOT_FOUND = "未找到电子证照：需到窗口提交"
+# The tag beside a material's name: an optional one never says 需提交.
+MATERIAL_TAG_EXEMPT = "免提交"
+MATERIAL_TAG_REQUIRED = "需提交"
+MATERIAL_TAG_OPTIONAL = "可不提交"
+
+
+def material_tag(required: bool, exempt: bool) -> tuple[str, str]:
+    """(text, tone) of a material's tag."""
+    if exempt:
+        return MATERIAL_TAG_EXEMPT, "success"
+    if required:
+        return MATERIAL_TAG_REQUIRED, "notice"
+    return MATERIAL_TAG_OPTIONAL, "muted"
 
 FIELD_ERRORS = {
     "required": "此项必须填写",

@@ -456,12 +456,13 @@ def main(argv: list[str] | None = None) -> int:
     import scenarios_maintenance
     import scenarios_printing
     import scenarios_voice
+    import scenarios_walkthrough
 
     from kiosk.config import load_config
     from screens.app import run_app
 
     scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS, **scenarios_a11y.SCENARIOS,
-                **scenarios_cards.SCENARIOS,
+                **scenarios_cards.SCENARIOS, **scenarios_walkthrough.SCENARIOS,
                 **scenarios_voice.SCENARIOS,
                 **scenarios_maintenance.SCENARIOS}[args.scenario]
     config = load_config(args.config)

@@ -135,3 +135,43 @@ def test_the_elderly_timeout_is_configurable_and_checked() -> None:
     assert SessionSettings(idle_timeout_elderly_s=300).idle_timeout_elderly_s == 300
     with pytest.raises(ValueError):
         SessionSettings(idle_warning_s=30, idle_timeout_elderly_s=20)
+
+
+# -- an optional material is not tagged 需提交 ---------------------------------------------------
+
+def test_material_tags() -> None:
+    from screens.yizheng import words as yz_words
+
+    assert yz_words.material_tag(required=False, exempt=False)[0] == "可不提交"
+    assert yz_words.material_tag(required=True, exempt=False)[0] == "需提交"
+    assert yz_words.material_tag(required=False, exempt=True)[0] == "免提交"
+    assert yz_words.material_tag(required=True, exempt=True)[0] == "免提交"
+
+
+# -- line breaks: the receipts' rule on the screens' wrapped labels -----------------------------
+
+def _one(piece: str) -> float:
+    return float(len(piece))
+
+
+@pytest.mark.parametrize("width", range(3, 14))
+def test_no_line_starts_with_closing_punctuation_or_ends_with_an_opening_one(width: int) -> None:
+    from kiosk.linebreak import CLOSING, OPENING
+    from screens.linebreak import break_lines
+
+    for text in ("社保卡密码错误。如需重试，请重新插入社保卡。忘记密码请携带身份证到社保窗口重置",
+                 "您还可以继续办理（无需再次验证身份）", "“一证通办”暂不可用：本机未接入政务服务平台。",
+                 words.DISCARD_DETAIL, words.PIN_FORGOT):
+        lines = break_lines(text, width, _one).split("\n")
+        assert "".join(lines) == text
+        for line in lines[1:]:
+            assert line[0] not in CLOSING, (width, lines)
+        for line in lines[:-1]:
+            assert line[-1] not in OPENING, (width, lines)
+
+
+def test_no_single_character_is_left_alone_on_the_last_line() -> None:
+    from screens.linebreak import break_lines
+
+    lines = break_lines("请将身份证平放在感应区重试", 6, _one).split("\n")
+    assert len(lines[-1]) >= 2, lines

@@ -20,7 +20,7 @@ from drivers.receipt.encode import ReceiptEncoder
 from drivers.receipt.model import Feed, Pair, QrCode, ReceiptDocument, Rule, Text
 from drivers.receipt.profiles import PROFILES, find_cjk_font
 from drivers.receipt.stream import iter_commands
-from drivers.receipt.wrap import gb18030_columns
+from drivers.linebreak import gb18030_columns
 
 TRACK_URL = "https://zwfw.beijing.gov.cn/track?no=BJ2024000123"
 

@@ -7,7 +7,7 @@ import pytest
 
 from drivers.receipt.profiles import PROFILES, find_cjk_font
 from drivers.receipt.raster import RasterLayout
-from drivers.receipt.wrap import CLOSING, OPENING, gb18030_columns, wrap
+from drivers.linebreak import CLOSING, OPENING, gb18030_columns, wrap
 
 SAMPLES = [
     "请妥善保管本回执。您可以通过“北京通”APP或登录 https://zwfw.beijing.gov.cn/track?no=BJ2024000123 "
