@@ -40,6 +40,7 @@ from .keyboard import BACK, CLEAR, LAYOUTS, Keyboard
 TEXT_KINDS = ("name", "address", "text")
 MODES = (("pinyin", "拼音"), ("handwriting", "手写"), ("digits", "数字"), ("symbols", "符号"))
 HAND_HINT = "请在下方方框内写一个字"
+PAGE_TEXTS = ("上页", "下页")
 LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz'")
 
 
@@ -66,7 +67,7 @@ def fit(candidates: Sequence[str], start: int, room: float, char_width: float,
 
 
 def candidate_width(text: str, char_width: float, min_width: float) -> float:
-    return max(min_width, len(text) * char_width + dp(32))
+    return max(min_width, len(text) * char_width + dp(24))
 
 
 class CandidateButton(ButtonBehavior, Label):
@@ -103,13 +104,16 @@ class TextEntry(BoxLayout):
     text_modes = BooleanProperty(False)
     preedit = StringProperty("")       # pieces chosen + pinyin still composing
     composing = BooleanProperty(False)
-    hint = StringProperty("")
+    hint = StringProperty("")          # a message for the bar (an engine failure)
+    title = StringProperty("")         # what is being filled, shown in the bar when there is room
+    next_text = StringProperty("")     # a button at the bar's right end ("下一项 ›"); "" for none
     candidates = ListProperty([])      # the engine's page (pinyin) or the pad's list
     key_height = NumericProperty(dp(72))
-    char_width = NumericProperty(dp(34))
+    char_width = NumericProperty(dp(34))   # the candidates' font size
+    small_width = NumericProperty(dp(27))  # the tabs' and buttons' font size
     ime = ObjectProperty(None, allownone=True)  # the terminal's ImeService
 
-    __events__ = ("on_key",)
+    __events__ = ("on_key", "on_next")
 
     def __init__(self, **kwargs: Any) -> None:
         self._redraw = Clock.create_trigger(lambda _dt: self._draw_bar(), 0)
@@ -201,6 +205,15 @@ class TextEntry(BoxLayout):
     def on_key(self, key: str) -> None:
         pass
 
+    def on_next(self) -> None:
+        pass
+
+    def on_next_text(self, *_: Any) -> None:
+        self._redraw()
+
+    def on_title(self, *_: Any) -> None:
+        self._redraw()
+
     def shown_candidates(self) -> list[Any]:
         """The candidate buttons in the bar now, left to right (for tests and checks)."""
         found: list[Any] = []
@@ -261,7 +274,7 @@ class TextEntry(BoxLayout):
         self._redraw()
 
     def _show_keys(self) -> None:
-        keys = self.ids.keys
+        keys = self.ids.keypad
         keys.clear_widgets()
         if self.mode == "handwriting":
             keys.add_widget(self.hand)
@@ -280,31 +293,44 @@ class TextEntry(BoxLayout):
         bar = self.ids.bar
         bar.clear_widgets()
         showing = self.composing or bool(self.candidates)
+        next_button = None
+        room = bar.width
+        if self.next_text:
+            next_button = NextButton(text=self.next_text, size_hint_x=None)
+            next_button.width = max(self.key_height * 1.5, _text_width(self.next_text, self.small_width) + dp(36))
+            next_button.bind(on_release=lambda _b: self.dispatch("on_next"))
+            room -= next_button.width + bar.spacing
         if showing:
-            self._draw_candidates(bar)
+            self._draw_candidates(bar, room)
         elif self.text_modes:
             for mode, label in MODES:
                 tab = ModeTab(text=label, mode=mode, selected=mode == self.mode)
                 tab.bind(on_release=lambda t: self.set_mode(t.mode))
                 bar.add_widget(tab)
-            if self.hint or self.mode == "handwriting":
-                bar.add_widget(BarHint(text=self.hint or HAND_HINT))
+                room -= max(self.key_height * 1.15, _text_width(label, self.small_width) + dp(28)) + bar.spacing
+            hint = self.hint or (HAND_HINT if self.mode == "handwriting" else self.title)
+            bar.add_widget(BarHint(text=hint if room >= 4 * self.small_width else ""))
         elif self.hint:
             bar.add_widget(BarHint(text=self.hint))
-        shown = showing or self.text_modes or bool(self.hint)
+        if next_button is not None:
+            if not bar.children:
+                bar.add_widget(BarHint())
+            bar.add_widget(next_button)
+        shown = bool(bar.children)
         bar.height = self.key_height if shown else 0
         bar.opacity = 1 if shown else 0
         rows = 3 if self.mode in ("pinyin", "digits", "symbols", "handwriting") else len(
             LAYOUTS.get(self.mode, []))
         self.keyboard.key_height = self.key_height
-        self.ids.keys.height = rows * self.key_height
+        self.ids.keypad.height = rows * self.key_height
         self.hand.height = rows * self.key_height
 
-    def _draw_candidates(self, bar: BoxLayout) -> None:
-        room = bar.width - 2 * self.key_height - bar.spacing * 3
+    def _draw_candidates(self, bar: BoxLayout, room: float) -> None:
+        pages = [max(self.key_height, _text_width(t, self.small_width) + dp(24)) for t in PAGE_TEXTS]
+        room -= sum(pages) + bar.spacing * 3
         if self.preedit:
             label = PreeditLabel(text=self.preedit)
-            label.width = min(len(self.preedit) * self.char_width * 0.62 + dp(24), room * 0.34)
+            label.width = min(_text_width(self.preedit, self.small_width) + dp(24), room * 0.28)
             room -= label.width + bar.spacing
             bar.add_widget(label)
         row = BoxLayout(spacing=bar.spacing)
@@ -317,16 +343,24 @@ class TextEntry(BoxLayout):
         bar.add_widget(row)
         can_prev = bool(self._offsets) or self._has_prev
         can_next = self._offset + self._shown < len(self.candidates) or self._has_more
-        for text, enabled, action in (("‹", can_prev, self.page_prev),
-                                      ("›", can_next, self.page_next)):
-            page = PageButton(text=text, disabled=not enabled, size_hint_x=None,
-                              width=self.key_height)
+        for text, width, enabled, action in ((PAGE_TEXTS[0], pages[0], can_prev, self.page_prev),
+                                             (PAGE_TEXTS[1], pages[1], can_next, self.page_next)):
+            page = PageButton(text=text, disabled=not enabled, size_hint_x=None, width=width)
             page.bind(on_release=lambda _b, act=action: act())
             bar.add_widget(page)
 
 
 class BarHint(Label):
     pass
+
+
+class NextButton(ButtonBehavior, Label):
+    pass
+
+
+def _text_width(text: str, em: float) -> float:
+    """Roughly how wide a label's text is: a CJK character is an em, others half."""
+    return sum(em if ord(c) >= 0x2E80 else em * 0.55 for c in text)
 
 
 class PreeditLabel(Label):

@@ -23,8 +23,13 @@ def _entry(ui: Any) -> Any:
     return ui.app.manager.get_screen("yz_form").ids.entry
 
 
+def _field(ui: Any, key: str) -> str:
+    """The field's value; on the main thread (inside wait_until's predicate)."""
+    return str(next(f.value for f in ui.app.terminal.flow.fields if f.key == key))
+
+
 def _value(ui: Any, key: str) -> str:
-    return str(ui.call(lambda: next(f.value for f in ui.app.terminal.flow.fields if f.key == key)))
+    return str(ui.call(lambda: _field(ui, key)))
 
 
 def _idle(ui: Any, what: str, timeout: float = 30.0) -> None:
@@ -33,8 +38,22 @@ def _idle(ui: Any, what: str, timeout: float = 30.0) -> None:
     ui.sleep(0.1)  # the bar is drawn on the next frame
 
 
+def _focus(ui: Any, label: str, attempts: int = 3) -> None:
+    """Tap a field's label until the panel says it is being filled (a tap right after the
+    list was dragged only stops the list's bounce, as it would under a finger)."""
+    screen = ui.app.manager.get_screen("yz_form")
+    for _ in range(attempts):
+        ui.tap(label)
+        try:
+            ui.wait_until(lambda: screen.editing.endswith(label), 2, f"{label} to be active")
+            return
+        except AssertionError:
+            ui.sleep(0.5)
+    raise AssertionError(f"the field {label} never became active")
+
+
 def _pick(ui: Any, word: str, pages: int = 8) -> None:
-    """Tap the candidate ``word``, paging the bar with › until it shows."""
+    """Tap the candidate ``word``, paging the bar with 下页 until it shows."""
     entry = _entry(ui)
     for _ in range(pages):
         _idle(ui, f"candidates for {word}")
@@ -45,7 +64,7 @@ def _pick(ui: Any, word: str, pages: int = 8) -> None:
             ui.tap_at(*where)
             ui.note(f"picked {word!r}")
             return
-        ui.tap("›")
+        ui.tap("下页")
     raise AssertionError(f"{word!r} never offered; last shown {[t for t, _ in found]}")
 
 
@@ -88,14 +107,16 @@ def _write(ui: Any, char: str) -> None:
     """Replay the strokes of ``char`` on the pad as touches through the event loop."""
     entry = _entry(ui)
 
-    def scale() -> tuple[float, float, float, float]:
+    def box() -> tuple[float, float, float]:
+        """A square in the middle of the pad, as high as the pad: where a finger writes."""
         pad = entry.pad
-        x, top = pad.to_window(pad.x, pad.top)
-        return x, top, pad.width / 300.0, pad.height / 300.0
+        side = min(pad.width, pad.height) * 0.9
+        x, top = pad.to_window(pad.center_x - side / 2, pad.center_y + side / 2)
+        return x, top, side / 300.0
 
-    x0, top, sx, sy = ui.call(scale)
+    x0, top, scale = ui.call(box)
     for stroke in STROKES[char]:
-        points = [(x0 + px * sx, top - py * sy) for px, py in stroke]
+        points = [(x0 + px * scale, top - py * scale) for px, py in stroke]
         touch = ui.call(lambda p=points[0]: _down(*p))
         for i in range(1, len(points), 4):  # a few moves per frame, as a finger gives them
             ui.call(lambda chunk=points[i:i + 4], t=touch: [_move(t, *p) for p in chunk])
@@ -157,13 +178,17 @@ def ime(ui: Any) -> None:
     ui.shot("01-phone-pad")
     ui.type("13800138000")
 
-    # 联系地址: an address opens on pinyin.
-    ui.tap(ADDRESS)
+    # 联系地址 (after 银行账号 and 缴费档次): an address opens on pinyin.
+    ui.tap("下一项 ›")
+    ui.type("6222020200112233")
+    ui.tap("下一项 ›")
+    ui.tap("300元")
+    ui.tap("下一项 ›")
     ui.wait_until(lambda: entry.mode == "pinyin", 5, "the pinyin keyboard for an address")
     ui.results["data"]["address_mode"] = ui.call(lambda: entry.mode)
     ui.results["data"]["address_prefilled"] = bool(_value(ui, "address"))
     ui.tap("清空")
-    ui.wait_until(lambda: _value(ui, "address") == "", 5, "the address to clear")
+    ui.wait_until(lambda: _field(ui, "address") == "", 5, "the address to clear")
     _measure(ui, "pinyin")
     ui.shot("02-pinyin")
     ui.type("jinchengshichengqu")
@@ -177,7 +202,7 @@ def ime(ui: Any) -> None:
                                                 "value": _value(ui, "address")}
     ui.shot("04-pinyin-piece")
     _pick(ui, "城区")
-    ui.wait_until(lambda: _value(ui, "address") == "晋城市城区", 10, "晋城市城区 in the field")
+    ui.wait_until(lambda: _field(ui, "address") == "晋城市城区", 10, "晋城市城区 in the field")
     ui.results["data"]["typed"] = _value(ui, "address")
     ui.shot("05-typed")
 
@@ -194,11 +219,11 @@ def ime(ui: Any) -> None:
     ui.results["data"]["ink_strokes"] = ui.call(lambda: len(entry.pad.strokes))
     ui.shot("06-handwriting-elderly")
     _pick(ui, "张")
-    ui.wait_until(lambda: _value(ui, "address") == "晋城市城区张", 10, "张 in the field")
+    ui.wait_until(lambda: _field(ui, "address") == "晋城市城区张", 10, "张 in the field")
     ui.results["data"]["written"] = _value(ui, "address")
     ui.results["data"]["pad_after_pick"] = ui.call(lambda: len(entry.pad.strokes))
     ui.tap("退格")                    # the pad is empty: the field loses 张
-    ui.wait_until(lambda: _value(ui, "address") == "晋城市城区", 10, "张 taken back")
+    ui.wait_until(lambda: _field(ui, "address") == "晋城市城区", 10, "张 taken back")
 
     # The other keyboards in 适老化 mode, for the screenshots and the sizes.
     ui.tap("数字")
@@ -213,16 +238,15 @@ def ime(ui: Any) -> None:
     ui.shot("08-pinyin-elderly")
 
     # Leaving the field drops the composition; the value stays as it was.
-    ui.tap("下一项 ›")
+    _focus(ui, "缴费档次")
     ui.wait_until(lambda: entry.mode != "pinyin" or not entry.preedit, 5, "the composition to go")
     ui.results["data"]["left_field"] = {"value": _value(ui, "address"), "preedit": ui.call(lambda: entry.preedit),
                                         "mode": ui.call(lambda: entry.mode)}
-    ui.tap(ADDRESS)
+    _focus(ui, ADDRESS)
     ui.wait_until(lambda: entry.mode == "pinyin", 5, "pinyin on coming back")
     ui.results["data"]["back_in_field"] = {"preedit": ui.call(lambda: entry.preedit),
                                            "candidates": ui.call(lambda: list(entry.candidates))}
-    _measure(ui, "phone-elderly-check")
-    ui.tap("联系电话")
+    _focus(ui, "联系电话")
     ui.wait_until(lambda: entry.mode == "phone", 5, "the phone pad")
     _measure(ui, "phone-elderly")
     ui.shot("09-phone-pad-elderly")
