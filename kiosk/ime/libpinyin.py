@@ -123,7 +123,8 @@ class LibpinyinInput:
         self.inst = self.lib.pinyin_alloc_instance(engine.ctx)
         self.rest = ""                               # the letters still composing
         self.picks: list[tuple[str, str]] = []       # (text picked, the letters before it)
-        self.items: list[tuple[str, int]] = []       # (text, letters it covers; 0 = all)
+        # (text, letters a domain word covers, 0 = all; or -1 - libpinyin's candidate index)
+        self.items: list[tuple[str, int]] = []
         self.page = 0
 
     def _lookup(self) -> Composition:
@@ -136,11 +137,14 @@ class LibpinyinInput:
             if text not in seen:
                 seen.add(text)
                 self.items.append((text, covers))
-        self.engine.use_options(not (_VOWELS & set(rest)))
+        initials_only = not (_VOWELS & set(rest))
+        self.engine.use_options(initials_only)
         self.lib.pinyin_parse_more_full_pinyins(self.inst, rest.encode())
-        self.lib.pinyin_guess_sentence(self.inst)
+        if not initials_only:
+            # A whole-sentence guess from initials alone is noise ("sfz" -> 双方在) and costs
+            # up to 50 ms on a long one: only for spelled-out syllables.
+            self.lib.pinyin_guess_sentence(self.inst)
         self.lib.pinyin_guess_candidates(self.inst, 0, SORT)
-        parsed = self.lib.pinyin_get_parsed_input_length(self.inst)
         n = U()
         self.lib.pinyin_get_n_candidate(self.inst, ctypes.byref(n))
         for i in range(min(n.value, MAX_CANDIDATES)):
@@ -154,9 +158,7 @@ class LibpinyinInput:
             if not value or value in seen:
                 continue
             seen.add(value)
-            end = self.lib.pinyin_choose_candidate(self.inst, 0, cand)   # a constraint, not learning
-            self.lib.pinyin_clear_constraint(self.inst, 0)
-            self.items.append((value, 0 if end >= parsed else end))
+            self.items.append((value, -1 - i))
         return self._state()
 
     def _state(self, committed: str = "") -> Composition:
@@ -188,6 +190,11 @@ class LibpinyinInput:
         if not 0 <= index < self.engine.page_size or pos >= len(self.items):
             return self._state()
         text, covers = self.items[pos]
+        if covers < 0:   # libpinyin's: how far it reaches (choosing adds a constraint, not learning)
+            cand = P()
+            self.lib.pinyin_get_candidate(self.inst, -1 - covers, ctypes.byref(cand))
+            end = self.lib.pinyin_choose_candidate(self.inst, 0, cand)
+            covers = 0 if end >= self.lib.pinyin_get_parsed_input_length(self.inst) else end
         rest = self.rest.replace("'", "")
         left = rest[covers:].lstrip("'") if covers else ""
         if not left:
