@@ -77,6 +77,10 @@ def chrome(app: KioskApp, state: KioskState, now: float) -> None:
     home.set_services(list(state.services))  # type: ignore[attr-defined]
     default = state.service(app.kiosk_config.services.default)
     home.set_card_hint(default, state.other_ways)  # type: ignore[attr-defined]
+    if default is not None and default.ways and "id_reader" not in default.ways:
+        # The reader is down: the hint names the ways that work instead of the ID card.
+        home.card_hint = words.reader_down_hint(default.title, default.ways)  # type: ignore[attr-defined]
+        home.other_ways = ""  # type: ignore[attr-defined]
     identity = app.screens["identity"]
     waiting_for = state.service(state.session.service_id or "")
     ways = waiting_for.ways if waiting_for is not None else ()

@@ -322,3 +322,8 @@ PLACE_CARD_PROMPT = "请将身份证放在感应区"
 READER_DOWN_PROMPT = "身份证阅读器暂不可用"
 # Under a service offered after 身份核验 (screens/identity_check/result.py).
 NO_SECOND_CHECK = "无需再次验证身份"
+
+
+def reader_down_hint(title: str, ways: tuple[str, ...] | list[str]) -> str:
+    """The home screen's hint while the ID reader is down and another way identifies."""
+    return f"身份证阅读器暂不可用：{other_ways(ways, lead='可')}，进入{title}"

@@ -307,4 +307,36 @@ def walk(ui: Any) -> None:
     _elderly(ui, False)
 
 
-SCENARIOS: dict[str, Callable[[Any], None]] = {"walk": walk}
+def ways(ui: Any) -> None:
+    """The ID reader unplugged on a terminal with a code scanner: the services stay open,
+    the banner and the waiting screen say which way works."""
+    _ready(ui)
+    ui.wait_until(lambda: "code_scanner" in ui.app.terminal.state().other_ways, 15, "the code scanner")
+    ui.sim("unplug")
+    ui.wait_until(lambda: ui.app.banner.message, 10, "the fault banner")
+    ui.results["data"]["services"] = ui.call(
+        lambda: {s.id: [s.available, s.reason, list(s.ways)] for s in ui.app.terminal.state().services})
+    ui.shot("20-ways-home")
+    ui.tap("身份核验")
+    ui.wait_screen("identity")
+    ui.wait_text("身份证阅读器暂不可用")
+    ui.shot("21-ways-identity")
+    ui.tap("返回")
+    ui.wait_screen("home")
+    _elderly(ui, True)
+    ui.tap("一证通办")
+    ui.wait_screen("identity")
+    ui.wait_text("身份证阅读器暂不可用")
+    ui.shot("22-ways-identity-elderly")
+    ui.tap("返回")
+    ui.wait_screen("home")
+    _elderly(ui, False)
+    ui.sim("replug")
+    ui.wait_until(lambda: not ui.app.banner.message, 10, "the banner to go")
+    ui.tap("身份核验")
+    ui.wait_screen("identity")
+    ui.wait_text("请将身份证放在感应区")
+    ui.record("23-reader-back")
+
+
+SCENARIOS: dict[str, Callable[[Any], None]] = {"walk": walk, "walk_ways": ways}

@@ -99,3 +99,30 @@ def test_the_proof_preview_zooms_to_legible_text(walk_run: AppRun) -> None:
         assert texture >= zoomed                             # drawn from enough pixels: sharp
         assert "放大查看" in walk_run.shown(f"{prefix}-preview")
         assert "缩小" in walk_run.shown(f"{prefix}-preview-zoomed")
+
+
+@pytest.fixture(scope="module")
+def ways_run(run_scenario: RunApp, tmp_path_factory: pytest.TempPathFactory) -> AppRun:
+    slot = tmp_path_factory.mktemp("slot") / "code.png"     # nothing shown: the camera waits
+    return run_scenario("walk_ways", central=True, timeout=120,
+                        session={"idle_timeout_s": IDLE_S, "idle_warning_s": 10},
+                        site_extra=f'[devices.code_scanner]\ndriver = "camera_sim"\nslot = "{slot}"\n')
+
+
+def test_ways_run_completed(ways_run: AppRun) -> None:
+    assert ways_run.returncode == 0 and ways_run.results.get("ok"), ways_run.describe()
+
+
+def test_an_unplugged_reader_leaves_the_services_to_the_other_ways(ways_run: AppRun) -> None:
+    services = ways_run.results["data"]["services"]
+    for service in ("identity_check", "yizheng_tongban"):
+        assert services[service] == [True, "", ["code_scanner"]], services
+    home = ways_run.shown("20-ways-home")
+    assert "身份证阅读器暂不可用：可出示电子证照码，进入身份核验" in home
+    assert not any("将身份证放在感应区" in t for t in home)
+    banner = ways_run.step("20-ways-home")["banner"]
+    assert banner == "身份证阅读器未连接，请出示电子证照码办理"
+    shown = ways_run.shown("21-ways-identity")
+    assert {"身份证阅读器暂不可用", "请出示电子证照码"} <= set(shown)
+    assert "请将身份证放在感应区" not in shown
+    assert "请将身份证放在感应区" in ways_run.shown("23-reader-back")
