@@ -48,8 +48,9 @@ def _row(name: str, config: KioskConfig, status: Any) -> dict[str, Any]:
         "port": device_address(config.devices, name),
         **status.as_dict(),
         "advice": advice_for(status),
-        "port_state": "",
-        "port_holder": None,
+        "port_state": "",          # for a serial port the driver could not open: missing, busy ...
+        "port_holder": None,       # the pid holding a busy port, when it can be found
+        "in_use_by_kiosk": False,  # busy because the running kiosk holds it (normal)
     }
     path = serial_path(settings)
     if path is not None and status.state is DeviceState.NO_DEVICE:
@@ -88,5 +89,5 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
             print(f"       {row['advice']}" + (f" [{row['detail']}]" if row["detail"] else ""))
         for name in missing:
             print(f"[--  ] {name:<15} 未配置 (not configured)")
-    fine = all(r["ready"] or r.get("in_use_by_kiosk") for r in report)
+    fine = all(r["ready"] or r["in_use_by_kiosk"] for r in report)
     return EXIT_OK if fine else EXIT_FAIL
