@@ -279,7 +279,8 @@ class TextEntry(BoxLayout):
         if self.mode == "handwriting":
             keys.add_widget(self.hand)
         elif self.mode:
-            self.keyboard.kind = self.mode
+            compact = f"compact:{self.mode}"
+            self.keyboard.kind = compact if compact in LAYOUTS else self.mode
             keys.add_widget(self.keyboard)
         self._redraw()
 
@@ -310,17 +311,14 @@ class TextEntry(BoxLayout):
                 room -= max(self.key_height * 1.15, _text_width(label, self.small_width) + dp(28)) + bar.spacing
             hint = self.hint or (HAND_HINT if self.mode == "handwriting" else self.title)
             bar.add_widget(BarHint(text=hint if room >= 4 * self.small_width else ""))
-        elif self.hint:
-            bar.add_widget(BarHint(text=self.hint))
-        if next_button is not None:
-            if not bar.children:
-                bar.add_widget(BarHint())
+        elif self.hint or (self.mode and next_button is not None):
+            bar.add_widget(BarHint(text=self.hint or self.title))
+        if next_button is not None and self.mode:
             bar.add_widget(next_button)
         shown = bool(bar.children)
         bar.height = self.key_height if shown else 0
         bar.opacity = 1 if shown else 0
-        rows = 3 if self.mode in ("pinyin", "digits", "symbols", "handwriting") else len(
-            LAYOUTS.get(self.mode, []))
+        rows = 3 if self.mode == "handwriting" else len(LAYOUTS.get(self.keyboard.kind, [])) if self.mode else 0
         self.keyboard.key_height = self.key_height
         self.ids.keypad.height = rows * self.key_height
         self.hand.height = rows * self.key_height

@@ -71,6 +71,18 @@ LAYOUTS: dict[str, list[Row]] = {
         [(" ", 4), (CLEAR, 3), (BACK, 3)],
     ],
 }
+
+
+def _compact(extra: str) -> list[Row]:
+    """Three rows of five: the code pads inside the text entry, where a candidate bar or
+    the 下一项 button sits above the keys and four rows would not fit in elderly mode."""
+    last: Row = [(extra, 1), (CLEAR, 2), (BACK, 2)] if extra else [(CLEAR, 2.5), (BACK, 2.5)]
+    return [_chars("12345"), _chars("67890"), last]
+
+
+for _kind, _extra in (("number", ""), ("date", ""), ("phone", "-"), ("id_number", "X")):
+    LAYOUTS[f"compact:{_kind}"] = _compact(_extra)
+
 MAX_LENGTH = {"phone": 13, "id_number": 18, "uscc": USCC_LENGTH, "date": 10}
 
 

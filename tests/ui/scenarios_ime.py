@@ -73,7 +73,7 @@ def _measure(ui: Any, step: str) -> None:
     and whether its label fits inside it."""
     from kivy.uix.label import Label
 
-    from screens.common.ime_entry import CandidateButton, ModeTab, PageButton
+    from screens.common.ime_entry import CandidateButton, ModeTab, NextButton, PageButton
     from screens.common.keyboard import KeyButton
 
     dpi = float(ui.call(lambda: ui.app.terminal.config.ui.dpi))
@@ -84,7 +84,7 @@ def _measure(ui: Any, step: str) -> None:
         def walk(widget: Any) -> None:
             if widget.opacity <= 0 or widget.width <= 0 or widget.height <= 0:
                 return
-            if isinstance(widget, KeyButton | CandidateButton | ModeTab | PageButton):
+            if isinstance(widget, KeyButton | CandidateButton | ModeTab | PageButton | NextButton):
                 assert isinstance(widget, Label)
                 widget.texture_update()
                 out.append({"text": widget.text, "w": round(widget.width, 1), "h": round(widget.height, 1),
