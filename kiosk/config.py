@@ -394,7 +394,7 @@ def load_config(path: Path | str | None = None) -> KioskConfig:
             return next((p for p, d in reversed(layers) if loc and _has_key(d, loc)), site_path)
 
         # Every problem at once, not only the first: a technician fixes them in one go.
-        raise ConfigError.of(problems_of(err, culprit)) from None
+        raise ConfigError.of(problems_of(err, culprit, merged)) from None
 
 
 def effective_toml(config: KioskConfig) -> str:

@@ -99,11 +99,27 @@ def reason_for(error: ErrorDetails) -> str:
     return f"{chinese} ({english})"
 
 
-def problems_of(err: ValidationError, culprit_of: Any) -> list[Problem]:
-    """Every error of ``err`` as a Problem; ``culprit_of(loc, type)`` names the file to fix."""
+def key_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
+    """``loc`` as keys of the file: the tags pydantic adds for a discriminated union (the
+    ``camera`` of ``devices.code_scanner.camera.width``) are left out."""
+    out: list[str | int] = []
+    node = data
+    for index, part in enumerate(loc):
+        last = index == len(loc) - 1
+        if isinstance(node, dict) and part not in node and not last:
+            continue
+        out.append(part)
+        node = node.get(part) if isinstance(node, dict) else (
+            node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None)
+    return tuple(out)
+
+
+def problems_of(err: ValidationError, culprit_of: Any, data: Any = None) -> list[Problem]:
+    """Every error of ``err`` as a Problem; ``culprit_of(loc, type)`` names the file to fix;
+    ``data`` (what was validated) turns pydantic's locations into the file's keys."""
     out: list[Problem] = []
     for error in err.errors():
-        loc = tuple(error["loc"])
+        loc = key_path(tuple(error["loc"]), data) if data is not None else tuple(error["loc"])
         key = ".".join(str(p) for p in loc)
         out.append(Problem(str(culprit_of(loc, error["type"])), short(key, MAX_KEY),
                            short(reason_for(error), MAX_REASON)))

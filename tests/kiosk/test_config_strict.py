@@ -150,3 +150,13 @@ def test_an_unknown_profile_names_the_profile_and_the_files_looked_for(tmp_path:
     with pytest.raises(ConfigError) as caught:
         config_module.find_profile("airport")
     assert caught.value.file and "airport" in caught.value.file
+
+
+def test_a_device_setting_is_named_by_its_key_in_the_file(tmp_path: Path) -> None:
+    # pydantic's location of a driver-specific field carries the driver's tag; the
+    # technician's file has no such level.
+    site = _site(tmp_path, '[devices.code_scanner]\ndriver = "camera"\nwidth = "wide"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(site)
+    assert [p.key for p in caught.value.problems] == ["devices.code_scanner.width"]
+    assert caught.value.file == str(site)
