@@ -55,7 +55,8 @@ class PortCheck:
         if self.state is PortState.PERMISSION:
             user = _user()
             group = self.group or "dialout"
-            return (f"没有权限打开 {port}：当前用户 {user} 不在 {group} 组；"
+            held = f"（它正由进程 {self.holder_pid}（{self.holder}）使用）" if self.holder_pid else ""
+            return (f"没有权限打开 {port}{held}：当前用户 {user} 不在 {group} 组；"
                     f"请执行 sudo usermod -aG {group} {user} 后重新登录，或安装 deploy/udev 规则"
                     f" (permission denied: {port})")
         if self.state is PortState.BUSY:
@@ -99,7 +100,10 @@ def probe_port(port: str) -> PortCheck:
         if err.errno == errno.EBUSY:   # TIOCEXCL set by the holder
             return _busy(port, info)
         if err.errno in (errno.EACCES, errno.EPERM):
-            return PortCheck(port, PortState.PERMISSION, group=group)
+            # /proc/locks names a holder even for a port this user may not open.
+            pid = _flock_holder(info)
+            holder, is_kiosk = _command(pid) if pid else ("", False)
+            return PortCheck(port, PortState.PERMISSION, pid, holder, is_kiosk, group=group)
         return PortCheck(port, PortState.MISSING)   # ENXIO, ENODEV, EIO: the device went away
     try:
         try:

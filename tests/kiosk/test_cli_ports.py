@@ -170,3 +170,15 @@ def test_read_id_on_a_busy_port_names_the_holder(
     [line] = result.stderr.splitlines()
     assert line.startswith("kiosk read-id: 端口被占用") and str(other_holds.pid) in line
     assert "[port_busy]" in line
+
+
+def test_permission_denied_still_names_who_holds_the_port(
+    sim: IdCardSimulator, other_holds: subprocess.Popen[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(path: str, flags: int, mode: int = 0o777) -> int:
+        raise PermissionError(errno.EACCES, "Permission denied", path)
+
+    monkeypatch.setattr(ports.os, "open", refuse)
+    check = probe_port(str(sim.link_path))
+    assert check.state is PortState.PERMISSION and check.holder_pid == other_holds.pid
+    assert f"进程 {other_holds.pid}" in check.message()
