@@ -95,13 +95,14 @@ class LibpinyinEngine:
             self.lib.pinyin_set_options(self.ctx, want)
             self._current = want
 
-    def domain(self, letters: str) -> list[tuple[str, int]]:
-        """Domain words for these letters: (text, letters covered; 0 = all), exact full
-        pinyin or initials first, then words whose pinyin starts the letters, longest first."""
+    def domain(self, letters: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+        """Domain words for these letters, (text, letters covered; 0 = all): those whose
+        full pinyin or initials are the letters, and those whose pinyin starts them (longest
+        first)."""
         exact = [(t, 0) for t in self.by_full.get(letters, []) + self.by_initials.get(letters, [])]
         prefixes = [(t, len(p)) for p, texts in self.by_full.items() for t in texts
                     if len(p) < len(letters) and letters.startswith(p)]
-        return exact + sorted(prefixes, key=lambda tc: -tc[1])
+        return exact, sorted(prefixes, key=lambda tc: -tc[1])
 
     def session(self) -> LibpinyinInput:
         return LibpinyinInput(self)
@@ -133,7 +134,8 @@ class LibpinyinInput:
         if not rest:
             return self._state()
         seen: set[str] = set()
-        for text, covers in self.engine.domain(rest):
+        exact, prefixes = self.engine.domain(rest)
+        for text, covers in exact:
             if text not in seen:
                 seen.add(text)
                 self.items.append((text, covers))
@@ -155,11 +157,19 @@ class LibpinyinInput:
             value = (raw.value or b"").decode()
             if kind.value == NBEST and i > 0 and len(value) > 1:
                 continue   # whole-sentence guesses past the best one are noise
-            if not value or value in seen:
-                continue
-            seen.add(value)
-            self.items.append((value, -1 - i))
+            if value and value not in seen:
+                seen.add(value)
+                self.items.append((value, -1 - i))
+            if i == 0:     # domain words that start the input come after libpinyin's best guess
+                self._add(prefixes, seen)
+        self._add(prefixes, seen)
         return self._state()
+
+    def _add(self, words: list[tuple[str, int]], seen: set[str]) -> None:
+        for text, covers in words:
+            if text not in seen:
+                seen.add(text)
+                self.items.append((text, covers))
 
     def _state(self, committed: str = "") -> Composition:
         size = self.engine.page_size
