@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn, cast
 
 from kiosk.cli import cards, central, doctor, ime, printing, read_id, scan, voice
 from kiosk.config import ConfigError, KioskConfig, effective_toml, load_config
@@ -22,12 +23,24 @@ EXIT_OK, EXIT_FAIL, EXIT_NO_CARD, EXIT_DEVICE = 0, 1, 2, 3
 RunUi = Callable[[KioskConfig, argparse.Namespace], int]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse in the technician's style: a usage error says so in Chinese first, then
+    argparse's own reason, then where the usage is (exit 2, argparse's convention)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: 命令用法有误（{message}）；请运行 {self.prog} --help 查看用法"
+                     f" (usage error)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk", description="通办自助终端 Tongban Kiosk")
+    parser = _Parser(prog="kiosk", description="通办自助终端 Tongban Kiosk")
     parser.add_argument("--config", metavar="FILE", help="site file (default: $TONGBAN_CONFIG or /etc/tongban/kiosk.toml)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log records (debug detail) to stderr too; without it they go to the journal only")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Sub-commands are _Parser too (argparse makes them of the parent's class).
+    sub = cast("argparse._SubParsersAction[argparse.ArgumentParser]",
+               parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
 
     run = sub.add_parser("run", help="start the kiosk UI (fullscreen)")
     run.add_argument("--windowed", action="store_true", help="a normal window instead of fullscreen")

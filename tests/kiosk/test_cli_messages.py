@@ -93,6 +93,8 @@ CASES = [
     Case("logs prints: the look-up by ID number needs central",
          lambda tmp, site, sim: ["--config", str(site), "logs", "prints", "--id-number",
                                  "11010519491231002X"], 3),
+    Case("read-id: --port left out", lambda tmp, site, sim: ["read-id"], 2),
+    Case("read-card: a PIN that is no PIN", lambda tmp, site, sim: ["read-card", "--pin", "12ab"], 2),
     Case("kiosk run: configuration missing",
          lambda tmp, site, sim: ["--config", str(tmp / "absent.toml"), "run"], 1),
 ]
