@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from kiosk.central_api.models import Catalogue
@@ -34,7 +33,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def _config(path: str | None) -> KioskConfig | None:
     if path is None and not os.environ.get("TONGBAN_CONFIG") and not SITE_CONFIG.exists():
-        return None   # no site file yet: the defaults, the engine's files under a temp dir
+        return None   # no site file yet: the defaults, the engine's files in the user's cache
     return load_config(path)
 
 
@@ -62,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     config = _config(args.config)
     if config is None:
-        base = Path(tempfile.gettempdir()) / f"tongban-ime-{os.getuid()}"
+        # no data dir yet: the user's cache (not a guessable name in /tmp)
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tongban-ime"
         service = ImeService(None, None, engine=args.engine, base_dir=base, data=args.data)
     else:
         service = ImeService(config, _catalogue_source(config), engine=args.engine, data=args.data)

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from kiosk.files import ensure_private_dir
 from kiosk.ime import Composition, ImeUnavailable
 from kiosk.ime.domain import DomainWord
 
@@ -69,7 +70,7 @@ class LibpinyinEngine:
             raise ImeUnavailable(f"拼音输入不可用：词库 {data} 缺失。请安装 Debian 软件包 {PACKAGES}")
         self.lib = _load_library()
         self.page_size = page_size
-        base_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_private_dir(base_dir)   # only the terminal's user
         self.user_dir = Path(tempfile.mkdtemp(prefix="libpinyin-", dir=base_dir))
         # the versions of the system tables, so libpinyin does not complain of a missing file
         header = (data / "table.conf").read_text(encoding="utf-8").splitlines()[:2]

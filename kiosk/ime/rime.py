@@ -21,6 +21,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from kiosk.files import ensure_private_dir
 from kiosk.ime import Composition, ImeUnavailable
 from kiosk.ime.domain import DomainWord, digest
 
@@ -187,8 +188,9 @@ class RimeEngine:
         user = self.user_dir
         built = user / "build" / f"{SCHEMA}.prism.bin"
         fresh = not built.is_file()
+        for folder in (user.parent.parent, user.parent, user):   # only the terminal's user
+            ensure_private_dir(folder)
         if fresh:
-            user.mkdir(parents=True, exist_ok=True, mode=0o700)
             (user / f"{SCHEMA}.schema.yaml").write_text(schema, encoding="utf-8")
             (user / f"{SCHEMA}.dict.yaml").write_text(dictionary, encoding="utf-8")
             (user / "default.custom.yaml").write_text(

@@ -147,7 +147,7 @@ def test_service_reports_missing_dictionaries(tmp_path: Path) -> None:
 # -- kiosk ime -----------------------------------------------------------------------------
 def _kiosk(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "TONGBAN_CONFIG"}
-    env["TMPDIR"] = str(tmp_path)
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     return subprocess.run([sys.executable, "-m", "screens.entry", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
