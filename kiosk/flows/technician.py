@@ -136,6 +136,7 @@ class TechnicianFlow(PinMode):
         self._central_check = central_check
         self.view = ToolView()
         self._preview_stop = threading.Event()
+        self._heard_voice: Any = None      # the voice whose events this mode listens to
 
     # -- the menu --------------------------------------------------------------------------
     def _opened(self) -> None:
@@ -405,15 +406,28 @@ class TechnicianFlow(PinMode):
             self.view.outcome = "unavailable"
             return
         self.view.volume = int(voice.volume)
+        if self._heard_voice is not voice:
+            self._heard_voice = voice
+            voice.subscribe(self._voice_event)
+
+    def _voice_event(self, event: Any) -> None:
+        """From the voice thread: whether the sound check was heard by the player."""
+        if getattr(event.prompt, "prompt_id", "") != "sound_check" or event.kind == "stopped":
+            return
+        if event.kind == "failed":
+            self._note("technician: sound check not played (%s)", event.detail)
+            self._result("voice", outcome="voice_failed", text=str(event.detail))
+        else:
+            self._result("voice", outcome="played")
 
     def sound_check(self) -> None:
         voice = self._voice()
         if self.step is not TechStep.TOOL or self.view.tool != "voice" or voice is None:
             return
         self.touch()
+        self._result("voice", outcome="", volume=int(voice.volume))
         voice.sound_check()
-        self._note("technician: sound check played at volume %d", voice.volume)
-        self._result("voice", outcome="played", volume=int(voice.volume))
+        self._note("technician: sound check asked at volume %d", voice.volume)
 
     def change_volume(self, step: int) -> None:
         voice = self._voice()

@@ -60,5 +60,8 @@ class MaintHomeScreen(KioskScreen):
             row.ready = status.ready
         self.ids.none.opacity = 0 if rows else 1
 
+    def voice_prompt(self) -> str:
+        return words.TITLE
+
     def _open(self, tool: str, *_: Any) -> None:
         App.get_running_app().terminal.technician.open_tool(tool)

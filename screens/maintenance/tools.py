@@ -64,6 +64,10 @@ class ToolScreen(KioskScreen):
     def fill(self, flow: TechnicianFlow, view: ToolView) -> None:
         """The tool's own part."""
 
+    def voice_prompt(self) -> str:
+        """Read aloud (screens/voice_prompts.py): the tool's name only, never a result."""
+        return self.title
+
     def back(self) -> None:
         technician().back()
 

@@ -55,6 +55,7 @@ OUTCOMES = {
     "already_enrolled": "本机已注册",
     "central_unavailable": "无法连接政务服务平台",
     "played": "已播放测试语音，请确认能听到",
+    "voice_failed": "测试语音未能播放，请检查音箱和音频设置",
 }
 
 CARD_LABELS = {

@@ -18,7 +18,7 @@ from drivers.status import DeviceState, DeviceStatus
 from kiosk.central_api.checks import CentralCheck, check_central
 from kiosk.config import load_config
 from kiosk.diagnostics import config_version
-from kiosk.events import KioskEvent, SessionChanged, TechnicianChanged
+from kiosk.events import KioskEvent, TechnicianChanged
 from kiosk.flows.base import check_table, inline_runner
 from kiosk.flows.pin_mode import TapCounter
 from kiosk.flows.staff import StaffStep
@@ -265,3 +265,38 @@ def test_a_technician_card_opens_maintenance_and_a_staff_card_the_log(terminal: 
     terminal.technician.close()
     terminal._arrival(StaffCardPresented("hall_staff"))  # type: ignore[attr-defined]
     assert terminal.staff.step is StaffStep.LOG
+
+
+class _Voice:
+    """The voice's side the technician uses: volume, the sound check, its events."""
+
+    def __init__(self, fail: bool) -> None:
+        self.volume = 80
+        self.fail = fail
+        self._listeners: list[Any] = []
+
+    def subscribe(self, listener: Any) -> None:
+        self._listeners.append(listener)
+
+    def sound_check(self) -> None:
+        from types import SimpleNamespace
+
+        prompt = SimpleNamespace(prompt_id="sound_check")
+        event = SimpleNamespace(kind="failed" if self.fail else "played", prompt=prompt,
+                                detail="no_player" if self.fail else "")
+        for listener in self._listeners:
+            listener(event)
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_voice_test_plays_and_says_whether_it_was_heard(terminal: Terminal, fail: bool) -> None:
+    voice = _Voice(fail)
+    tech = _in(terminal)
+    tech._voice = lambda: voice  # type: ignore[attr-defined]
+    assert tech.open_tool("voice") and tech.view.volume == 80
+    tech.change_volume(+30)
+    assert voice.volume == 100 and tech.view.volume == 100      # capped at 100
+    tech.change_volume(-10)
+    assert voice.volume == 90
+    tech.sound_check()
+    assert tech.view.outcome == ("voice_failed" if fail else "played")

@@ -12,13 +12,16 @@ the keypad opens, and the countdown with 继续 before the idle close.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 STAFF_PIN = "246810"
 TECH_PIN = "135790"
 LOOKUP_ID = "110101199003071233"
+SCAN_TEXT = "TONGBAN-MAINT-TEST-42"
 PRESENCE_S = 0.8
 
 
@@ -52,6 +55,36 @@ def _count(ui: Any, what: str, expected: int, timeout: float = 30.0) -> int:
         if count >= expected or time.monotonic() > deadline:
             return count
         ui.sleep(0.3)
+
+
+def _keypad_geometry() -> dict[str, Any]:
+    """The staff keypad panel and its keys: (y, top, text height) of each key."""
+    from kivy.app import App
+
+    panel = App.get_running_app().staff_log.ids.keypad
+    keys = [w for w in panel.walk(restrict=True) if type(w).__name__ == "KeyButton" and w.text]
+    return {"panel": [round(panel.y), round(panel.top)],
+            "keys": [[round(k.y), round(k.top), round(k.texture_size[1])] for k in keys]}
+
+
+def _slot(ui: Any) -> Path:
+    return Path(ui.app.terminal.config.devices.code_scanner.slot)
+
+
+def _hold_up(ui: Any, text: str) -> None:
+    """A QR code in front of the simulated camera (written whole, then renamed)."""
+    import qrcode
+
+    slot = _slot(ui)
+    slot.parent.mkdir(parents=True, exist_ok=True)
+    partial = slot.with_name("writing.png")
+    qrcode.make(text, box_size=8, border=4).save(partial)
+    os.replace(partial, slot)
+    ui.note(f"held up {text!r}")
+
+
+def _take_away(ui: Any) -> None:
+    _slot(ui).unlink(missing_ok=True)
 
 
 def _column_widths(ui: Any) -> list[float]:
@@ -144,8 +177,28 @@ def maintenance(ui: Any) -> None:
     ui.shot("08-config")
     ui.tap("返回")
 
+    # The scan test: the camera's picture live, then a code held up and its text.
+    ui.tap("扫码测试")
+    ui.wait_screen("maint_scan")
+    scan = ui.app.screens["maint_scan"]
+    ui.wait_until(lambda: scan.frames >= 3, 15, "live preview frames")
+    first = ui.call(lambda: scan.frames)
+    _hold_up(ui, SCAN_TEXT)
+    ui.wait_text(SCAN_TEXT, timeout=20)
+    ui.wait_until(lambda: scan.frames >= first + 3, 10, "the preview to keep moving")
+    data["preview_frames"] = ui.call(lambda: scan.frames) - first
+    data["preview_size"] = ui.call(lambda: list(scan.texture.size))
+    data["session_after_scan"] = ui.call(lambda: ui.app.terminal.session.state.value)
+    ui.shot("08c-scan")
+    _take_away(ui)
+    ui.tap("返回")
+
     ui.tap("语音与音量")
     ui.wait_screen("maint_voice")
+    ui.tap("播放测试语音")
+    ui.wait_until(lambda: ui.app.terminal.technician.view.outcome in ("played", "voice_failed"), 20,
+                  "the sound check's outcome")
+    data["sound_check"] = ui.call(lambda: ui.app.terminal.technician.view.outcome)
     ui.shot("08b-voice")
     ui.tap("返回")
 
@@ -216,6 +269,7 @@ def staff(ui: Any) -> None:
     ui.tap("1101**********1233")
     ui.wait_text("请输入18位证件号码")
     ui.shot("15-staff-keypad-elderly")
+    data["keypad_elderly"] = ui.call(_keypad_geometry)
     ui.tap("取消")
     _elderly(ui, False)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from printers_control import PrintersForUi
-from scenarios_maintenance import LOOKUP_ID, STAFF_PIN, TECH_PIN
+from scenarios_maintenance import LOOKUP_ID, SCAN_TEXT, STAFF_PIN, TECH_PIN
 from ui_helpers import AppRun, RunApp
 
 from kiosk.staff import hash_pin
@@ -23,7 +23,9 @@ CLEAR = ["张三", LOOKUP_ID, "北京市东城区示例胡同12号"]
 @pytest.fixture(scope="module")
 def maint_run(run_scenario: RunApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppRun]:
     printers = PrintersForUi(tmp_path_factory.mktemp("printers"))
+    slot = tmp_path_factory.mktemp("camera") / "front.png"
     site = (printers.site()
+            + f'\n[devices.code_scanner]\ndriver = "camera_sim"\nslot = "{slot}"\n'
             + f'\n[staff]\npin_hash = "{hash_pin(STAFF_PIN)}"\npin_digits = 6\n'
             + f'\n[technician]\npin_hash = "{hash_pin(TECH_PIN)}"\npin_digits = 6\n')
     try:
@@ -88,6 +90,22 @@ def test_the_central_check_says_reachable_clock_and_enrolled(maint_run: AppRun) 
     assert any(t.startswith("已注册，终端编号") for t in texts)
 
 
+def test_the_scan_test_shows_the_camera_live_and_the_decoded_text(maint_run: AppRun) -> None:
+    data = maint_run.results["data"]
+    assert data["preview_frames"] >= 2                  # the picture kept changing
+    width, height = data["preview_size"]
+    assert width >= 320 and 0.4 < height / width < 0.8  # the camera's 16:9 frame, scaled
+    assert SCAN_TEXT in maint_run.shown("08c-scan")
+    assert data["session_after_scan"] == "idle"         # a code in maintenance starts nothing
+
+
+def test_the_sound_check_says_whether_it_played(maint_run: AppRun) -> None:
+    outcome = maint_run.results["data"]["sound_check"]
+    expected = {"played": "已播放测试语音，请确认能听到", "voice_failed": "测试语音未能播放，请检查音箱和音频设置"}
+    assert expected[outcome] in maint_run.shown("08b-voice")
+    assert any(t.startswith("音量 ") for t in maint_run.shown("08b-voice"))
+
+
 def test_the_config_version_is_shown(maint_run: AppRun) -> None:
     version = maint_run.results["data"]["config_version"]
     assert len(version) == 12 and version in maint_run.shown("08-config")
@@ -130,6 +148,15 @@ def test_the_look_up_chip_masks_the_id_number(maint_run: AppRun) -> None:
 def test_the_columns_keep_their_widths_when_the_keypad_opens(maint_run: AppRun) -> None:
     data = maint_run.results["data"]
     assert data["widths_open"] == data["widths_closed"] and len(data["widths_open"]) == 6
+
+
+def test_the_keypad_keys_stay_inside_their_panel_in_elderly_mode(maint_run: AppRun) -> None:
+    geometry = maint_run.results["data"]["keypad_elderly"]
+    bottom, top = geometry["panel"]
+    assert len(geometry["keys"]) == 13
+    for y, key_top, text_height in geometry["keys"]:
+        assert bottom - 1 <= y and key_top <= top + 1, geometry       # inside the panel
+        assert text_height <= key_top - y, geometry                   # the label fits its key
 
 
 def test_a_countdown_with_continue_before_the_staff_idle_close(maint_run: AppRun) -> None:
