@@ -7,6 +7,7 @@ console script enters through screens.entry, which hands everything else to this
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn, cast
@@ -99,6 +100,11 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `kiosk doctor | head`: the reader left; no traceback, and none at exit either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAIL
     return EXIT_FAIL
 
 

@@ -14,9 +14,11 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from drivers.status import DeviceState, FaultAction
-from kiosk.cli.diagnostics import ACTION_WORDS, advice_for
+from drivers.errors import ErrorCode
+from drivers.status import DeviceState, DeviceStatus, FaultAction
+from kiosk.cli.diagnostics import ACTION_WORDS, ADVICE, advice_for
 from kiosk.cli.ports import PortState, probe_port
+from kiosk.cli.words import CODE_WORDS
 from kiosk.config import KioskConfig
 from kiosk.devices import DEVICE_NAMES, build_devices, device_address
 
@@ -40,6 +42,20 @@ def serial_path(settings: Any) -> str | None:
     return None
 
 
+def _advice(status: DeviceStatus) -> str:
+    """The shared table's advice; for a fault it has no line of its own (pcscd down, a
+    protocol error ...), the cause and fix of that fault code (kiosk.cli.words)."""
+    try:
+        code = ErrorCode(status.fault) if status.fault else None
+    except ValueError:
+        code = None
+    if code is not None and code is not ErrorCode.NO_DEVICE and (status.state, status.fault) not in ADVICE:
+        words = CODE_WORDS.get(code)
+        if words is not None:
+            return f"{words[0]}；{words[1]} ({code.value})"
+    return advice_for(status)
+
+
 def _row(name: str, config: KioskConfig, status: Any) -> dict[str, Any]:
     settings = getattr(config.devices, name)
     row: dict[str, Any] = {
@@ -47,7 +63,7 @@ def _row(name: str, config: KioskConfig, status: Any) -> dict[str, Any]:
         "driver": settings.driver,
         "port": device_address(config.devices, name),
         **status.as_dict(),
-        "advice": advice_for(status),
+        "advice": _advice(status),
         "port_state": "",          # for a serial port the driver could not open: missing, busy ...
         "port_holder": None,       # the pid holding a busy port, when it can be found
         "in_use_by_kiosk": False,  # busy because the running kiosk holds it (normal)

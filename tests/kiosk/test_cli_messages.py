@@ -20,6 +20,7 @@ from PIL import Image
 from drivers.idcard.simulator import IdCardSimulator
 
 KIOSK = shutil.which("kiosk", path=os.path.dirname(sys.executable)) or "kiosk"
+REPO = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # A fix is something to do: the verbs our messages (and the shared advice table) use.
 FIX_WORDS = ("请", "检查", "联系", "执行", "运行", "修改方法", "稍后")
@@ -139,3 +140,27 @@ def test_doctor_advice_is_chinese_first_with_a_fix(site_config: Path, sim: IdCar
     for row in json.loads(result.stdout)["devices"]:
         if not row["ready"]:
             assert_technician_style(row["advice"])
+
+
+def test_doctor_names_pcscd_down_with_its_fix(tmp_path: Path) -> None:
+    site = _site(tmp_path, '[devices.card_reader]\ndriver = "pcsc"\n')
+    # A socket nobody serves: pcscd is "down" for this process whatever the machine runs.
+    env = {**os.environ, "PCSCLITE_CSOCK_NAME": str(tmp_path / "no-pcscd.comm")}
+    result = subprocess.run([KIOSK, "--config", str(site), "doctor", "--json", "--wait", "1"],
+                            capture_output=True, text=True, timeout=60, env=env)
+    [reader] = [row for row in json.loads(result.stdout)["devices"] if row["device"] == "card_reader"]
+    assert reader["fault"] == "pcsc_unavailable"
+    assert reader["advice"].startswith("读卡服务 pcscd 没有运行") and "systemctl start pcscd" in reader["advice"]
+    assert_technician_style(reader["advice"])
+
+
+def test_output_into_a_closed_pipe_is_no_traceback(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)                       # like `kiosk doctor | head` after head has gone
+    try:
+        result = subprocess.run([KIOSK, "config", "check", str(REPO / "config" / "hall.toml")],
+                                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
