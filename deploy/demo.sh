@@ -308,7 +308,7 @@ while true; do
             # Every simulator's own list, made from its command table (never out of date).
             for family in "printer:$printer_sock" "a4:$a4_sock" "card:$card_sock"; do
                 reply=$("$KIOSK_SIM" ctl "${family#*:}" help 2>/dev/null) \
-                    && say "${family%%:*} ...: ${reply#ok commands: }"
+                    && say "${family%%:*} ...: ${reply#ok commands: }" || true
             done
             line=help
             ;;
