@@ -3,7 +3,8 @@ Terminal and its real input engines: 张三 opens an item whose 联系地址 is 
 it, types 晋城市城区 on the pinyin keys choosing the phrase in two pieces, switches to
 适老化 mode and writes 张 on the handwriting pad with real touch events (the strokes of
 tests/support/strokes.py scaled to the pad), takes it back with 退格, and leaves the field
-with pinyin half composed. Key sizes are measured on every keyboard shown.
+with pinyin half composed; at the end the session finishes mid-composition. Key sizes are
+measured on every keyboard shown.
 """
 
 from __future__ import annotations
@@ -251,6 +252,19 @@ def ime(ui: Any) -> None:
     _measure(ui, "phone-elderly")
     ui.shot("09-phone-pad-elderly")
     ui.tap("适老化")
+
+    # The session ends while pinyin is being composed: nothing of it survives.
+    _focus(ui, ADDRESS)
+    ui.type("zhang")
+    _idle(ui, "zhang")
+    ui.results["data"]["before_end"] = ui.call(lambda: entry.preedit)
+    ui.call(lambda: ui.app.terminal.session.finish())
+    ui.wait_screen("home", timeout=10)
+    ui.sleep(0.3)
+    step = ui.record("session-ended")
+    ui.results["data"]["after_end"] = {
+        "preedit": ui.call(lambda: entry.preedit), "candidates": ui.call(lambda: list(entry.candidates)),
+        "leftover": [t for t in step["all_texts"] if "zhang" in t or "晋城市城区" in t]}
 
 
 SCENARIOS = {"ime": ime}

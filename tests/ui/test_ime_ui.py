@@ -44,6 +44,12 @@ def test_leaving_the_field_drops_the_composition(ime_run: AppRun) -> None:
     assert data["back_in_field"] == {"preedit": "", "candidates": []}
 
 
+def test_the_end_of_the_session_drops_the_composition_and_the_typed_text(ime_run: AppRun) -> None:
+    data = ime_run.results["data"]
+    assert data["before_end"] == "zhang"
+    assert data["after_end"] == {"preedit": "", "candidates": [], "leftover": []}
+
+
 def test_every_key_is_a_finger_wide_and_its_label_fits(ime_run: AppRun) -> None:
     measured = ime_run.results["data"]["keys"]
     for step, found in measured.items():
