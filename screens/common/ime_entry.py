@@ -177,6 +177,8 @@ class TextEntry(BoxLayout):
     def choose(self, index: int) -> None:
         """A tap on the candidate shown at ``index`` in the bar."""
         if self.mode == "pinyin":
+            if self._pending():
+                return  # the bar is about to change: this tap meant what it showed before
             self._pinyin("select", self._offset + index)
         elif 0 <= self._offset + index < len(self.candidates):
             text = self.candidates[self._offset + index]
