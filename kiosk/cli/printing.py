@@ -19,7 +19,7 @@ from kiosk.devices import build_a4_printer, build_receipt_printer
 from kiosk.diagnostics import advice_for
 from kiosk.outbox import open_outbox
 from kiosk.printing.export import export_csv, write_csv
-from kiosk.printing.jobs import a4_test_page, receipt_test_page
+from kiosk.printing.jobs import print_test_page
 from kiosk.printing.printers import Printing, PrintResult
 from kiosk.printing.printlog import DOC_TYPES, IdLookupUnavailable, PrintLog
 from kiosk.staff import PinFormatError, hash_pin
@@ -194,13 +194,8 @@ def cmd_print_test(config: KioskConfig, plog: PrintLog, args: argparse.Namespace
                       + (f" [{status.detail}]" if status.detail else "")))
             return EXIT_NOT_READY
         now = hall_time.now(hall_time.hall_zone(config))
-        if args.print_target == "receipt":
-            document = receipt_test_page(device.name, where, state, now, terminal, config)
-            result = printing.print_receipt(document)
-        else:
-            pdf, pages, number = a4_test_page(where, state, now, terminal, config)
-            result = printing.print_document(pdf, doc_type="test_page", doc_number=number,
-                                             title="打印测试页", pages=pages)
+        # the same test page as the technician's maintenance screen (kiosk/printing/jobs.py)
+        result = print_test_page(printing, args.print_target, where, state, now, terminal, config)
     finally:
         device.close()
     return _report(result)
