@@ -2,19 +2,18 @@
 site file. Every setting is declared once, here or, for the devices, in kiosk.config_devices;
 unknown keys and wrong types are rejected with the file, the key and the reason.
 
-Errors: ``load_config`` raises ``ConfigError`` (file, key, reason; one short line) for every
-bad file, whatever its bytes: missing or unreadable, not a regular file (a directory, a FIFO,
-a device), larger than ``MAX_FILE_BYTES``, not UTF-8, not TOML, nested deeper than
-``MAX_DEPTH``, a NUL in any string, a ``~user`` that does not exist, a bad profile name,
-or a value the models refuse. Any other exception from it is a bug.
+Errors: ``load_config`` raises ``ConfigError`` (kiosk.config_errors: file, key, reason, one
+short line each; every value the models refuse at once) for every bad file, whatever its
+bytes: missing or unreadable, not a regular file (a directory, a FIFO, a device), larger
+than ``MAX_FILE_BYTES``, not UTF-8, not TOML, nested deeper than ``MAX_DEPTH`` (these read
+by kiosk.config_files), a NUL in any string, a ``~user`` that does not exist, a bad profile
+name, or a value the models refuse. Any other exception from it is a bug.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import stat
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -23,6 +22,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from kiosk.config_devices import DevicesSettings, Strict
 from kiosk.config_errors import ConfigError, problems_of
+from kiosk.config_files import read_toml
 from kiosk.ime.settings import InputSettings
 from kiosk.voice.settings import VoiceSettings
 
@@ -34,8 +34,6 @@ PROFILE_DIRS = (
 )
 
 
-MAX_FILE_BYTES = 1 << 20  # a configuration file is a few KB
-MAX_DEPTH = 10  # tables and arrays: the deepest setting is 4 levels down
 
 
 def _short(text: str, limit: int) -> str:
@@ -205,81 +203,12 @@ class KioskConfig(Strict):
     services: ServicesSettings
     central: CentralSettings = CentralSettings()
     staff: StaffSettings = StaffSettings()
-    voice: VoiceSettings = VoiceSettings()   # spoken prompts: mode, volume, pack, ALSA device
     technician: TechnicianSettings = TechnicianSettings()
     input: InputSettings = InputSettings()   # pinyin engine, fuzzy initials, page size
+    voice: VoiceSettings = VoiceSettings()   # spoken prompts: mode, volume, pack, ALSA device
 
     # Where the values came from, for messages and `config check`.
     sources: tuple[str, ...] = ()
-
-
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes: a regular file of at most MAX_FILE_BYTES (opened without blocking,
-    so a FIFO or a device never hangs start-up)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise ConfigError(path, "", "file not found") from None
-    except PermissionError:
-        raise ConfigError(path, "", "permission denied") from None
-    except OSError as err:
-        raise ConfigError(path, "", f"cannot open: {err.strerror or err}") from None
-    except ValueError:  # a NUL in the path
-        raise ConfigError(repr(str(path)), "", "the path contains a NUL character") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(path, "", "not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise ConfigError(path, "", f"larger than {MAX_FILE_BYTES >> 20} MiB")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as err:
-        raise ConfigError(path, "", f"cannot read: {err.strerror or err}") from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FILE_BYTES:
-        raise ConfigError(path, "", f"larger than {MAX_FILE_BYTES >> 20} MiB")
-    return data
-
-
-def _check_tree(path: Path, data: dict[str, Any]) -> None:
-    """No nesting deeper than MAX_DEPTH (merging and validation recurse), no NUL in any
-    string (no path or device name holds one)."""
-    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
-    while stack:
-        node, depth, where = stack.pop()
-        if isinstance(node, str):
-            if "\0" in node:
-                raise ConfigError(path, where, "contains a NUL character")
-            continue
-        if not isinstance(node, dict | list):
-            continue
-        if depth >= MAX_DEPTH:
-            raise ConfigError(path, "", f"tables or arrays nested deeper than {MAX_DEPTH} levels")
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        for key, value in items:
-            if isinstance(key, str) and "\0" in key:
-                raise ConfigError(path, where, "a key contains a NUL character")
-            stack.append((value, depth + 1, f"{where}.{key}" if where else str(key)))
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    raw = _read_bytes(path)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ConfigError(path, "", f"not valid UTF-8 (byte {err.start})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(path, "", f"not valid TOML: {err}") from None
-    except RecursionError:  # the pure-Python parser recurses per nested array/inline table
-        raise ConfigError(path, "", f"tables or arrays nested deeper than {MAX_DEPTH} levels") from None
-    except ValueError as err:  # an integer beyond Python's digit limit, and the like
-        raise ConfigError(path, "", f"not valid TOML: {err}") from None
-    _check_tree(path, data)
-    return data
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -367,7 +296,7 @@ def load_config(path: Path | str | None = None) -> KioskConfig:
         if not path.exists():
             raise ConfigError(path, "", "no configuration: pass --config FILE, set TONGBAN_CONFIG, or create this file")
     site_path = Path(path)
-    site = _read_toml(site_path)
+    site = read_toml(site_path)
     _resolve_paths(site, site_path)
     layers: list[tuple[Path, dict[str, Any]]] = []
     base_name = site.pop("profile", None)
@@ -375,7 +304,7 @@ def load_config(path: Path | str | None = None) -> KioskConfig:
         if not isinstance(base_name, str):
             raise ConfigError(site_path, "profile", "must be a profile name such as \"hall\"")
         profile_path = find_profile(base_name, site_path)
-        profile = _read_toml(profile_path)
+        profile = read_toml(profile_path)
         _resolve_paths(profile, profile_path)
         layers.append((profile_path, profile))
     layers.append((site_path, site))
