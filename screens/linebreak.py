@@ -38,6 +38,9 @@ class LineBreaking:
         label: Any = self
         core = label._label
         width = (label.text_size[0] if label.text_size else None) or 0
+        padding = list(core.options.get("padding") or [0, 0, 0, 0])
+        if len(padding) == 4:
+            width -= padding[0] + padding[2]   # Kivy wraps inside the padding
         text = label.text
         if text and width > 1 and not label.markup and not label.shorten:
             core.text = _broken(text, float(width), core.options.get("font_size", 0),

@@ -275,8 +275,8 @@ def pin_message(tries_left: int | None, again: bool = False) -> str:
     """The line over the PIN pad: nothing on the first ask; after a wrong PIN, the tries
     left and where a forgotten PIN is reset."""
     if tries_left is not None:
-        return f"{PIN_TRIES.format(tries=tries_left)}。{PIN_FORGOT}"
-    return f"{PIN_WRONG}。{PIN_FORGOT}" if again else ""
+        return f"{PIN_TRIES.format(tries=tries_left)}\n{PIN_FORGOT}"
+    return f"{PIN_WRONG}\n{PIN_FORGOT}" if again else ""
 
 
 def other_ways(devices: set[str] | frozenset[str] | list[str] | tuple[str, ...], lead: str = "也可") -> str:

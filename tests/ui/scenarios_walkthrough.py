@@ -62,6 +62,32 @@ def _materials(app: Any) -> list[list[str]]:
     return rows
 
 
+def drawn_lines(app: Any) -> list[list[str]]:
+    """The lines Kivy drew for every shown wrapping label, as drawn (main thread)."""
+    from kivy.core.window import Window
+    from kivy.uix.label import Label
+
+    out: list[list[str]] = []
+
+    def walk(widget: Any) -> None:
+        if widget.opacity <= 0 or widget.width <= 0:
+            return
+        if isinstance(widget, Label) and widget.text and widget.text_size and widget.text_size[0]:
+            lines = getattr(widget._label, "_cached_lines", None) or []
+            drawn = ["".join(word.text for word in line.words) for line in lines]
+            out.append([d for d in drawn if d])
+        for child in widget.children:
+            walk(child)
+
+    for child in Window.children:
+        walk(child)
+    return out
+
+
+def _lines(ui: Any, step: str) -> None:
+    ui.results["data"].setdefault("lines", {})[step] = ui.call(lambda: drawn_lines(ui.app))
+
+
 def _jump_clock(ui: Any, seconds: float) -> None:
     """Move Kivy's clock ``seconds`` ahead (no sleeping): every timer due by then fires on
     the next frame, as if the citizen had looked away that long."""
@@ -102,6 +128,7 @@ def _fault_mid_flow(ui: Any, suffix: str, step: str) -> None:
     ui.sim("unplug")
     ui.wait_until(lambda: ui.app.banner.message, 10, "the fault banner")
     ui.shot(step)
+    _lines(ui, step)
     ui.results["data"][f"after{suffix}"] = ui.call(lambda: buttons(ui.app))
     ui.results["data"][f"banner{suffix}"] = ui.call(lambda: ui.app.banner.message)
 
@@ -161,6 +188,7 @@ def _preview(ui: Any, prefix: str) -> None:
     ui.call(show)
     ui.wait_screen("pf_preview")
     ui.shot(f"{prefix}-preview")
+    _lines(ui, f"{prefix}-preview")
     ui.results["data"][f"{prefix}-preview"] = ui.call(sizes)
     ui.tap("放大查看")
     ui.wait_until(lambda: screen.zoomed and screen.ids.page.width > screen.ids.scroll.width * 1.5, 3, "the zoom")
@@ -191,6 +219,7 @@ def walk(ui: Any) -> None:
     # -- dead end: after 身份核验 the services the citizen can use now are offered -----------
     _identity_check(ui)
     ui.shot("01-result-next")
+    _lines(ui, "01-result-next")
     ui.results["data"]["left_normal"] = ui.call(lambda: ui.app.terminal.session.snapshot().seconds_left)
 
     # -- a fault mid-flow: the banner shows, nothing moves, the paused service is named ---
@@ -231,6 +260,7 @@ def walk(ui: Any) -> None:
     ui.tap("返回")
     ui.wait_text("放弃已填写的内容吗？")
     ui.shot("05-discard-asked")
+    _lines(ui, "05-discard-asked")
     ui.tap("继续填写")
     ui.wait_no_text("放弃已填写的内容吗？")
     ui.results["data"]["kept"] = ui.call(
@@ -249,6 +279,7 @@ def walk(ui: Any) -> None:
     ui.call(lambda: ui.app.toast.show("一条短暂的提示", seconds=5))
     _jump_clock(ui, CLOCK_JUMP_S)
     ui.shot("07-take-card-after-clock")
+    _lines(ui, "07-take-card-after-clock")
     ui.results["data"]["take_card_after_clock"] = [_result_card(ui),
                                                    ui.call(lambda: ui.app.toast.opacity)]
     ui.tap_at(640, 120)                       # anywhere: the citizen has read it
@@ -262,6 +293,7 @@ def walk(ui: Any) -> None:
     ui.wait_until(lambda: _result_card(ui)[0], 5, "the forged code's result")
     _jump_clock(ui, CLOCK_JUMP_S)
     ui.shot("08-forged-after-clock")
+    _lines(ui, "08-forged-after-clock")
     ui.results["data"]["forged_after_clock"] = _result_card(ui)
     ui.tap("知道了")
     ui.wait_until(lambda: not _result_card(ui)[0], 3, "the result to go on 知道了")
@@ -287,12 +319,14 @@ def walk(ui: Any) -> None:
     ui.tap("返回")
     ui.wait_text("放弃已填写的内容吗？")
     ui.shot("13-discard-asked-elderly")
+    _lines(ui, "13-discard-asked-elderly")
     ui.tap("放弃")
     ui.wait_screen("yz_detail")
     ui.call(ui.app.finish_session)
     ui.wait_screen("home")
     ui.wait_until(lambda: _result_card(ui)[0], 5, "the take-card result")
     ui.shot("14-take-card-elderly")
+    _lines(ui, "14-take-card-elderly")
     ui.tap("知道了")
     ui.sim("remove")
     ui.call(lambda: ui.app.terminal.events.publish(
@@ -300,6 +334,7 @@ def walk(ui: Any) -> None:
     ui.wait_until(lambda: _result_card(ui)[0], 5, "the appointment's result")
     _jump_clock(ui, CLOCK_JUMP_S)
     ui.shot("15-appointment-elderly")
+    _lines(ui, "15-appointment-elderly")
     ui.results["data"]["appointment_after_clock"] = _result_card(ui)
     ui.tap("知道了")
     ui.wait_until(lambda: not _result_card(ui)[0], 3, "the result to go")
@@ -321,6 +356,7 @@ def ways(ui: Any) -> None:
     ui.wait_screen("identity")
     ui.wait_text("身份证阅读器暂不可用")
     ui.shot("21-ways-identity")
+    _lines(ui, "21-ways-identity")
     ui.tap("返回")
     ui.wait_screen("home")
     _elderly(ui, True)

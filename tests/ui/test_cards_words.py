@@ -22,8 +22,8 @@ pytestmark = pytest.mark.ui
 
 def test_the_first_pin_ask_says_nothing_and_a_wrong_pin_says_the_tries_left() -> None:
     assert words.pin_message(None) == ""
-    assert words.pin_message(2, again=True) == "密码错误，还可尝试2次。" + words.PIN_FORGOT
-    assert words.pin_message(None, again=True) == "密码错误，请重新输入。" + words.PIN_FORGOT
+    assert words.pin_message(2, again=True) == "密码错误，还可尝试2次\n" + words.PIN_FORGOT
+    assert words.pin_message(None, again=True) == "密码错误，请重新输入\n" + words.PIN_FORGOT
 
 
 def test_every_pin_outcome_of_the_card_reader_has_its_own_words() -> None:

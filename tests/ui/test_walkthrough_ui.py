@@ -126,3 +126,24 @@ def test_an_unplugged_reader_leaves_the_services_to_the_other_ways(ways_run: App
     assert {"身份证阅读器暂不可用", "请出示电子证照码"} <= set(shown)
     assert "请将身份证放在感应区" not in shown
     assert "请将身份证放在感应区" in ways_run.shown("23-reader-back")
+
+
+CLOSING = "，。、；：？！）」』》”"
+OPENING = "（「『《“"
+
+
+@pytest.mark.parametrize("run_name", ["walk_run", "ways_run"])
+def test_no_drawn_line_starts_with_closing_punctuation(run_name: str, request: pytest.FixtureRequest) -> None:
+    run: AppRun = request.getfixturevalue(run_name)
+    steps = run.results["data"]["lines"]
+    assert steps
+    wrapped = 0
+    for step, labels in steps.items():
+        for lines in labels:
+            wrapped += len(lines) > 1
+            for line in lines[1:]:
+                assert line[0] not in CLOSING, (step, lines)
+            for line in lines[:-1]:
+                assert line[-1] not in OPENING, (step, lines)
+    if run_name == "walk_run":
+        assert wrapped >= 3     # the check saw labels that really wrap
