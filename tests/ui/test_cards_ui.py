@@ -96,6 +96,8 @@ def test_a_wrong_pin_says_how_many_tries_are_left_and_the_right_one_identifies(
     cards_run: AppRun,
 ) -> None:
     assert any(t.startswith("密码错误，还可尝试2次") for t in cards_run.shown("08-pin-wrong"))
+    # ... and where a forgotten PIN is reset (issue 11 §4)
+    assert any("忘记密码请携带身份证到社保窗口" in t for t in cards_run.shown("08-pin-wrong"))
     identified = cards_run.step("09-pin-identified")
     assert identified["screen"] == "identity_read" and not identified["overlay"]
     assert {"刘*", "社会保障卡"} <= set(cards_run.shown("09-pin-identified"))

@@ -175,3 +175,58 @@ def test_no_single_character_is_left_alone_on_the_last_line() -> None:
 
     lines = break_lines("请将身份证平放在感应区重试", 6, _one).split("\n")
     assert len(lines[-1]) >= 2, lines
+
+
+# -- the terminal: a failed card says which card; going on to another service -----------------
+
+class _Device:
+    def __init__(self, name: str) -> None:
+        from drivers.events import EventHub
+
+        self.name = name
+        self.events = EventHub()
+
+    def open(self) -> None: ...
+    def close(self) -> None: ...
+
+    def status(self) -> DeviceStatus:
+        return ONLINE
+
+
+@pytest.fixture
+def terminal(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from kiosk.config import load_config
+    from kiosk.terminal import Terminal
+
+    site = tmp_path / "kiosk.toml"
+    site.write_text(f'profile = "hall"\n[terminal]\ndata_dir = "{tmp_path / "data"}"\nterminal_code = "T9"\n',
+                    encoding="utf-8")
+    devices = {"id_reader": _Device("id_reader"), "card_reader": _Device("card_reader")}
+    term = Terminal(load_config(site), devices=devices)  # type: ignore[arg-type]
+    try:
+        yield term
+    finally:
+        term.store.close()
+
+
+def test_a_failed_read_names_the_card_that_failed(terminal) -> None:  # type: ignore[no-untyped-def]
+    from drivers.errors import DeviceError, ErrorCode
+    from drivers.events import ReadFailed as DeviceReadFailed
+    from kiosk.events import ReadFailed
+
+    heard: list[object] = []
+    terminal.subscribe(heard.append)
+    terminal._on_device_event(DeviceReadFailed("card_reader", DeviceError("x", ErrorCode.READ_FAILED)))
+    terminal._on_device_event(DeviceReadFailed("id_reader", DeviceError("x", ErrorCode.READ_FAILED)))
+    failed = [e for e in heard if isinstance(e, ReadFailed)]
+    assert [(e.code, e.source) for e in failed] == [("read_failed", "social_security"), ("read_failed", "id_card")]
+    assert "社保卡" in words.read_failed(failed[0].code, failed[0].source)
+
+
+def test_an_identified_citizen_goes_on_to_another_service_without_a_second_read(terminal) -> None:  # type: ignore[no-untyped-def]
+    terminal.session.identity_read(make_card(), "identity_check")
+    assert terminal.confirm_identity() is not None
+    assert terminal.switch_service("queue_ticket") is None          # not in this version
+    assert terminal.session.snapshot().service_id == "identity_check"
+    terminal.session.finish(EndReason.FINISHED)
+    assert terminal.switch_service("identity_check") is None        # nobody identified
