@@ -23,8 +23,6 @@ from typing import Any, ClassVar
 from kiosk.flows.base import Flow, Runner, thread_runner
 from kiosk.staff import PinGate, PinResult, entry_places
 
-log = logging.getLogger(__name__)
-
 GESTURE_TAPS, GESTURE_WINDOW_S = 5, 3.0
 IDLE_NOTICE_S = 30.0   # the countdown shown before a mode closes by itself
 
@@ -103,7 +101,7 @@ class PinMode(Flow):
         """The PIN screen, with no citizen being served."""
         if self.step is not self.CLOSED or self._blocked():
             return False
-        log.info("%s: PIN screen opened", self.ROLE)
+        self._note("%s: PIN screen opened", self.ROLE)
         self.pin_result, self.locked_for = None, 0.0
         self.touch()
         self._set(self.PIN)
@@ -118,7 +116,7 @@ class PinMode(Flow):
         if self.step is self.CLOSED:
             self.open_login()
         if self.step is self.PIN:
-            log.info("%s: card accepted", self.ROLE)
+            self._note("%s: card accepted", self.ROLE)
             self._enter()
         return self.is_in
 
@@ -198,7 +196,7 @@ class PinMode(Flow):
         if not self.is_open:
             self._gesture.reset()
             return
-        log.info("%s: %s closed (%s)", self.ROLE, self.step.value, why)
+        self._note("%s: %s closed (%s)", self.ROLE, self.step.value, why)
         self.wipe()
         self._changed()
 
