@@ -17,6 +17,7 @@ from scenarios_yizheng import ITEM, _identify, _ready
 from tests.support.strokes import STROKES
 
 ADDRESS = "联系地址"
+NAME_ITEM = "结婚登记预约"          # 对方姓名: a name
 _touch_ids = itertools.count(700000)
 
 
@@ -251,10 +252,30 @@ def ime(ui: Any) -> None:
     ui.wait_until(lambda: entry.mode == "phone", 5, "the phone pad")
     _measure(ui, "phone-elderly")
     ui.shot("09-phone-pad-elderly")
+
+    # A name in 适老化 mode opens on the handwriting pad (结婚登记预约's 对方姓名).
+    ui.tap("返回")
+    ui.tap("放弃")                     # 放弃已填写的内容吗？
+    ui.wait_screen("yz_detail")
+    ui.tap("返回事项列表")
+    ui.wait_screen("yz_items")
+    ui.tap(NAME_ITEM)
+    ui.wait_screen("yz_detail")
+    ui.tap("开始办理")
+    ui.wait_screen("yz_form")
+    ui.wait_until(lambda: entry.mode == "phone", 5, "the phone pad")
+    ui.tap("下一项 ›")
+    ui.wait_until(lambda: entry.kind == "name", 5, "对方姓名 to be active")
+    ui.results["data"]["name_mode_elderly"] = ui.call(lambda: entry.mode)
+    ui.shot("10-name-elderly")
     ui.tap("适老化")
+    ui.wait_until(lambda: not ui.app.theme.elderly, 3, "normal mode")
+    ui.tap("下一项 ›")                 # 对方身份证号码, and back: a name opens on pinyin now
+    ui.wait_until(lambda: entry.mode == "id_number", 5, "the ID number pad")
+    _focus(ui, "对方姓名")
+    ui.results["data"]["name_mode_normal"] = ui.call(lambda: entry.mode)
 
     # The session ends while pinyin is being composed: nothing of it survives.
-    _focus(ui, ADDRESS)
     ui.type("zhang")
     _idle(ui, "zhang")
     ui.results["data"]["before_end"] = ui.call(lambda: entry.preedit)
@@ -265,6 +286,7 @@ def ime(ui: Any) -> None:
     ui.results["data"]["after_end"] = {
         "preedit": ui.call(lambda: entry.preedit), "candidates": ui.call(lambda: list(entry.candidates)),
         "leftover": [t for t in step["all_texts"] if "zhang" in t or "晋城市城区" in t]}
+
 
 
 SCENARIOS = {"ime": ime}

@@ -38,6 +38,12 @@ def test_a_character_written_on_the_pad_is_recognised_and_inserted(ime_run: AppR
     assert ime_run.step("06-handwriting-elderly")["elderly"]
 
 
+def test_a_name_opens_on_handwriting_in_elderly_mode_and_on_pinyin_otherwise(ime_run: AppRun) -> None:
+    data = ime_run.results["data"]
+    assert data["name_mode_elderly"] == "handwriting" and data["name_mode_normal"] == "pinyin"
+    assert "重写" in ime_run.shown("10-name-elderly")
+
+
 def test_leaving_the_field_drops_the_composition(ime_run: AppRun) -> None:
     data = ime_run.results["data"]
     assert data["left_field"]["value"] == "晋城市城区" and data["left_field"]["preedit"] == ""
