@@ -19,12 +19,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, ClassVar
-
-import numpy as np
 
 from drivers.events import (
     CardRemoved,
@@ -36,21 +32,22 @@ from drivers.events import (
     SmartCardRemoved,
 )
 from drivers.status import DeviceStatus
-from kiosk import hall_time
 from kiosk.central_api.checks import CentralCheck, check_central
-from kiosk.central_api.enroll import enroll
-from kiosk.central_api.errors import AlreadyEnrolled, CentralError, CentralRejected
 from kiosk.config import KioskConfig
 from kiosk.diagnostics import config_version
 from kiosk.flows.base import Runner, thread_runner
 from kiosk.flows.pin_mode import PinMode, TapCounter
-from kiosk.printing.jobs import print_test_page
+from kiosk.flows.technician_work import (
+    ToolView,
+    enroll_now,
+    make_preview,
+    print_test_now,
+)
 from kiosk.printing.printers import Printing
 from kiosk.privacy import card_fields
 from kiosk.staff import PinGate
 
 TECHNICIAN_IDLE_S = 180.0
-PREVIEW_WIDTH = 480          # pixels across of the live preview
 PREVIEW_EVERY_S = 0.12       # about 8 frames a second: enough to aim a code
 TOOLS = ("id_card", "smart_card", "scan", "print", "central", "enroll", "voice", "touch", "config")
 TOOL_DEVICES = {"id_card": "id_reader", "smart_card": "card_reader", "scan": "code_scanner"}
@@ -65,35 +62,6 @@ class TechStep(StrEnum):
     CHECKING = "checking"
     MENU = "menu"
     TOOL = "tool"
-
-
-@dataclass(frozen=True)
-class Preview:
-    """One frame of the live preview: ``pixels`` rows bottom-up (as a texture wants them),
-    ``fmt`` "luminance" (gray) or "bgr"."""
-
-    seq: int
-    width: int
-    height: int
-    fmt: str
-    pixels: bytes
-
-
-@dataclass
-class ToolView:
-    """What the open tool shows; replaced whole when a tool opens."""
-
-    tool: str = ""
-    busy: bool = False
-    outcome: str = ""            # a stable code: ok, not_configured, no_printer, an error code ...
-    fields: tuple[tuple[str, str], ...] = ()   # masked (key, value) pairs of a card read
-    kind: str = ""               # the card type or code symbology
-    text: str = ""               # a decoded code, a print job, the config version ...
-    central: CentralCheck | None = None
-    preview: Preview | None = None
-    enroll_code: str = ""        # typed or scanned; a one-time code, not personal data
-    volume: int | None = None
-    seq: int = 0                 # bumped by each result (the screen redraws what changed)
 
 
 class TechnicianFlow(PinMode):
@@ -300,35 +268,10 @@ class TechnicianFlow(PinMode):
         gen = self._generation
 
         def work() -> None:
-            outcome, text = self._print(target)
+            outcome, text = print_test_now(self._printing, self.config, target)
             self._apply(gen, lambda: self._result("print", busy=False, outcome=outcome, text=text))
 
         self._background(work)
-
-    def _print(self, target: str) -> tuple[str, str]:
-        printing = self._printing
-        device = printing.receipt if target == "receipt" else printing.a4
-        if device is None:
-            self._note("technician: %s test page: no printer configured", target)
-            return "no_printer", ""
-        ready, reason = printing.receipt_ready() if target == "receipt" else printing.a4_ready()
-        if not ready:
-            self._note("technician: %s test page: printer not ready (%s)", target, reason)
-            return reason or "not_ready", ""
-        devices = self.config.devices
-        receipt, a4 = devices.receipt_printer, devices.a4_printer
-        where = (receipt.url if target == "receipt" and receipt is not None
-                 else f"CUPS queue {a4.queue}" if a4 is not None else "")
-        status = device.status()
-        state = status.state.value + (f" ({status.fault})" if status.fault else "")
-        terminal = self.config.terminal.terminal_code or "LOCAL"
-        now = hall_time.now(hall_time.hall_zone(self.config))
-        result = print_test_page(printing, target, where, state, now, terminal, self.config)
-        if result.ok:
-            self._note("technician: %s test page printed (job %s)", target, result.job_id)
-            return "ok", result.job_id
-        self._note("technician: %s test page failed (%s)", target, result.reason)
-        return result.reason or "job_failed", ""
 
     # -- central ---------------------------------------------------------------------------
     def _start_central(self) -> None:
@@ -374,30 +317,10 @@ class TechnicianFlow(PinMode):
         gen = self._generation
 
         def work() -> None:
-            outcome, text = self._enroll(url, code, force)
+            outcome, text = enroll_now(self.config, url, code, force, self._enrolled)
             self._apply(gen, lambda: self._result("enroll", busy=False, outcome=outcome, text=text))
 
         self._background(work)
-
-    def _enroll(self, url: str, code: str, force: bool) -> tuple[str, str]:
-        central = self.config.central
-        try:
-            result = enroll(Path(self.config.terminal.data_dir), url, code, force=force,
-                            ca_bundle=str(central.ca_bundle) if central.ca_bundle else None,
-                            connect_timeout=central.connect_timeout_s,
-                            read_timeout=central.read_timeout_s)
-        except AlreadyEnrolled as err:
-            self._note("technician: enrollment refused: already enrolled as %s", err.terminal_id)
-            return "already_enrolled", err.terminal_id
-        except CentralRejected as err:
-            self._note("technician: enrollment rejected (%s)", err.error)
-            return "code_rejected" if err.error == "enrollment_failed" else err.error, ""
-        except CentralError as err:
-            self._note("technician: enrollment failed (%s)", err.code)
-            return err.code, ""
-        self._note("technician: enrolled as %s", result.identity.terminal_id)
-        self._enrolled()
-        return "ok", result.identity.terminal_id
 
     # -- voice, touch, configuration -------------------------------------------------------
     def _start_voice(self) -> None:
@@ -448,19 +371,6 @@ class TechnicianFlow(PinMode):
         version = config_version(self.config)
         self.view.outcome, self.view.text = "ok", version
         self._note("technician: configuration %s (profile %s)", version, self.config.terminal.profile)
-
-
-def make_preview(seq: int, frame: Any) -> Preview:
-    """A frame scaled to PREVIEW_WIDTH across, rows bottom-up, as texture bytes."""
-    array = np.asarray(frame, dtype=np.uint8)
-    height, width = array.shape[:2]
-    step = max(1, width // PREVIEW_WIDTH)
-    small = array[::step, ::step][::-1]                # every n-th pixel, bottom row first
-    fmt = "luminance" if small.ndim == 2 else "bgr"
-    if small.ndim == 3 and small.shape[2] != 3:
-        small, fmt = small[:, :, 0], "luminance"
-    small = np.ascontiguousarray(small[:, : small.shape[1] - small.shape[1] % 4])  # rows of 4n
-    return Preview(seq, int(small.shape[1]), int(small.shape[0]), fmt, small.tobytes())
 
 
 def for_terminal(terminal: Any) -> TechnicianFlow:

@@ -12,7 +12,8 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.diagnostics import config_version
-from kiosk.flows.technician import TechnicianFlow, ToolView
+from kiosk.flows.technician import TechnicianFlow
+from kiosk.flows.technician_work import ToolView
 
 from ..staff_widgets import add_idle_notice
 from ..widgets import KioskScreen

@@ -11,7 +11,8 @@ from kivy.graphics.texture import Texture
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.widget import Widget
 
-from kiosk.flows.technician import Preview, TechnicianFlow, ToolView
+from kiosk.flows.technician import TechnicianFlow
+from kiosk.flows.technician_work import Preview, ToolView
 
 from ..common.keyboard import BACK, CLEAR, Row, edit
 from .tools import ToolScreen, technician

@@ -22,7 +22,8 @@ from kiosk.events import KioskEvent, TechnicianChanged
 from kiosk.flows.base import check_table, inline_runner
 from kiosk.flows.pin_mode import TapCounter
 from kiosk.flows.staff import StaffStep
-from kiosk.flows.technician import TechnicianFlow, TechStep, make_preview
+from kiosk.flows.technician import TechnicianFlow, TechStep
+from kiosk.flows.technician_work import make_preview
 from kiosk.session import SessionState
 from kiosk.staff import PinGate, entry_places, hash_pin
 from kiosk.terminal import Terminal
