@@ -39,7 +39,7 @@ from .keyboard import BACK, CLEAR, LAYOUTS, Keyboard
 
 TEXT_KINDS = ("name", "address", "text")
 MODES = (("pinyin", "拼音"), ("handwriting", "手写"), ("digits", "数字"), ("symbols", "符号"))
-HAND_HINT = "请在下方方框内写一个字"
+HAND_HINTS = ("请在下方方框内写一个字", "在框内书写")  # the longest that fits the bar
 PAGE_TEXTS = ("上页", "下页")
 LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz'")
 
@@ -247,7 +247,6 @@ class TextEntry(BoxLayout):
             self.dispatch("on_key", composition.committed)
         self.preedit = composition.selected + composition.preedit
         self.composing = bool(self.preedit)
-        self.hint = ""
         self._set_candidates(list(composition.candidates), composition.has_prev,
                              composition.has_more)
 
@@ -259,14 +258,17 @@ class TextEntry(BoxLayout):
 
         def apply(found: list[str]) -> None:
             if len(self.pad.strokes) == count and self.mode == "handwriting":
-                self.hint = ""
                 self._set_candidates(found, False, False)
 
         self._engine().recognize(strokes, self.pad.width, self.pad.height, apply, self._failed)
 
     def _failed(self, message: str) -> None:
+        """An engine failed: its keys give way to the message (the switch stays, so the
+        citizen can type digits and symbols)."""
         self.hint = message
-        self._redraw()
+        self.preedit, self.composing = "", False
+        self._set_candidates([], False, False)
+        self._show_keys()
 
     # -- drawing ---------------------------------------------------------------------------
     def _set_candidates(self, found: list[str], has_prev: bool, has_more: bool) -> None:
@@ -278,7 +280,9 @@ class TextEntry(BoxLayout):
     def _show_keys(self) -> None:
         keys = self.ids.keypad
         keys.clear_widgets()
-        if self.mode == "handwriting":
+        if self.hint and self.mode in ("pinyin", "handwriting"):
+            keys.add_widget(FailedNotice(text=self.hint))
+        elif self.mode == "handwriting":
             keys.add_widget(self.hand)
         elif self.mode:
             compact = f"compact:{self.mode}"
@@ -311,10 +315,10 @@ class TextEntry(BoxLayout):
                 tab.bind(on_release=lambda t: self.set_mode(t.mode))
                 bar.add_widget(tab)
                 room -= max(self.key_height * 1.15, _text_width(label, self.small_width) + dp(28)) + bar.spacing
-            hint = self.hint or (HAND_HINT if self.mode == "handwriting" else self.title)
-            bar.add_widget(BarHint(text=hint if room >= 4 * self.small_width else ""))
-        elif self.hint or (self.mode and next_button is not None):
-            bar.add_widget(BarHint(text=self.hint or self.title))
+            hints = list(HAND_HINTS) if self.mode == "handwriting" and not self.hint else [self.title]
+            bar.add_widget(BarHint(text=self._fitting(hints, room)))
+        elif self.mode and next_button is not None:
+            bar.add_widget(BarHint(text=self._fitting([self.title], room)))
         if next_button is not None and self.mode:
             bar.add_widget(next_button)
         shown = bool(bar.children)
@@ -324,6 +328,12 @@ class TextEntry(BoxLayout):
         self.keyboard.key_height = self.key_height
         self.ids.keypad.height = rows * self.key_height
         self.hand.height = rows * self.key_height
+
+    def _fitting(self, texts: list[str], room: float) -> str:
+        """The first text that fits ``room`` on one line in the hint's size, else "" (a
+        wrapped hint would strand a character or be cut)."""
+        em = self.small_width * 0.85  # the hint is a size smaller than the tabs
+        return next((t for t in texts if _text_width(t, em) + dp(24) <= room), "")
 
     def _draw_candidates(self, bar: BoxLayout, room: float) -> None:
         pages = [max(self.key_height, _text_width(t, self.small_width) + dp(24)) for t in PAGE_TEXTS]
@@ -356,6 +366,10 @@ class BarHint(Label):
 
 class NextButton(ButtonBehavior, Label):
     pass
+
+
+class FailedNotice(Label):
+    """In place of keys that cannot work: the input engine is unavailable."""
 
 
 def _text_width(text: str, em: float) -> float:
