@@ -19,15 +19,15 @@ from kiosk.linebreak import CLOSING, wrap
 def break_lines(text: str, width: float, measure: Any) -> str:
     """``text`` with a newline wherever a line of ``width`` ends."""
     lines = wrap(text, width, measure)
-    if len(lines) >= 2 and len(lines[-1]) == 1 and len(lines[-2]) > 2:
-        # An orphan: one character alone on the last line. Take the one before with it,
-        # unless that is where a closing mark would then start the line.
-        if lines[-2][-1] not in CLOSING or len(lines[-2]) > 3:
+    last = "".join(ch for ch in lines[-1] if ch not in CLOSING) if lines else ""
+    if len(lines) >= 2 and len(last) == 1 and len(lines[-2]) > 3:
+        # An orphan: one character (with its closing marks, "等。") alone on the last
+        # line. The character before goes down with it, and one more if that was a mark.
+        lines[-1] = lines[-2][-1] + lines[-1]
+        lines[-2] = lines[-2][:-1]
+        if lines[-1][0] in CLOSING:
             lines[-1] = lines[-2][-1] + lines[-1]
             lines[-2] = lines[-2][:-1]
-            if lines[-1][0] in CLOSING and len(lines[-2]) > 1:
-                lines[-1] = lines[-2][-1] + lines[-1]
-                lines[-2] = lines[-2][:-1]
     return "\n".join(lines)
 
 

@@ -175,6 +175,8 @@ def test_no_single_character_is_left_alone_on_the_last_line() -> None:
 
     lines = break_lines("请将身份证平放在感应区重试", 6, _one).split("\n")
     assert len(lines[-1]) >= 2, lines
+    lines = break_lines("细，用于购房、落户、子女入学、招投标等。", 9, _one).split("\n")
+    assert lines[-1] == "标等。" and lines[-2][0] not in "，。、", lines
 
 
 # -- the terminal: a failed card says which card; going on to another service -----------------
