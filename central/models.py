@@ -41,12 +41,13 @@ class Base(DeclarativeBase):
 
 
 class Region(Base):
-    """行政区划: names for the codes items, terminals and applications carry."""
+    """行政区划: names for the codes items, terminals and applications carry, down to 乡镇 and
+    街道 (9-digit codes, GB/T 10114; 12 fit a 统计用区划代码)."""
 
     __tablename__ = "regions"
-    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
-    parent_code: Mapped[str | None] = mapped_column(String(6))
+    parent_code: Mapped[str | None] = mapped_column(String(12))
 
 
 class CatalogueVersion(Base):

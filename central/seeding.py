@@ -108,6 +108,7 @@ def load_seed() -> SeedData:
     catalogue, people = _read("catalogue.toml"), _read("people.toml")
     try:
         regions = [SeedRegion.model_validate(r) for r in catalogue["regions"]]
+        regions += _towns(_read("towns.toml"), {r.code for r in regions})
         names = {r.code: r.name for r in regions}
         items = [Item.model_validate(_item_with_defaults(raw, names)) for raw in catalogue["items"]]
         persons = [SeedPerson.model_validate(p) for p in people["persons"]]
@@ -119,6 +120,19 @@ def load_seed() -> SeedData:
     )
     _check(data)
     return data
+
+
+def _towns(raw: dict[str, Any], counties: set[str]) -> list[SeedRegion]:
+    """towns.toml's 乡镇 and 街道: a 9-digit code under a seeded county's 6-digit one."""
+    towns = []
+    for county, names in raw["towns"].items():
+        if county not in counties:
+            raise SeedError(f"towns.toml: county {county} is not in catalogue.toml's regions")
+        for code, name in names.items():
+            if not (len(code) == 9 and code.isdigit() and code.startswith(county)):
+                raise SeedError(f"towns.toml: {code} {name} is not a town code of {county}")
+            towns.append(SeedRegion(code=code, name=str(name), parent=county))
+    return towns
 
 
 def _item_with_defaults(raw: dict[str, Any], region_names: dict[str, str]) -> dict[str, Any]:
@@ -135,6 +149,8 @@ def _item_with_defaults(raw: dict[str, Any], region_names: dict[str, str]) -> di
 
 def _check(data: SeedData) -> None:
     regions = {r.code for r in data.regions}
+    if len(regions) != len(data.regions):
+        raise SeedError("seed data: duplicate region codes")
     codes = [item.code for item in data.items]
     if len(set(codes)) != len(codes):
         raise SeedError("seed data: duplicate item codes")
@@ -169,8 +185,9 @@ def seed(session: Session, now: datetime, data: SeedData | None = None) -> SeedR
     """Write what is missing, in one transaction."""
     data = data or load_seed()
     report = SeedReport()
+    known = set(session.scalars(select(Region.code)))
     for region in data.regions:
-        if session.get(Region, region.code) is None:
+        if region.code not in known:
             session.add(Region(code=region.code, name=region.name, parent_code=region.parent))
             report.count("regions")
     _seed_catalogue(session, data, now, report)

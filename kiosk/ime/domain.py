@@ -1,6 +1,6 @@
 """The domain dictionary: words citizens type at this terminal, taken from central's catalogue
-(item names, material names, departments, the regions central knows, and the words inside
-them and inside the form fields' labels, cut by jieba), never typed by hand.
+(item names, material names, departments, the regions central knows down to 乡镇, and the
+words inside them and inside the form fields' labels, cut by jieba), never typed by hand.
 
 Each word gets its full pinyin from pypinyin (phrase-aware, so 长治 is "zhang zhi"), written
 the way both engines spell it: toneless, ü as "v".
@@ -28,6 +28,10 @@ _HAN = re.compile(r"^[\u4e00-\u9fff]{2,12}$")
 _SPLIT = re.compile(r"[（）()、，,；;：:/·\s]+")
 # Place-name suffixes: "晋城市城区" also yields "城区", "泽州县南村镇" yields "南村镇".
 _PLACE = re.compile(r"(?<=[市县区镇乡])(?=[^市县区镇乡])")
+# A town's name without its 镇/乡/街道 (北义城镇 -> 北义城), as people say it; only a stem of 3
+# characters or more: the 2-character ones (西街, 高都, 礼义) sound like common words (细节,
+# 高度, 利益) that a domain word would push off the first place.
+_TOWN = re.compile(r"^(?P<stem>[\u4e00-\u9fff]{3,})(?:镇|乡|街道)$")
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,9 @@ def _words_in(text: str) -> list[str]:
 
 def words_of(catalogue: Catalogue | None) -> list[DomainWord]:
     """Every domain word of a catalogue, in a stable order, each once: the names themselves
-    (item, department, region, material), then the common words inside them and inside the
-    form fields' labels (对方身份证号码 -> 身份证)."""
+    (item, department, region down to 乡镇, material), towns' short names (柳树口镇 -> 柳树口),
+    then the common words inside them and inside the form fields' labels (对方身份证号码 ->
+    身份证)."""
     if catalogue is None:
         return []
     names: list[str] = []
@@ -81,6 +86,7 @@ def words_of(catalogue: Catalogue | None) -> list[DomainWord]:
         for text in own + [f.label for f in item.fields]:
             inner += [w for part in _SPLIT.split(text) for w in _words_in(part)]
     names += [r.name for r in catalogue.regions]
+    names += [m["stem"] for r in catalogue.regions if (m := _TOWN.match(r.name))]
     seen: set[str] = set()
     out: list[DomainWord] = []
     for name in names + inner:

@@ -184,6 +184,27 @@ def test_domain_words_rank_in_the_first_page(make: Make, words: list[DomainWord]
         assert name in state.candidates, (name, state.candidates)
 
 
+TOWNS = ["巴公镇", "晋庙铺镇", "北义城镇", "柳树口镇", "钟家庄街道", "马圪当乡", "北城街街道", "云台山镇"]
+
+
+def test_town_names_rank_in_the_first_page_by_their_full_pinyin(make: Make, words: list[DomainWord]) -> None:
+    """Issue 11: the 乡镇 of the seeded counties (central's regions) are domain words: typed in
+    full (bagongzhen) each is on the first page, most of them not without the dictionary."""
+    by_text = {w.text: w for w in words}
+    assert set(TOWNS) <= set(by_text), set(TOWNS) - set(by_text)
+
+    def on_first_page(field: PinyinInput) -> list[str]:
+        found = []
+        for town in TOWNS:
+            if town in typed(field, "".join(by_text[town].pinyin)).candidates[:5]:
+                found.append(town)
+            field.reset()
+        return found
+
+    assert on_first_page(make()) == TOWNS
+    assert len(on_first_page(make(domain=False))) < len(TOWNS) // 2
+
+
 def test_the_domain_dictionary_is_what_ranks_the_catalogue_words(make: Make, words: list[DomainWord]) -> None:
     def firsts(field: PinyinInput) -> int:
         hits = 0
