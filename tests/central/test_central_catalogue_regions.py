@@ -29,6 +29,8 @@ def test_the_catalogue_names_every_seeded_region(api: SignedApi) -> None:
     assert regions["140502"] == {"code": "140502", "name": "晋城市城区", "parent": "140500"}
     assert regions["140000"]["parent"] is None
     assert {"沁水县", "阳城县", "陵川县", "泽州县", "高平市", "焦作市"} <= {r["name"] for r in regions.values()}
+    # 山西省's eleven cities
+    assert sum(1 for r in regions.values() if r["parent"] == "140000") == 11
 
 
 def test_the_catalogue_names_the_towns_of_every_seeded_county_under_it(api: SignedApi) -> None:
