@@ -310,7 +310,8 @@ def code_result(notice: CodeNotice) -> tuple[str, str, str] | None:
     if (notice.kind, notice.reason) in CODE_TRANSIENT:
         return None
     headline, tone = CODE_HEADLINES.get((notice.kind, notice.reason), CODE_REFUSED_HEADLINE)
-    return headline, code_message(notice), tone
+    detail = code_message(notice)
+    return headline, detail.removeprefix(f"{headline}："), tone   # said once, as the headline
 
 
 def ended_take_card(reason: str, source: str = "id_card") -> tuple[str, str]:

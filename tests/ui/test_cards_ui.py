@@ -136,8 +136,9 @@ def test_an_electronic_id_code_identifies_the_citizen(cards_run: AppRun) -> None
 
 
 def test_a_genuine_appointment_is_verified_and_a_forged_one_refused(cards_run: AppRun) -> None:
-    assert any(t.startswith("预约已核验：城乡居民基本养老保险参保登记")
-               for t in cards_run.shown("13-appointment"))
+    # On a result card that stays until tapped: the headline, then what and when.
+    assert "预约已核验" in cards_run.shown("13-appointment")
+    assert any(t.startswith("城乡居民基本养老保险参保登记") for t in cards_run.shown("13-appointment"))
     assert any(t.startswith("二维码校验未通过，不是政务服务平台签发的有效码。请在手机上重新获取")
                for t in cards_run.shown("14-forged"))
     reasons = [(d["kind"], d["reason"]) for d in _notifications(cards_run, "code")]

@@ -232,3 +232,13 @@ def test_an_identified_citizen_goes_on_to_another_service_without_a_second_read(
     assert terminal.session.snapshot().service_id == "identity_check"
     terminal.session.finish(EndReason.FINISHED)
     assert terminal.switch_service("identity_check") is None        # nobody identified
+
+
+def test_code_results_say_what_happened_and_what_to_do() -> None:
+    from kiosk.events import CodeNotice
+
+    assert words.code_result(CodeNotice("appointment", "", item_name="事项", start="12月7日 09:30")) == (
+        "预约已核验", "事项，12月7日 09:30，请按时到窗口办理", "success")
+    headline, detail, tone = words.code_result(CodeNotice("appointment", "forged"))  # type: ignore[misc]
+    assert tone == "danger" and "重新获取" in detail and "窗口咨询" in detail
+    assert words.code_result(CodeNotice("print_test")) is None    # a passing remark: a toast
