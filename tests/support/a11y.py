@@ -298,9 +298,9 @@ def _text_rules(node: Node, ctx: Context) -> list[Finding]:
     lines = rendered_lines(label)
     text = _plain(str(label.text), bool(label.markup))
     drawn = _plain("".join(t for t, _ in lines), bool(label.markup))
-    # The core label still holds the text it last drew: a text changed this frame (a
-    # countdown) is drawn on the next one, not cut.
-    stale = _plain(str(getattr(getattr(label, "_label", None), "text", text)), bool(label.markup)) != text
+    # A text changed this frame (a countdown) is drawn on the next one, not cut.
+    pending = getattr(label, "_trigger_texture", None)
+    stale = bool(getattr(pending, "is_triggered", False))
     if lines and drawn != text and not stale:
         out.append(found("text_cut", label, "the label draws less than its text",
                            {"text": str(label.text)[:60], "drawn": "".join(t for t, _ in lines)[:60]}))

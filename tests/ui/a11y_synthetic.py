@@ -151,6 +151,11 @@ def cases() -> dict[str, Any]:
     p.add_widget(Factory.A11yFilled(text="请核对", color=(0.1, 0.1, 0.3, 1), pos=(10, 100)))
     built["dark_on_dark_fill"] = p
 
+    # A countdown ticks just before the check: drawn on the next frame, not cut.
+    p = _panel()
+    p.add_widget(_label(text="剩余 10 秒", pos=(10, 100), size=(300, 60)))
+    built["stale_text"] = p
+
     # White text on the button's blue, a good size, alone: nothing to report.
     p = _panel()
     p.add_widget(_button(text="开始办理", pos=(10, 10), size=(260, 90)))
@@ -191,6 +196,8 @@ def main() -> None:
             Clock.schedule_once(lambda _dt: Clock.schedule_once(lambda _dt2: self.run_case(name), 0.05), 0.05)
 
         def run_case(self, name: str) -> None:
+            if name == "stale_text":
+                built[name].children[0].text = "剩余 9 秒"
             found = a11y.check([built[name]], a11y.Context(mode="normal", dpi=102))
             results[name] = [f.as_dict() for f in found]
             self.next_case()

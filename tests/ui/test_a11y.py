@@ -82,7 +82,8 @@ def test_the_numbers_are_the_measured_ones(synthetic: dict[str, list[dict[str, A
 
 
 def test_a_faultless_tree_and_a_scrolling_list_pass(synthetic: dict[str, list[dict[str, Any]]]) -> None:
-    assert synthetic["good"] == [] and synthetic["scroll_ok"] == [] and synthetic["white_on_dark_fill"] == []
+    for case in ("good", "scroll_ok", "white_on_dark_fill", "stale_text"):
+        assert synthetic[case] == [], (case, synthetic[case])
 
 
 # -- every screen of the app ---------------------------------------------------------------------
