@@ -19,7 +19,10 @@ from kivy.uix.floatlayout import FloatLayout
 from . import words
 
 
-class _Modal(FloatLayout):
+class Modal(FloatLayout):
+    """An overlay that, while shown, keeps every touch from what lies under it (result
+    cards, the confirm dialog, the PIN pad)."""
+
     shown = BooleanProperty(False)
 
     def on_touch_down(self, touch: Any) -> bool:
@@ -41,7 +44,7 @@ class _Modal(FloatLayout):
         return True
 
 
-class ResultCard(_Modal):
+class ResultCard(Modal):
     """A result the citizen must read: stays until they tap it (anywhere) or 知道了."""
 
     headline = StringProperty("")
@@ -70,7 +73,7 @@ class ResultCard(_Modal):
         return True
 
 
-class ConfirmDialog(_Modal):
+class ConfirmDialog(Modal):
     """A question with two answers: keep (the safe one, first) and drop."""
 
     question = StringProperty("")
@@ -98,7 +101,7 @@ class ConfirmDialog(_Modal):
         self.keep()
 
 
-def _attach(name: str, widget: _Modal) -> Any:
+def _attach(name: str, widget: Modal) -> Any:
     """The app's one ``name`` dialog, added under the session overlay on first use."""
     app: Any = App.get_running_app()
     existing = getattr(app, name, None)

@@ -13,21 +13,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.floatlayout import FloatLayout
+from kivy.properties import StringProperty
 
 from . import words
 from .common.pin import PinTyping
+from .dialogs import Modal
 
 # Social security card PINs are 4 to 12 digits (the driver checks again); most are 6.
 MIN_PIN, MAX_PIN, USUAL_PIN = 4, 12, 6
 
 
-class PinOverlay(PinTyping, FloatLayout):
+class PinOverlay(PinTyping, Modal):
     """Modal while shown: nothing underneath gets a touch. Events: ``on_answer(pin)`` when
     the citizen confirms a PIN, ``on_cancel`` when they give up."""
 
-    shown = BooleanProperty(False)
     prompt = StringProperty(words.PIN_PROMPT)
     hint = StringProperty(words.PIN_HINT)
     checking_text = StringProperty(words.PIN_CHECKING)
@@ -70,24 +69,6 @@ class PinOverlay(PinTyping, FloatLayout):
         self.pin = self.message = ""
         self.checking = False
         self._answered = False
-
-    def on_touch_down(self, touch: Any) -> bool:
-        if not self.shown:
-            return False
-        super().on_touch_down(touch)
-        return True
-
-    def on_touch_move(self, touch: Any) -> bool:
-        if not self.shown:
-            return False
-        super().on_touch_move(touch)
-        return True
-
-    def on_touch_up(self, touch: Any) -> bool:
-        if not self.shown:
-            return False
-        super().on_touch_up(touch)
-        return True
 
     def on_answer(self, pin: str) -> None:
         pass

@@ -184,6 +184,14 @@ class Ui:
         time.sleep(0.25)
         self.note(f"drag ({x1:.0f},{y1:.0f}) -> ({x2:.0f},{y2:.0f})")
 
+    def stroke(self, points: list[tuple[float, float]], per_frame: int = 4) -> None:
+        """A finger writing: down at the first point, the rest as moves (a few per frame, as
+        a finger gives them), up at the last: strokes on a handwriting or touch-test pad."""
+        touch = self.call(lambda: _touch_down(*points[0]))
+        for i in range(1, len(points), per_frame):
+            self.call(lambda chunk=points[i:i + per_frame]: [_touch_move(touch, *p) for p in chunk])
+        self.call(lambda: _touch_up(touch))
+
     def tap_at(self, x: float, y: float, hold: float = 0.08, after: float = 0.1) -> None:
         touch = self.call(lambda: _touch_down(x, y))
         time.sleep(hold)

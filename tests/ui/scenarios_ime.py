@@ -9,7 +9,6 @@ measured on every keyboard shown.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from scenarios_yizheng import ITEM, _identify, _ready
@@ -18,7 +17,6 @@ from tests.support.strokes import STROKES
 
 ADDRESS = "联系地址"
 NAME_ITEM = "结婚登记预约"          # 对方姓名: a name
-_touch_ids = itertools.count(700000)
 
 
 def _entry(ui: Any) -> Any:
@@ -119,49 +117,8 @@ def _write(ui: Any, char: str) -> None:
     x0, top, scale = ui.call(box)
     for stroke in STROKES[char]:
         points = [(x0 + px * scale, top - py * scale) for px, py in stroke]
-        touch = ui.call(lambda p=points[0]: _down(*p))
-        for i in range(1, len(points), 4):  # a few moves per frame, as a finger gives them
-            ui.call(lambda chunk=points[i:i + 4], t=touch: [_move(t, *p) for p in chunk])
-        ui.call(lambda t=touch: _up(t))
+        ui.stroke(points)
     ui.note(f"wrote {char} ({len(STROKES[char])} strokes)")
-
-
-def _make(x: float, y: float) -> Any:
-    from kivy.base import EventLoop
-    from kivy.input.motionevent import MotionEvent
-
-    class PadTouch(MotionEvent):
-        def depack(self, args: dict[str, float]) -> None:
-            self.is_touch = True
-            self.sx, self.sy = args["x"], args["y"]
-            self.profile = ["pos"]
-            super().depack(args)
-
-    win = EventLoop.window
-    return PadTouch("ime-test", next(_touch_ids), {"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)},
-                    is_touch=True, type_id="touch")
-
-
-def _down(x: float, y: float) -> Any:
-    from kivy.base import EventLoop
-
-    touch = _make(x, y)
-    EventLoop.post_dispatch_input("begin", touch)
-    return touch
-
-
-def _move(touch: Any, x: float, y: float) -> None:
-    from kivy.base import EventLoop
-
-    win = EventLoop.window
-    touch.move({"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)})
-    EventLoop.post_dispatch_input("update", touch)
-
-
-def _up(touch: Any) -> None:
-    from kivy.base import EventLoop
-
-    EventLoop.post_dispatch_input("end", touch)
 
 
 def ime(ui: Any) -> None:

@@ -26,7 +26,7 @@ PERSONAL = [ZHANG_SAN.name, ZHANG_SAN.id_number, ZHANG_SAN.address]
 
 @pytest.fixture(scope="module")
 def yizheng_run(run_scenario: RunApp) -> AppRun:
-    run = run_scenario("yizheng", central=True, timeout=170,
+    run = run_scenario("yizheng", central=True, timeout=300,
                        session={"idle_timeout_s": 90, "idle_warning_s": 15})
     assert run.returncode == 0 and run.results.get("ok"), run.describe()
     return run
