@@ -55,7 +55,10 @@ class StepButtons(BoxLayout):
     back_text = StringProperty("返回")
     forward_text = StringProperty("下一步")
     forward_ready = BooleanProperty(True)
-    waiting_opacity = NumericProperty(0.4)  # the forward button while not ready (0: hidden)
+    # The forward button while not ready: 1 shows it in BigButton's disabled look (grey,
+    # still readable: screens/widgets.kv); 0 hides it. Never in between: a faded button
+    # is unreadable (the contrast rules hold for disabled text too).
+    waiting_opacity = NumericProperty(1.0)
 
     __events__ = ("on_back", "on_forward")
 
