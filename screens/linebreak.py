@@ -10,6 +10,7 @@ carries the breaks. ``text`` itself is unchanged (what tests and voice read).
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -28,7 +29,26 @@ def break_lines(text: str, width: float, measure: Any) -> str:
         if lines[-1][0] in CLOSING:
             lines[-1] = lines[-2][-1] + lines[-1]
             lines[-2] = lines[-2][:-1]
+        # A number or a Latin word goes down whole ("12号", not "1" / "2号") when it fits.
+        word = _trailing_word(lines[-2])
+        if word and _narrow(lines[-1][0]) and len(lines[-2]) - word > 3 \
+                and measure(lines[-2][-word:] + lines[-1]) <= width:
+            lines[-1] = lines[-2][-word:] + lines[-1]
+            lines[-2] = lines[-2][:-word]
     return "\n".join(lines)
+
+
+def _narrow(ch: str) -> bool:
+    """A digit, a Latin letter or ASCII punctuation: part of a word kept whole."""
+    return not ch.isspace() and unicodedata.east_asian_width(ch) not in ("W", "F")
+
+
+def _trailing_word(line: str) -> int:
+    """How many narrow characters end ``line``."""
+    n = 0
+    while n < len(line) and _narrow(line[-1 - n]):
+        n += 1
+    return n
 
 
 class LineBreaking:

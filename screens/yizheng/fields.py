@@ -14,6 +14,7 @@ from kivy.utils import escape_markup
 from kiosk.flows.yizheng import FieldState
 from kiosk.privacy import mask_number
 
+from ..linebreak import LineBreaking
 from . import words as yz_words
 
 
@@ -27,6 +28,12 @@ class OptionButton(ToggleLook):
 
 class ChoiceButton(ToggleLook):
     """One option of the select being filled, full width beside the field list."""
+
+
+class FieldValue(LineBreaking, Label):
+    """A field's value, wrapped by the shared rule (screens/linebreak.py: no character
+    alone on the last line). Markup only while edited (the pinyin underlined, the caret),
+    when the line breaking steps aside."""
 
 
 class FieldRow(ButtonBehavior, BoxLayout):
@@ -67,7 +74,8 @@ class FieldRow(ButtonBehavior, BoxLayout):
         self._refresh()
 
     def _refresh(self) -> None:
-        self.shown_value = escape_markup(display_value(self.kind, self.value, self.active))
+        shown = display_value(self.kind, self.value, self.active)
+        self.shown_value = escape_markup(shown) if self.active and not self.options else shown
         if self.active and not self.options:
             if self.preedit:
                 self.shown_value += f"[u]{escape_markup(self.preedit)}[/u]"

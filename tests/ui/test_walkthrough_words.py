@@ -177,6 +177,10 @@ def test_no_single_character_is_left_alone_on_the_last_line() -> None:
     assert len(lines[-1]) >= 2, lines
     lines = break_lines("细，用于购房、落户、子女入学、招投标等。", 9, _one).split("\n")
     assert lines[-1] == "标等。" and lines[-2][0] not in "，。、", lines
+    # A number goes down whole with the orphan: "12号", never "1" / "2号".
+    assert break_lines("北京市东城区示例胡同12号", 12, _one).split("\n") == ["北京市东城区示例胡同", "12号"]
+    # ... unless too little would stay above it: then the one character before goes down.
+    assert break_lines("胡同12345678号", 10, _one).split("\n") == ["胡同1234567", "8号"]
 
 
 # -- the terminal: a failed card says which card; going on to another service -----------------
