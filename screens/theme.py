@@ -19,6 +19,9 @@ ELDERLY_SCALE = 1.3
 SIZES = {"huge": 64, "xl": 44, "l": 34, "m": 27, "s": 23, "xs": 20}
 # On-screen keys (dp): fixed, never squeezed by what is above them; bigger in elderly mode.
 KEY_SIZE, ELDERLY_KEY_SIZE = 72, 80
+# The smallest touch target (dp): 15 mm on the glass is 60.2 px at the configured 102 dpi
+# (kiosk/config.py ui.dpi; tests/support/a11y.py), with a little to spare.
+TARGET_SIZE = 62
 
 NORMAL = {
     "primary": "#0B4EA2",        # 政务蓝
@@ -61,6 +64,7 @@ class Theme(EventDispatcher):
     scale = NumericProperty(1.0)
     border_width = NumericProperty(1.5)
     key_size = NumericProperty(0)
+    target_size = NumericProperty(0)
 
     font_huge = NumericProperty(0)
     font_xl = NumericProperty(0)
@@ -98,6 +102,7 @@ class Theme(EventDispatcher):
         self.scale = ELDERLY_SCALE if self.elderly else 1.0
         self.border_width = 2.5 if self.elderly else 1.5
         self.key_size = dp(ELDERLY_KEY_SIZE if self.elderly else KEY_SIZE)
+        self.target_size = dp(TARGET_SIZE)
         for name, size in SIZES.items():
             setattr(self, f"font_{name}", sp(size) * self.scale)
         for name, value in (ELDERLY if self.elderly else NORMAL).items():

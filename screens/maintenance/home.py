@@ -36,8 +36,9 @@ class MaintHomeScreen(KioskScreen):
         self.idle_notice = add_idle_notice(self, lambda: App.get_running_app().terminal.technician.touch())
         self._rows: dict[str, MaintDeviceRow] = {}
         for tool in TOOLS:
-            # size_hint in the constructor: it wins over StaffChip's rule (a chip sizes to its text)
-            button = MaintToolButton(text=words.TOOLS[tool], tool=tool, size_hint=(1, None))
+            # size_hint in the constructor: it wins over StaffChip's rule (a chip sizes to its
+            # text); the grid then gives every tool its row's full height (row_default_height)
+            button = MaintToolButton(text=words.TOOLS[tool], tool=tool, size_hint=(1, 1))
             button.bind(on_release=partial(self._open, tool))
             self.ids.tools.add_widget(button)
 
