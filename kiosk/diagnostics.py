@@ -13,8 +13,8 @@ from kiosk.config import KioskConfig, effective_toml
 # (state, fault code) -> advice; fault "" matches any fault of that state.
 ADVICE: dict[tuple[DeviceState, str], str] = {
     (DeviceState.ONLINE, ""): "正常 ready",
-    (DeviceState.NO_DEVICE, ""): "设备未连接：检查 USB/串口线和端口设置 "
-    "(device not found: check the cable and the configured port)",
+    (DeviceState.NO_DEVICE, ""): "设备未连接：检查设备电源、连接线（USB、串口或网线）和配置里的端口或地址 "
+    "(device not found: check power, the cable and the configured port or address)",
     (DeviceState.OFFLINE, ""): "设备无应答：检查电源与波特率 (no answer: check power and baud rate)",
     (DeviceState.HARDWARE_ERROR, ErrorCode.SAM_FAILURE): "安全模块(SAM)故障：联系设备厂商维修 "
     "(SAM module failed: the reader needs service)",
@@ -26,7 +26,8 @@ ADVICE: dict[tuple[DeviceState, str], str] = {
     "(autocutter failed: call a technician)",
     (DeviceState.OFFLINE, ErrorCode.PRINTER_OFFLINE): "打印机脱机：检查电源、网线和打印队列 "
     "(printer offline: check power, cable and the queue)",
-    (DeviceState.USER_ERROR, ""): "需要工作人员处理 (needs staff attention)",
+    (DeviceState.USER_ERROR, ""): "需要工作人员处理：查看设备面板或指示灯的提示并处理，处理后设备自动恢复 "
+    "(needs staff attention: see the device's panel or lights; it recovers once handled)",
     (DeviceState.BUSY, ""): "设备忙，稍后自动恢复 (busy, recovers by itself)",
 }
 
