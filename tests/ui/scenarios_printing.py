@@ -21,6 +21,8 @@ PRESENCE_S = 0.8
 STAFF_PIN = "246810"
 LOOKUP_ID = "110101199003071233"        # the UI test card "resident" (张建国)
 PROOF = "社会保险参保证明"
+# A row below the list's view in 适老化 mode (the seeded catalogue's third proof).
+ROW_BELOW = "近12个月个人所得税的缴纳记录，用于贷款、购房、落户、签证等。"
 ITEM = "城乡居民基本养老保险参保登记"
 
 
@@ -31,6 +33,12 @@ def _home_ready(ui: Any, service: str = "identity_check") -> None:
         and any(s.id == service and s.available for s in ui.app.terminal.services()),
         25, f"{service} to be available",
     )
+
+
+def _view_rect(widget: Any) -> list[float]:
+    """A widget's rectangle in window coordinates: x, y, width, height."""
+    x, y = widget.to_window(*widget.pos)
+    return [x, y, widget.width, widget.height]
 
 
 def _gesture(ui: Any) -> None:
@@ -239,6 +247,12 @@ def printing_proofs(ui: Any) -> None:
     ui.tap("适老化")
     ui.wait_until(lambda: ui.app.theme.elderly, 3, "elderly mode")
     ui.shot("05-list-elderly")
+    # The list scrolls: rows below its view are out of sight (and may be out of the window);
+    # its view must be in the window, and the rows below it come up when dragged.
+    data["list_view_05"] = ui.call(lambda: _view_rect(ui.app.screens["pf_list"].ids.scroll))
+    ui.reveal(ROW_BELOW)
+    ui.shot("05b-list-scrolled-elderly")
+    data["list_view_05b"] = ui.call(lambda: _view_rect(ui.app.screens["pf_list"].ids.scroll))
     ui.tap(PROOF)
     ui.wait_screen("pf_preview", timeout=30)
     data["same_document"] = ui.call(lambda: ui.app.terminal.flow.document.document_number)

@@ -105,6 +105,21 @@ def _inside_window(step: dict) -> None:
         assert x >= -1 and y >= -1 and x + w <= width + 1 and y + h <= height + 1, item
 
 
+def _inside_window_or_list_view(step: dict, view: list[float]) -> None:
+    """Texts in the window, except a scrolled list's rows out of its view (drawn clipped).
+    The view itself must be in the window."""
+    width, height = step["window"]
+    vx, vy, vw, vh = view
+    assert vx >= -1 and vy >= -1 and vx + vw <= width + 1 and vy + vh <= height + 1, view
+    for item in step["texts"]:
+        x, y = item["pos"]
+        w, h = item["size"]
+        if x >= -1 and y >= -1 and x + w <= width + 1 and y + h <= height + 1:
+            continue
+        in_column = x >= vx - 1 and x + w <= vx + vw + 1
+        assert in_column and (y < vy or y + h > vy + vh), (item, view)
+
+
 def test_five_taps_on_the_hall_name_open_the_pin_screen(staff_run: AppRun) -> None:
     step = staff_run.step("01-pin")
     assert step["screen"] == "staff_pin"
@@ -264,8 +279,27 @@ def test_paper_out_mid_job_fails_plainly_and_the_reprint_prints_once(proofs_run:
     assert data["pdfs_after_paper_out"] == 1                # the stopped job was cancelled
     assert data["pdfs_after_reprint"] == 2 and len(proofs_run.extra["pdfs"]) == 2
     assert proofs_run.step("08-reprinted-elderly")["screen"] == "pf_done"
-    for step in ("05-list-elderly", "06-preview-elderly", "07-paper-out-elderly", "08-reprinted-elderly"):
+    for step in ("06-preview-elderly", "07-paper-out-elderly", "08-reprinted-elderly"):
         _inside_window(proofs_run.step(step))
+
+
+def test_the_proof_list_scrolls_its_rows_into_its_view_in_elderly_mode(proofs_run: AppRun) -> None:
+    from tests.ui.scenarios_printing import ROW_BELOW
+
+    data = proofs_run.results["data"]
+    listed = proofs_run.step("05-list-elderly")
+    assert listed["screen"] == "pf_list" and listed["elderly"]
+    _inside_window_or_list_view(listed, data["list_view_05"])
+    below = [t for t in listed["texts"] if t["text"] == ROW_BELOW]
+    assert below and below[0]["pos"][1] + below[0]["size"][1] <= data["list_view_05"][1], below
+    scrolled = proofs_run.step("05b-list-scrolled-elderly")
+    vx, vy, vw, vh = data["list_view_05b"]
+    assert data["list_view_05b"] == data["list_view_05"]    # the list moves, not its view
+    _inside_window_or_list_view(scrolled, data["list_view_05b"])
+    row = [t for t in scrolled["texts"] if t["text"] == ROW_BELOW]
+    assert row, scrolled["texts"]
+    (x, y), (w, h) = row[0]["pos"], row[0]["size"]
+    assert vx <= x and x + w <= vx + vw and vy <= y and y + h <= vy + vh, (row[0], data["list_view_05b"])
 
 
 def test_without_paper_the_service_is_unavailable_on_the_home_screen(proofs_run: AppRun) -> None:
