@@ -16,11 +16,11 @@ from PIL import Image, ImageOps
 
 from drivers import fonts
 from drivers.errors import DeviceError
+from drivers.linebreak import gb18030_columns
 from drivers.receipt.encode import ReceiptEncoder
 from drivers.receipt.model import Feed, Pair, QrCode, ReceiptDocument, Rule, Text
 from drivers.receipt.profiles import PROFILES, find_cjk_font
 from drivers.receipt.stream import iter_commands
-from drivers.linebreak import gb18030_columns
 
 TRACK_URL = "https://zwfw.beijing.gov.cn/track?no=BJ2024000123"
 

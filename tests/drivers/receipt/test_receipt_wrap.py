@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from drivers.linebreak import CLOSING, OPENING, gb18030_columns, wrap
 from drivers.receipt.profiles import PROFILES, find_cjk_font
 from drivers.receipt.raster import RasterLayout
-from drivers.linebreak import CLOSING, OPENING, gb18030_columns, wrap
 
 SAMPLES = [
     "请妥善保管本回执。您可以通过“北京通”APP或登录 https://zwfw.beijing.gov.cn/track?no=BJ2024000123 "
