@@ -149,7 +149,7 @@ def test_a_card_pulled_mid_read_says_so_and_starts_no_session(
     card.insert(CITIZEN)
     card.pull_after(3)          # three answers (staff SELECT, SSSE SELECT ...), then gone
     failed = heard.wait(ReadFailed, mark)
-    assert failed == ReadFailed("card_removed")
+    assert failed == ReadFailed("card_removed", "social_security")  # the words name the 社保卡, not the 身份证
     wait_card_state(pcscd.reader_names[0], present=False, timeout=TIMEOUT)
     assert term.snapshot().state is SessionState.IDLE
     assert heard.of(SessionChanged, mark) == [] and heard.of(SessionEnded, mark) == []
