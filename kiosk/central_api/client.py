@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 
 from kiosk.central_api.catalogue import CatalogueCache, KeptCatalogue
@@ -56,6 +56,7 @@ from kiosk.central_api.models import (
     ResolvedIdentity,
     VerifiedDocument,
 )
+from kiosk.central_api.replies import json_bytes, parse, read_body
 from kiosk.central_api.retry import (
     BACKOFF_FACTOR,
     BACKOFF_JITTER,
@@ -76,18 +77,7 @@ log = logging.getLogger(__name__)
 
 API = "/api/v1"
 USER_AGENT = "tongban-kiosk/0.1"
-MAX_BODY = 32 * 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
-
-
-def _parse(model: type[M], reply: Reply) -> M:
-    try:
-        return model.model_validate_json(reply.body, strict=True)
-    except ValidationError as err:
-        # Never the input values: a context answer may carry personal data.
-        first = err.errors(include_input=False, include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise InvalidResponse(f"{model.__name__}: {where}: {first['type']}", reply.status) from None
 
 
 class CentralClient:
@@ -181,7 +171,7 @@ class CentralClient:
                 self.catalogue_is_cached = False
                 return cached[2]
             self._expect(reply, (200,))
-            catalogue = _parse(Catalogue, reply)
+            catalogue = parse(Catalogue, reply)
         except (CentralUnavailable, InvalidResponse) as err:
             if cached is None:
                 raise
@@ -193,18 +183,18 @@ class CentralClient:
         return catalogue
 
     def person_context(self, id_number: str, name: str) -> PersonContext:
-        body = _json_bytes({"id_number": id_number, "name": name})
+        body = json_bytes({"id_number": id_number, "name": name})
         return self._post_read(PersonContext, "/persons/context", body)
 
     def company_context(self, uscc: str, representative_id_number: str) -> CompanyContext:
-        body = _json_bytes({"uscc": uscc, "representative_id_number": representative_id_number})
+        body = json_bytes({"uscc": uscc, "representative_id_number": representative_id_number})
         return self._post_read(CompanyContext, "/companies/context", body)
 
     def get_application(self, number: str) -> Application:
         path = f"/applications/{quote(number, safe='')}"
         reply = self._exchange("GET", path, retries=self.get_retries)
         self._expect(reply, (200,))
-        return _parse(Application, reply)
+        return parse(Application, reply)
 
     def submit_application(self, request: ApplicationRequest, idempotency_key: str) -> Application:
         """One POST /applications, never retried here: the outbox retries with the same key."""
@@ -219,11 +209,11 @@ class CentralClient:
         path = "/applications/sealed" if sealed else "/applications"
         reply = self._exchange("POST", path, body=body, headers=headers)
         self._expect(reply, (200, 201))
-        return _parse(Application, reply)
+        return parse(Application, reply)
 
     def available_proofs(self, id_number: str, name: str) -> list[ProofSummary]:
         """The proofs central can issue for this person (none for an unknown person)."""
-        body = _json_bytes({"id_number": id_number, "name": name})
+        body = json_bytes({"id_number": id_number, "name": name})
         return list(self._post_read(ProofList, "/proofs/available", body).proofs)
 
     def issue_proof(self, proof_code: str, id_number: str, name: str, idempotency_key: str) -> IssuedDocument:
@@ -231,11 +221,11 @@ class CentralClient:
         central answer a retry with the document the first attempt issued, so a lost answer
         never makes a second document. Raises CentralRejected ``not_found`` when the person
         has no such proof."""
-        body = _json_bytes({"proof_code": proof_code, "id_number": id_number, "name": name})
+        body = json_bytes({"proof_code": proof_code, "id_number": id_number, "name": name})
         headers = {"Idempotency-Key": idempotency_key, "Content-Type": "application/json"}
         reply = self._exchange("POST", "/proofs/issue", body=body, headers=headers, retries=self.lookup_retries)
         self._expect(reply, (200, 201))
-        return _parse(IssuedDocument, reply)
+        return parse(IssuedDocument, reply)
 
     def verify_document(self, code: str) -> VerifiedDocument:
         """What central issued under a verification code (any case, dashes and spaces
@@ -243,14 +233,14 @@ class CentralClient:
         path = f"/documents/{quote(code.strip(), safe='')}"
         reply = self._exchange("GET", path, signed=False, retries=self.get_retries)
         self._expect(reply, (200,))
-        return _parse(VerifiedDocument, reply)
+        return parse(VerifiedDocument, reply)
 
     def code_keys(self) -> CodeKeys:
         """The public keys appointment codes are signed with. Unsigned: a terminal verifies
         codes offline with them (kiosk.identify.code_keys caches them)."""
         reply = self._exchange("GET", "/keys/codes", signed=False, retries=self.get_retries)
         self._expect(reply, (200,))
-        return _parse(CodeKeys, reply)
+        return parse(CodeKeys, reply)
 
     def resolve_identity_code(self, code: str, idempotency_key: str | None = None) -> ResolvedIdentity:
         """The person behind a scanned electronic ID code (``TONGBAN-EID:...`` or
@@ -258,12 +248,12 @@ class CentralClient:
         carries the same Idempotency-Key, which central answers with the same person; any
         other request for that code gets CentralRejected ``code_used`` (410).
         Also ``code_expired`` (410), ``not_found`` (404), ``validation_failed`` (422)."""
-        body = _json_bytes({"code": code.strip()})
+        body = json_bytes({"code": code.strip()})
         headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4()), "Content-Type": "application/json"}
         reply = self._exchange("POST", "/identity/resolve", body=body, headers=headers,
                                retries=self.lookup_retries)
         self._expect(reply, (200,))
-        return _parse(ResolvedIdentity, reply)
+        return parse(ResolvedIdentity, reply)
 
     def submit_print_log_json(self, body: bytes, idempotency_key: str, sealed: bool = False) -> None:
         """Deliver one serialised print-log entry; one POST, never retried here: the outbox
@@ -273,30 +263,30 @@ class CentralClient:
         path = "/print-log/sealed" if sealed else "/print-log"
         reply = self._exchange("POST", path, body=body, headers=headers)
         self._expect(reply, (200, 201))
-        _parse(PrintLogAck, reply)
+        parse(PrintLogAck, reply)
 
     def outbox_key(self) -> OutboxKey:
         """Central's key the outbox seals to. Unsigned; its authenticity is TLS's."""
         reply = self._exchange("GET", "/keys/outbox", signed=False, retries=self.get_retries)
         self._expect(reply, (200,))
-        return _parse(OutboxKey, reply)
+        return parse(OutboxKey, reply)
 
     def find_print_log_entries(self, id_number: str) -> list[str]:
         """The entry ids of this terminal's print-log entries for ``id_number`` (central
         keeps the look-up hash; the terminal keeps none). A read: retried like the context
         look-ups. The number is in the body only, never in a URL or a log."""
-        body = _json_bytes({"id_number": id_number})
+        body = json_bytes({"id_number": id_number})
         return self._post_read(PrintLogMatches, "/print-log/lookup", body).entry_ids
 
     def enroll(self, code: str, public_key: str, hostname: str) -> Enrollment:
         """Register a public key (base64 of the raw 32 bytes) with a one-time code. Unsigned;
         not retried (the code is single-use)."""
-        body = _json_bytes({"code": code, "public_key": public_key, "hostname": hostname})
+        body = json_bytes({"code": code, "public_key": public_key, "hostname": hostname})
         reply = self._exchange(
             "POST", "/terminals/enroll", body=body, headers={"Content-Type": "application/json"}, signed=False
         )
         self._expect(reply, (200, 201))
-        return _parse(Enrollment, reply)
+        return parse(Enrollment, reply)
 
     # -- plumbing --------------------------------------------------------------------------
     def _post_read(self, model: type[M], path: str, body: bytes) -> M:
@@ -304,7 +294,7 @@ class CentralClient:
         headers = {"Content-Type": "application/json"}
         reply = self._exchange("POST", path, body=body, headers=headers, retries=self.lookup_retries)
         self._expect(reply, (200,))
-        return _parse(model, reply)
+        return parse(model, reply)
 
     def retry_policy(self, method: str, retries: int) -> JitteredRetry:
         """The urllib3 Retry one idempotent call starts with (``retries`` after the first)."""
@@ -378,7 +368,7 @@ class CentralClient:
         try:
             response = session.send(prepared, timeout=timeout, allow_redirects=False, **settings)
             try:
-                content = self._read_body(response, deadline)
+                content = read_body(response, deadline, self._clock, self.deadline)
             finally:
                 response.close()
         except requests.exceptions.SSLError as err:
@@ -398,19 +388,3 @@ class CentralClient:
         log.debug("%s %s -> %d in %.0f ms", method, prepared.path_url, response.status_code,
                   1000 * (time.monotonic() - started))
         return Reply(response.status_code, response.headers, content)
-
-    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > MAX_BODY:
-                raise InvalidResponse(f"body larger than {MAX_BODY} bytes", response.status_code)
-            if self._clock() > deadline:
-                raise CentralUnavailable("timeout", f"call longer than its deadline of {self.deadline:g} s")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-
-def _json_bytes(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -11,7 +11,6 @@ fault: ``banner_on`` / ``banner_off`` are the scenario's (e.g. the receipt print
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -153,23 +152,7 @@ class Auditor:
         self.ui.save()
 
     def _screenshot(self, file_name: str) -> Path:
-        from kivy.core.window import Window
-
         path = Path(self.ui.artifacts) / file_name
-        path.unlink(missing_ok=True)
-        done = threading.Event()
-
-        def on_flip(window: Any) -> None:
-            window.unbind(on_flip=on_flip)
-            saved = window.screenshot(name=str(path.with_name(path.stem + "-raw.png")))
-            os.replace(saved, path)
-            done.set()
-
-        def arm() -> None:
-            Window.bind(on_flip=on_flip)
-            Window.canvas.ask_update()
-
-        self.call(arm)
-        if not done.wait(5):
+        if not self.ui.save_frame(path):
             raise AssertionError(f"no frame drawn for {file_name}")
         return path

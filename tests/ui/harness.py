@@ -264,11 +264,19 @@ class Ui:
     # -- recording -------------------------------------------------------------------------
     def shot(self, step: str) -> Path:
         """Screenshot of the next frame plus the visible texts, under ``step``."""
-        from kivy.core.window import Window
 
         self.wait_until(lambda: not self.app.manager.transition.is_active, 5, "the transition to end")
         time.sleep(0.35)  # let fades (toast, overlay) finish
         path = self.artifacts / f"ui-{self.scenario}-{step}.png"
+        if not self.save_frame(path):
+            raise StepFailed(f"no frame drawn for screenshot {step}")
+        self.record(step)
+        return path
+
+    def save_frame(self, path: Path) -> bool:
+        """Save the next frame drawn to ``path``; False when none is drawn within 5 s."""
+        from kivy.core.window import Window
+
         path.unlink(missing_ok=True)
         done = threading.Event()
 
@@ -284,10 +292,7 @@ class Ui:
             Window.canvas.ask_update()
 
         self.call(arm)
-        if not done.wait(5):
-            raise StepFailed(f"no frame drawn for screenshot {step}")
-        self.record(step)
-        return path
+        return done.wait(5)
 
     def record(self, step: str) -> dict[str, Any]:
         snapshot = {

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.central_api import client as client_module
+import kiosk.central_api.client as client_module
+import kiosk.central_api.replies as replies_module
 from kiosk.central_api.client import CentralClient
 from kiosk.central_api.errors import (
     CentralError,
@@ -105,13 +106,13 @@ def test_a_read_timeout_is_central_unavailable(central: FakeCentral, identity: T
 def test_a_trickling_body_hits_the_deadline(central: FakeCentral, identity: TerminalIdentity,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     with CentralClient(central.url, identity, read_timeout=0.3, deadline=0.01, get_retries=0) as c:
-        real = c._read_body
+        real = client_module.read_body
 
-        def slow(response, started):  # type: ignore[no-untyped-def]
+        def slow(response, started, clock, deadline_s):  # type: ignore[no-untyped-def]
             time.sleep(0.05)
-            return real(response, started)
+            return real(response, started, clock, deadline_s)
 
-        monkeypatch.setattr(c, "_read_body", slow)
+        monkeypatch.setattr(client_module, "read_body", slow)
         with pytest.raises(CentralUnavailable, match="timeout"):
             c.catalogue()
 
@@ -192,7 +193,7 @@ def test_bad_signature_answer_is_rejected_with_its_reason(central: FakeCentral, 
 
 def test_an_oversized_body_is_invalid_response(central: FakeCentral, client: CentralClient,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(client_module, "MAX_BODY", 1000)
+    monkeypatch.setattr(replies_module, "MAX_BODY", 1000)
     central.then("GET", "/api/v1/catalogue", Reply(200, b"[" + b"1," * 5000 + b"1]"))
     with pytest.raises(InvalidResponse, match="larger"):
         client.catalogue()
