@@ -17,18 +17,16 @@ import logging
 from collections.abc import Callable
 from enum import StrEnum
 from functools import partial
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from kiosk.central_api.errors import CentralError, CentralRejected, CentralUnavailable, NotEnrolled
 from kiosk.central_api.models import (
     ApplicationRequest,
-    Catalogue,
-    CompanyContext,
     Item,
-    PersonContext,
 )
 from kiosk.flows.base import Flow, IllegalTransition, Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
+from kiosk.flows.yizheng_ports import CentralLike, OutboxLike, ReceiptsLike
 from kiosk.flows.yizheng_views import (
     Context,
     FieldState,
@@ -42,8 +40,6 @@ from kiosk.flows.yizheng_views import (
     result_view,
 )
 from kiosk.forms import prefill_value, valid_uscc, validate_form
-from kiosk.outbox_rows import Submission
-from kiosk.printing.printers import PrintResult
 from kiosk.session import Session
 
 log = logging.getLogger(__name__)
@@ -61,26 +57,6 @@ class Step(StrEnum):
     SUBMITTING = "submitting"
     RESULT = "result"
     ERROR = "error"
-
-
-class CentralLike(Protocol):
-    catalogue_is_cached: bool
-
-    def catalogue(self) -> Catalogue: ...
-    def person_context(self, id_number: str, name: str) -> PersonContext: ...
-    def company_context(self, uscc: str, representative_id_number: str) -> CompanyContext: ...
-
-
-class ReceiptsLike(Protocol):
-    """Prints the 办件受理回执 of a result (kiosk/printing/jobs.py)."""
-
-    def ready(self) -> tuple[bool, str]: ...
-    def print_receipt(self, result: ResultView, card: dict[str, str], item: Item | None) -> PrintResult: ...
-
-
-class OutboxLike(Protocol):
-    def submit_application(self, request: ApplicationRequest) -> Submission: ...
-    def deliver_now(self, local_receipt: str, timeout: float) -> Submission: ...
 
 
 class YizhengFlow(Flow):
