@@ -31,7 +31,7 @@ SHARED_DIR = Path("/usr/share/rime-data")
 OPENCC_DIR = Path("/usr/share/opencc")
 SCHEMA = "tongban_pinyin"
 DOMAIN_WEIGHT = 1_000_000       # above any essay word: the domain words come first
-PACKAGES = "librime1 rime-data-luna-pinyin rime-essay"
+PACKAGES = "librime1 rime-data-luna-pinyin rime-essay rime-prelude"
 
 # X11 keysyms Rime expects
 BACKSPACE, RETURN, ESCAPE, PAGE_UP, PAGE_DOWN = 0xFF08, 0xFF0D, 0xFF1B, 0xFF55, 0xFF56
@@ -159,7 +159,7 @@ def dict_yaml(words: Sequence[DomainWord]) -> str:
 
 
 def check_shared(shared: Path) -> None:
-    for need in ("luna_pinyin.dict.yaml", "essay.txt"):
+    for need in ("luna_pinyin.dict.yaml", "essay.txt", "default.yaml"):
         if not (shared / need).is_file():
             raise ImeUnavailable(f"拼音输入不可用：词库 {shared / need} 缺失。请安装 Debian 软件包 {PACKAGES}")
 
