@@ -1,5 +1,5 @@
 """Central's answers as the terminal reads them (kiosk/central_api/models.py through
-client.py ``_parse``; 4xx error bodies through ``CentralClient._expect`` and
+``kiosk.central_api.replies.parse``; 4xx error bodies through ``CentralClient._expect`` and
 errors.py ``rejected_from_body``).
 
 Input: ``<ModelName>\\n<body bytes>`` for a 200 answer parsed as that response model, or
@@ -19,8 +19,9 @@ from pydantic import BaseModel
 from requests.structures import CaseInsensitiveDict
 
 from kiosk.central_api import models
-from kiosk.central_api.client import CentralClient, _parse
+from kiosk.central_api.client import CentralClient
 from kiosk.central_api.errors import CentralError
+from kiosk.central_api.replies import parse
 from kiosk.central_api.retry import Reply
 from tests.fuzz.targets.json_examples import example
 
@@ -42,7 +43,7 @@ def TARGET(data: bytes) -> None:  # noqa: N802
         return
     model = MODELS.get(name.decode("ascii", "replace"))
     if model is not None:
-        _parse(model, Reply(200, CaseInsensitiveDict(), body))
+        parse(model, Reply(200, CaseInsensitiveDict(), body))
 
 
 def _json(value: Any) -> bytes:
