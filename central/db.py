@@ -50,6 +50,7 @@ def make_engine(settings: Settings, *, autocommit: bool = False) -> Engine:
             url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}, **options
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        _sqlite_wal_once(engine)
         return engine
     return create_engine(
         url,
@@ -128,10 +129,22 @@ def one_off_engine(db_url: str) -> Engine:
     return create_engine(url, poolclass=NullPool, **args)
 
 
+def _sqlite_wal_once(engine: Engine) -> None:
+    """Switch the file to WAL once, when the engine is made, before any thread shares it.
+    The mode is stored in the file; switching needs the file to itself, and SQLite answers
+    "database is locked" at once (no busy wait) when another connection holds it open, so
+    switching on every new connection failed under concurrent first connects."""
+    if engine.url.database in (None, "", ":memory:"):
+        return
+    with engine.connect() as conn:
+        mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+        if str(mode).lower() != "wal":
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
