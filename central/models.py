@@ -384,3 +384,8 @@ class RateLimitWindow(Base):
     route: Mapped[str] = mapped_column(String(100), primary_key=True)
     window_start: Mapped[int] = mapped_column(Integer, primary_key=True)  # epoch seconds
     count: Mapped[int] = mapped_column(Integer)
+
+
+# The hall's day (issue 12) lives in its own modules; importing them here puts their tables
+# on Base.metadata for Alembic and for every `from central.models import ...` user.
+from central import models_hall, models_queue  # noqa: E402,F401

@@ -44,6 +44,21 @@ ErrorCode = Literal[
     "public_url_required",
     "payload_too_large",
     "rate_limited",
+    # The hall's day (docs/hall-day.md): booking, cancelling, check-in, the queue.
+    "too_soon",
+    "too_far",
+    "closed",
+    "full",
+    "duplicate",
+    "suspended",
+    "calendar_unknown",
+    "invalid_id",
+    "too_late",
+    "too_early",
+    "not_today",
+    "cancelled",
+    "already_checked_in",
+    "empty",
 ]
 Step = Literal["申请", "代收", "受理", "流转", "办理", "办结", "送达", "归档"]
 Profile = Literal["hall", "bank", "community"]

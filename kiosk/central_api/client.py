@@ -288,6 +288,33 @@ class CentralClient:
         self._expect(reply, (200, 201))
         return parse(Enrollment, reply)
 
+    def call(
+        self,
+        model: type[M],
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        ok: tuple[int, ...] = (200,),
+        retried: bool = True,
+    ) -> M:
+        """One signed call to one of central's JSON endpoints, for the service modules
+        (kiosk/central_api/booking.py, queue.py) that keep their own paths and models.
+        Retried unless ``retried=False``: pass that for a write without an
+        ``idempotency_key`` (with one, central answers a retry with the first answer). A 4xx
+        with a contract body raises CentralRejected (its ``error`` is central's reason)."""
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        retries = 0
+        if retried:
+            retries = self.get_retries if method == "GET" else self.lookup_retries
+        payload = json_bytes(body) if body is not None else b""
+        reply = self._exchange(method, path, body=payload, headers=headers, retries=retries)
+        self._expect(reply, ok)
+        return parse(model, reply)
+
     # -- plumbing --------------------------------------------------------------------------
     def _post_read(self, model: type[M], path: str, body: bytes) -> M:
         # Context look-ups change nothing centrally: idempotent, so retried.
