@@ -73,7 +73,10 @@ class QueueTicket(Base):
     called_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     transferred_from: Mapped[int | None] = mapped_column(Integer)
+    # "<terminal id>:<Idempotency-Key>" of the request that made it, and that request's
+    # hash (central.idempotency): a retry gets this ticket, another body with the key a 409.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class QueueEvent(Base):

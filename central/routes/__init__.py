@@ -6,11 +6,13 @@ from fastapi import FastAPI
 
 from central.routes import (
     applications,
+    booking,
     catalogue,
     codes,
     context,
     print_log,
     proofs,
+    queue,
     sealed,
     terminals,
 )
@@ -21,5 +23,16 @@ PREFIX = "/api/v1"
 def include_routes(app: FastAPI) -> None:
     # Each area straight onto the app (not through an intermediate router): one level
     # of included routers less to match on every request.
-    for module in (terminals, catalogue, context, applications, proofs, print_log, codes, sealed):
+    for module in (
+        terminals,
+        catalogue,
+        context,
+        applications,
+        proofs,
+        print_log,
+        codes,
+        sealed,
+        booking,
+        queue,
+    ):
         app.include_router(module.router, prefix=PREFIX)

@@ -27,6 +27,12 @@ SIGNED = [
     ("post", "/api/v1/print-log/lookup"),
     ("post", "/api/v1/applications/sealed"),
     ("post", "/api/v1/print-log/sealed"),
+    # The queue (docs/hall-day.md).
+    ("get", "/api/v1/queue/categories"),
+    ("post", "/api/v1/queue/tickets"),
+    ("post", "/api/v1/queue/blocks"),
+    ("post", "/api/v1/queue/tickets/offline"),
+    ("post", "/api/v1/appointments/checkin"),
 ]
 UNSIGNED = [
     ("get", "/api/v1/health"),

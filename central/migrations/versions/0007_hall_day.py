@@ -31,7 +31,7 @@ def upgrade() -> None:
     op.create_table(
         "calendar_years",
         sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("source", sa.String(length=40), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=False),
         sa.Column("imported_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_calendar_years")),
     )
@@ -262,6 +262,7 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.Column("transferred_from", sa.Integer(), nullable=True),
         sa.Column("idempotency_key", sa.String(length=64), nullable=True),
+        sa.Column("request_hash", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["appointment_id"],
             ["appointments.id"],
