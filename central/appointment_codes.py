@@ -1,7 +1,8 @@
-"""Appointments (预约) and their signed codes. A booking flow comes later; for now
-operations (and the demo, and tests) issue appointments with `kiosk-central appointment
-issue`. The code carries what a terminal needs to check it offline and to greet the
-citizen; never who booked it (a QR code on a phone screen is easily photographed).
+"""Appointments (预约) and their signed codes: `sign_appointment` stores and signs one
+inside the booking engine's transaction (central.booking); `issue_appointment` is the
+operators' and tests' way around the booking rules (`kiosk-central appointment issue`).
+The code carries what a terminal needs to check it offline and to greet the citizen; never
+who booked it (a QR code on a phone screen is easily photographed).
 
 The code's format and signing are central.code_keys'. Its base64url parts are canonical
 (unpadded, unused bits zero), and terminals accept that spelling only (kiosk.identify.codes,
@@ -10,17 +11,19 @@ which also says why the compact format was kept rather than a JWT)."""
 from __future__ import annotations
 
 import re
+from base64 import b64decode
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from central.catalogue import LATEST_VERSION_ID
-from central.code_keys import PAYLOAD_VERSION, current_key, sign_code
+from central.code_keys import PAYLOAD_VERSION, SigningKey, current_key, sign_code
 from central.ids import check_id_number
-from central.models import Appointment, CatalogueItem, Region
+from central.models import Appointment, CatalogueItem, CodeSigningKey, Region
 from central.timeutil import to_beijing, to_db
 
 _REGION = re.compile(r"[0-9]{6}")
@@ -40,6 +43,7 @@ class IssuedAppointment:
     start: datetime  # aware, Beijing
     end: datetime
     expires: datetime
+    id: int = 0  # the appointments row
 
 
 def _iso(moment: datetime) -> str:
@@ -78,45 +82,117 @@ def issue_appointment(
     if not _REGION.fullmatch(region) or session.get(Region, region) is None:
         raise AppointmentError(f"unknown region {region[:10]!r}")
 
-    starts_at = to_db(start)
-    ends_at = starts_at + timedelta(minutes=minutes)
-    key = current_key(session.connection(), now)
-    row = Appointment(
-        number=None,
+    issued = sign_appointment(
+        session.connection(),
         item_code=item_code,
         item_name=item.name,
-        hall_name=hall,
-        region_code=region,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        expires_at=ends_at,
-        person_id_number=person,
-        kid=key.kid,
-        created_at=now,
+        hall=hall,
+        region=region,
+        starts_at=to_db(start),
+        ends_at=to_db(start) + timedelta(minutes=minutes),
+        now=now,
+        person=person,
     )
-    session.add(row)
-    session.flush()  # the id, for the number
-    row.number = f"YY{region}{to_beijing(starts_at):%Y%m%d}{row.id:06d}"
-    payload: dict[str, Any] = {
+    session.commit()
+    return issued
+
+
+_appointments = cast(Table, Appointment.__table__)
+_keys = cast(Table, CodeSigningKey.__table__)
+
+
+def sign_appointment(
+    conn: Connection,
+    *,
+    item_code: str,
+    item_name: str,
+    hall: str,
+    region: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+    person: str | None,
+) -> IssuedAppointment:
+    """Insert the appointment row and sign its code, inside the caller's transaction (the
+    booking engine's, with its counter and booking rows; `issue_appointment`'s session).
+    Times are naive UTC; the code expires when the slot ends."""
+    key = current_key(conn, now)
+    appointment_id = conn.execute(
+        insert(_appointments)
+        .values(
+            number=None,
+            item_code=item_code,
+            item_name=item_name,
+            hall_name=hall,
+            region_code=region,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            expires_at=ends_at,
+            person_id_number=person,
+            kid=key.kid,
+            created_at=now,
+        )
+        .returning(_appointments.c.id)
+    ).scalar_one()
+    number = f"YY{region}{to_beijing(starts_at):%Y%m%d}{appointment_id:06d}"
+    conn.execute(
+        update(_appointments).where(_appointments.c.id == appointment_id).values(number=number)
+    )
+    payload = _payload(key.kid, number, item_code, item_name, hall, region, starts_at, ends_at)
+    return IssuedAppointment(
+        code=sign_code(key, payload),
+        number=number,
+        item_name=item_name,
+        hall=hall,
+        start=to_beijing(starts_at),
+        end=to_beijing(ends_at),
+        expires=to_beijing(ends_at),
+        id=appointment_id,
+    )
+
+
+def _payload(
+    kid: str,
+    number: str,
+    item_code: str,
+    item_name: str,
+    hall: str,
+    region: str,
+    starts_at: datetime,
+    ends_at: datetime,
+) -> dict[str, Any]:
+    return {
         "v": PAYLOAD_VERSION,
-        "kid": key.kid,
-        "id": row.number,
+        "kid": kid,
+        "id": number,
         "item_code": item_code,
-        "item_name": item.name,
+        "item_name": item_name,
         "hall": hall,
         "region_code": region,
         "start": _iso(starts_at),
         "end": _iso(ends_at),
         "expires": _iso(ends_at),
     }
-    code = sign_code(key, payload)
-    session.commit()
-    return IssuedAppointment(
-        code=code,
-        number=row.number,
-        item_name=item.name,
-        hall=hall,
-        start=to_beijing(starts_at),
-        end=to_beijing(ends_at),
-        expires=to_beijing(ends_at),
+
+
+def code_of(conn: Connection, row: Any) -> str | None:
+    """The signed code of a stored appointment row, signed again with the key it was signed
+    with (Ed25519 signatures are deterministic: the same code); None when that key was
+    retired (the code no longer verifies anywhere)."""
+    key_row = conn.execute(
+        select(_keys.c.private_key).where(_keys.c.kid == row.kid, _keys.c.retired_at.is_(None))
+    ).first()
+    if key_row is None or row.number is None:
+        return None
+    key = SigningKey(row.kid, Ed25519PrivateKey.from_private_bytes(b64decode(key_row.private_key)))
+    payload = _payload(
+        row.kid,
+        row.number,
+        row.item_code,
+        row.item_name,
+        row.hall_name,
+        row.region_code,
+        row.starts_at,
+        row.ends_at,
     )
+    return sign_code(key, payload)

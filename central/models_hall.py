@@ -39,7 +39,7 @@ class CalendarYear(Base):
 
     __tablename__ = "calendar_years"
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source: Mapped[str] = mapped_column(String(40))  # "chinese-calendar 1.11.0" | "import:<file>"
+    source: Mapped[str] = mapped_column(String(200))  # "chinese-calendar 1.11.0", a notice, "demo: ..."
     imported_at: Mapped[datetime] = mapped_column(DateTime)
 
 

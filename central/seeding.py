@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central.calendar import seed_demo_years, seed_known_years
+from central.halls import HallSeedError, seed_halls
 from central.ids import check_id_number, check_uscc
 from central.models import (
     CatalogueItem,
@@ -181,8 +183,13 @@ def _check(data: SeedData) -> None:
                 raise SeedError(f"licence type {lic.type} is not in [licence_types]")
 
 
-def seed(session: Session, now: datetime, data: SeedData | None = None) -> SeedReport:
-    """Write what is missing, in one transaction."""
+def seed(
+    session: Session, now: datetime, data: SeedData | None = None, *, demo: bool = False
+) -> SeedReport:
+    """Write what is missing, in one transaction: also the calendar years chinese-calendar
+    knows and the halls (central.halls). `demo`: also a weekends-only calendar for the
+    current and next year when unknown (central.calendar.seed_demo_years), so the demo can
+    book whatever the date; never in production."""
     data = data or load_seed()
     report = SeedReport()
     known = set(session.scalars(select(Region.code)))
@@ -206,6 +213,20 @@ def seed(session: Session, now: datetime, data: SeedData | None = None) -> SeedR
             report.count("companies")
         _seed_licences(session, data, "company", company.uscc, company.licences, report)
     seed_proofs(session, proof_seed(data), report.count)
+    session.flush()  # the catalogue, which the halls' items are checked against
+    conn = session.connection()
+    years = seed_known_years(conn, now)
+    if years:
+        report.added["calendar years"] = years
+    if demo:
+        from central.halls import hall_today
+
+        for year in seed_demo_years(conn, hall_today(now), now):
+            report.count(f"DEMO weekends-only calendar year {year}")
+    try:
+        seed_halls(conn, report.count)
+    except HallSeedError as err:
+        raise SeedError(str(err)) from err
     session.commit()
     return report
 

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from central.routes import (
     applications,
     booking,
+    booking,
     catalogue,
     codes,
     context,

@@ -73,7 +73,8 @@ def postgres_database(postgres_server: TempPostgres) -> str:
 # What requests and operations write; the seeded catalogue, people and regions stay.
 MUTABLE_TABLES = (
     "application_events, applications, nonces, terminals, enrollment_codes, issued_documents, "
-    "print_log_entries, identity_tokens, appointments, code_signing_keys, rate_limit_windows"
+    "print_log_entries, identity_tokens, appointments, code_signing_keys, rate_limit_windows, "
+    "bookings, slot_counters, booking_suspensions"
 )
 
 

@@ -1,0 +1,434 @@
+"""The booking engine: book, cancel, a person's and a hall's appointments, the no-show sweep
+and suspensions (docs/hall-day.md, "Booking").
+
+Capacity is never exceeded: a booking is one conditional `UPDATE slot_counters SET booked =
+booked + 1 WHERE ... AND booked < capacity` in the same transaction that stores the
+appointment and its booking row (a row lock on PostgreSQL, the database's write lock on
+SQLite, where the transaction is BEGIN IMMEDIATE so a writer waits instead of failing).
+One active booking per person, item and day is the partial unique index; the check before
+the transaction only gives the common case its answer cheaply.
+
+Functions take an autocommit connection (central.db) and `now` (naive UTC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, and_, exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from central.appointment_codes import code_of, sign_appointment
+from central.booking_slots import Refused, calendar_for, judge_day, judge_slot, slot_start
+from central.db import transaction
+from central.halls import HallPlan, hall_today, load_hall
+from central.idempotency import conflict, once
+from central.ids import check_id_number
+from central.models import Appointment
+from central.models_hall import Booking, BookingSuspension, SlotCounter
+from central.proofs import mask_name
+from central.timeutil import to_beijing
+
+_appointments = cast(Table, Appointment.__table__)
+_bookings = cast(Table, Booking.__table__)
+_counters = cast(Table, SlotCounter.__table__)
+_suspensions = cast(Table, BookingSuspension.__table__)
+_NEW_COUNTER = {
+    "postgresql": pg_insert(_counters).on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(_counters).on_conflict_do_nothing(),
+}
+
+
+@contextmanager
+def writing(conn: Connection) -> Iterator[Connection]:
+    """A write transaction on an autocommit connection; on SQLite BEGIN IMMEDIATE (takes
+    the write lock first, waiting up to the busy timeout, instead of failing when a read
+    transaction would have to be upgraded after another writer committed)."""
+    if conn.dialect.name != "sqlite":
+        with transaction(conn) as tx:
+            yield tx
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.exec_driver_sql("ROLLBACK")
+        raise
+    conn.exec_driver_sql("COMMIT")
+
+
+@dataclass(frozen=True)
+class BookRequest:
+    hall: str
+    item_code: str
+    day: date
+    at: str  # "HH:MM"
+    id_number: str
+    name: str
+    phone: str | None = None
+    channel: str = "terminal"  # terminal | phone
+    terminal_id: str | None = None
+    idempotency_key: str | None = None
+
+
+_ROW = (
+    select(
+        _appointments.c.id,
+        _appointments.c.number,
+        _appointments.c.item_code,
+        _appointments.c.item_name,
+        _appointments.c.hall_name,
+        _appointments.c.region_code,
+        _appointments.c.starts_at,
+        _appointments.c.ends_at,
+        _appointments.c.kid,
+        _bookings.c.hall_code,
+        _bookings.c.category_code,
+        _bookings.c.day,
+        _bookings.c.session,
+        _bookings.c.person_id_number,
+        _bookings.c.person_name,
+        _bookings.c.status,
+        _bookings.c.terminal_id,
+        _bookings.c.idempotency_key,
+    )
+    .select_from(_bookings)
+    .join(_appointments, _appointments.c.id == _bookings.c.appointment_id)
+)
+
+
+def appointment_out(conn: Connection, row: Any, cancel_minutes: int) -> dict[str, Any]:
+    """The appointment as the CLI prints it and the API answers (docs/hall-day.md)."""
+    start, end = to_beijing(row.starts_at), to_beijing(row.ends_at)
+    return {
+        "code": row.number,
+        "number": row.number,
+        "qr": code_of(conn, row),
+        "hall": row.hall_code,
+        "hall_name": row.hall_name,
+        "item_code": row.item_code,
+        "item_name": row.item_name,
+        "date": row.day.isoformat(),
+        "time": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M"),
+        "session": row.session,
+        "status": row.status,
+        "name_masked": mask_name(row.person_name),
+        "cancel_until": (start - timedelta(minutes=cancel_minutes)).isoformat(timespec="seconds"),
+    }
+
+
+def _cancel_minutes(conn: Connection, hall: str) -> int:
+    plan = load_hall(conn, hall)
+    return int(plan.row.cancel_before_minutes) if plan else 120
+
+
+def _need_hall(conn: Connection, hall: str) -> HallPlan:
+    plan = load_hall(conn, hall)
+    if plan is None:
+        raise Refused("not_found", f"no hall {hall[:20]!r}")
+    return plan
+
+
+def book(conn: Connection, req: BookRequest, now: datetime) -> tuple[dict[str, Any], bool]:
+    """Book one place: (the appointment, created). A retry with the same Idempotency-Key
+    (and the same request) answers the first booking again, created False."""
+    if check_id_number(req.id_number):
+        raise Refused("invalid_id", "the ID number fails its check (GB 11643)")
+    plan = _need_hall(conn, req.hall)
+
+    def find() -> Any:
+        if req.idempotency_key is None:
+            return None
+        return conn.execute(_ROW.where(_bookings.c.idempotency_key == req.idempotency_key)).first()
+
+    def replay(row: Any) -> dict[str, Any]:
+        same = (row.terminal_id, row.hall_code, row.item_code, row.day, row.person_id_number) == (
+            req.terminal_id,
+            req.hall,
+            req.item_code,
+            req.day,
+            req.id_number,
+        ) and to_beijing(row.starts_at).strftime("%H:%M") == req.at
+        if not same:
+            raise conflict()
+        return appointment_out(conn, row, plan.row.cancel_before_minutes)
+
+    return once(find, replay, lambda: _book(conn, plan, req, now, find))
+
+
+def _book(
+    conn: Connection, plan: HallPlan, req: BookRequest, now: datetime, find: Any
+) -> dict[str, Any]:
+    category = plan.category_of(req.item_code)
+    if category is None:
+        raise Refused("not_found", f"{plan.code} does not book item {req.item_code[:40]}")
+    cal = calendar_for(conn, hall_today(now), req.day)
+    reason = judge_day(plan, cal, req.item_code, req.day, now)
+    if reason is not None:
+        raise Refused(reason, _MESSAGES[reason].format(plan=plan, day=req.day))
+    try:
+        at = time.fromisoformat(req.at)
+    except ValueError:
+        raise Refused("closed", f"{req.at[:8]!r} is not a time HH:MM") from None
+    openings = plan.sessions_on(req.item_code, req.day, cal.kind(req.day))
+    session = next((s for s in openings if at in s.slot_starts()), None)
+    if session is None:
+        raise Refused("closed", f"{plan.name} has no slot for this item at {req.day} {req.at}")
+    starts_at = slot_start(req.day, at)
+    if judge_slot(plan, starts_at, now, 1) == "too_soon":
+        raise Refused("too_soon", _MESSAGES["too_soon"].format(plan=plan))
+    sweep(conn, now, hall=plan.code, person=req.id_number)
+    suspended_until = suspension_end(conn, plan.code, req.id_number, now)
+    if suspended_until is not None:
+        raise Refused(
+            "suspended",
+            f"booking at {plan.name} is suspended after repeated no-shows until "
+            f"{to_beijing(suspended_until):%Y-%m-%d %H:%M}",
+        )
+    if _has_active(conn, req.id_number, req.item_code, req.day):
+        raise Refused("duplicate", "this person already has an appointment for this item that day")
+    values = {
+        "hall_code": plan.code,
+        "category_code": category,
+        "starts_at": starts_at,
+    }
+    try:
+        with writing(conn) as tx:
+            tx.execute(
+                _NEW_COUNTER[tx.dialect.name],
+                {**values, "capacity": session.capacity, "booked": 0},
+            )
+            taken = tx.execute(
+                update(_counters)
+                .where(
+                    _counters.c.hall_code == plan.code,
+                    _counters.c.category_code == category,
+                    _counters.c.starts_at == starts_at,
+                    _counters.c.booked < _counters.c.capacity,
+                )
+                .values(booked=_counters.c.booked + 1)
+                .returning(_counters.c.booked)
+            ).first()
+            if taken is None:
+                raise Refused("full", "no place left in this slot")
+            issued = sign_appointment(
+                tx,
+                item_code=req.item_code,
+                item_name=plan.item_names.get(req.item_code, req.item_code),
+                hall=plan.name,
+                region=plan.row.region_code,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=session.slot_minutes),
+                now=now,
+                person=req.id_number,
+            )
+            tx.execute(
+                insert(_bookings).values(
+                    appointment_id=issued.id,
+                    hall_code=plan.code,
+                    category_code=category,
+                    item_code=req.item_code,
+                    day=req.day,
+                    session=session.kind,
+                    person_id_number=req.id_number,
+                    person_name=req.name,
+                    phone=req.phone,
+                    channel=req.channel,
+                    terminal_id=req.terminal_id,
+                    status="booked",
+                    status_at=now,
+                    idempotency_key=req.idempotency_key,
+                )
+            )
+    except IntegrityError:
+        if find() is not None:
+            raise  # the same key's booking won the race: `once` answers it
+        raise Refused(
+            "duplicate", "this person already has an appointment for this item that day"
+        ) from None
+    row = conn.execute(_ROW.where(_bookings.c.appointment_id == issued.id)).one()
+    return appointment_out(conn, row, plan.row.cancel_before_minutes)
+
+
+_MESSAGES = {
+    "too_soon": "appointments are made at least {plan.row.min_advance_hours} hours ahead",
+    "too_far": "appointments are made at most {plan.row.max_workdays_ahead} working days ahead",
+    "closed": "the hall does not serve this item on {day}",
+    "calendar_unknown": "the calendar of {day.year} is not known yet: its holidays "
+    "(国务院办公厅放假通知) have not been imported",
+}
+
+
+def _has_active(conn: Connection, person: str, item: str, day: date) -> bool:
+    return (
+        conn.execute(
+            select(_bookings.c.appointment_id).where(
+                _bookings.c.person_id_number == person,
+                _bookings.c.item_code == item,
+                _bookings.c.day == day,
+                _bookings.c.status == "booked",
+            )
+        ).first()
+        is not None
+    )
+
+
+def suspension_end(conn: Connection, hall: str, person: str, now: datetime) -> datetime | None:
+    return conn.execute(
+        select(func.max(_suspensions.c.ends_at)).where(
+            _suspensions.c.person_id_number == person,
+            _suspensions.c.hall_code == hall,
+            _suspensions.c.lifted.is_(False),
+            _suspensions.c.starts_at <= now,
+            _suspensions.c.ends_at > now,
+        )
+    ).scalar()
+
+
+def cancel(
+    conn: Connection, number: str, now: datetime, id_number: str | None = None
+) -> dict[str, Any]:
+    """Cancel a booked appointment (from the terminal: only its booker, `id_number`); up to
+    the hall's `cancel_before_minutes` before the start. Cancelling a cancelled one answers
+    it again."""
+    row = conn.execute(_ROW.where(_appointments.c.number == number)).first()
+    if row is None or (id_number is not None and row.person_id_number != id_number):
+        raise Refused("not_found", "no such appointment for this person")
+    minutes = _cancel_minutes(conn, row.hall_code)
+    if row.status == "cancelled":
+        return appointment_out(conn, row, minutes)
+    if row.status != "booked" or now > row.starts_at - timedelta(minutes=minutes):
+        raise Refused(
+            "too_late",
+            f"an appointment can be cancelled up to {minutes} minutes before it starts",
+        )
+    with writing(conn) as tx:
+        changed = tx.execute(
+            update(_bookings)
+            .where(_bookings.c.appointment_id == row.id, _bookings.c.status == "booked")
+            .values(status="cancelled", status_at=now)
+            .returning(_bookings.c.appointment_id)
+        ).first()
+        if changed is not None:
+            tx.execute(
+                update(_counters)
+                .where(
+                    _counters.c.hall_code == row.hall_code,
+                    _counters.c.category_code == row.category_code,
+                    _counters.c.starts_at == row.starts_at,
+                    _counters.c.booked > 0,
+                )
+                .values(booked=_counters.c.booked - 1)
+            )
+    fresh = conn.execute(_ROW.where(_appointments.c.id == row.id)).one()
+    if fresh.status != "cancelled":
+        raise Refused("too_late", "the appointment is no longer booked")
+    return appointment_out(conn, fresh, minutes)
+
+
+def mine(conn: Connection, id_number: str, name: str, now: datetime) -> list[dict[str, Any]]:
+    """A person's appointments from today on, any status, soonest first."""
+    sweep(conn, now, person=id_number)
+    rows = conn.execute(
+        _ROW.where(
+            _bookings.c.person_id_number == id_number,
+            _bookings.c.person_name == name,
+            _bookings.c.day >= hall_today(now),
+        ).order_by(_appointments.c.starts_at, _appointments.c.id)
+    ).all()
+    minutes: dict[str, int] = {}
+    out = []
+    for row in rows:
+        if row.hall_code not in minutes:
+            minutes[row.hall_code] = _cancel_minutes(conn, row.hall_code)
+        out.append(appointment_out(conn, row, minutes[row.hall_code]))
+    return out
+
+
+def day_list(conn: Connection, hall: str, day: date, now: datetime) -> list[dict[str, Any]]:
+    """A hall's appointments on a day (names masked), by start."""
+    plan = _need_hall(conn, hall)
+    sweep(conn, now, hall=hall)
+    rows = conn.execute(
+        _ROW.where(_bookings.c.hall_code == hall, _bookings.c.day == day).order_by(
+            _appointments.c.starts_at, _appointments.c.id
+        )
+    ).all()
+    return [appointment_out(conn, row, plan.row.cancel_before_minutes) for row in rows]
+
+
+def sweep(
+    conn: Connection, now: datetime, hall: str | None = None, person: str | None = None
+) -> tuple[int, int]:
+    """Mark booked appointments whose slot has ended as `no_show`, and suspend whoever
+    reached their hall's no-show limit: (no-shows marked, suspensions added)."""
+    due = and_(
+        _bookings.c.status == "booked",
+        exists().where(
+            _appointments.c.id == _bookings.c.appointment_id, _appointments.c.ends_at <= now
+        ),
+        *([_bookings.c.hall_code == hall] if hall else []),
+        *([_bookings.c.person_id_number == person] if person else []),
+    )
+    if conn.execute(select(_bookings.c.appointment_id).where(due).limit(1)).first() is None:
+        return 0, 0  # the common case: nothing to write
+    with writing(conn) as tx:
+        marked = tx.execute(
+            update(_bookings)
+            .where(due)
+            .values(status="no_show", status_at=now)
+            .returning(_bookings.c.person_id_number, _bookings.c.hall_code)
+        ).all()
+        suspended = sum(_maybe_suspend(tx, p, h, now) for p, h in {(r[0], r[1]) for r in marked})
+    return len(marked), suspended
+
+
+def _maybe_suspend(conn: Connection, person: str, hall: str, now: datetime) -> int:
+    plan = load_hall(conn, hall)
+    if plan is None:
+        return 0
+    rules = plan.row
+    ends = (
+        conn.execute(
+            select(_appointments.c.ends_at)
+            .select_from(_bookings)
+            .join(_appointments, _appointments.c.id == _bookings.c.appointment_id)
+            .where(
+                _bookings.c.person_id_number == person,
+                _bookings.c.hall_code == hall,
+                _bookings.c.status == "no_show",
+                _appointments.c.ends_at > now - timedelta(days=rules.no_show_window_days),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if len(ends) < rules.no_show_limit:
+        return 0
+    last = max(ends)
+    already = conn.execute(
+        select(_suspensions.c.id).where(
+            _suspensions.c.person_id_number == person,
+            _suspensions.c.hall_code == hall,
+            _suspensions.c.starts_at == last,
+        )
+    ).first()
+    if already is not None:
+        return 0
+    conn.execute(
+        insert(_suspensions).values(
+            person_id_number=person,
+            hall_code=hall,
+            starts_at=last,
+            ends_at=last + timedelta(days=rules.suspension_days),
+            lifted=False,
+        )
+    )
+    return 1
