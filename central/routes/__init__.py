@@ -7,7 +7,6 @@ from fastapi import FastAPI
 from central.routes import (
     applications,
     booking,
-    booking,
     catalogue,
     codes,
     context,
