@@ -16,6 +16,7 @@ from central.db import Database
 from central.handlers import install_error_handlers
 from central.limits import Gate
 from central.limits import document as document_limits
+from central.livefeed import close_feed
 from central.routes import include_routes
 from central.settings import (
     Settings,
@@ -46,6 +47,7 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         yield
+        close_feed(app.state)
         db.close()
 
     app = FastAPI(
@@ -71,6 +73,7 @@ def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
 
 def dispose(app: FastAPI) -> None:
     """Close the app's database connections (tests that ran it without its lifespan)."""
+    close_feed(app.state)
     app.state.db.close()
 
 

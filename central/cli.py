@@ -11,6 +11,7 @@
     kiosk-central appointment issue --item CODE --hall NAME --start ISO [--minutes 30] [--person N]
     kiosk-central eid issue --id-number N [--kind eid|essc] [--minutes 5]
     kiosk-central code-key list | code-key rotate | code-key retire KID
+    kiosk-central queue take|call|recall|skip|finish|transfer|staff-add|status --hall H ...
     kiosk-central openapi [--out FILE]
 
 --db defaults to $TONGBAN_CENTRAL_DB, else the SQLite file ./var/central/central.db.
@@ -29,6 +30,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from central.cli_codes import add_parsers as add_code_parsers
+from central.cli_queue import add_parsers as add_queue_parsers
 from central.cli_records import add_parsers as add_record_parsers
 from central.ops import (
     PROFILES,
@@ -257,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_record_parsers(sub, with_db)
     add_code_parsers(sub, with_db)
+    add_queue_parsers(sub, with_db)
 
     openapi = sub.add_parser(
         "openapi", help="write the OpenAPI document", description="write the OpenAPI document"

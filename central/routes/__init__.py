@@ -10,6 +10,7 @@ from central.routes import (
     catalogue,
     codes,
     context,
+    hall_pages,
     print_log,
     proofs,
     queue,
@@ -36,3 +37,5 @@ def include_routes(app: FastAPI) -> None:
         queue,
     ):
         app.include_router(module.router, prefix=PREFIX)
+    # The hall's pages (display, window, ticket) live outside the API's prefix.
+    app.include_router(hall_pages.router)
