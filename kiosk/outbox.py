@@ -59,6 +59,8 @@ from kiosk.store.schema import PENDING
 log = logging.getLogger(__name__)
 
 ClientFactory = Callable[[], CentralClient]
+# A registered kind's delivery: raises CentralError like the client's own calls.
+KindDelivery = Callable[[CentralClient, bytes, str], None]
 # 4xx statuses that say "this submission will never be accepted as it is". Others (401
 # clock skew or revoked terminal, 408, 429) are about the terminal or the moment: retried.
 PERMANENT_STATUSES = frozenset({400, 404, 409, 410, 413, 422})
@@ -103,6 +105,7 @@ class Outbox:
         self._clients: list[CentralClient] = []
         self._pause_until = 0.0
         self._outage = 0          # consecutive retryable failures, for the worker's pause
+        self._kinds: dict[str, KindDelivery] = {}
 
     # -- submitting ------------------------------------------------------------------------
     def submit_application(self, request: ApplicationRequest) -> Submission:
@@ -112,12 +115,18 @@ class Outbox:
         return submission
 
     def enqueue_in(self, conn: Any, kind: str, body: bytes, label: str, idempotency_key: str,
-                   sealed_only: bool = False) -> None:
+                   sealed_only: bool = False, seal: bool = True) -> None:
         """Add a delivery of ``body`` inside the caller's write transaction ``conn``: it is
         committed (or rolled back) together with the caller's own rows. ``label`` takes
         the place of the local receipt (unique). Call ``wake()`` after the commit.
-        ``sealed_only``: StoreError ``outbox_key_unknown`` rather than the store key."""
-        self._rows.add_in(conn, kind, body, label, idempotency_key, sealed_only)
+        ``sealed_only``: StoreError ``outbox_key_unknown`` rather than the store key;
+        ``seal=False``: never sealed (a kind delivered by a ``register``ed delivery)."""
+        self._rows.add_in(conn, kind, body, label, idempotency_key, sealed_only, seal)
+
+    def register(self, kind: str, deliver: KindDelivery) -> None:
+        """Deliver rows of ``kind`` with ``deliver(client, body, idempotency_key)`` (kinds
+        of other modules, e.g. kiosk.queue_blocks' offline tickets; stored unsealed)."""
+        self._kinds[kind] = deliver
 
     # -- central's outbox key --------------------------------------------------------------
     def seal_key(self) -> bytes | None:
@@ -277,9 +286,15 @@ class Outbox:
                 body = self._rows.payload(row)
         except StoreError as err:
             return self._record_failure(row_id, err.code, permanent=True)
+        registered = self._kinds.get(row.kind)
+        if registered is not None and sealed:
+            return self._record_failure(row_id, "sealed_unsupported", permanent=True)
         try:
             client = self._client()
-            if row.kind == KIND_PRINT_LOG:
+            if registered is not None:
+                registered(client, body, row.idempotency_key)
+                application = None
+            elif row.kind == KIND_PRINT_LOG:
                 if sealed:
                     client.submit_print_log_json(body, row.idempotency_key, sealed=True)
                 else:

@@ -117,14 +117,17 @@ class OutboxRows:
         return Submission(receipt, key, False, None, None, PENDING, request.item_code, 0)
 
     def add_in(self, conn: Any, kind: str, body: bytes, label: str, idempotency_key: str,
-               sealed_only: bool = False) -> None:
+               sealed_only: bool = False, seal: bool = True) -> None:
         """Add a delivery of ``body`` inside the caller's write transaction ``conn``.
         ``sealed_only``: refuse (StoreError ``outbox_key_unknown``) rather than fall back to
-        the store key."""
+        the store key. ``seal=False``: always under the store key (a kind central has no
+        sealed intake for; its delivery must read the body)."""
         now = self._clock()
+        protected = (self._protect(body, idempotency_key, sealed_only) if seal
+                     else self.store.cipher.encrypt(body, idempotency_key))
         conn.execute(insert(outbox).values(
             kind=kind, idempotency_key=idempotency_key, local_receipt=label, state=PENDING,
-            payload_encrypted=self._protect(body, idempotency_key, sealed_only),
+            payload_encrypted=protected,
             created_at=now, attempts=0, next_attempt_at=now,
         ))
 

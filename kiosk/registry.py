@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
-from kiosk.flows import identity_check, proofs, yizheng
+from kiosk.flows import identity_check, proofs, queue_ticket, yizheng
 from kiosk.flows.base import Flow
 from kiosk.flows.deps import FlowDeps
 
@@ -31,6 +32,10 @@ class ServiceSpec:
     needs_central: bool = False     # the terminal must be enrolled with a central
     flow: FlowFactory | None = None  # None: not in this software version
     screens: str = ""               # the screens package (screens/<name>)
+    # "required": the flow starts once the citizen confirmed their identity; "optional": the
+    # tile starts the flow at once (nobody identified) and a card placed during it is lent
+    # to the flow (Flow.identity_arrived), e.g. 排队取号's green channel.
+    identify: Literal["required", "optional"] = "required"
 
     @property
     def implemented(self) -> bool:
@@ -47,7 +52,9 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("proof_print", "证明打印", "打印社保、纳税、户籍等证明",
                     ("id_reader", "a4_printer"), needs_central=True, flow=proofs.build,
                     screens="proofs"),
-        ServiceSpec("queue_ticket", "排队取号", "领取窗口排队号", ("receipt_printer",)),
+        # needs_central=False: offline, numbers come from the block reserved in advance.
+        ServiceSpec("queue_ticket", "排队取号", "领取排队号，预约报到", ("receipt_printer",),
+                    flow=queue_ticket.build, screens="queue_ticket", identify="optional"),
         ServiceSpec("appointment", "预约办事", "预约错时、无休服务", ("id_reader",)),
         ServiceSpec("progress_query", "办件查询", "查询办件进度", ("id_reader",)),
         ServiceSpec("evaluation", "好差评", "评价政务服务", ()),

@@ -169,6 +169,9 @@ class Session:
         self._last_activity = 0.0
         self._removed_at: float | None = None
         self._warned = False
+        # The service needs no identity (排队取号): the session is ACTIVE from the start and
+        # a card read during it is lent to the flow (it stays ACTIVE) until drop_identity().
+        self._open = False
         # Cleared by the wipe: values a flow keeps in the session, and a folder for files a
         # session must write (removed with its files overwritten). Flows keep their own data
         # and wipe it when the session ends; A4 documents are streamed, never written here.
@@ -227,16 +230,48 @@ class Session:
 
     # -- intents ---------------------------------------------------------------------------
     def begin(self, service_id: str) -> None:
+        self._begin(service_id, SessionState.WAITING_CARD)
+
+    def _begin(self, service_id: str, state: SessionState) -> None:
         with self._lock:
             if self._state is not SessionState.IDLE:
                 self._end(EndReason.CANCELLED)
-            self._state = SessionState.WAITING_CARD
+            self._state = state
+            self._open = state is SessionState.ACTIVE
             self._service = service_id
             self._last_activity = self._clock()
             self._warned = False
             self.temp_dir = Path(tempfile.mkdtemp(prefix="session-", dir=self._temp_root))
         log.info("session started for service %s", service_id)
-        self._emit(SessionChanged(SessionState.WAITING_CARD))
+        self._emit(SessionChanged(state))
+
+    def begin_open(self, service_id: str) -> None:
+        """Start a session for a service whose identity is optional (kiosk/registry.py
+        ``identify="optional"``): ACTIVE at once, nobody identified. A card placed during
+        it is read into the session without leaving ACTIVE (``identity_read``); the flow
+        takes what it needs and lets it go with ``drop_identity``."""
+        self._begin(service_id, SessionState.ACTIVE)
+
+    @property
+    def open(self) -> bool:
+        """Whether the running service needs no identity (``begin_open``)."""
+        return self._open
+
+    def drop_identity(self) -> None:
+        """An open session's flow is done with the card it was lent: zeroed and forgotten
+        by the log filter now, the session goes on without it."""
+        with self._lock:
+            if not self._open or self._card is None:
+                return
+            self._card.wipe()
+            self._card = None
+            self._source = IdentitySource.ID_CARD
+            self._removed_at = None
+            self._card_away = self._card_returned = False
+            forget_personal(self._personal)
+            self._personal = None
+        log.info("identity dropped; the session goes on without it")
+        self._emit(SessionChanged(SessionState.ACTIVE))
 
     def set_elderly(self, on: bool) -> None:
         """The 适老化 mode was switched (a touch too): the idle timeout follows it."""
@@ -324,17 +359,21 @@ class Session:
                     if back:
                         self._emit(CardBack(self._source.value))
                     return
-                # Another person's card: the previous session ends before this one starts.
-                service = self._service or default_service
-                self._end(EndReason.CANCELLED)
-                self.begin(service)
+                if self._open:   # the flow was lent another card: this one replaces it
+                    self._card.wipe()
+                else:
+                    # Another person's card: the previous session ends before this one starts.
+                    service = self._service or default_service
+                    self._end(EndReason.CANCELLED)
+                    self.begin(service)
             self._card = card
             self._source = source
             forget_personal(self._personal)
             self._personal = register_card(card)
-            self._state = SessionState.IDENTIFIED
+            # An open session stays ACTIVE: its flow is told the card arrived.
+            state = self._state = SessionState.ACTIVE if self._open else SessionState.IDENTIFIED
             self._last_activity = self._clock()
-        self._emit(SessionChanged(SessionState.IDENTIFIED))
+        self._emit(SessionChanged(state))
 
     def identity_failed(self, code: str, source: IdentitySource = IdentitySource.ID_CARD) -> None:
         """A card could not be read. Said even on the home screen (no session starts)."""
@@ -372,6 +411,7 @@ class Session:
             remove_overwritten(self.temp_dir)
             self.temp_dir = None
         self._state = SessionState.IDLE
+        self._open = False
         self._service = None
         self._removed_at = None
         self._warned = False

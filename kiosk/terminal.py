@@ -53,12 +53,14 @@ from kiosk.flows.staff import StaffFlow
 from kiosk.flows.technician import for_terminal as technician_mode
 from kiosk.identify.arrivals import Arrivals
 from kiosk.identify.code_keys import CodeKeyCache
+from kiosk.identify.codes import CodeKind, CodeMeaning
 from kiosk.identify.pin import PinRelay
 from kiosk.ime.domain import cached_catalogue
 from kiosk.ime.service import ImeService
 from kiosk.outbox import Outbox, open_outbox
 from kiosk.printing.printers import Printing
 from kiosk.printing.printlog import PrintLog
+from kiosk.queue_blocks import KIND_QUEUE_OFFLINE, QueueBlocks, deliver_offline
 from kiosk.registry import SERVICES
 from kiosk.services import ServiceView, service_views
 from kiosk.session import IdentitySource, Session, SessionSnapshot, SessionState
@@ -73,6 +75,7 @@ TICK_INTERVAL = 0.25
 # Devices that identify a citizen besides the ID card reader, and whether that way also
 # needs central (an electronic ID code is resolved there).
 OTHER_WAYS_NEED_CENTRAL = {"card_reader": False, "code_scanner": True}
+CHECKIN_SERVICE = "queue_ticket"   # an appointment code scanned at an idle screen starts it
 
 
 class Terminal:
@@ -114,6 +117,9 @@ class Terminal:
         self._lock = threading.Lock()
         self.store: Store = open_store(self.data_dir)
         self.outbox: Outbox = open_outbox(config, self.store)
+        # Offline queue tickets wait in the outbox as their own kind (kiosk/queue_blocks.py).
+        self.outbox.register(KIND_QUEUE_OFFLINE, deliver_offline)
+        self.queue_blocks = QueueBlocks(self.store, self.outbox, self.zone)
         self.printlog = PrintLog(self.store, self.outbox, zone=self.zone)
         receipt_cfg, a4_cfg = config.devices.receipt_printer, config.devices.a4_printer
         self.printing = Printing(
@@ -152,6 +158,7 @@ class Terminal:
             hall_name=config.terminal.hall_name,
             emit=self._arrival,
             zone=self.zone,
+            on_appointment=self._appointment_code,
         )
         self._statuses: dict[str, DeviceStatus] = {}
         self._fault_since: dict[str, float] = {}
@@ -177,6 +184,14 @@ class Terminal:
         self._ticker.start()
         self.outbox.start()
         self.ime.start()
+        if CHECKIN_SERVICE in self.config.services.offered:
+            # Reserve today's offline numbers while central answers (kiosk/queue_blocks.py).
+            threading.Thread(target=self._prepare_queue, name="queue blocks", daemon=True).start()
+
+    def _prepare_queue(self) -> None:
+        from kiosk.flows.queue_ticket import prepare_blocks
+
+        prepare_blocks(self.central, self.queue_blocks)
 
     def stop(self) -> None:
         self._stop.set()
@@ -277,6 +292,11 @@ class Terminal:
         if view is None or not view.available or self.technician.is_in:
             return False
         self.staff.close("citizen")
+        spec = SERVICES.get(service_id)
+        if spec is not None and spec.identify == "optional":
+            # Nobody needs to identify: the flow starts at once (kiosk/registry.py).
+            self.session.begin_open(service_id)
+            return self.start_flow() is not None
         self.session.begin(service_id)
         # A card already lying on the reader (the last citizen's, or this one's put down
         # early) was read once when it was placed: read it again for this session instead
@@ -290,6 +310,9 @@ class Terminal:
         """The identified citizen starts another available service without identifying
         again (after 身份核验, from its result screen)."""
         view = next((s for s in self.services() if s.id == service_id), None)
+        spec = SERVICES.get(service_id)
+        if spec is None or spec.identify == "optional":
+            return None   # started from its tile, never with someone's identity kept
         if view is None or not view.available or not self.session.switch(service_id):
             return None
         return self.start_flow()
@@ -346,6 +369,30 @@ class Terminal:
             flow, self.flow = self.flow, None
             flow.wipe()
         self.events.publish(event)
+        running = self.flow
+        if (isinstance(event, SessionChanged) and self.session.open
+                and self.session.card is not None and running is not None):
+            running.identity_arrived()   # a card lent to a flow that needs no identity
+
+    def _appointment_code(self, text: str, meaning: CodeMeaning) -> bool:
+        """An appointment code was scanned (on the code worker): the queue flow checks the
+        citizen in — started here when the terminal is idle, or the running queue flow's.
+        False: the code is only described (CodeNotice), as before."""
+        if meaning.kind is not CodeKind.APPOINTMENT or self.technician.is_in:
+            return False
+        flow = self.flow
+        snap = self.session.snapshot()
+        if snap.state is SessionState.IDLE:
+            if not self.choose_service(CHECKIN_SERVICE):
+                return False
+            flow = self.flow
+        elif snap.service_id != CHECKIN_SERVICE or snap.state is not SessionState.ACTIVE:
+            return False
+        checkin = getattr(flow, "appointment_scanned", None)
+        if checkin is None:
+            return False
+        checkin(text, meaning)
+        return True
 
     def _arrival(self, event: KioskEvent) -> None:
         if isinstance(event, StaffCardPresented):

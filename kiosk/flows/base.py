@@ -110,6 +110,11 @@ class Flow:
     def load(self) -> None:
         """Start the flow's first work (the terminal calls it once the flow is built)."""
 
+    def identity_arrived(self) -> None:
+        """A card was read during a flow whose service needs no identity (registry
+        ``identify="optional"``): the session lends it until ``Session.drop_identity``.
+        Called on the device's thread; must not block. Other flows never get it."""
+
     # -- steps -----------------------------------------------------------------------------
     def _back_to(self, step: Any, error: str) -> None:
         """Go to ``step`` with ``error`` as the reason to show, if the table allows it."""

@@ -65,7 +65,11 @@ class Arrivals:
         hall_name: str,
         emit: Emit,
         zone: dt.tzinfo | None = None,
+        on_appointment: Callable[[str, CodeMeaning], bool] | None = None,
     ) -> None:
+        """``on_appointment(text, meaning)``: offered every appointment code first (the
+        terminal's check-in); True when it took the code, else the code is described."""
+        self._on_appointment = on_appointment
         self._session = session
         self._zone = hall_time.default_zone() if zone is None else zone  # the hall's, for times shown
         self._default_service = default_service
@@ -85,6 +89,9 @@ class Arrivals:
                 meaning = classify(text, self._verifier)
                 if meaning.kind is CodeKind.ELECTRONIC_ID and meaning.accepted:
                     self._identify(meaning)
+                    return
+                if (meaning.kind is CodeKind.APPOINTMENT and self._on_appointment is not None
+                        and self._on_appointment(text.strip(), meaning)):
                     return
                 self._emit(_describe(meaning, self._zone))
             except Exception:  # a bad code or a bug must not kill the worker silently

@@ -76,3 +76,19 @@ print_log = Table(
     Index("ix_print_log_entry", "entry_id"),
     Index("ix_print_log_at", "at"),
 )
+
+# Numbers central reserved for this terminal's offline queue tickets (kiosk/queue_blocks.py):
+# one block per (hall's day, category); ``next_number`` is the next to hand out.
+queue_blocks = Table(
+    "queue_blocks",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("category", String(8), primary_key=True),
+    Column("category_name", String(64), nullable=False, server_default=""),
+    Column("hall", String(32), nullable=False, server_default=""),
+    Column("hall_name", String(128), nullable=False, server_default=""),
+    Column("first", Integer, nullable=False),
+    Column("last", Integer, nullable=False),
+    Column("next_number", Integer, nullable=False),
+    Column("reserved_at", Float, nullable=False),
+)

@@ -180,36 +180,53 @@ def application_receipt(data: ApplicationReceiptData, zone: dt.tzinfo | None = N
     return ReceiptDocument(kind="application_receipt", number=data.number, blocks=tuple(blocks))
 
 
+TICKET_KINDS = {"green": "绿色通道（优先办理）", "appointment": "预约报到（优先办理）"}
+
+
 def queue_ticket(
     *,
     hall_name: str,
     ticket_number: str,
     service: str,
-    waiting: int,
+    waiting: int | None,
     issued_at: dt.datetime,
     window: str = "",
     qr_data: str | None = None,
     zone: dt.tzinfo | None = None,
+    kind: str = "normal",
+    offline: bool = False,
+    wait_minutes: int | None = None,
+    appointment: str = "",
 ) -> ReceiptDocument:
-    """排队取号凭条. ``waiting`` is how many people are ahead; ``qr_data`` (optional) is
-    printed as a QR code, e.g. a link to follow the queue on a phone; 取号时间 is in the
-    hall's ``zone``."""
-    if waiting < 0:
+    """排队取号凭条. ``waiting`` is how many people are ahead (None: not known, an offline
+    ticket); ``qr_data`` (optional) is printed as a QR code, e.g. a link to follow the queue
+    on a phone; 取号时间 is in the hall's ``zone``. ``kind`` green / appointment prints the
+    priority it has (``TICKET_KINDS``), ``appointment`` the item and time checked in for;
+    ``offline`` marks a number from the terminal's reserved block (离线取号), whose wait
+    cannot be estimated."""
+    if waiting is not None and waiting < 0:
         raise ValueError(f"waiting must not be negative, got {waiting}")
     blocks: list[Block] = [
         Text(hall_name, align="center", bold=True),
-        Text("排队取号凭条", align="center"),
+        Text("排队取号凭条" + ("（离线取号）" if offline else ""), align="center"),
         Rule("solid"),
         Text(ticket_number, align="center", bold=True, scale=2),
-        Rule("solid"),
-        Pair("办理业务", service),
     ]
+    if kind in TICKET_KINDS:
+        blocks.append(Text(TICKET_KINDS[kind], align="center", bold=True))
+    blocks += [Rule("solid"), Pair("办理业务", service)]
+    if appointment:
+        blocks.append(Pair("预约事项", appointment))
     if window:
         blocks.append(Pair("办理窗口", window))
-    blocks += [
-        Pair("等候人数", f"您前面还有 {waiting} 人"),
-        Pair("取号时间", hall_time.minutes_text(issued_at, _zone(zone))),
-    ]
+    if offline or waiting is None:
+        blocks.append(Pair("等候时间", "暂无法估算"))
+        blocks.append(Text("离线取号：网络恢复后自动加入排队，请留意叫号", bold=True))
+    else:
+        blocks.append(Pair("等候人数", f"您前面还有 {waiting} 人"))
+        if wait_minutes is not None:
+            blocks.append(Pair("预计等候", f"约 {wait_minutes} 分钟"))
+    blocks.append(Pair("取号时间", hall_time.minutes_text(issued_at, _zone(zone))))
     if qr_data:
         blocks += [Rule(), QrCode(qr_data, caption="扫码查看排队进度")]
     blocks += [
