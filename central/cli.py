@@ -2,7 +2,11 @@
 
     kiosk-central serve [--db URL] [--host H] [--port P] [--workers N]
     kiosk-central migrate [--db URL]
-    kiosk-central seed [--db URL]
+    kiosk-central seed [--db URL] [--demo]
+    kiosk-central calendar DATE [--hall CODE] [--plus-workdays N] [--json]
+    kiosk-central calendar import FILE [--json] | calendar seed
+    kiosk-central hall list [--json]
+    kiosk-central appointment slots|book|cancel|list|sweep ... [--json]
     kiosk-central terminal add --hall NAME --region CODE --profile hall|bank|community
     kiosk-central terminal list | terminal revoke ID
     kiosk-central application advance NUMBER
@@ -30,6 +34,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from central.cli_codes import add_parsers as add_code_parsers
+from central.cli_hall import add_parsers as add_hall_parsers
 from central.cli_queue import add_parsers as add_queue_parsers
 from central.cli_records import add_parsers as add_record_parsers
 from central.ops import (
@@ -81,6 +86,17 @@ def _migrate(db_url: str) -> None:
     finally:
         engine.dispose()
     upgrade(url)
+    _seed_calendar(url)
+
+
+def _seed_calendar(url: str) -> None:
+    """The years chinese-calendar knows, on every migrate (so a production database that
+    is never `seed`ed knows them too); idempotent, an imported year is never replaced."""
+    from central.calendar import seed_known_years
+
+    with session_for(url) as session:
+        seed_known_years(session.connection(), utcnow())
+        session.commit()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -121,7 +137,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     _migrate(args.db)
     with session_for(args.db) as session:
-        report = seed(session, utcnow())
+        report = seed(session, utcnow(), demo=args.demo)
     _say(f"seed: {report}")
     return 0
 
@@ -224,11 +240,18 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_migrate,
         "upgrade the database schema to the latest (alembic upgrade head)",
     )
-    command(
+    seed_parser = command(
         sub,
         "seed",
         cmd_seed,
-        "load the demo catalogue, citizens, companies and licences (idempotent)",
+        "load the demo catalogue, citizens, companies, licences, halls and the calendar "
+        "(idempotent)",
+    )
+    seed_parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="the demo only: when the current or next year is not in the calendar, add it "
+        "as weekends-only DEMO data (not a State Council notice) so booking works",
     )
 
     terminal = sub.add_parser("terminal", help="enrollment codes and terminals").add_subparsers(
@@ -258,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     advance.add_argument("number", metavar="NUMBER")
 
     add_record_parsers(sub, with_db)
-    add_code_parsers(sub, with_db)
+    appointment = add_code_parsers(sub, with_db)
+    add_hall_parsers(sub, appointment, with_db)
     add_queue_parsers(sub, with_db)
 
     openapi = sub.add_parser(

@@ -105,8 +105,9 @@ def cmd_key_retire(args: argparse.Namespace) -> int:
 def add_parsers(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     with_db: Callable[[argparse.ArgumentParser], argparse.ArgumentParser],
-) -> None:
-    """`appointment issue`, `eid issue` and `code-key ...` under `sub`; `with_db` adds --db."""
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """`appointment issue`, `eid issue` and `code-key ...` under `sub`; `with_db` adds --db.
+    Returns the `appointment` command's actions (central.cli_hall adds the booking ones)."""
 
     def command(
         parent: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -118,7 +119,7 @@ def add_parsers(
         p.set_defaults(func=func)
         return p
 
-    appointment = sub.add_parser("appointment", help="appointment codes").add_subparsers(
+    appointment = sub.add_parser("appointment", help="appointments and their codes").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
     issue = command(
@@ -159,3 +160,4 @@ def add_parsers(
         actions, "retire", cmd_key_retire, "withdraw a key: codes it signed stop verifying"
     )
     retire.add_argument("kid", metavar="KID")
+    return appointment

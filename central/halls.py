@@ -216,8 +216,10 @@ class SessionPlan:
 
     def serves(self, item: str, day: date, calendar_kind: str) -> bool:
         """Whether this session is open for `item` on a day of `calendar_kind`."""
-        if self.items and item not in self.items:
-            return False
+        return not (self.items and item not in self.items) and self.open_on(day, calendar_kind)
+
+    def open_on(self, day: date, calendar_kind: str) -> bool:
+        """Whether this session is held on a day of `calendar_kind` (for any of its items)."""
         if self.days == "workday":
             return calendar_kind in ("workday", "make_up_workday")
         if calendar_kind not in ("weekend", "holiday"):
