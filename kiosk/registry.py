@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from kiosk.flows import identity_check, proofs, queue_ticket, yizheng
+from kiosk.flows import appointment, identity_check, proofs, queue_ticket, yizheng
 from kiosk.flows.base import Flow
 from kiosk.flows.deps import FlowDeps
 
@@ -55,7 +55,10 @@ SERVICES: dict[str, ServiceSpec] = {
         # needs_central=False: offline, numbers come from the block reserved in advance.
         ServiceSpec("queue_ticket", "排队取号", "领取排队号，预约报到", ("receipt_printer",),
                     flow=queue_ticket.build, screens="queue_ticket", identify="optional"),
-        ServiceSpec("appointment", "预约办事", "预约错时、无休服务", ("id_reader",)),
+        # The slip prints on the receipt printer when there is one; without it (or with it
+        # faulty) the booking still stands and 我的预约 shows it.
+        ServiceSpec("appointment", "预约办事", "预约错时、无休服务", ("id_reader",),
+                    needs_central=True, flow=appointment.build, screens="appointment"),
         ServiceSpec("progress_query", "办件查询", "查询办件进度", ("id_reader",)),
         ServiceSpec("evaluation", "好差评", "评价政务服务", ()),
     )

@@ -49,7 +49,7 @@ def test_a_service_not_built_yet_is_shown_unavailable_with_its_reason() -> None:
     views = {v.id: v for v in service_views(list(SERVICES), {"id_reader": online, "receipt_printer": online},
                                             enrolled=True)}
     assert views["identity_check"].available
-    assert (views["appointment"].available, views["appointment"].reason) == (False, "not_in_version")
+    assert (views["progress_query"].available, views["progress_query"].reason) == (False, "not_in_version")
     assert views["proof_print"].reason == "device_missing:a4_printer"
 
 
