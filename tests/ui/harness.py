@@ -465,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import scenarios
     import scenarios_a11y
+    import scenarios_appointment
     import scenarios_cards
     import scenarios_maintenance
     import scenarios_printing
@@ -477,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS, **scenarios_a11y.SCENARIOS,
                 **scenarios_cards.SCENARIOS, **scenarios_walkthrough.SCENARIOS,
                 **scenarios_voice.SCENARIOS,
-                **scenarios_maintenance.SCENARIOS}[args.scenario]
+                **scenarios_maintenance.SCENARIOS, **scenarios_appointment.SCENARIOS}[args.scenario]
     config = load_config(args.config)
     state: dict[str, Any] = {"ui": None, "ok": False}
 
