@@ -180,3 +180,44 @@ def receipt_text(document: ReceiptDocument) -> str:
         elif isinstance(block, QrCode):
             lines += [f"QR {block.data}", block.caption]
     return "\n".join(lines)
+
+
+# -- appointments booked for today ---------------------------------------------------------
+# Central's clock cannot be set from outside its process, and the hall's sessions depend on
+# the date; so a booking checked in "now" is written here, around the booking rules, through
+# central's own code (the signed code comes from central.appointment_codes.sign_appointment,
+# as `kiosk-central appointment issue` does; the booking row is the engine's table). Test data
+# at the test's own moment: whatever the date and hour the test runs.
+PENSION_ITEM = ("11140500MB1947036N4000111001", "城乡居民基本养老保险参保登记", "B")
+
+
+def book_around_now(central: RealCentral, id_number: str, name: str, *, start_in_minutes: int,
+                    minutes: int = 30, day_offset: int = 0, status: str = "booked",
+                    hall_name: str = HALL_NAME, hall_code: str = "JC-ZWZX") -> str:
+    """A booking starting ``start_in_minutes`` from now (negative: already begun) on the
+    hall's today + ``day_offset``; returns its signed code (the QR's text)."""
+    from sqlalchemy import create_engine, insert
+
+    from central.appointment_codes import sign_appointment
+    from central.models_hall import Booking
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    starts = now + dt.timedelta(minutes=start_in_minutes)
+    day = hall_time.today(ZONE) + dt.timedelta(days=day_offset)
+    item_code, item_name, category = PENSION_ITEM
+    engine = create_engine(central.db_url)
+    try:
+        with engine.begin() as conn:
+            issued = sign_appointment(conn, item_code=item_code, item_name=item_name, hall=hall_name,
+                                      region="140500", starts_at=starts,
+                                      ends_at=starts + dt.timedelta(minutes=minutes), now=now,
+                                      person=id_number)
+            conn.execute(insert(Booking.__table__).values(
+                appointment_id=issued.id, hall_code=hall_code, category_code=category,
+                item_code=item_code, day=day, session="regular", person_id_number=id_number,
+                person_name=name, phone=None, channel="phone", terminal_id=None, status=status,
+                status_at=now, idempotency_key=None,
+            ))
+    finally:
+        engine.dispose()
+    return issued.code
