@@ -57,7 +57,8 @@ def card(age: int, name: str = "王秀兰", serial: str = "124") -> IdentityCard
     born -= dt.timedelta(days=1)
     return IdentityCard(card_type=CardType.RESIDENT, name=name, gender="女", nation="汉",
                         birth_date=born.isoformat(), address="山西省晋城市城区示例街1号",
-                        id_number=id_number(born, serial), valid_until="长期")
+                        id_number=id_number(born, serial), issuer="晋城市公安局城区分局",
+                        valid_from="2010-01-01", valid_until="长期")
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """After a session ends, nothing of the citizen is left on this machine.
 
-Five kinds of session, each driven through the real Terminal as a citizen would: an identity
+Seven kinds of session, each driven through the real Terminal as a citizen would: an identity
 check with the ID card, a 一证通办 application filed with the real central, a proof printed on
 A4 through a private cupsd, a social security card that wants its PIN (private pcscd, vpcd
-virtual card) and an electronic ID code scanned and resolved by the real central. After each,
+virtual card), an electronic ID code scanned and resolved by the real central, a queue
+ticket with the ID card placed for the green channel, and a check-in by ID card. After each,
 the citizen's ID number and name are searched (UTF-8, GBK, UTF-16LE; tests/support/traces.py)
 in the data dir (the SQLite store with its -wal/-journal files, the logs, the session
 folders), in $TMPDIR, in the private cupsd's files (spool = RequestRoot, its temp dir, logs,
@@ -429,6 +430,77 @@ def test_no_trace_after_an_electronic_id_code(
             terminal.session.finish()
     finally:
         line.close()
+    kiosk.assert_no_trace([ZHANG_SAN.name, ZHANG_SAN.id_number], watch)
+
+
+# -- 6. 排队取号 with the ID card (green channel) and 报到 by ID card ------------------------
+
+@pytest.fixture
+def queue_kiosk(real_central: RealCentral, sim: IdCardSimulator, tmp_path: Path,  # noqa: F811
+                private_tmp: Path) -> Iterator[Kiosk]:
+    from drivers.receipt.simulator import PrinterSimulator
+
+    printer = PrinterSimulator(tmp_path / "receipts", paper="80mm", speed_mm_s=0)
+    printer.start()
+    host, port = printer.address
+    site = site_file(tmp_path, sim, central_url=real_central.url,
+                     offered=("identity_check", "queue_ticket"),
+                     extra=f'[devices.receipt_printer]\ndriver = "escpos"\nurl = "tcp://{host}:{port}"\n')
+    try:
+        with running(site, private_tmp, enroll_with=real_central) as kiosk:
+            ready(kiosk, "id_reader", "receipt_printer")
+            yield kiosk
+    finally:
+        printer.stop()
+
+
+def queue_flow_of(kiosk: Kiosk) -> Any:
+    from kiosk.flows.queue_ticket import QueueTicketFlow, Step
+
+    terminal = kiosk.terminal
+    assert terminal.choose_service("queue_ticket")
+    flow = terminal.flow
+    assert isinstance(flow, QueueTicketFlow)
+    wait_until(lambda: flow.step is Step.CATEGORIES, what="categories")
+    return flow
+
+
+def end_queue_visit(kiosk: Kiosk, sim: IdCardSimulator, flow: Any) -> None:
+    from kiosk.flows.queue_ticket import Step
+
+    wait_until(lambda: flow.step is Step.DONE, what="the ticket printed")
+    assert kiosk.terminal.session.card is None      # let go as soon as it was used
+    sim.remove()
+    kiosk.terminal.session.finish()
+    assert flow.wait_idle(TIMEOUT)
+    wait_until(lambda: kiosk.terminal.outbox.status().pending == 0, what="outbox drained")
+
+
+@needs_central
+def test_no_trace_after_a_queue_ticket_with_the_id_card(queue_kiosk: Kiosk, sim: IdCardSimulator) -> None:
+    kiosk = queue_kiosk
+    with kiosk.session() as watch:
+        flow = queue_flow_of(kiosk)
+        sim.place("zhang_san")                     # for the green channel: his birth date only
+        wait_until(lambda: flow.younger, what="the card's birth date read")
+        flow.choose("A")
+        end_queue_visit(kiosk, sim, flow)
+    kiosk.assert_no_trace([ZHANG_SAN.name, ZHANG_SAN.id_number], watch)
+
+
+@needs_central
+def test_no_trace_after_a_check_in_by_id_card(queue_kiosk: Kiosk, sim: IdCardSimulator,
+                                             real_central: RealCentral) -> None:  # noqa: F811
+    from tests.kiosk.queue_fixtures import book_around_now
+
+    book_around_now(real_central, ZHANG_SAN.id_number, ZHANG_SAN.name, start_in_minutes=5)
+    kiosk = queue_kiosk
+    with kiosk.session() as watch:
+        flow = queue_flow_of(kiosk)
+        flow.start_checkin()
+        sim.place("zhang_san")                     # his ID number and name go to central once
+        end_queue_visit(kiosk, sim, flow)
+        assert flow.ticket is None                 # wiped with the session
     kiosk.assert_no_trace([ZHANG_SAN.name, ZHANG_SAN.id_number], watch)
 
 
