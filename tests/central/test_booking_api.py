@@ -7,7 +7,7 @@ made known first (booking_helpers.ensure_years), so the tests pass on any date."
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,14 +16,18 @@ from booking_helpers import (
     JC,
     SOCIAL_CARD,
     ZZ,
+    autocommit,
+    book_as_of,
     citizen,
     ensure_years,
     next_working_day,
 )
-from central_helpers import LI_SI, ZHANG_SAN, SignedApi, enroll
+from central_helpers import LI_SI, WANG_WU, ZHANG_SAN, SignedApi, enroll
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
+from central.models_hall import BookingSuspension
 from central.timeutil import to_beijing, utcnow
 
 pytestmark = pytest.mark.usefixtures("known_years")
@@ -183,7 +187,42 @@ def test_other_terminals_cannot_replay_a_key(
     key = str(uuid.uuid4())
     assert post_book(api, book_body(day), key).status_code == 201
     other = enroll(client, app)
-    refusal(post_book(other, book_body(day, who=LI_SI), key), 409, "full") if False else None
     second = post_book(other, book_body(day, who=LI_SI), key)
     assert second.status_code == 201  # keys are per terminal
     refusal(post_book(api, book_body(day, "10:00"), key), 409, "idempotency_conflict")
+
+
+def test_suspended_and_too_late_are_refused(api: SignedApi, db_url: str) -> None:
+    now = utcnow()
+    with autocommit(db_url) as conn:
+        conn.execute(
+            insert(BookingSuspension).values(
+                person_id_number=WANG_WU[0],
+                hall_code=JC,
+                starts_at=now - timedelta(days=1),
+                ends_at=now + timedelta(days=29),
+                lifted=False,
+            )
+        )
+    day = next_working_day(db_url, now).isoformat()
+    refusal(post_book(api, book_body(day, who=WANG_WU)), 409, "suspended")
+    past = next_working_day(db_url, now, skip=-1)
+    made = datetime.combine(past - timedelta(days=3), datetime.min.time())
+    number = book_as_of(db_url, made, past, "09:00", ZHANG_SAN)["number"]
+    late = api.post(f"/api/v1/appointments/{number}/cancel", {"id_number": ZHANG_SAN[0]})
+    refusal(late, 409, "too_late")
+
+
+def test_the_calendar_view_says_why_a_day_cannot_be_booked(api: SignedApi, db_url: str) -> None:
+    today = to_beijing(utcnow()).date()
+    days = api.get(
+        f"/api/v1/halls/{JC}/days?item={BIZ_LICENCE}&from={today.isoformat()}&days=31"
+    ).json()["days"]
+    assert len(days) == 31 and days[0]["reason"] == "too_soon"
+    assert all(d["reason"] == "closed" for d in days[1:] if d["kind"] in ("weekend", "holiday"))
+    assert days[-1]["reason"] == "too_far"
+    assert any(d["bookable"] for d in days)
+    unknown = api.get(f"/api/v1/halls/{JC}/days?item={BIZ_LICENCE}&from=2099-03-01&days=2").json()
+    assert [d["reason"] for d in unknown["days"]] == ["calendar_unknown"] * 2
+    too_many = api.get(f"/api/v1/halls/{JC}/days?item={BIZ_LICENCE}&days=32")
+    assert too_many.status_code == 422
