@@ -11,6 +11,7 @@ needs the link's check (an HMAC), so labels cannot be enumerated.
 from __future__ import annotations
 
 import html
+import os
 from importlib.resources import files
 from typing import Annotated, Any
 
@@ -97,7 +98,7 @@ async def hall_events(
     request: Request,
     after: Annotated[int, Query(ge=0)] = 0,
     timeout: Annotated[float, Query(ge=0, le=60)] = LONG_POLL_S,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """The hall's events after `after`, waiting up to `timeout` s for the first."""
     hall: HallInfo = _run(request, load_hall, code)
     rows = await feed_of(request.app.state).wait(hall.code, after, timeout, request.is_disconnected)
@@ -110,7 +111,9 @@ async def hall_events(
         }
         for r in rows
     ]
-    return {"events": events, "last": events[-1]["id"] if events else after}
+    body = {"events": events, "last": events[-1]["id"] if events else after}
+    # Which worker process answered: tests show a change made elsewhere wakes each of them.
+    return JSONResponse(body, headers={"X-Worker-Pid": str(os.getpid())})
 
 
 @router.get("/hall/{code}/calls/{event_id}.wav")

@@ -38,7 +38,7 @@
     const card = document.getElementById("win-" + number);
     if (!card) return;
     const el = card.querySelector(".label");
-    el.textContent = label || "暂停叫号";
+    el.textContent = label || "暂无叫号";
     el.classList.toggle("idle", !label);
     card.dataset.current = label || "";
   }

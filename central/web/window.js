@@ -7,7 +7,7 @@
   const $ = (id) => document.getElementById(id);
   const WORDS = {
     empty: "当前没有等候的号",
-    too_soon: "该号叫满 3 次后才能过号，请先重呼",
+    too_soon: "该号呼叫次数未满，请先重呼",
     not_found: "当前没有正在办理的号",
     duplicate: "该号已在此类别",
     missing_signature: "请先登录",
