@@ -7,13 +7,13 @@ from kiosk.flows.appointment import AppointmentFlow, Step
 from ..common.flow import screen_of_step
 from .base import AppointmentScreen
 from .confirm import ApConfirmScreen
-from .days import DaysScreen
+from .days import ApDaysScreen
 from .done import ApDoneScreen
 from .error import ApErrorScreen
-from .lists import HallsScreen, ItemsScreen
+from .lists import ApHallsScreen, ApItemsScreen
 from .mine import ApMineScreen
 from .progress import ApProgressScreen
-from .slots import SlotsScreen
+from .slots import ApSlotsScreen
 
 SERVICE_ID = "appointment"
 
@@ -43,7 +43,7 @@ def screen_for(flow: AppointmentFlow | None) -> str:
 def build_screens() -> list[AppointmentScreen]:
     waits = [ApProgressScreen(name=n) for n in ("ap_loading", "ap_loading_days", "ap_loading_slots",
                                                  "ap_booking", "ap_loading_mine", "ap_cancelling")]
-    return [*waits, HallsScreen(), ItemsScreen(), DaysScreen(), SlotsScreen(), ApConfirmScreen(),
+    return [*waits, ApHallsScreen(), ApItemsScreen(), ApDaysScreen(), ApSlotsScreen(), ApConfirmScreen(),
             ApDoneScreen(), ApMineScreen(), ApErrorScreen()]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -20,7 +21,7 @@ from . import words as ap_words
 from .base import AppointmentScreen
 
 
-class DayCell(ButtonBehavior, BoxLayout):
+class ApDayCell(ButtonBehavior, BoxLayout):
     """One day of the calendar; greyed when it cannot be booked (still answers a tap)."""
 
     date = ObjectProperty(None, allownone=True)
@@ -32,8 +33,8 @@ class DayCell(ButtonBehavior, BoxLayout):
     today = BooleanProperty(False)
 
 
-def cell_of(day: BookingDay, first: bool, today: dt.date) -> DayCell:
-    return DayCell(
+def cell_of(day: BookingDay, first: bool, today: dt.date) -> ApDayCell:
+    return ApDayCell(
         date=day.date, label=ap_words.day_cell(day.date, first),
         kind=ap_words.day_kind(day.kind, day.name, day.sessions),
         status=ap_words.places(day.remaining) if day.bookable else ap_words.short_reason(day.reason),
@@ -45,7 +46,7 @@ def _blank() -> Widget:
     return Widget(size_hint_y=None, height=0)
 
 
-class DaysScreen(AppointmentScreen):
+class ApDaysScreen(AppointmentScreen):
     place_line = StringProperty("")
     notice = StringProperty("")
     span = StringProperty("")       # 2026年12月 / 2026年12月—2027年1月
@@ -66,6 +67,10 @@ class DaysScreen(AppointmentScreen):
         self._shown = key
         self._fill(flow.days, flow.today())
 
+    def on_kv_post(self, base_widget: object) -> None:
+        for name in ap_words.WEEKDAY_SHORT:
+            self.ids.weekdays.add_widget(Factory.ApWeekday(text=name))
+
     def _fill(self, days: tuple[BookingDay, ...], today: dt.date) -> None:
         grid = self.ids.grid
         grid.clear_widgets()
@@ -83,7 +88,7 @@ class DaysScreen(AppointmentScreen):
             cells.append(cell)
         cells += [_blank() for _ in range(-len(cells) % 7)]
         for week in range(0, len(cells), 7):
-            same_height([c for c in cells[week:week + 7] if isinstance(c, DayCell)])
+            same_height([c for c in cells[week:week + 7] if isinstance(c, ApDayCell)])
         for cell in cells:
             grid.add_widget(cell)
 

@@ -18,7 +18,7 @@ from . import words as ap_words
 from .base import AppointmentScreen
 
 
-class MineBar(BoxLayout):
+class ApMineBar(BoxLayout):
     """我的预约 above a list (the citizen's bookings, to see or cancel); 更换大厅 too when
     the terminal books for several halls."""
 
@@ -33,17 +33,17 @@ class MineBar(BoxLayout):
         pass
 
 
-class HallTile(Tile):
+class ApHallTile(Tile):
     address = StringProperty("")
 
 
-class ItemTile(Tile):
+class ApItemTile(Tile):
     category = StringProperty("")
 
 
 class _ListScreen(TileListScreen[AppointmentFlow], AppointmentScreen):
-    def mine_bar(self, halls: bool = False) -> MineBar:
-        bar = MineBar(halls=halls)
+    def mine_bar(self, halls: bool = False) -> ApMineBar:
+        bar = ApMineBar(halls=halls)
         bar.bind(on_mine=lambda *_: self.open_mine(), on_halls=lambda *_: self.back())
         return bar
 
@@ -56,7 +56,7 @@ class _ListScreen(TileListScreen[AppointmentFlow], AppointmentScreen):
         self.notice = ap_words.refusal(flow.error, rules) if flow.error else ""
 
 
-class HallsScreen(_ListScreen):
+class ApHallsScreen(_ListScreen):
     def show_flow(self, flow: AppointmentFlow | None) -> None:
         if flow is None:
             self.clear_flow()
@@ -65,7 +65,7 @@ class HallsScreen(_ListScreen):
         self.show_notice(flow)
         if flow.halls == self._shown:
             return
-        tiles = [self.tile(HallTile(code=h.code, name=h.name, address=h.address)) for h in flow.halls]
+        tiles = [self.tile(ApHallTile(code=h.code, name=h.name, address=h.address)) for h in flow.halls]
         self.fill(flow.halls, [self.mine_bar(), tile_grid(tiles, cols=1)])
 
     def choose(self, code: str) -> None:
@@ -73,7 +73,7 @@ class HallsScreen(_ListScreen):
             self._flow.choose_hall(code)
 
 
-class ItemsScreen(_ListScreen):
+class ApItemsScreen(_ListScreen):
     hall_name = StringProperty("")
 
     def show_flow(self, flow: AppointmentFlow | None) -> None:
@@ -92,7 +92,7 @@ class ItemsScreen(_ListScreen):
             rows.append(WrapLabel(text=ap_words.NO_ITEMS, style="l", tone="notice", bold=True))
         tiles = []
         for item in hall.items:
-            tile = ItemTile(code=item.code, name=item.name,
+            tile = ApItemTile(code=item.code, name=item.name,
                             category=f"{categories.get(item.category, item.category)}类业务")
             for session in item.sessions:
                 if session in ap_words.SESSION_TAGS:

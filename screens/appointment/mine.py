@@ -16,7 +16,7 @@ from . import words as ap_words
 from .base import AppointmentScreen
 
 
-class MineRow(BoxLayout):
+class ApMineRow(BoxLayout):
     number = StringProperty("")
     title = StringProperty("")
     when = StringProperty("")
@@ -68,9 +68,9 @@ class ApMineScreen(AppointmentScreen):
             rows.add_widget(self._row(a, flow.can_cancel(a)))
         self.ids.scroll.scroll_y = 1
 
-    def _row(self, a: Appointment, can_cancel: bool) -> MineRow:
+    def _row(self, a: Appointment, can_cancel: bool) -> ApMineRow:
         tone = {"booked": "success", "checked_in": "primary"}.get(a.status, "muted")
-        row = MineRow(number=a.number, title=a.item_name, when=when_text(a),
+        row = ApMineRow(number=a.number, title=a.item_name, when=when_text(a),
                       where=f"{a.hall_name}　预约号 {a.number}",
                       status=ap_words.STATUS_WORDS.get(a.status, a.status), status_tone=tone,
                       can_cancel=can_cancel,
@@ -83,7 +83,7 @@ class ApMineScreen(AppointmentScreen):
         if flow is None:
             return
         confirm_dialog().ask("确定要取消这个预约吗？", f"{title}\n{when}\n取消后该时段将让给其他人",
-                             "不取消", "取消预约",
+                             "不取消", "确定取消",
                              lambda: flow.cancel(number) if self._flow is flow else None)
 
     def again(self) -> None:

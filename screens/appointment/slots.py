@@ -20,7 +20,7 @@ from . import words as ap_words
 from .base import AppointmentScreen
 
 
-class SlotTile(ButtonBehavior, BoxLayout):
+class ApSlotTile(ButtonBehavior, BoxLayout):
     code = StringProperty("")       # the slot's start, HH:MM
     label = StringProperty("")      # 09:00—09:30
     session = StringProperty("")    # 错时服务 / 无休服务 / ""
@@ -28,11 +28,11 @@ class SlotTile(ButtonBehavior, BoxLayout):
     bookable = BooleanProperty(True)
 
 
-def tile_of(slot: Slot) -> SlotTile:
+def tile_of(slot: Slot) -> ApSlotTile:
     bookable = slot.bookable and slot.remaining > 0
     status = ap_words.places(slot.remaining) if bookable else ap_words.short_reason(slot.reason or "full")
     session = ap_words.session_name(slot.session) if slot.session != "regular" else ""
-    return SlotTile(code=slot.time, label=ap_words.time_range(slot.time, slot.end), session=session,
+    return ApSlotTile(code=slot.time, label=ap_words.time_range(slot.time, slot.end), session=session,
                     status=status, bookable=bookable)
 
 
@@ -47,7 +47,7 @@ def groups(slots: tuple[Slot, ...]) -> list[tuple[str, list[Slot]]]:
     return out
 
 
-def _grid(tiles: list[SlotTile], cols: int = 4) -> GridLayout:
+def _grid(tiles: list[ApSlotTile], cols: int = 4) -> GridLayout:
     """The slots ``cols`` a row, each row as high as its tallest tile."""
     grid = GridLayout(cols=cols, spacing=dp(10), size_hint_y=None)
     grid.bind(minimum_height=grid.setter("height"))
@@ -60,7 +60,7 @@ def _grid(tiles: list[SlotTile], cols: int = 4) -> GridLayout:
     return grid
 
 
-class SlotsScreen(AppointmentScreen):
+class ApSlotsScreen(AppointmentScreen):
     place_line = StringProperty("")
     day_line = StringProperty("")
     notice = StringProperty("")

@@ -23,6 +23,7 @@ STAFF_PIN = "246810"
 ITEM = "城乡居民基本养老保险参保登记"
 COMPANY_ITEM = "企业营业执照补领"
 PROOF = "社会保险参保证明"
+APPOINTMENT_ITEM = "城乡居民基本养老保险参保登记"
 PRESENCE_S = 0.8
 
 
@@ -120,10 +121,43 @@ def _proofs(ui: Any, audit: Auditor) -> None:
     _visit_current(ui, audit)
 
 
+def _appointment(ui: Any, audit: Auditor) -> None:
+    """预约办事: items, the calendar (with a grey day's reason shown), a day's times, the
+    confirmation, a booking and 我的预约 holding it; as far as central's calendar allows."""
+    from screens.appointment import words
+
+    ui.wait_screen("ap_items", timeout=30)
+    _visit_current(ui, audit)
+    ui.tap(APPOINTMENT_ITEM)
+    ui.wait_screen("ap_days", timeout=30)
+    days = ui.call(lambda: ui.app.terminal.flow.days)
+    ui.tap(words.day_cell(days[0].date, True))           # today: too soon, said in words
+    ui.wait_until(lambda: bool(ui.app.terminal.flow.error), 10, "the grey day's reason")
+    _visit_current(ui, audit)
+    bookable = [(n, d) for n, d in enumerate(days) if d.bookable]
+    if not bookable:
+        return                                            # central's calendar has no open day
+    n, day = bookable[0]
+    ui.tap(words.day_cell(day.date, n == 0))
+    ui.wait_screen("ap_slots", timeout=30)
+    _visit_current(ui, audit)
+    slot = next(s for s in ui.call(lambda: ui.app.terminal.flow.slots) if s.bookable)
+    ui.tap(words.time_range(slot.time, slot.end))
+    ui.wait_screen("ap_confirm")
+    _visit_current(ui, audit)
+    ui.tap("确认预约")
+    ui.wait_screen("ap_done", timeout=30)
+    _visit_current(ui, audit)
+    ui.tap("我的预约")
+    ui.wait_screen("ap_mine", timeout=30)
+    _visit_current(ui, audit)
+
+
 # Per service: walks that reach its screens with data (each starts right after 确认是本人).
 DEEPER: dict[str, list[Callable[[Any, Auditor], None]]] = {
     "yizheng_tongban": [_yizheng_company, _yizheng],
     "proof_print": [_proofs],
+    "appointment": [_appointment],
 }
 
 

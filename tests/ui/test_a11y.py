@@ -28,6 +28,7 @@ from test_printing_ui import seed_print_log
 from ui_helpers import HERE, ROOT, AppRun, RunApp, ui_env
 
 from kiosk.staff import hash_pin
+from tests.kiosk.appointment_fixtures import ensure_calendar
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -98,7 +99,8 @@ def a11y_run(run_scenario: RunApp, tmp_path_factory: pytest.TempPathFactory,
                            session={"idle_timeout_s": 900, "idle_warning_s": 15, "idle_timeout_elderly_s": 900},
                            site_extra=printers.site() + "\n" + staff,
                            extra_args=["--printers", str(printers.socket)],
-                           central_ready=lambda hub: seed_print_log(hub.socket.parent / "data", hub.url))
+                           central_ready=lambda hub: (seed_print_log(hub.socket.parent / "data", hub.url),
+                                                      ensure_calendar(hub.central, hub.socket.parent)))
     finally:
         printers.close()
     _write_report(run, ui_artifacts / "a11y-report.json")
