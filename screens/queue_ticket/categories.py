@@ -32,7 +32,7 @@ class QueueCategoriesScreen(TileListScreen[QueueTicketFlow], QueueScreen):
         views = (tuple(flow.categories), flow.offline)
         if views == self._shown:
             return
-        tiles = [self.tile(CategoryTile(code=c.code, name=f"{c.code}  {c.name}",
+        tiles = [self.tile(CategoryTile(code=c.code, name=c.name,
                                         waiting=words.waiting_line(c.waiting, c.wait_minutes)))
                  for c in flow.categories]
         if not flow.offline:

@@ -12,7 +12,7 @@ GREEN_YES = "已识别为65岁以上老人：本次取号为绿色通道，优�
 GREEN_NO = "未满65岁，将为您取普通号"
 OFFLINE_NOTICE = "网络暂时不通：号码取自本机预留号段（离线取号），等候时间暂无法估算"
 CHECKIN_TILE = "预约报到"
-CHECKIN_TILE_HINT = "已预约今天办理的群众，扫描预约码或刷身份证报到，优先叫号"
+CHECKIN_TILE_HINT = "已预约今天办理：扫预约码或刷身份证"
 CHECKIN_HOW = "请将预约码对准下方扫码口，或将身份证放在感应区"
 KINDS = {"green": "绿色通道 · 优先办理", "appointment": "预约报到 · 优先办理"}
 
@@ -72,12 +72,16 @@ def error(code: str) -> str:
 def waiting_line(waiting: int | None, minutes: int | None) -> str:
     if waiting is None:
         return "离线取号 · 等候时间暂无法估算"
+    if waiting == 0:
+        return "目前无人等候"
     line = f"等候 {waiting} 人"
     return line + (f" · 约 {minutes} 分钟" if minutes is not None else "")
 
 
 def ahead_line(people: int | None, minutes: int | None) -> str:
     if people is None:
-        return "离线取号：网络恢复后自动加入排队，等候时间暂无法估算"
+        return "网络恢复后自动加入排队，等候时间暂无法估算"
+    if people == 0:
+        return "您前面没有人等候，请留意叫号"
     line = f"您前面还有 {people} 人"
     return line + (f"，预计等候约 {minutes} 分钟" if minutes is not None else "")

@@ -469,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     import scenarios_cards
     import scenarios_maintenance
     import scenarios_printing
+    import scenarios_queue
     import scenarios_voice
     import scenarios_walkthrough
 
@@ -478,7 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS, **scenarios_a11y.SCENARIOS,
                 **scenarios_cards.SCENARIOS, **scenarios_walkthrough.SCENARIOS,
                 **scenarios_voice.SCENARIOS,
-                **scenarios_maintenance.SCENARIOS, **scenarios_appointment.SCENARIOS}[args.scenario]
+                **scenarios_maintenance.SCENARIOS, **scenarios_appointment.SCENARIOS,
+                **scenarios_queue.SCENARIOS}[args.scenario]
     config = load_config(args.config)
     state: dict[str, Any] = {"ui": None, "ok": False}
 
