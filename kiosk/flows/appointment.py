@@ -40,16 +40,18 @@ from kiosk.central_api.booking import (
     Slot,
 )
 from kiosk.central_api.errors import CentralError, CentralRejected, NotEnrolled
+from kiosk.flows.appointment_mine import AfterBooking
 from kiosk.flows.appointment_print import SlipsLike
 from kiosk.flows.appointment_rules import (
     DAYS_SHOWN,
     UNCONFIRMED,
     Step,
     after_refusal,
-    can_cancel,
     date_in,
+    person_name,
+    reason_of,
 )
-from kiosk.flows.base import Flow, Runner, keeping_alive, thread_runner
+from kiosk.flows.base import Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
 from kiosk.session import Session
 
@@ -58,18 +60,7 @@ log = logging.getLogger(__name__)
 __all__ = ["AppointmentFlow", "Step", "build"]
 
 
-def _name(card: dict[str, str]) -> str:
-    return card.get("name") or card.get("name_en", "")
-
-
-def _code(err: CentralError) -> str:
-    """The reason to show: central's refusal, else the kind of failure."""
-    if isinstance(err, CentralRejected):
-        return err.error
-    return "central_unavailable" if err.code != "invalid_response" else "invalid_response"
-
-
-class AppointmentFlow(Flow):
+class AppointmentFlow(AfterBooking):
     SERVICE_ID = "appointment"
     FIRST = Step.LOADING
     ERROR_STEP = Step.ERROR
@@ -123,19 +114,6 @@ class AppointmentFlow(Flow):
         self.until: dt.date | None = None   # a suspension's end (error "suspended")
         self._mine_from = Step.ITEMS
 
-    # -- queries ---------------------------------------------------------------------------
-    def now(self) -> dt.datetime:
-        return hall_time.now(self.zone, self._clock)
-
-    def today(self) -> dt.date:
-        return self.now().date()
-
-    def can_cancel(self, appointment: Appointment) -> bool:
-        return can_cancel(appointment, self.now())
-
-    def hall_of(self, code: str) -> Hall | None:
-        return next((h for h in self.halls if h.code == code), None)
-
     # -- intents ---------------------------------------------------------------------------
     def load(self) -> None:
         """The halls this terminal books for; one goes straight to its items."""
@@ -147,7 +125,7 @@ class AppointmentFlow(Flow):
             try:
                 halls = self._central.halls().halls
             except CentralError as err:
-                self._apply(gen, partial(self._fail, _code(err)))
+                self._apply(gen, partial(self._fail, reason_of(err)))
                 return
 
             def done() -> None:
@@ -228,7 +206,7 @@ class AppointmentFlow(Flow):
                 with keeping_alive(self._touch):
                     booked = self._central.book(
                         hall=hall.code, item_code=item.code, day=day.date, time=slot.time,
-                        id_number=card["id_number"], name=_name(card),
+                        id_number=card["id_number"], name=person_name(card),
                         idempotency_key=key)
             except CentralRejected as err:
                 self._apply(gen, partial(self._refused, err.error, err.detail))
@@ -248,56 +226,6 @@ class AppointmentFlow(Flow):
 
             self._apply(gen, done)
             self._print_slip(gen)
-
-        self._background(work)
-
-    def print_slip(self) -> None:
-        """Print the slip again (after the printer failed, once staff fixed it)."""
-        if self.step is not Step.DONE or self.appointment is None or self.slip_state == "printing":
-            return
-        self._require_card()
-        self._touch()
-        self._background(lambda: self._print_slip(self._generation))
-
-    def open_mine(self) -> None:
-        """我的预约: the person's bookings from today on (read again on every visit)."""
-        if self.step not in (Step.HALLS, Step.ITEMS, Step.DONE, Step.MINE):
-            return
-        self._require_card()
-        self._touch()
-        if self.step is not Step.MINE:
-            self._mine_from = Step.ITEMS if self.hall is not None else Step.HALLS
-        self.cancelled = ""
-        self._load_mine("")
-
-    def cancel(self, number: str) -> None:
-        """Cancel one of the person's appointments (the screen asked first)."""
-        if self.step is not Step.MINE or not any(a.number == number for a in self.mine or ()):
-            return
-        self._require_card()
-        self._touch()
-        self._set(Step.CANCELLING)
-
-        def work() -> None:
-            gen = self._generation
-            card = self._card_now(gen)
-            if card is None:
-                return
-            try:
-                self._central.cancel(number, card["id_number"])
-            except CentralError as err:
-                self._apply(gen, partial(self._back_to, Step.MINE, _code(err)))
-                return
-            finally:
-                del card
-            log.info("appointment %s cancelled", number)
-
-            def done() -> None:
-                self.cancelled = number
-                self._back_to(Step.LOADING_MINE, "")
-
-            self._apply(gen, done)
-            self._read_mine(gen, "")
 
         self._background(work)
 
@@ -339,7 +267,7 @@ class AppointmentFlow(Flow):
             try:
                 days = self._central.days(hall.code, item.code, start, DAYS_SHOWN).days
             except CentralError as err:
-                self._apply(gen, partial(self._back_to, Step.ITEMS, _code(err)))
+                self._apply(gen, partial(self._back_to, Step.ITEMS, reason_of(err)))
                 return
 
             def done() -> None:
@@ -361,7 +289,7 @@ class AppointmentFlow(Flow):
             try:
                 slots = self._central.slots(hall.code, item.code, day.date).slots
             except CentralError as err:
-                self._apply(gen, partial(self._back_to, Step.DAYS, _code(err)))
+                self._apply(gen, partial(self._back_to, Step.DAYS, reason_of(err)))
                 return
 
             def done() -> None:
@@ -371,56 +299,6 @@ class AppointmentFlow(Flow):
             self._apply(gen, done)
 
         self._background(work)
-
-    def _load_mine(self, reason: str) -> None:
-        self._back_to(Step.LOADING_MINE, reason)
-        self._background(lambda: self._read_mine(self._generation, reason))
-
-    def _read_mine(self, gen: int, reason: str) -> None:
-        card = self._card_now(gen)
-        if card is None:
-            return
-        try:
-            found: tuple[Appointment, ...] | None = self._central.mine(
-                card["id_number"], _name(card)).appointments
-            code = reason
-        except CentralError as err:
-            found, code = None, _code(err)
-        finally:
-            del card
-
-        def done() -> None:
-            self.mine = found
-            self._back_to(Step.MINE, code)
-
-        self._apply(gen, done)
-
-    def _print_slip(self, gen: int) -> None:
-        slips, appointment = self._slips, self.appointment
-        if appointment is None:
-            return
-        hall = self.hall_of(appointment.hall) or self.hall
-        if hall is None:
-            return
-        if slips is None:
-            self._apply(gen, lambda: self._slip("failed", "no_printer"))
-            return
-        ready, reason = slips.ready()
-        if not ready:
-            self._apply(gen, lambda: self._slip("failed", reason))
-            return
-        card = self._card_now(gen)   # the print log keeps the number masked and keyed
-        if card is None:
-            return
-        self._apply(gen, lambda: self._slip("printing", ""))
-        with keeping_alive(self._touch):
-            outcome = slips.print_slip(appointment, hall, card["id_number"])
-        del card
-        self._apply(gen, lambda: self._slip("printed" if outcome.ok else "failed", outcome.reason))
-
-    def _slip(self, state: str, error: str) -> None:
-        self.slip_state, self.slip_error = state, error
-        self._changed()
 
     def wipe(self) -> None:
         super().wipe()

@@ -10,6 +10,7 @@ import re
 from enum import StrEnum
 
 from kiosk.central_api.booking import Appointment
+from kiosk.central_api.errors import CentralError, CentralRejected
 
 DAYS_SHOWN = 14   # the calendar: today and the next 13 days (the rules allow 7 working days)
 
@@ -75,3 +76,15 @@ def can_cancel(appointment: Appointment, now: dt.datetime) -> bool:
     if appointment.status != "booked":
         return False
     return appointment.cancel_until is None or now < appointment.cancel_until
+
+
+def person_name(card: dict[str, str]) -> str:
+    """The name central books under: the Chinese name, else the English one (foreigners)."""
+    return card.get("name") or card.get("name_en", "")
+
+
+def reason_of(err: CentralError) -> str:
+    """The reason to show for a failed call: central's refusal, else the kind of failure."""
+    if isinstance(err, CentralRejected):
+        return err.error
+    return "invalid_response" if err.code == "invalid_response" else "central_unavailable"
