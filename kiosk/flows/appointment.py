@@ -236,9 +236,13 @@ class AppointmentFlow(AfterBooking):
             Step.DAYS: Step.ITEMS, Step.SLOTS: Step.DAYS, Step.CONFIRM: Step.SLOTS,
             Step.MINE: self._mine_from,
         }.get(self.step)
-        if previous is not None:
+        if previous is None:
+            return
+        with self._lock:
             self.cancelled = ""
-            self._back_to(previous, "")
+            if previous is Step.HALLS:     # another hall may be chosen: none is chosen now
+                self.hall = self.item = None
+        self._back_to(previous, "")
 
     # -- work ------------------------------------------------------------------------------
     def _refused(self, reason: str, detail: str) -> None:

@@ -181,6 +181,27 @@ def test_a_bank_terminal_books_for_the_city_hall(central: RealCentral, tmp_path:
         assert flow.step is Step.ITEMS and [h.code for h in flow.halls] == [HALL]
 
 
+def test_a_site_booking_for_two_halls_asks_which_first(central: RealCentral, tmp_path: Path) -> None:
+    # A site of two halls (the seed's sites have one each): the row `hall_sites` keeps.
+    with sqlite3.connect(central.db_path, timeout=30) as db:
+        db.executemany("INSERT INTO hall_sites (site_name, hall_code, position) VALUES (?, ?, ?)",
+                       [("泽州县测试网点", HALL, 0), ("泽州县测试网点", "ZZ-ZWZX", 1)])
+    with enrolled(central, "泽州县测试网点", region="140525", profile="bank") as site:
+        flow = flow_for(site, tmp_path)
+        flow.load()
+        assert flow.step is Step.HALLS and [h.code for h in flow.halls] == [HALL, "ZZ-ZWZX"]
+        flow.choose_hall("ZZ-ZWZX")
+        assert flow.step is Step.ITEMS and flow.hall is not None and flow.hall.code == "ZZ-ZWZX"
+        assert all("wuxiu" not in i.sessions for i in flow.hall.items)     # the county hall: 错时 evenings
+        assert any("cuoshi" in i.sessions for i in flow.hall.items)
+        flow.back()
+        assert flow.step is Step.HALLS
+        flow.open_mine()
+        assert flow.step is Step.MINE and flow.mine == ()
+        flow.back()
+        assert flow.step is Step.HALLS
+
+
 # -- refusals ---------------------------------------------------------------------------------
 
 def test_a_grey_day_says_why_and_stays(client: CentralClient, tmp_path: Path) -> None:
