@@ -196,9 +196,17 @@ def rank_key(
     return (order.index(cls), pref, slot, row.created_at, row.id)
 
 
+_SECRETS: dict[str, bytes] = {}
+
+
 def page_secret(conn: Connection, now: datetime) -> bytes:
     """central's key for ticket links and staff cookies, made on first use (two processes
-    racing both insert-or-ignore, then read the one row)."""
+    racing both insert-or-ignore, then read the one row). It never changes: kept per
+    database once read."""
+    where = conn.engine.url.render_as_string(hide_password=False)
+    known = _SECRETS.get(where)
+    if known is not None:
+        return known
     found = conn.execute(select(secrets_t.c.value).where(secrets_t.c.name == PAGE_SECRET)).first()
     if found is None:
         insert_ignore(
@@ -211,7 +219,8 @@ def page_secret(conn: Connection, now: datetime) -> bytes:
         ).first()
         if found is None:  # pragma: no cover - just inserted
             raise RuntimeError("the page secret is not there")
-    return str(found.value).encode("ascii")
+    _SECRETS[where] = secret = str(found.value).encode("ascii")
+    return secret
 
 
 def ticket_check(secret: bytes, hall: str, day: date, label: str) -> str:

@@ -29,7 +29,7 @@ from central.queue_base import HallInfo, QueueError, load_hall, page_secret, tic
 from central.queue_calls import call_next, finish, hall_status, recall, skip, transfer
 from central.queue_staff import COOKIE, COOKIE_SECONDS, Clerk, log_in, make_cookie, read_cookie
 from central.routes.common import with_connection
-from central.routes.queue import now_of
+from central.routes.queue import cached_hall, now_of
 from central.timeutil import to_beijing
 
 router = APIRouter(include_in_schema=False)
@@ -57,6 +57,10 @@ def _run(request: Request, work: Any, *args: Any) -> Any:
         return with_connection(request, work, *args)
     except QueueError as err:
         raise ApiError(err.status, err.reason, err.message) from None
+
+
+def _hall(request: Request, conn: Connection, code: str) -> HallInfo:
+    return cached_hall(request, conn, code.strip().upper(), load_hall)
 
 
 def _page(name: str, hall: HallInfo) -> HTMLResponse:
@@ -87,7 +91,7 @@ async def window_page(code: str, request: Request) -> HTMLResponse:
 @router.get("/hall/{code}/state")
 async def hall_state(code: str, request: Request) -> dict[str, Any]:
     def work(conn: Connection) -> dict[str, Any]:
-        return hall_status(conn, load_hall(conn, code), now_of(request))
+        return hall_status(conn, _hall(request, conn, code), now_of(request))
 
     return dict(_run(request, work))
 
@@ -100,7 +104,7 @@ async def hall_events(
     timeout: Annotated[float, Query(ge=0, le=60)] = LONG_POLL_S,
 ) -> JSONResponse:
     """The hall's events after `after`, waiting up to `timeout` s for the first."""
-    hall: HallInfo = _run(request, load_hall, code)
+    hall: HallInfo = _run(request, lambda conn: _hall(request, conn, code))
     rows = await feed_of(request.app.state).wait(hall.code, after, timeout, request.is_disconnected)
     events = [
         {
@@ -243,7 +247,7 @@ async def window_action(
     category = body.category if body else None
 
     def work(conn: Connection) -> dict[str, Any]:
-        hall, now = load_hall(conn, code), now_of(request)
+        hall, now = _hall(request, conn, code), now_of(request)
         if action == "call":
             return call_next(conn, hall, window, now)
         if action == "recall":
