@@ -308,12 +308,17 @@ class Terminal:
 
     def switch_service(self, service_id: str) -> Flow | None:
         """The identified citizen starts another available service without identifying
-        again (after 身份核验, from its result screen)."""
+        again (after 身份核验, from its result screen). A service that needs no identity
+        (排队取号) starts afresh instead: the identity is wiped first, never carried over."""
         view = next((s for s in self.services() if s.id == service_id), None)
         spec = SERVICES.get(service_id)
-        if spec is None or spec.identify == "optional":
-            return None   # started from its tile, never with someone's identity kept
-        if view is None or not view.available or not self.session.switch(service_id):
+        if spec is None or view is None or not view.available:
+            return None
+        if spec.identify == "optional":
+            if self.session.state is not SessionState.ACTIVE or not self.choose_service(service_id):
+                return None
+            return self.flow
+        if not self.session.switch(service_id):
             return None
         return self.start_flow()
 

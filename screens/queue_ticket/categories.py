@@ -40,6 +40,13 @@ class QueueCategoriesScreen(TileListScreen[QueueTicketFlow], QueueScreen):
                                                 waiting=words.CHECKIN_TILE_HINT)))
         self.fill(views, [tile_grid(tiles)])
 
+    @property
+    def voice_prompt(self) -> tuple[str, str]:
+        """The list's title and its notice (the green channel, offline, or why no ticket
+        came): the notice is small type, which the voice would otherwise pass over."""
+        notice = self.notice.replace("\n", "。")
+        return self.name, f"{self.title}。{notice}" if notice else self.title
+
     @staticmethod
     def _hint(flow: QueueTicketFlow) -> str:
         lines = []

@@ -18,7 +18,7 @@ KINDS = {"green": "绿色通道 · 优先办理", "appointment": "预约报到 �
 
 # Offline checks of a scanned code (kiosk.identify.codes) and central's refusals.
 CHECKIN_REFUSALS = {
-    "malformed": "无法识别该预约码，请出示完整的预约二维码，或刷身份证报到。",
+    "malformed": "无法识别该预约码，请出示完整的预约二维码、刷身份证报到，或取普通号。",
     "forged": "该预约码无效，无法报到。请到服务台核实，或取普通号。",
     "expired": "该预约码已过期，无法报到。请取普通号或重新预约。",
     "wrong_hall": "该预约不是本大厅的预约，请到预约的大厅报到，或在本大厅取普通号。",

@@ -152,3 +152,12 @@ def test_central_down_during_check_in_is_said_and_a_normal_ticket_offered(
         assert flow.step is Step.CATEGORIES
     finally:
         hall.central.start()
+
+
+@pytest.mark.parametrize("reason", ["malformed", "forged", "expired", "wrong_hall", "unverifiable",
+                                    "too_early", "too_late", "not_today", "cancelled", "not_found",
+                                    "already_checked_in", "central_unavailable", "something_new"])
+def test_every_refusal_says_what_to_do_instead(reason: str) -> None:
+    said = words.checkin_refusal(reason)
+    assert said.endswith("。") and any(way in said for way in ("普通号", "服务台", "重新预约", "留意叫号"))
+    assert not any(c.isascii() and c.isalpha() for c in said)     # Chinese, no codes

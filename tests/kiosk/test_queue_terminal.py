@@ -131,5 +131,18 @@ def test_an_appointment_code_at_the_idle_home_screen_checks_in(
     assert paper.wait_receipt(5)
 
 
-def test_another_service_cannot_switch_to_the_queue_with_an_identity(terminal: Terminal) -> None:
-    assert terminal.switch_service("queue_ticket") is None
+def test_going_on_to_the_queue_after_an_identity_check_wipes_the_identity(
+    terminal: Terminal, reader: IdCardSimulator,
+) -> None:
+    assert terminal.switch_service("queue_ticket") is None          # nobody identified
+    assert terminal.choose_service("identity_check")
+    reader.place("elder")
+    wait_until(lambda: terminal.session.state is SessionState.IDENTIFIED, "identified")
+    assert terminal.confirm_identity() is not None
+    flow = terminal.switch_service("queue_ticket")
+    assert isinstance(flow, QueueTicketFlow)
+    snap = terminal.session.snapshot()
+    assert snap.state is SessionState.ACTIVE and snap.service_id == "queue_ticket"
+    assert snap.identity is None and terminal.session.card is None   # not carried over
+    wait_until(lambda: flow.step is Step.CATEGORIES, "categories")
+    assert not flow.green                                           # the card was not lent

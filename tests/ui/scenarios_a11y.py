@@ -153,18 +153,42 @@ def _appointment(ui: Any, audit: Auditor) -> None:
     _visit_current(ui, audit)
 
 
-# Per service: walks that reach its screens with data (each starts right after 确认是本人).
+def _queue(ui: Any, audit: Auditor) -> None:
+    """排队取号 (nobody identifies): the list, 预约报到 refusing 张三's card (no booking of
+    his today) in words, back to the list, a ticket printed; its data then fills the waits."""
+    ui.wait_screen("qt_categories", timeout=30)
+    _visit_current(ui, audit)
+    ui.tap("预约报到")
+    ui.wait_screen("qt_checkin")
+    ui.sim("place zhang_san")
+    ui.wait_until(lambda: bool(ui.app.terminal.flow.error), 30, "the check-in refusal")
+    _visit_current(ui, audit)
+    ui.tap("取普通号")
+    ui.wait_screen("qt_categories", timeout=30)
+    ui.tap("综合")
+    ui.wait_screen("qt_done", timeout=30)
+    _visit_current(ui, audit)
+
+
+# Per service: walks that reach its screens with data (each starts right after 确认是本人,
+# or at the service's first screen when it needs no identity).
 DEEPER: dict[str, list[Callable[[Any, Auditor], None]]] = {
     "yizheng_tongban": [_yizheng_company, _yizheng],
     "proof_print": [_proofs],
     "appointment": [_appointment],
+    "queue_ticket": [_queue],
 }
 
 
 def _service(ui: Any, audit: Auditor, service: str, package: str) -> None:
+    from kiosk.registry import SERVICES
+
     walks = DEEPER.get(service) or [lambda ui, audit: _visit_current(ui, audit)]
     for walk in walks:
-        _identify(ui, audit, service)
+        if SERVICES[service].identify == "optional":
+            ui.call(lambda: ui.app.service_tapped(service))
+        else:
+            _identify(ui, audit, service)
         walk(ui, audit)
         if walk is walks[-1]:
             # The service's screens the walk did not reach, from the flow's richest data.
