@@ -102,12 +102,15 @@ def central(db_url: str, workers: int) -> Iterator[str]:
     port = free_port()
     exe = Path(sys.executable).parent / "kiosk-central"
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "central.cli"]
+    # The server's log (an access line per request) goes to a file, not a pipe: nobody
+    # reads a pipe while the load runs, and a full one blocks the server's next write.
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
     proc = subprocess.Popen(
         # PostgreSQL is production: serve needs its public URL (issue 10).
         [*command, "serve", "--db", db_url, "--port", str(port), "--workers", str(workers),
          "--public-url", f"http://127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -115,7 +118,8 @@ def central(db_url: str, workers: int) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"kiosk-central serve exited: {proc.stderr.read() if proc.stderr else ''}")
+                log.seek(0)
+                raise RuntimeError(f"kiosk-central serve exited: {log.read()[-4000:]}")
             with contextlib.suppress(httpx.TransportError):
                 if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
                     break
@@ -130,6 +134,7 @@ def central(db_url: str, workers: int) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 def prepare(db_url: str, terminals: int) -> list[str]:
