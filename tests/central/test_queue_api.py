@@ -143,3 +143,17 @@ def test_bad_bodies_are_422(terminal: SignedApi) -> None:
     assert status == 404 and body["error"] == "not_found"
     response = terminal.post("/api/v1/queue/tickets", {"category": "A"})
     assert response.status_code == 422  # no Idempotency-Key
+
+
+def test_the_seeded_hall_queues_for_the_terminals_enrolled_there(
+    db_url: str, app: FastAPI, client: TestClient
+) -> None:
+    """central/seed/halls.toml's 晋城市政务服务中心 (JC-ZWZX), as `kiosk-central seed` loads it."""
+    make_hall(db_url)  # empties the queue's tables (PostgreSQL keeps rows between tests)
+    app.state.clock = lambda: NOW
+    terminal = enroll_at_hall(client, app, "晋城市政务服务中心")
+    body = terminal.get("/api/v1/queue/categories").json()
+    assert body["hall"] == "JC-ZWZX"
+    assert [c["code"] for c in body["categories"]] == ["A", "B", "C"]
+    status, ticket = take(terminal, {"category": "B"})
+    assert status == 201 and ticket["label"] == "B001" and ticket["hall"] == "JC-ZWZX"
