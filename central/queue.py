@@ -62,13 +62,10 @@ def age_on(birth: date, day: date) -> int:
 
 
 def next_numbers(conn: Connection, hall: str, day: date, category: str, count: int) -> int:
-    """Reserve `count` numbers of the series (in the caller's transaction); the first."""
-    insert_ignore(
-        conn,
-        series_t,
-        {"hall_code": hall, "day": day, "category_code": category, "next_number": 1},
-    )
-    after = conn.execute(
+    """Reserve `count` numbers of the series (in the caller's transaction); the first.
+    The day's first ticket of a category makes the series row (insert-or-ignore: two
+    first tickets at once both end in the one UPDATE)."""
+    advance = (
         update(series_t)
         .where(
             series_t.c.hall_code == hall,
@@ -77,7 +74,15 @@ def next_numbers(conn: Connection, hall: str, day: date, category: str, count: i
         )
         .values(next_number=series_t.c.next_number + count)
         .returning(series_t.c.next_number)
-    ).scalar_one()
+    )
+    after = conn.execute(advance).scalar()
+    if after is None:
+        insert_ignore(
+            conn,
+            series_t,
+            {"hall_code": hall, "day": day, "category_code": category, "next_number": 1},
+        )
+        after = conn.execute(advance).scalar_one()
     return int(after) - count
 
 

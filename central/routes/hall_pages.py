@@ -181,7 +181,7 @@ async def ticket_page(
         "label": html.escape(ticket["label"]),
         "category_name": html.escape(ticket["category_name"]),
         "status": html.escape(words),
-        "status_class": html.escape(ticket["status"]),
+        "status_class": "st-" + html.escape(ticket["status"]),
         "ahead": ahead,
     }.items():
         page = page.replace("{{" + key + "}}", value)

@@ -128,7 +128,7 @@ def test_a_call_from_the_window_page_appears_and_is_heard_on_the_display(
     base, db_url = central
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for _ in range(3):
-        take(db_url, "A")
+        waiting_ticket = take(db_url, "A")
     take(db_url, "C")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
@@ -190,6 +190,12 @@ def test_a_call_from_the_window_page_appears_and_is_heard_on_the_display(
             for page in (display, window):
                 text = page.locator("body").inner_text()
                 assert "A001" in text and "身份证" not in text
+            # A citizen's phone follows a waiting ticket by its QR's link.
+            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone.goto(base + waiting_ticket["follow_url"])
+            assert phone.locator(".label").inner_text() == waiting_ticket["label"]
+            assert "前面还有" in phone.locator("main").inner_text()
+            phone.screenshot(path=str(ARTIFACTS / "hall-ticket.png"), full_page=True)
             no_overflow = display.evaluate(
                 "[...document.querySelectorAll('.win .label, .now .label')]"
                 ".every(e => e.scrollWidth <= e.clientWidth + 1)"
