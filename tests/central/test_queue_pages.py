@@ -144,3 +144,12 @@ def test_a_call_is_spoken(hall: str, client: TestClient, monkeypatch: pytest.Mon
 
     assert call_text("A001", 3) == "请A零零一号到3号窗口办理"
     assert io.BytesIO(audio.content).read(4) == b"RIFF"
+
+
+def test_password_guessing_is_rate_limited(hall: str, client: TestClient) -> None:
+    answers = [
+        client.post(f"/hall/{HALL}/login", json={"login": "clerk1", "password": f"guess{n}"})
+        for n in range(21)
+    ]
+    assert [a.status_code for a in answers[:20]] == [401] * 20
+    assert answers[20].status_code == 429 and answers[20].json()["error"] == "rate_limited"
