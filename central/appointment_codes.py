@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from central.catalogue import LATEST_VERSION_ID
@@ -99,6 +99,13 @@ def issue_appointment(
 
 _appointments = cast(Table, Appointment.__table__)
 _keys = cast(Table, CodeSigningKey.__table__)
+# Built once: booking runs these on every appointment.
+_INSERT = insert(_appointments).returning(_appointments.c.id)
+_NUMBER = (
+    update(_appointments)
+    .where(_appointments.c.id == bindparam("the_id"))
+    .values(number=bindparam("the_number"))
+)
 
 
 def sign_appointment(
@@ -112,32 +119,31 @@ def sign_appointment(
     ends_at: datetime,
     now: datetime,
     person: str | None,
+    key: SigningKey | None = None,
 ) -> IssuedAppointment:
     """Insert the appointment row and sign its code, inside the caller's transaction (the
     booking engine's, with its counter and booking rows; `issue_appointment`'s session).
-    Times are naive UTC; the code expires when the slot ends."""
-    key = current_key(conn, now)
+    Times are naive UTC; the code expires when the slot ends. `key`: the current signing
+    key when the caller has it already (else read)."""
+    key = key or current_key(conn, now)
     appointment_id = conn.execute(
-        insert(_appointments)
-        .values(
-            number=None,
-            item_code=item_code,
-            item_name=item_name,
-            hall_name=hall,
-            region_code=region,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            expires_at=ends_at,
-            person_id_number=person,
-            kid=key.kid,
-            created_at=now,
-        )
-        .returning(_appointments.c.id)
+        _INSERT,
+        {
+            "number": None,
+            "item_code": item_code,
+            "item_name": item_name,
+            "hall_name": hall,
+            "region_code": region,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "expires_at": ends_at,
+            "person_id_number": person,
+            "kid": key.kid,
+            "created_at": now,
+        },
     ).scalar_one()
     number = f"YY{region}{to_beijing(starts_at):%Y%m%d}{appointment_id:06d}"
-    conn.execute(
-        update(_appointments).where(_appointments.c.id == appointment_id).values(number=number)
-    )
+    conn.execute(_NUMBER, {"the_id": appointment_id, "the_number": number})
     payload = _payload(key.kid, number, item_code, item_name, hall, region, starts_at, ends_at)
     return IssuedAppointment(
         code=sign_code(key, payload),

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, exists, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from central.appointment_codes import code_of, sign_appointment
+from central.booking_cache import DIRECT, Direct
 from central.booking_slots import Refused, calendar_for, judge_day, judge_slot, slot_start
 from central.db import transaction
 from central.halls import HallPlan, hall_today, load_hall
@@ -39,10 +40,22 @@ _appointments = cast(Table, Appointment.__table__)
 _bookings = cast(Table, Booking.__table__)
 _counters = cast(Table, SlotCounter.__table__)
 _suspensions = cast(Table, BookingSuspension.__table__)
-_NEW_COUNTER = {
-    "postgresql": pg_insert(_counters).on_conflict_do_nothing(),
-    "sqlite": sqlite_insert(_counters).on_conflict_do_nothing(),
-}
+
+
+def _take_place(dialect: str) -> Any:
+    """One statement: a new counter row with this first place, or one more place in the
+    existing row while `booked < capacity` (no row returned: full). PostgreSQL locks the
+    row and checks again after a concurrent writer commits; SQLite writes one at a time."""
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert_(_counters)
+    return stmt.on_conflict_do_update(
+        index_elements=[_counters.c.hall_code, _counters.c.category_code, _counters.c.starts_at],
+        set_={"booked": _counters.c.booked + 1},
+        where=_counters.c.booked < _counters.c.capacity,
+    ).returning(_counters.c.booked)
+
+
+_TAKE_PLACE = {name: _take_place(name) for name in ("postgresql", "sqlite")}
 
 
 @contextmanager
@@ -136,17 +149,24 @@ def _need_hall(conn: Connection, hall: str) -> HallPlan:
     return plan
 
 
-def book(conn: Connection, req: BookRequest, now: datetime) -> tuple[dict[str, Any], bool]:
+def book(
+    conn: Connection,
+    req: BookRequest,
+    now: datetime,
+    plan: HallPlan | None = None,
+    reader: Direct = DIRECT,
+) -> tuple[dict[str, Any], bool]:
     """Book one place: (the appointment, created). A retry with the same Idempotency-Key
     (and the same request) answers the first booking again, created False."""
     if check_id_number(req.id_number):
         raise Refused("invalid_id", "the ID number fails its check (GB 11643)")
-    plan = _need_hall(conn, req.hall)
+    if plan is None or plan.code != req.hall:
+        plan = _need_hall(conn, req.hall)
 
     def find() -> Any:
         if req.idempotency_key is None:
             return None
-        return conn.execute(_ROW.where(_bookings.c.idempotency_key == req.idempotency_key)).first()
+        return conn.execute(_BY_KEY, {"the_key": req.idempotency_key}).first()
 
     def replay(row: Any) -> dict[str, Any]:
         same = (row.terminal_id, row.hall_code, row.item_code, row.day, row.person_id_number) == (
@@ -160,16 +180,16 @@ def book(conn: Connection, req: BookRequest, now: datetime) -> tuple[dict[str, A
             raise conflict()
         return appointment_out(conn, row, plan.row.cancel_before_minutes)
 
-    return once(find, replay, lambda: _book(conn, plan, req, now, find))
+    return once(find, replay, lambda: _book(conn, plan, req, now, find, reader))
 
 
 def _book(
-    conn: Connection, plan: HallPlan, req: BookRequest, now: datetime, find: Any
+    conn: Connection, plan: HallPlan, req: BookRequest, now: datetime, find: Any, reader: Direct
 ) -> dict[str, Any]:
     category = plan.category_of(req.item_code)
     if category is None:
         raise Refused("not_found", f"{plan.code} does not book item {req.item_code[:40]}")
-    cal = calendar_for(conn, hall_today(now), req.day)
+    cal = calendar_for(conn, hall_today(now), req.day, reader)
     reason = judge_day(plan, cal, req.item_code, req.day, now)
     if reason is not None:
         raise Refused(reason, _MESSAGES[reason].format(plan=plan, day=req.day))
@@ -184,15 +204,26 @@ def _book(
     starts_at = slot_start(req.day, at)
     if judge_slot(plan, starts_at, now, 1) == "too_soon":
         raise Refused("too_soon", _MESSAGES["too_soon"].format(plan=plan))
-    sweep(conn, now, hall=plan.code, person=req.id_number)
-    suspended_until = suspension_end(conn, plan.code, req.id_number, now)
+    due, suspended_until, duplicate = conn.execute(
+        _PRECHECKS,
+        {
+            "hall": plan.code,
+            "person": req.id_number,
+            "item": req.item_code,
+            "day": req.day,
+            "now": now,
+        },
+    ).one()
+    if due:  # an ended appointment of this person not yet marked: a possible suspension
+        sweep(conn, now, hall=plan.code, person=req.id_number)
+        suspended_until = suspension_end(conn, plan.code, req.id_number, now)
     if suspended_until is not None:
         raise Refused(
             "suspended",
             f"booking at {plan.name} is suspended after repeated no-shows until "
             f"{to_beijing(suspended_until):%Y-%m-%d %H:%M}",
         )
-    if _has_active(conn, req.id_number, req.item_code, req.day):
+    if duplicate:
         raise Refused("duplicate", "this person already has an appointment for this item that day")
     values = {
         "hall_code": plan.code,
@@ -201,20 +232,9 @@ def _book(
     }
     try:
         with writing(conn) as tx:
-            tx.execute(
-                _NEW_COUNTER[tx.dialect.name],
-                {**values, "capacity": session.capacity, "booked": 0},
-            )
             taken = tx.execute(
-                update(_counters)
-                .where(
-                    _counters.c.hall_code == plan.code,
-                    _counters.c.category_code == category,
-                    _counters.c.starts_at == starts_at,
-                    _counters.c.booked < _counters.c.capacity,
-                )
-                .values(booked=_counters.c.booked + 1)
-                .returning(_counters.c.booked)
+                _TAKE_PLACE[tx.dialect.name],
+                {**values, "capacity": session.capacity, "booked": 1},
             ).first()
             if taken is None:
                 raise Refused("full", "no place left in this slot")
@@ -228,24 +248,26 @@ def _book(
                 ends_at=starts_at + timedelta(minutes=session.slot_minutes),
                 now=now,
                 person=req.id_number,
+                key=reader.key(tx, now),
             )
             tx.execute(
-                insert(_bookings).values(
-                    appointment_id=issued.id,
-                    hall_code=plan.code,
-                    category_code=category,
-                    item_code=req.item_code,
-                    day=req.day,
-                    session=session.kind,
-                    person_id_number=req.id_number,
-                    person_name=req.name,
-                    phone=req.phone,
-                    channel=req.channel,
-                    terminal_id=req.terminal_id,
-                    status="booked",
-                    status_at=now,
-                    idempotency_key=req.idempotency_key,
-                )
+                _INSERT_BOOKING,
+                {
+                    "appointment_id": issued.id,
+                    "hall_code": plan.code,
+                    "category_code": category,
+                    "item_code": req.item_code,
+                    "day": req.day,
+                    "session": session.kind,
+                    "person_id_number": req.id_number,
+                    "person_name": req.name,
+                    "phone": req.phone,
+                    "channel": req.channel,
+                    "terminal_id": req.terminal_id,
+                    "status": "booked",
+                    "status_at": now,
+                    "idempotency_key": req.idempotency_key,
+                },
             )
     except IntegrityError:
         if find() is not None:
@@ -253,8 +275,24 @@ def _book(
         raise Refused(
             "duplicate", "this person already has an appointment for this item that day"
         ) from None
-    row = conn.execute(_ROW.where(_bookings.c.appointment_id == issued.id)).one()
-    return appointment_out(conn, row, plan.row.cancel_before_minutes)
+    start = to_beijing(starts_at)
+    cancel_until = start - timedelta(minutes=plan.row.cancel_before_minutes)
+    return {  # appointment_out's shape, from what is at hand (no read back)
+        "code": issued.number,
+        "number": issued.number,
+        "qr": issued.code,
+        "hall": plan.code,
+        "hall_name": plan.name,
+        "item_code": req.item_code,
+        "item_name": issued.item_name,
+        "date": req.day.isoformat(),
+        "time": start.strftime("%H:%M"),
+        "end": issued.end.strftime("%H:%M"),
+        "session": session.kind,
+        "status": "booked",
+        "name_masked": mask_name(req.name),
+        "cancel_until": cancel_until.isoformat(timespec="seconds"),
+    }
 
 
 _MESSAGES = {
@@ -266,30 +304,54 @@ _MESSAGES = {
 }
 
 
-def _has_active(conn: Connection, person: str, item: str, day: date) -> bool:
-    return (
-        conn.execute(
-            select(_bookings.c.appointment_id).where(
-                _bookings.c.person_id_number == person,
-                _bookings.c.item_code == item,
-                _bookings.c.day == day,
-                _bookings.c.status == "booked",
-            )
-        ).first()
-        is not None
+def _due(now: Any, hall: Any, person: Any) -> Any:
+    """Booked appointments (of `hall`, of `person`) whose slot has ended: no-shows."""
+    return and_(
+        _bookings.c.status == "booked",
+        exists().where(
+            _appointments.c.id == _bookings.c.appointment_id, _appointments.c.ends_at <= now
+        ),
+        *([_bookings.c.hall_code == hall] if hall is not None else []),
+        *([_bookings.c.person_id_number == person] if person is not None else []),
     )
 
 
-def suspension_end(conn: Connection, hall: str, person: str, now: datetime) -> datetime | None:
-    return conn.execute(
-        select(func.max(_suspensions.c.ends_at)).where(
-            _suspensions.c.person_id_number == person,
-            _suspensions.c.hall_code == hall,
-            _suspensions.c.lifted.is_(False),
-            _suspensions.c.starts_at <= now,
-            _suspensions.c.ends_at > now,
+def _prechecks(hall: Any, person: Any, item: Any, day: Any, now: Any) -> Any:
+    """One round trip: (no-shows to sweep?, suspended until, an active booking already?)."""
+    return select(
+        exists().where(_due(now, hall, person)).label("due"),
+        _suspended_until(hall, person, now).scalar_subquery().label("until"),
+        exists()
+        .where(
+            _bookings.c.person_id_number == person,
+            _bookings.c.item_code == item,
+            _bookings.c.day == day,
+            _bookings.c.status == "booked",
         )
-    ).scalar()
+        .label("duplicate"),
+    )
+
+
+def _suspended_until(hall: Any, person: Any, now: Any) -> Any:
+    return select(func.max(_suspensions.c.ends_at)).where(
+        _suspensions.c.person_id_number == person,
+        _suspensions.c.hall_code == hall,
+        _suspensions.c.lifted.is_(False),
+        _suspensions.c.starts_at <= now,
+        _suspensions.c.ends_at > now,
+    )
+
+
+# Built once with parameters: every booking runs them.
+_PRECHECKS = _prechecks(
+    bindparam("hall"), bindparam("person"), bindparam("item"), bindparam("day"), bindparam("now")
+)
+_BY_KEY = _ROW.where(_bookings.c.idempotency_key == bindparam("the_key"))
+_INSERT_BOOKING = insert(_bookings)
+
+
+def suspension_end(conn: Connection, hall: str, person: str, now: datetime) -> datetime | None:
+    return conn.execute(_suspended_until(hall, person, now)).scalar()
 
 
 def cancel(
@@ -369,14 +431,7 @@ def sweep(
 ) -> tuple[int, int]:
     """Mark booked appointments whose slot has ended as `no_show`, and suspend whoever
     reached their hall's no-show limit: (no-shows marked, suspensions added)."""
-    due = and_(
-        _bookings.c.status == "booked",
-        exists().where(
-            _appointments.c.id == _bookings.c.appointment_id, _appointments.c.ends_at <= now
-        ),
-        *([_bookings.c.hall_code == hall] if hall else []),
-        *([_bookings.c.person_id_number == person] if person else []),
-    )
+    due = _due(now, hall, person)
     if conn.execute(select(_bookings.c.appointment_id).where(due).limit(1)).first() is None:
         return 0, 0  # the common case: nothing to write
     with writing(conn) as tx:

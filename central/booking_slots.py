@@ -14,7 +14,8 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, select
 
-from central.calendar import Calendar, load_calendar
+from central.booking_cache import DIRECT, Direct
+from central.calendar import Calendar
 from central.halls import HallPlan, SessionPlan, hall_today
 from central.models_hall import SlotCounter
 from central.timeutil import BEIJING, to_db
@@ -37,8 +38,8 @@ def slot_start(day: date, at: time) -> datetime:
     return to_db(datetime.combine(day, at, BEIJING))
 
 
-def calendar_for(conn: Connection, today: date, last: date) -> Calendar:
-    return load_calendar(conn, range(min(today.year, last.year), max(today.year, last.year) + 1))
+def calendar_for(conn: Connection, today: date, last: date, reader: Direct = DIRECT) -> Calendar:
+    return reader.calendar(conn, min(today.year, last.year), max(today.year, last.year))
 
 
 def judge_day(plan: HallPlan, cal: Calendar, item: str, day: date, now: datetime) -> str | None:
@@ -136,11 +137,11 @@ def _category(plan: HallPlan, item: str) -> str:
 
 
 def slots_view(
-    conn: Connection, plan: HallPlan, item: str, day: date, now: datetime
+    conn: Connection, plan: HallPlan, item: str, day: date, now: datetime, reader: Direct = DIRECT
 ) -> dict[str, Any]:
     """GET /halls/{hall}/slots and `appointment slots`."""
     category = _category(plan, item)
-    cal = calendar_for(conn, hall_today(now), day)
+    cal = calendar_for(conn, hall_today(now), day, reader)
     counted = counters(conn, plan.code, category, day, day)
     slots = day_slots(plan, cal, item, day, now, counted)
     return {
@@ -153,12 +154,18 @@ def slots_view(
 
 
 def days_view(
-    conn: Connection, plan: HallPlan, item: str, first: date, count: int, now: datetime
+    conn: Connection,
+    plan: HallPlan,
+    item: str,
+    first: date,
+    count: int,
+    now: datetime,
+    reader: Direct = DIRECT,
 ) -> dict[str, Any]:
     """GET /halls/{hall}/days: the terminal's calendar (无休 days, holidays, full days)."""
     category = _category(plan, item)
     last = first + timedelta(days=count - 1)
-    cal = calendar_for(conn, hall_today(now), last)
+    cal = calendar_for(conn, hall_today(now), last, reader)
     counted = counters(conn, plan.code, category, first, last)
     days = []
     for offset in range(count):

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from sqlalchemy import Connection
 
 from central import booking
+from central.booking_cache import Cached
 from central.booking_schemas import (
     AppointmentOut,
     AppointmentsOut,
@@ -26,7 +27,7 @@ from central.booking_schemas import (
 from central.booking_slots import MAX_DAYS, Refused, days_view, slots_view
 from central.document_schemas import UUID_PATTERN
 from central.errors import ApiError
-from central.halls import HallPlan, hall_today, load_hall, terminal_halls
+from central.halls import HallPlan, hall_today
 from central.ids import check_id_number
 from central.routes.common import NOT_FOUND, SIGNED, with_connection
 from central.schemas import ErrorBody
@@ -65,17 +66,28 @@ def _refusing(work: Callable[[], T]) -> T:
         raise api_error(err) from None
 
 
-def _plan(conn: Connection, terminal: SignedBy, hall: str) -> HallPlan:
-    plan = load_hall(conn, hall) if hall in terminal_halls(conn, terminal.hall_name) else None
+def reader(request: Request) -> Cached:
+    """This app's cache of hall plans, sites, the calendar and the signing key (one per
+    worker: central.booking_cache)."""
+    state = request.app.state
+    cache: Cached | None = getattr(state, "booking_cache", None)
+    if cache is None:
+        cache = state.booking_cache = Cached()
+    return cache
+
+
+def _plan(conn: Connection, terminal: SignedBy, hall: str, cache: Cached) -> HallPlan:
+    mine = cache.terminal_halls(conn, terminal.hall_name)
+    plan = cache.hall(conn, hall) if hall in mine else None
     if plan is None:
         raise Refused("not_found", f"this terminal does not book at {hall[:20]!r}")
     return plan
 
 
-def _mine(conn: Connection, terminal: SignedBy) -> HallsOut:
+def _mine(conn: Connection, terminal: SignedBy, cache: Cached) -> HallsOut:
     halls = []
-    for code in terminal_halls(conn, terminal.hall_name):
-        plan = load_hall(conn, code)
+    for code in cache.terminal_halls(conn, terminal.hall_name):
+        plan = cache.hall(conn, code)
         if plan is not None:
             halls.append({**plan.public(), "rules": plan.rules()})
     return HallsOut.model_validate({"halls": halls})
@@ -90,7 +102,7 @@ def _mine(conn: Connection, terminal: SignedBy) -> HallsOut:
 )
 async def my_halls(request: Request, terminal: SignedTerminal) -> HallsOut:
     """The halls this terminal books at, its own hall first; empty when it books nowhere."""
-    return with_connection(request, _mine, terminal)
+    return with_connection(request, _mine, terminal, reader(request))
 
 
 @router.get(
@@ -111,11 +123,12 @@ async def hall_days(
     """The hall's calendar for `item` from `from` (default: tomorrow) for `days` days: each
     day's kind, sessions, places left, and why it cannot be booked when it cannot."""
     now = utcnow()
+    cache = reader(request)
 
     def work(conn: Connection) -> DaysOut:
-        plan = _plan(conn, terminal, hall)
+        plan = _plan(conn, terminal, hall, cache)
         start = first or hall_today(now) + timedelta(days=1)
-        return DaysOut.model_validate(days_view(conn, plan, item, start, days, now))
+        return DaysOut.model_validate(days_view(conn, plan, item, start, days, now, cache))
 
     return _refusing(lambda: with_connection(request, work))
 
@@ -136,10 +149,11 @@ async def hall_slots(
 ) -> SlotsOut:
     """The slots of `date` for `item`, with places left and whether each can be booked."""
     now = utcnow()
+    cache = reader(request)
 
     def work(conn: Connection) -> SlotsOut:
-        plan = _plan(conn, terminal, hall)
-        return SlotsOut.model_validate(slots_view(conn, plan, item, day, now))
+        plan = _plan(conn, terminal, hall, cache)
+        return SlotsOut.model_validate(slots_view(conn, plan, item, day, now, cache))
 
     return _refusing(lambda: with_connection(request, work))
 
@@ -181,9 +195,10 @@ async def book_appointment(
         idempotency_key=f"{terminal.terminal_id}:{idempotency_key.lower()}",
     )
 
+    cache = reader(request)
+
     def work(conn: Connection) -> tuple[dict[str, Any], bool]:
-        _plan(conn, terminal, body.hall)
-        return booking.book(conn, req, now)
+        return booking.book(conn, req, now, _plan(conn, terminal, body.hall, cache), cache)
 
     appointment, created = _refusing(lambda: with_connection(request, work))
     if not created:
