@@ -70,6 +70,7 @@ class ResultScreen(KioskScreen):
         for n in range(0, len(tiles), grid.cols):
             same_height(tiles[n:n + grid.cols])   # a row as high as its taller tile
         self.has_next = bool(offered)
+        self.ids.next_scroll.scroll_y = 1   # rebuilt (a service paused or back): from the top
 
     def clear_identity(self) -> None:
         self.ids.panel.clear()

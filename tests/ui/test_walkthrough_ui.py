@@ -39,7 +39,7 @@ def test_a_fault_banner_moves_no_button(walk_run: AppRun) -> None:
 def test_the_banner_names_the_paused_services_and_they_do_not_start(walk_run: AppRun) -> None:
     banner = walk_run.results["data"]["banner"]
     # 证明打印 needs the reader too (and an A4 printer this site lacks): paused as well.
-    assert banner == "身份证阅读器未连接，身份核验、一证通办、证明打印暂停，请联系工作人员"
+    assert banner == "身份证阅读器未连接，身份核验、一证通办、证明打印、预约办事暂停，请联系工作人员"
     assert "相关服务" not in banner
     screen, service, flow = walk_run.results["data"]["after_paused_tap"]
     assert (screen, service, flow) == ("result", "identity_check", "identity_check")  # not started
@@ -48,7 +48,7 @@ def test_the_banner_names_the_paused_services_and_they_do_not_start(walk_run: Ap
 def test_identity_check_offers_the_services_usable_now(walk_run: AppRun) -> None:
     shown = walk_run.shown("01-result-next")
     assert {"您还可以继续办理", "一证通办", "无需再次验证身份"} <= set(shown)
-    assert "排队取号" not in shown                  # not in this version: not offered
+    assert "办件查询" not in shown                  # not in this version: not offered
     assert walk_run.results["data"]["next_service"] == ["active", "yizheng_tongban"]
     assert walk_run.step("04-next-service")["screen"] == "yz_items"
 
