@@ -139,8 +139,8 @@ def faults(ui: Any) -> None:
 
     # A service not in this version says so when tapped; so does one that needs central
     # on a terminal not enrolled with it.
-    ui.tap("排队取号")
-    ui.wait_text("“排队取号”暂不可用：暂未开通")
+    ui.tap("办件查询")
+    ui.wait_text("“办件查询”暂不可用：暂未开通")
     ui.record("not-in-version-tapped")
     ui.tap("一证通办")
     ui.wait_text("“一证通办”暂不可用：本机未接入政务服务平台")
