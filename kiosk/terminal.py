@@ -191,7 +191,10 @@ class Terminal:
     def _prepare_queue(self) -> None:
         from kiosk.flows.queue_ticket import prepare_blocks
 
-        prepare_blocks(self.central, self.queue_blocks)
+        try:
+            prepare_blocks(self.central, self.queue_blocks)
+        except Exception as err:  # stopping meanwhile (client or store closed): next time
+            log.warning("queue blocks not prepared: %s", type(err).__name__)
 
     def stop(self) -> None:
         self._stop.set()
