@@ -33,6 +33,13 @@ SIGNED = [
     ("post", "/api/v1/queue/blocks"),
     ("post", "/api/v1/queue/tickets/offline"),
     ("post", "/api/v1/appointments/checkin"),
+    # Booking (docs/hall-day.md).
+    ("get", "/api/v1/halls/mine"),
+    ("get", "/api/v1/halls/{hall}/days"),
+    ("get", "/api/v1/halls/{hall}/slots"),
+    ("post", "/api/v1/appointments/book"),
+    ("post", "/api/v1/appointments/mine"),
+    ("post", "/api/v1/appointments/{number}/cancel"),
 ]
 UNSIGNED = [
     ("get", "/api/v1/health"),
