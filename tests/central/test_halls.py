@@ -82,4 +82,3 @@ def test_a_community_terminal_books_at_its_station(client: TestClient, app: Fast
     halls = station.get("/api/v1/halls/mine").json()["halls"]
     assert [(h["code"], len(h["windows"])) for h in halls] == [("NC-BMZ", 1)]
     assert halls[0]["rules"]["max_workdays_ahead"] == 7
-
