@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.engine import make_url
 
 from central.db import Database
@@ -41,6 +41,15 @@ SAFETY_POLL_S = float(os.environ.get("TONGBAN_QUEUE_SAFETY_POLL_S", "2.0"))
 MAX_EVENTS = 200
 
 
+_INSERT_EVENT = insert(events_t).returning(events_t.c.id)
+_AFTER = (
+    select(events_t.c.id, events_t.c.at, events_t.c.kind, events_t.c.data)
+    .where(events_t.c.hall_code == bindparam("hall"), events_t.c.id > bindparam("after"))
+    .order_by(events_t.c.id)
+    .limit(bindparam("limit"))
+)
+
+
 def channel(hall: str) -> str:
     """`queue_<hall>` lower-case, anything but [a-z0-9_] as `_`: a safe identifier."""
     return "queue_" + re.sub(r"[^a-z0-9_]", "_", hall.lower())
@@ -50,13 +59,8 @@ def append_event(
     conn: Connection, hall: str, kind: str, data: dict[str, Any], now: datetime
 ) -> int:
     """Log one change (inside the caller's transaction) and notify the hall's channel."""
-    event_id = int(
-        conn.execute(
-            insert(events_t)
-            .values(hall_code=hall, at=now, kind=kind, data=data)
-            .returning(events_t.c.id)
-        ).scalar_one()
-    )
+    values = {"hall_code": hall, "at": now, "kind": kind, "data": data}
+    event_id = int(conn.execute(_INSERT_EVENT, values).scalar_one())
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(
             "SELECT pg_notify(%(ch)s, %(id)s)", {"ch": channel(hall), "id": str(event_id)}
@@ -65,14 +69,7 @@ def append_event(
 
 
 def events_after(conn: Connection, hall: str, after: int, limit: int = MAX_EVENTS) -> list[Any]:
-    return list(
-        conn.execute(
-            select(events_t.c.id, events_t.c.at, events_t.c.kind, events_t.c.data)
-            .where(events_t.c.hall_code == hall, events_t.c.id > after)
-            .order_by(events_t.c.id)
-            .limit(limit)
-        ).all()
-    )
+    return list(conn.execute(_AFTER, {"hall": hall, "after": after, "limit": limit}).all())
 
 
 def last_event_id(conn: Connection, hall: str) -> int:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, update
 
 from central.livefeed import append_event
 from central.models_queue import QueueBlock, QueueSeries
@@ -86,12 +86,49 @@ def next_numbers(conn: Connection, hall: str, day: date, category: str, count: i
     return int(after) - count
 
 
+# The statements of every take and call, built once (building one costs more CPU than
+# running it; see central.signing).
+_WAITING_COUNTS = (
+    select(tickets.c.category_code, func.count())
+    .where(
+        tickets.c.hall_code == bindparam("hall"),
+        tickets.c.day == bindparam("day"),
+        tickets.c.status == "waiting",
+    )
+    .group_by(tickets.c.category_code)
+)
+_INSERT_TICKET = insert(tickets).returning(tickets.c.id)
+_BY_KEY = select(tickets).where(tickets.c.idempotency_key == bindparam("key"))
+_BY_ID = select(tickets).where(tickets.c.id == bindparam("ticket_id"))
+_WAITING_ROWS = select(
+    tickets.c.id,
+    tickets.c.kind,
+    tickets.c.category_code,
+    tickets.c.slot_starts_at,
+    tickets.c.created_at,
+).where(
+    tickets.c.hall_code == bindparam("hall"),
+    tickets.c.day == bindparam("day"),
+    tickets.c.status == "waiting",
+    tickets.c.category_code.in_(bindparam("categories", expanding=True)),
+)
+_SERVICE = (
+    select(tickets.c.called_at, tickets.c.finished_at)
+    .where(
+        tickets.c.hall_code == bindparam("hall"),
+        tickets.c.day == bindparam("day"),
+        tickets.c.category_code == bindparam("category"),
+        tickets.c.status == "done",
+        tickets.c.called_at.is_not(None),
+        tickets.c.finished_at.is_not(None),
+    )
+    .order_by(tickets.c.finished_at.desc())
+    .limit(SERVICE_SAMPLE)
+)
+
+
 def waiting_counts(conn: Connection, hall: str, day: date) -> dict[str, int]:
-    rows = conn.execute(
-        select(tickets.c.category_code, func.count())
-        .where(tickets.c.hall_code == hall, tickets.c.day == day, tickets.c.status == "waiting")
-        .group_by(tickets.c.category_code)
-    ).all()
+    rows = conn.execute(_WAITING_COUNTS, {"hall": hall, "day": day}).all()
     return {str(code): int(count) for code, count in rows}
 
 
@@ -133,7 +170,7 @@ def insert_ticket(
         "request_hash": asked.request_hash,
         **extra,
     }
-    return int(conn.execute(insert(tickets).values(values).returning(tickets.c.id)).scalar_one())
+    return int(conn.execute(_INSERT_TICKET, values).scalar_one())
 
 
 def take_ticket(
@@ -158,7 +195,7 @@ def take_ticket(
 
 
 def find_by_key(conn: Connection, key: str) -> Any:
-    return conn.execute(select(tickets).where(tickets.c.idempotency_key == key)).first()
+    return conn.execute(_BY_KEY, {"key": key}).first()
 
 
 def reserve_block(
@@ -245,22 +282,8 @@ def upload_offline(
 
 
 def waiting_rows(conn: Connection, hall: str, day: date, categories: list[str]) -> list[Any]:
-    return list(
-        conn.execute(
-            select(
-                tickets.c.id,
-                tickets.c.kind,
-                tickets.c.category_code,
-                tickets.c.slot_starts_at,
-                tickets.c.created_at,
-            ).where(
-                tickets.c.hall_code == hall,
-                tickets.c.day == day,
-                tickets.c.status == "waiting",
-                tickets.c.category_code.in_(categories),
-            )
-        ).all()
-    )
+    params = {"hall": hall, "day": day, "categories": list(categories)}
+    return list(conn.execute(_WAITING_ROWS, params).all())
 
 
 def people_ahead(conn: Connection, hall: HallInfo, row: Any, now: datetime) -> int:
@@ -274,19 +297,7 @@ def people_ahead(conn: Connection, hall: HallInfo, row: Any, now: datetime) -> i
 
 def service_minutes(conn: Connection, hall: str, day: date, category: str) -> float:
     """Mean minutes from call to finish of today's last finished tickets of the category."""
-    rows = conn.execute(
-        select(tickets.c.called_at, tickets.c.finished_at)
-        .where(
-            tickets.c.hall_code == hall,
-            tickets.c.day == day,
-            tickets.c.category_code == category,
-            tickets.c.status == "done",
-            tickets.c.called_at.is_not(None),
-            tickets.c.finished_at.is_not(None),
-        )
-        .order_by(tickets.c.finished_at.desc())
-        .limit(SERVICE_SAMPLE)
-    ).all()
+    rows = conn.execute(_SERVICE, {"hall": hall, "day": day, "category": category}).all()
     spans = [(r.finished_at - r.called_at).total_seconds() / 60 for r in rows]
     return sum(spans) / len(spans) if spans else DEFAULT_SERVICE_MINUTES
 
@@ -300,7 +311,7 @@ def ticket_view(
     conn: Connection, hall: HallInfo, ticket_id: int, now: datetime, base_url: str
 ) -> dict[str, Any]:
     """The contract's ticket object (plus `status`, `window` once called)."""
-    row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
+    row = conn.execute(_BY_ID, {"ticket_id": ticket_id}).one()
     return render_ticket(conn, hall, row, now, base_url)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from central.livefeed import append_event
 from central.queue import Taken, event_data, insert_ticket, next_numbers, waiting_rows
@@ -36,19 +36,38 @@ from central.queue_base import (
     write_transaction,
 )
 
+_CURRENT = (
+    select(tickets)
+    .where(
+        tickets.c.hall_code == bindparam("hall"),
+        tickets.c.day == bindparam("day"),
+        tickets.c.status == "called",
+        tickets.c.window_number == bindparam("window"),
+    )
+    .order_by(tickets.c.called_at.desc())
+    .limit(1)
+)
+_CLAIM = (
+    update(tickets)
+    .where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "waiting")
+    .values(
+        status="called",
+        window_number=bindparam("window"),
+        calls=1,
+        called_at=bindparam("now"),
+    )
+    .returning(tickets.c.label, tickets.c.category_code, tickets.c.kind)
+)
+_DONE = (
+    update(tickets)
+    .where(tickets.c.id == bindparam("ticket_id"), tickets.c.status == "called")
+    .values(status="done", finished_at=bindparam("now"))
+)
+
 
 def _current(conn: Connection, hall: HallInfo, window: int, now: datetime) -> Any:
-    return conn.execute(
-        select(tickets)
-        .where(
-            tickets.c.hall_code == hall.code,
-            tickets.c.day == hall_day(now),
-            tickets.c.status == "called",
-            tickets.c.window_number == window,
-        )
-        .order_by(tickets.c.called_at.desc())
-        .limit(1)
-    ).first()
+    params = {"hall": hall.code, "day": hall_day(now), "window": window}
+    return conn.execute(_CURRENT, params).first()
 
 
 def _require_current(conn: Connection, hall: HallInfo, window: int, now: datetime) -> Any:
@@ -72,11 +91,7 @@ def _call_out(hall: HallInfo, row: Any, window: int, calls: int, event_id: int) 
 
 
 def _finish(conn: Connection, hall: HallInfo, row: Any, window: int, now: datetime) -> int:
-    conn.execute(
-        update(tickets)
-        .where(tickets.c.id == row.id, tickets.c.status == "called")
-        .values(status="done", finished_at=now)
-    )
+    conn.execute(_DONE, {"ticket_id": row.id, "now": now})
     day = hall_day(now)
     data = event_data(
         conn, hall.code, day, label=row.label, window=window, category=row.category_code
@@ -95,12 +110,8 @@ def call_next(conn: Connection, hall: HallInfo, window: int, now: datetime) -> d
         rows = waiting_rows(conn, hall.code, day, list(win.categories))
         rows.sort(key=lambda r: rank_key(r, hall.order, now, win.categories))
         for candidate in rows:
-            claimed = conn.execute(
-                update(tickets)
-                .where(tickets.c.id == candidate.id, tickets.c.status == "waiting")
-                .values(status="called", window_number=window, calls=1, called_at=now)
-                .returning(tickets.c.label, tickets.c.category_code, tickets.c.kind)
-            ).first()
+            params = {"ticket_id": candidate.id, "window": window, "now": now}
+            claimed = conn.execute(_CLAIM, params).first()
             if claimed is None:
                 continue
             data = event_data(
