@@ -47,13 +47,13 @@ from kiosk.events import (
     TechnicianChanged,
 )
 from kiosk.files import DATA_DIR_MODE, ensure_dir
+from kiosk.flows import queue_desk
 from kiosk.flows.base import Flow
 from kiosk.flows.deps import FlowDeps
 from kiosk.flows.staff import StaffFlow
 from kiosk.flows.technician import for_terminal as technician_mode
 from kiosk.identify.arrivals import Arrivals
 from kiosk.identify.code_keys import CodeKeyCache
-from kiosk.identify.codes import CodeKind, CodeMeaning
 from kiosk.identify.pin import PinRelay
 from kiosk.ime.domain import cached_catalogue
 from kiosk.ime.service import ImeService
@@ -75,7 +75,6 @@ TICK_INTERVAL = 0.25
 # Devices that identify a citizen besides the ID card reader, and whether that way also
 # needs central (an electronic ID code is resolved there).
 OTHER_WAYS_NEED_CENTRAL = {"card_reader": False, "code_scanner": True}
-CHECKIN_SERVICE = "queue_ticket"   # an appointment code scanned at an idle screen starts it
 
 
 class Terminal:
@@ -158,7 +157,7 @@ class Terminal:
             hall_name=config.terminal.hall_name,
             emit=self._arrival,
             zone=self.zone,
-            on_appointment=self._appointment_code,
+            on_appointment=lambda text, meaning: queue_desk.appointment_code(self, text, meaning),
         )
         self._statuses: dict[str, DeviceStatus] = {}
         self._fault_since: dict[str, float] = {}
@@ -184,17 +183,10 @@ class Terminal:
         self._ticker.start()
         self.outbox.start()
         self.ime.start()
-        if CHECKIN_SERVICE in self.config.services.offered:
+        if queue_desk.SERVICE in self.config.services.offered:
             # Reserve today's offline numbers while central answers (kiosk/queue_blocks.py).
-            threading.Thread(target=self._prepare_queue, name="queue blocks", daemon=True).start()
-
-    def _prepare_queue(self) -> None:
-        from kiosk.flows.queue_ticket import prepare_blocks
-
-        try:
-            prepare_blocks(self.central, self.queue_blocks)
-        except Exception as err:  # stopping meanwhile (client or store closed): next time
-            log.warning("queue blocks not prepared: %s", type(err).__name__)
+            threading.Thread(target=queue_desk.prepare, args=(self,), name="queue blocks",
+                             daemon=True).start()
 
     def stop(self) -> None:
         self._stop.set()
@@ -381,26 +373,6 @@ class Terminal:
         if (isinstance(event, SessionChanged) and self.session.open
                 and self.session.card is not None and running is not None):
             running.identity_arrived()   # a card lent to a flow that needs no identity
-
-    def _appointment_code(self, text: str, meaning: CodeMeaning) -> bool:
-        """An appointment code was scanned (on the code worker): the queue flow checks the
-        citizen in — started here when the terminal is idle, or the running queue flow's.
-        False: the code is only described (CodeNotice), as before."""
-        if meaning.kind is not CodeKind.APPOINTMENT or self.technician.is_in:
-            return False
-        flow = self.flow
-        snap = self.session.snapshot()
-        if snap.state is SessionState.IDLE:
-            if not self.choose_service(CHECKIN_SERVICE):
-                return False
-            flow = self.flow
-        elif snap.service_id != CHECKIN_SERVICE or snap.state is not SessionState.ACTIVE:
-            return False
-        checkin = getattr(flow, "appointment_scanned", None)
-        if checkin is None:
-            return False
-        checkin(text, meaning)
-        return True
 
     def _arrival(self, event: KioskEvent) -> None:
         if isinstance(event, StaffCardPresented):

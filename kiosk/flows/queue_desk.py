@@ -1,0 +1,48 @@
+"""What the terminal does for 排队取号 outside a running flow: an appointment code scanned at
+an idle screen starts the check-in (or goes to the running queue flow), and today's offline
+numbers are reserved when the terminal starts. Kept here so the terminal only wires them."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from kiosk.identify.codes import CodeKind, CodeMeaning
+from kiosk.session import SessionState
+
+if TYPE_CHECKING:
+    from kiosk.terminal import Terminal
+
+log = logging.getLogger(__name__)
+
+SERVICE = "queue_ticket"   # the service that checks in (kiosk/flows/queue_ticket.py)
+
+
+def appointment_code(terminal: Terminal, text: str, meaning: CodeMeaning) -> bool:
+    """An appointment code was scanned (on the code worker): the queue flow checks the
+    citizen in — started here when the terminal is idle, or the running queue flow's.
+    False: the code is only described (CodeNotice), as before (the queue not offered or not
+    available, another service running, maintenance)."""
+    if meaning.kind is not CodeKind.APPOINTMENT or terminal.technician.is_in:
+        return False
+    snap = terminal.session.snapshot()
+    if snap.state is SessionState.IDLE:
+        if not terminal.choose_service(SERVICE):
+            return False
+    elif snap.service_id != SERVICE or snap.state is not SessionState.ACTIVE:
+        return False
+    checkin = getattr(terminal.flow, "appointment_scanned", None)
+    if checkin is None:
+        return False
+    checkin(text, meaning)
+    return True
+
+
+def prepare(terminal: Terminal) -> None:
+    """Reserve today's offline blocks while central answers (a thread at start)."""
+    from kiosk.flows.queue_ticket import prepare_blocks
+
+    try:
+        prepare_blocks(terminal.central, terminal.queue_blocks)
+    except Exception as err:  # stopping meanwhile (client or store closed): next time
+        log.warning("queue blocks not prepared: %s", type(err).__name__)
