@@ -163,8 +163,22 @@ def book(
     if plan is None or plan.code != req.hall:
         plan = _need_hall(conn, req.hall)
 
+    # One round trip answers whether the key was used and the person's checks (below).
+    checks = conn.execute(
+        _PRECHECKS,
+        {
+            "hall": plan.code,
+            "person": req.id_number,
+            "item": req.item_code,
+            "day": req.day,
+            "now": now,
+            "the_key": req.idempotency_key,
+        },
+    ).one()
+    unused = [not checks.keyed]  # known unused: the first find() needs no query
+
     def find() -> Any:
-        if req.idempotency_key is None:
+        if req.idempotency_key is None or (unused and unused.pop()):
             return None
         return conn.execute(_BY_KEY, {"the_key": req.idempotency_key}).first()
 
@@ -180,11 +194,17 @@ def book(
             raise conflict()
         return appointment_out(conn, row, plan.row.cancel_before_minutes)
 
-    return once(find, replay, lambda: _book(conn, plan, req, now, find, reader))
+    return once(find, replay, lambda: _book(conn, plan, req, now, find, reader, checks))
 
 
 def _book(
-    conn: Connection, plan: HallPlan, req: BookRequest, now: datetime, find: Any, reader: Direct
+    conn: Connection,
+    plan: HallPlan,
+    req: BookRequest,
+    now: datetime,
+    find: Any,
+    reader: Direct,
+    checks: Any,
 ) -> dict[str, Any]:
     category = plan.category_of(req.item_code)
     if category is None:
@@ -204,16 +224,7 @@ def _book(
     starts_at = slot_start(req.day, at)
     if judge_slot(plan, starts_at, now, 1) == "too_soon":
         raise Refused("too_soon", _MESSAGES["too_soon"].format(plan=plan))
-    due, suspended_until, duplicate = conn.execute(
-        _PRECHECKS,
-        {
-            "hall": plan.code,
-            "person": req.id_number,
-            "item": req.item_code,
-            "day": req.day,
-            "now": now,
-        },
-    ).one()
+    due, suspended_until, duplicate = checks.due, checks.until, checks.duplicate
     if due:  # an ended appointment of this person not yet marked: a possible suspension
         sweep(conn, now, hall=plan.code, person=req.id_number)
         suspended_until = suspension_end(conn, plan.code, req.id_number, now)
@@ -316,8 +327,9 @@ def _due(now: Any, hall: Any, person: Any) -> Any:
     )
 
 
-def _prechecks(hall: Any, person: Any, item: Any, day: Any, now: Any) -> Any:
-    """One round trip: (no-shows to sweep?, suspended until, an active booking already?)."""
+def _prechecks(hall: Any, person: Any, item: Any, day: Any, now: Any, key: Any) -> Any:
+    """One round trip: (no-shows to sweep?, suspended until, an active booking already?,
+    the Idempotency-Key used already?)."""
     return select(
         exists().where(_due(now, hall, person)).label("due"),
         _suspended_until(hall, person, now).scalar_subquery().label("until"),
@@ -329,6 +341,7 @@ def _prechecks(hall: Any, person: Any, item: Any, day: Any, now: Any) -> Any:
             _bookings.c.status == "booked",
         )
         .label("duplicate"),
+        exists().where(_bookings.c.idempotency_key == key).label("keyed"),
     )
 
 
@@ -344,7 +357,12 @@ def _suspended_until(hall: Any, person: Any, now: Any) -> Any:
 
 # Built once with parameters: every booking runs them.
 _PRECHECKS = _prechecks(
-    bindparam("hall"), bindparam("person"), bindparam("item"), bindparam("day"), bindparam("now")
+    bindparam("hall"),
+    bindparam("person"),
+    bindparam("item"),
+    bindparam("day"),
+    bindparam("now"),
+    bindparam("the_key"),
 )
 _BY_KEY = _ROW.where(_bookings.c.idempotency_key == bindparam("the_key"))
 _INSERT_BOOKING = insert(_bookings)
