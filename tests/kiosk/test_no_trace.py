@@ -547,7 +547,7 @@ def test_no_trace_after_booking_an_appointment_and_cancelling_it(
             sim.remove()
             terminal.session.finish()
             assert flow.wait_idle(TIMEOUT)
-            assert flow.appointment is None and flow.mine is None       # wiped with the session
+            wait_until(lambda: flow.appointment is None and flow.mine is None, what="the flow wiped")
             wait_until(lambda: terminal.outbox.status().pending == 0, what="outbox drained")
             # jieba (the input method's domain words, built at start) writes its bundled
             # dictionary's prefixes to $TMPDIR/jieba.cache the first time it loads in a
