@@ -45,10 +45,10 @@ def calendar_for(conn: Connection, today: date, last: date, reader: Direct = DIR
 def judge_day(plan: HallPlan, cal: Calendar, item: str, day: date, now: datetime) -> str | None:
     """Why nothing on `day` can be booked for `item` regardless of places, or None."""
     today = hall_today(now)
+    if day <= today:  # today or past: whatever the calendar says
+        return "too_soon"
     if cal.kind(day) == "unknown":
         return "calendar_unknown"
-    if day <= today:
-        return "too_soon"
     if not plan.sessions_on(item, day, cal.kind(day)):
         return "closed"
     between = cal.workdays_between(today, day)

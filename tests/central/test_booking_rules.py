@@ -50,6 +50,7 @@ def test_at_least_24_hours_ahead(db_url: str) -> None:
     assert refused(db_url, None, "2026-03-03", "09:00") == "too_soon"  # 23 h
     assert refused(db_url, None, "2026-03-02", "16:00") == "too_soon"  # today
     assert refused(db_url, None, "2026-02-27", "09:00") == "too_soon"  # past
+    assert refused(db_url, None, "1999-03-02", "09:00") == "too_soon"  # past, unknown year
     assert book_as_of(db_url, MONDAY, date(2026, 3, 3), "10:00", ZHANG_SAN)["status"] == "booked"
 
 
