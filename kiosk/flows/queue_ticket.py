@@ -141,7 +141,7 @@ class QueueTicketFlow(Flow):
 
             self._apply(gen, done)
             if listing is not None and self._reserver is not None:
-                prepare_blocks(self._reserver, self._blocks)
+                prepare_blocks(self._reserver, self._blocks, listing)
 
         self._background(work)
 

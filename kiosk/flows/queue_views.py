@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from kiosk.central_api.errors import CentralError
-from kiosk.central_api.queue import QueueApi, QueueTicket
+from kiosk.central_api.queue import QueueApi, QueueCategories, QueueTicket
 from kiosk.printing.documents.receipts import ReceiptDocument, queue_ticket
 from kiosk.queue_blocks import OfflineTicket, QueueBlocks
 
@@ -82,17 +82,18 @@ def ticket_receipt(ticket: TicketView, zone: dt.tzinfo) -> ReceiptDocument:
     )
 
 
-def prepare_blocks(central: object, blocks: QueueBlocks) -> int:
+def prepare_blocks(central: object, blocks: QueueBlocks, listing: QueueCategories | None = None) -> int:
     """Reserve today's offline blocks (each category's, if missing or low) while central
-    answers; what fails is logged and left for the next time (a ticket taken online, the next
-    start). Returns how many blocks were reserved."""
+    answers; what fails is logged and left for the next time (a list shown online, a ticket
+    taken online, the next start). ``listing``: the categories just fetched, if any. Returns
+    how many blocks were reserved."""
     from kiosk.central_api.client import CentralClient
 
     if not isinstance(central, CentralClient):
         return 0
     api = QueueApi(central)
     try:
-        listing = api.categories()
+        listing = listing or api.categories()
         return blocks.refresh(api, listing.categories, listing.hall, listing.hall_name)
     except CentralError as err:
         log.info("queue blocks not reserved now: %s", err.code)
