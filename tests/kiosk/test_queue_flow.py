@@ -119,3 +119,17 @@ def test_the_wipe_forgets_the_birth_date_and_the_ticket(parts: Parts) -> None:
     flow.wipe()
     assert flow.birth_date is None and flow.ticket is None and not flow.green
     assert flow.categories == [] and flow.step is Step.LOADING
+
+
+def test_the_hall_and_community_profiles_offer_the_queue_and_the_bank_does_not() -> None:
+    import tomllib
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[2] / "config"
+
+    def offered(profile: str) -> list[str]:
+        with (config / f"{profile}.toml").open("rb") as fh:
+            return list(tomllib.load(fh)["services"]["offered"])
+
+    assert "queue_ticket" in offered("hall") and "queue_ticket" in offered("community")
+    assert "queue_ticket" not in offered("bank")
