@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 from starlette.concurrency import run_in_threadpool
 
-from central.call_audio import call_text, render_wav
+from central.call_audio import AudioError, call_text, render_wav
 from central.errors import ApiError
 from central.livefeed import events_t, feed_of
 from central.queue import render_ticket, ticket_by_label
@@ -135,7 +135,10 @@ async def call_audio(code: str, event_id: int, request: Request) -> Response:
     if row is None or row.kind not in ("call", "recall"):
         raise ApiError(404, "not_found", "no such call")
     text = call_text(str(row.data["label"]), int(row.data["window"]))
-    audio = await run_in_threadpool(render_wav, text)
+    try:
+        audio = await run_in_threadpool(render_wav, text)
+    except AudioError as err:  # the display shows the call anyway
+        raise ApiError(503, "internal", str(err)) from None
     return Response(audio, media_type="audio/wav", headers={"Cache-Control": "max-age=86400"})
 
 

@@ -132,6 +132,12 @@ def test_a_waiting_long_poll_wakes_when_a_ticket_is_taken_elsewhere(
 
 
 def test_a_call_is_spoken(hall: str, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from tests.support.services import missing_service
+
+    if shutil.which("espeak-ng") is None:
+        missing_service("espeak-ng not found", "espeak-ng")
     take(hall)
     client.post(f"/hall/{HALL}/login", json={"login": "clerk1", "password": "window-pass"})
     event = client.post(f"/hall/{HALL}/window/1/call", json={}).json()["event_id"]
@@ -153,3 +159,25 @@ def test_password_guessing_is_rate_limited(hall: str, client: TestClient) -> Non
     ]
     assert [a.status_code for a in answers[:20]] == [401] * 20
     assert answers[20].status_code == 429 and answers[20].json()["error"] == "rate_limited"
+
+
+def test_the_call_voice_reads_mandarin_not_english() -> None:
+    """Debian's `cmn` voice reads its pinyin with English rules; `cmn-latn-pinyin` (the
+    one central.call_audio uses) reads it as Mandarin."""
+    import shutil
+    import subprocess
+
+    from central.call_audio import VOICE, call_text
+    from tests.support.services import missing_service
+
+    if shutil.which("espeak-ng") is None:
+        missing_service("espeak-ng not found", "espeak-ng")
+    phonemes = subprocess.run(
+        ["espeak-ng", "-v", VOICE, "-x", "-q", call_text("A001", 3)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "(en)" not in phonemes
+    assert "tS;h'i21N" in phonemes  # 请 qing3
+    assert phonemes.count("l'i35N") == 2  # 零零
