@@ -1,9 +1,9 @@
-"""The booking engine: book, cancel, a person's and a hall's appointments, the no-show sweep
-and suspensions (docs/hall-day.md, "Booking").
+"""The booking engine: booking one place (docs/hall-day.md, "Booking"). Cancelling and the
+lists are central.booking_lists; no-shows and suspensions central.booking_noshow.
 
-Capacity is never exceeded: a booking is one conditional `UPDATE slot_counters SET booked =
-booked + 1 WHERE ... AND booked < capacity` in the same transaction that stores the
-appointment and its booking row (a row lock on PostgreSQL, the database's write lock on
+Capacity is never exceeded: a booking is one conditional upsert of its slot counter (a new
+row, or `booked = booked + 1 ... WHERE booked < capacity`) in the same transaction that
+stores the appointment and its booking row (a row lock on PostgreSQL, the database's write lock on
 SQLite, where the transaction is BEGIN IMMEDIATE so a writer waits instead of failing).
 One active booking per person, item and day is the partial unique index; the check before
 the transaction only gives the common case its answer cheaply.
@@ -13,21 +13,19 @@ Functions take an autocommit connection (central.db) and `now` (naive UTC).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, exists, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from central.appointment_codes import code_of, sign_appointment
 from central.booking_cache import DIRECT, Direct
+from central.booking_noshow import _due, _suspended_until, suspension_end, sweep, writing
 from central.booking_slots import Refused, calendar_for, judge_day, judge_slot, slot_start
-from central.db import transaction
 from central.halls import HallPlan, hall_today, load_hall
 from central.idempotency import conflict, once
 from central.ids import check_id_number
@@ -56,24 +54,6 @@ def _take_place(dialect: str) -> Any:
 
 
 _TAKE_PLACE = {name: _take_place(name) for name in ("postgresql", "sqlite")}
-
-
-@contextmanager
-def writing(conn: Connection) -> Iterator[Connection]:
-    """A write transaction on an autocommit connection; on SQLite BEGIN IMMEDIATE (takes
-    the write lock first, waiting up to the busy timeout, instead of failing when a read
-    transaction would have to be upgraded after another writer committed)."""
-    if conn.dialect.name != "sqlite":
-        with transaction(conn) as tx:
-            yield tx
-        return
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.exec_driver_sql("ROLLBACK")
-        raise
-    conn.exec_driver_sql("COMMIT")
 
 
 @dataclass(frozen=True)
@@ -135,11 +115,6 @@ def appointment_out(conn: Connection, row: Any, cancel_minutes: int) -> dict[str
         "name_masked": mask_name(row.person_name),
         "cancel_until": (start - timedelta(minutes=cancel_minutes)).isoformat(timespec="seconds"),
     }
-
-
-def _cancel_minutes(conn: Connection, hall: str) -> int:
-    plan = load_hall(conn, hall)
-    return int(plan.row.cancel_before_minutes) if plan else 120
 
 
 def _need_hall(conn: Connection, hall: str) -> HallPlan:
@@ -315,18 +290,6 @@ _MESSAGES = {
 }
 
 
-def _due(now: Any, hall: Any, person: Any) -> Any:
-    """Booked appointments (of `hall`, of `person`) whose slot has ended: no-shows."""
-    return and_(
-        _bookings.c.status == "booked",
-        exists().where(
-            _appointments.c.id == _bookings.c.appointment_id, _appointments.c.ends_at <= now
-        ),
-        *([_bookings.c.hall_code == hall] if hall is not None else []),
-        *([_bookings.c.person_id_number == person] if person is not None else []),
-    )
-
-
 def _prechecks(hall: Any, person: Any, item: Any, day: Any, now: Any, key: Any) -> Any:
     """One round trip: (no-shows to sweep?, suspended until, an active booking already?,
     the Idempotency-Key used already?)."""
@@ -345,16 +308,6 @@ def _prechecks(hall: Any, person: Any, item: Any, day: Any, now: Any, key: Any) 
     )
 
 
-def _suspended_until(hall: Any, person: Any, now: Any) -> Any:
-    return select(func.max(_suspensions.c.ends_at)).where(
-        _suspensions.c.person_id_number == person,
-        _suspensions.c.hall_code == hall,
-        _suspensions.c.lifted.is_(False),
-        _suspensions.c.starts_at <= now,
-        _suspensions.c.ends_at > now,
-    )
-
-
 # Built once with parameters: every booking runs them.
 _PRECHECKS = _prechecks(
     bindparam("hall"),
@@ -366,142 +319,3 @@ _PRECHECKS = _prechecks(
 )
 _BY_KEY = _ROW.where(_bookings.c.idempotency_key == bindparam("the_key"))
 _INSERT_BOOKING = insert(_bookings)
-
-
-def suspension_end(conn: Connection, hall: str, person: str, now: datetime) -> datetime | None:
-    return conn.execute(_suspended_until(hall, person, now)).scalar()
-
-
-def cancel(
-    conn: Connection, number: str, now: datetime, id_number: str | None = None
-) -> dict[str, Any]:
-    """Cancel a booked appointment (from the terminal: only its booker, `id_number`); up to
-    the hall's `cancel_before_minutes` before the start. Cancelling a cancelled one answers
-    it again."""
-    row = conn.execute(_ROW.where(_appointments.c.number == number)).first()
-    if row is None or (id_number is not None and row.person_id_number != id_number):
-        raise Refused("not_found", "no such appointment for this person")
-    minutes = _cancel_minutes(conn, row.hall_code)
-    if row.status == "cancelled":
-        return appointment_out(conn, row, minutes)
-    if row.status != "booked" or now > row.starts_at - timedelta(minutes=minutes):
-        raise Refused(
-            "too_late",
-            f"an appointment can be cancelled up to {minutes} minutes before it starts",
-        )
-    with writing(conn) as tx:
-        changed = tx.execute(
-            update(_bookings)
-            .where(_bookings.c.appointment_id == row.id, _bookings.c.status == "booked")
-            .values(status="cancelled", status_at=now)
-            .returning(_bookings.c.appointment_id)
-        ).first()
-        if changed is not None:
-            tx.execute(
-                update(_counters)
-                .where(
-                    _counters.c.hall_code == row.hall_code,
-                    _counters.c.category_code == row.category_code,
-                    _counters.c.starts_at == row.starts_at,
-                    _counters.c.booked > 0,
-                )
-                .values(booked=_counters.c.booked - 1)
-            )
-    fresh = conn.execute(_ROW.where(_appointments.c.id == row.id)).one()
-    if fresh.status != "cancelled":
-        raise Refused("too_late", "the appointment is no longer booked")
-    return appointment_out(conn, fresh, minutes)
-
-
-def mine(conn: Connection, id_number: str, name: str, now: datetime) -> list[dict[str, Any]]:
-    """A person's appointments from today on, any status, soonest first."""
-    sweep(conn, now, person=id_number)
-    rows = conn.execute(
-        _ROW.where(
-            _bookings.c.person_id_number == id_number,
-            _bookings.c.person_name == name,
-            _bookings.c.day >= hall_today(now),
-        ).order_by(_appointments.c.starts_at, _appointments.c.id)
-    ).all()
-    minutes: dict[str, int] = {}
-    out = []
-    for row in rows:
-        if row.hall_code not in minutes:
-            minutes[row.hall_code] = _cancel_minutes(conn, row.hall_code)
-        out.append(appointment_out(conn, row, minutes[row.hall_code]))
-    return out
-
-
-def day_list(conn: Connection, hall: str, day: date, now: datetime) -> list[dict[str, Any]]:
-    """A hall's appointments on a day (names masked), by start."""
-    plan = _need_hall(conn, hall)
-    sweep(conn, now, hall=hall)
-    rows = conn.execute(
-        _ROW.where(_bookings.c.hall_code == hall, _bookings.c.day == day).order_by(
-            _appointments.c.starts_at, _appointments.c.id
-        )
-    ).all()
-    return [appointment_out(conn, row, plan.row.cancel_before_minutes) for row in rows]
-
-
-def sweep(
-    conn: Connection, now: datetime, hall: str | None = None, person: str | None = None
-) -> tuple[int, int]:
-    """Mark booked appointments whose slot has ended as `no_show`, and suspend whoever
-    reached their hall's no-show limit: (no-shows marked, suspensions added)."""
-    due = _due(now, hall, person)
-    if conn.execute(select(_bookings.c.appointment_id).where(due).limit(1)).first() is None:
-        return 0, 0  # the common case: nothing to write
-    with writing(conn) as tx:
-        marked = tx.execute(
-            update(_bookings)
-            .where(due)
-            .values(status="no_show", status_at=now)
-            .returning(_bookings.c.person_id_number, _bookings.c.hall_code)
-        ).all()
-        suspended = sum(_maybe_suspend(tx, p, h, now) for p, h in {(r[0], r[1]) for r in marked})
-    return len(marked), suspended
-
-
-def _maybe_suspend(conn: Connection, person: str, hall: str, now: datetime) -> int:
-    plan = load_hall(conn, hall)
-    if plan is None:
-        return 0
-    rules = plan.row
-    ends = (
-        conn.execute(
-            select(_appointments.c.ends_at)
-            .select_from(_bookings)
-            .join(_appointments, _appointments.c.id == _bookings.c.appointment_id)
-            .where(
-                _bookings.c.person_id_number == person,
-                _bookings.c.hall_code == hall,
-                _bookings.c.status == "no_show",
-                _appointments.c.ends_at > now - timedelta(days=rules.no_show_window_days),
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if len(ends) < rules.no_show_limit:
-        return 0
-    last = max(ends)
-    already = conn.execute(
-        select(_suspensions.c.id).where(
-            _suspensions.c.person_id_number == person,
-            _suspensions.c.hall_code == hall,
-            _suspensions.c.starts_at == last,
-        )
-    ).first()
-    if already is not None:
-        return 0
-    conn.execute(
-        insert(_suspensions).values(
-            person_id_number=person,
-            hall_code=hall,
-            starts_at=last,
-            ends_at=last + timedelta(days=rules.suspension_days),
-            lifted=False,
-        )
-    )
-    return 1

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from central import booking
+from central import booking, booking_lists, booking_noshow
 from central.booking_slots import Refused, slots_view
 from central.calendar import (
     CalendarFileError,
@@ -166,7 +166,7 @@ def _calendar_import(args: argparse.Namespace) -> int:
             _say(f"  - {line}")
         return 2
     with connection_for(args.db) as conn:
-        with booking.writing(conn) as tx:
+        with booking_noshow.writing(conn) as tx:
             import_year(tx, year, utcnow())
     out = {
         "year": year.year,
@@ -266,7 +266,7 @@ def cmd_book(args: argparse.Namespace) -> int:
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     with connection_for(args.db) as conn:
-        appointment = booking.cancel(conn, args.code, utcnow())
+        appointment = booking_lists.cancel(conn, args.code, utcnow())
     if args.json:
         _print_json(appointment)
     else:
@@ -277,7 +277,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     day = _date(args.date, "--date")
     with connection_for(args.db) as conn:
-        rows = booking.day_list(conn, args.hall, day, utcnow())
+        rows = booking_lists.day_list(conn, args.hall, day, utcnow())
     if args.json:
         _print_json(rows)
         return 0
@@ -292,7 +292,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     with connection_for(args.db) as conn:
         if args.hall:
             _plan(conn, args.hall)
-        no_shows, suspended = booking.sweep(conn, utcnow(), hall=args.hall)
+        no_shows, suspended = booking_noshow.sweep(conn, utcnow(), hall=args.hall)
     if args.json:
         _print_json({"no_shows": no_shows, "suspended": suspended})
     else:

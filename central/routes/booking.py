@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from sqlalchemy import Connection
 
-from central import booking
+from central import booking, booking_lists
 from central.booking_cache import Cached
 from central.booking_schemas import (
     AppointmentOut,
@@ -222,7 +222,7 @@ async def my_appointments(
     def work(conn: Connection) -> list[dict[str, Any]]:
         if check_id_number(body.id_number):
             raise Refused("invalid_id", "the ID number fails its check (GB 11643)")
-        return booking.mine(conn, body.id_number, body.name, now)
+        return booking_lists.mine(conn, body.id_number, body.name, now)
 
     return AppointmentsOut.model_validate(
         {"appointments": _refusing(lambda: with_connection(request, work))}
@@ -245,5 +245,7 @@ async def cancel_appointment(
     """Cancel the booker's appointment (`id_number` must be the booker's: else 404); 409
     `too_late` within the hall's cancel limit before the start."""
     now = utcnow()
-    out = _refusing(lambda: with_connection(request, booking.cancel, number, now, body.id_number))
+    out = _refusing(
+        lambda: with_connection(request, booking_lists.cancel, number, now, body.id_number)
+    )
     return AppointmentOut.model_validate(out)

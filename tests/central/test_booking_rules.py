@@ -23,7 +23,9 @@ from booking_helpers import (
 from central_helpers import LI_SI, ZHANG_SAN
 from sqlalchemy import func, select
 
-from central.booking import BookRequest, book, cancel, mine, sweep
+from central.booking import BookRequest, book
+from central.booking_lists import cancel, mine
+from central.booking_noshow import sweep
 from central.booking_slots import Refused, days_view, slots_view
 from central.halls import load_hall
 from central.models_hall import BookingSuspension
