@@ -180,7 +180,7 @@ def test_cancel_by_the_booker_only_frees_the_place(api: SignedApi, db_url: str) 
     assert post_book(api, book_body(day)).status_code == 201  # no longer a duplicate
 
 
-def test_other_terminals_cannot_replay_a_key(
+def test_an_idempotency_key_is_per_terminal_and_per_request(
     api: SignedApi, client: TestClient, app: FastAPI, db_url: str
 ) -> None:
     day = next_working_day(db_url, utcnow()).isoformat()
