@@ -70,3 +70,44 @@ def test_50_concurrent_bookers_for_the_last_places_of_a_slot(db_url: str) -> Non
     finally:
         check.close()
     assert booked == rows == 5
+
+
+def test_a_retry_racing_the_first_attempt_gets_the_same_appointment(db_url: str) -> None:
+    threads_n = 8
+    databases = [Database(Settings(db_url, pool_size=1, max_overflow=0)) for _ in range(threads_n)]
+    barrier = threading.Barrier(threads_n)
+    answers: list[tuple[str, bool]] = []
+    lock = threading.Lock()
+    req = BookRequest(
+        JC,
+        SOCIAL_CARD,
+        DAY,
+        "10:00",
+        citizen(7),
+        "重试",
+        terminal_id="T-0001",
+        idempotency_key="T-0001:0b0e7f5c-3c4e-4f4a-9d55-6f1e2f3a4b5c",
+    )
+
+    def attempt(n: int) -> None:
+        with databases[n].autocommit.connect() as conn:
+            barrier.wait()
+            try:
+                appointment, created = book(conn, req, NOW)
+                outcome = (appointment["number"], created)
+            except Exception as err:  # noqa: BLE001 - reported, so the test names it
+                outcome = (f"error: {err!r}", False)
+        with lock:
+            answers.append(outcome)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(threads_n)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        for database in databases:
+            database.close()
+    assert sorted(created for _number, created in answers) == [False] * (threads_n - 1) + [True]
+    assert len({number for number, _created in answers}) == 1, answers
