@@ -117,7 +117,7 @@ class Renderer:
     """Text to audio; the pack first, then espeak-ng. Thread-safe; a small in-memory cache
     of synthesized prompts (their texts are the screens' words, personal data masked)."""
 
-    def __init__(self, pack: Path | None = None, voice: str = "cmn", rate: int = 150, pitch: int = 50,
+    def __init__(self, pack: Path | None = None, voice: str = "cmn-latn-pinyin", rate: int = 150, pitch: int = 50,
                  program: str = "espeak-ng") -> None:
         self.pack, self.voice, self.rate, self.pitch = pack, voice, rate, pitch
         self.program = program

@@ -20,9 +20,11 @@ class VoiceSettings(Strict):
     # The ALSA device aplay plays to ("default", "plughw:1,0", "null" for CI).
     device: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:,=-]{1,80}$")] = "default"
     # espeak-ng's Mandarin voice; speed in words per minute (slower for elderly citizens than
-    # espeak-ng's 175) and pitch 0-99.
+    # espeak-ng's 175) and pitch 0-99. cmn-latn-pinyin, not cmn: Debian 12's espeak-ng 1.51
+    # `cmn` turns the characters into pinyin and reads that with English rules ("(en)kI55N"
+    # for 请), which nobody understands; cmn-latn-pinyin reads them as Mandarin.
     engine: Literal["espeak-ng"] = "espeak-ng"
-    espeak_voice: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,30}$")] = "cmn"
+    espeak_voice: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,30}$")] = "cmn-latn-pinyin"
     rate: Annotated[int, Field(ge=80, le=450)] = 150
     pitch: Annotated[int, Field(ge=0, le=99)] = 50
 

@@ -363,3 +363,18 @@ def test_aplay_plays_to_the_null_sink() -> None:
     assert voice.wait_idle(WAIT_S)
     voice.close()
     assert not [e for e in events.seen if e.kind == "failed"]
+
+
+def test_the_configured_voice_reads_chinese_as_mandarin_not_as_english(_espeak: None) -> None:
+    """espeak-ng's phonemes (-x) for the screens' words: the default voice must not switch
+    to English for them. Debian 12's `cmn` does ((en)kI55N... for 请): the reason the
+    default is cmn-latn-pinyin."""
+    voice = VoiceSettings().espeak_voice
+
+    def phonemes(name: str) -> str:
+        done = subprocess.run(["espeak-ng", "-q", "-v", name, "-x", "请到三号窗口办理，请刷身份证"],
+                              capture_output=True, text=True, timeout=30, check=True)
+        return done.stdout
+
+    assert "(en)" not in phonemes(voice)
+    assert phonemes(voice).count("_|") >= 8   # a word boundary per word: it read them all
