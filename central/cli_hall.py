@@ -31,7 +31,7 @@ from central.calendar import (
 )
 from central.db import one_off_engine
 from central.halls import all_halls, load_hall
-from central.ops import OpsError, session_for
+from central.ops import session_for
 from central.settings import normalise_db_url
 from central.timeutil import utcnow
 
@@ -357,4 +357,4 @@ def add_parsers(
     sweep.add_argument("--hall", metavar="CODE")
 
 
-__all__ = ["OpsError", "add_parsers"]
+__all__ = ["add_parsers", "connection_for"]
