@@ -126,7 +126,8 @@ def add_parsers(
         appointment,
         "issue",
         cmd_appointment_issue,
-        "book an appointment and print its signed code (TONGBAN-APPT:...) on stdout",
+        "issue an appointment outside the booking rules (tests, demo) and print its signed "
+        "code (TONGBAN-APPT:...) on stdout",
     )
     issue.add_argument("--item", required=True, metavar="CODE", help="事项编码 in the catalogue")
     issue.add_argument(
