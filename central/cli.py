@@ -51,6 +51,7 @@ from central.ops import (
 from central.seeding import SeedError
 from central.settings import (
     ENV_DB,
+    ENV_DEMO,
     ENV_PUBLIC_URL,
     SettingsError,
     default_db_url,
@@ -137,7 +138,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     _migrate(args.db)
     with session_for(args.db) as session:
-        report = seed(session, utcnow(), demo=args.demo)
+        # The demo's calendar years: asked for, or the demo's database (central.settings).
+        demo = args.demo or default_demo(normalise_db_url(args.db))
+        report = seed(session, utcnow(), demo=demo)
     _say(f"seed: {report}")
     return 0
 
@@ -251,7 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="the demo only: when the current or next year is not in the calendar, add it "
-        "as weekends-only DEMO data (not a State Council notice) so booking works",
+        "as weekends-only DEMO data (not a State Council notice) so booking works; the "
+        f"default on the demo's database (SQLite) or with ${ENV_DEMO}=1",
     )
 
     terminal = sub.add_parser("terminal", help="enrollment codes and terminals").add_subparsers(

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
+import chinese_calendar
 import pytest
 from sqlalchemy import create_engine, delete, select
 
@@ -19,7 +21,9 @@ from central.calendar import (
 )
 from central.cli import main
 from central.models_hall import CalendarDay, CalendarYear
+from central.timeutil import to_beijing, utcnow
 
+PACKAGE = f"chinese-calendar {chinese_calendar.__version__}"
 TEST_YEAR = 2091  # imported by these tests only, as test data; removed afterwards
 
 
@@ -30,10 +34,10 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return status, out, err
 
 
-def calendar_json(capsys: pytest.CaptureFixture[str], db_url: str, *args: str) -> dict[str, object]:
+def calendar_json(capsys: pytest.CaptureFixture[str], db_url: str, *args: str) -> dict[str, Any]:
     status, out, err = cli(capsys, "calendar", *args, "--db", db_url, "--json")
     assert status == 0, err
-    result: dict[str, object] = json.loads(out)
+    result: dict[str, Any] = json.loads(out)
     return result
 
 
@@ -70,7 +74,7 @@ def test_a_dates_kind_is_what_the_state_council_notice_says(
 ) -> None:
     result = calendar_json(capsys, db_url, day)
     assert (result["kind"], result["name"]) == (kind, name)
-    assert result["source"] == (None if kind == "unknown" else "chinese-calendar 1.11.0")
+    assert result["source"] == (None if kind == "unknown" else PACKAGE)
 
 
 def test_the_seeded_calendar_matches_chinese_calendar_day_by_day(db_url: str) -> None:
@@ -120,13 +124,13 @@ def test_the_calendar_shows_a_halls_sessions_that_day(
     saturday = calendar_json(capsys, db_url, "2026-03-07", "--hall", "JC-ZWZX")
     assert [(s["kind"], s["start"], s["end"]) for s in saturday["sessions"]] == [
         ("wuxiu", "09:00", "12:00")
-    ]  # type: ignore[index, union-attr]
+    ]
     made_up = calendar_json(capsys, db_url, "2026-02-14", "--hall", "JC-ZWZX")
-    assert {s["kind"] for s in made_up["sessions"]} == {"regular", "cuoshi"}  # type: ignore[index, union-attr]
+    assert {s["kind"] for s in made_up["sessions"]} == {"regular", "cuoshi"}
     county = calendar_json(capsys, db_url, "2026-03-09", "--hall", "ZZ-ZWZX")
     assert ("cuoshi", "17:30", "19:00") in [
         (s["kind"], s["start"], s["end"]) for s in county["sessions"]
-    ]  # type: ignore[index, union-attr]
+    ]
     assert calendar_json(capsys, db_url, "2026-02-16", "--hall", "JC-ZWZX")["sessions"] == []
 
 
@@ -217,3 +221,20 @@ def test_seeding_is_idempotent_and_demo_years_are_labelled(db_url: str) -> None:
             conn.rollback()  # the demo year stays out of the shared database
     finally:
         engine.dispose()
+
+
+def test_the_demos_seed_knows_this_year_and_the_next_labelled(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`kiosk-central seed` on the demo's SQLite database: booking works whatever the date,
+    and a year chinese-calendar does not know says it is demo data."""
+    db = str(tmp_path / "demo.db")
+    assert cli(capsys, "seed", "--db", db)[0] == 0
+    this_year = to_beijing(utcnow()).year
+    for year in (this_year, this_year + 1):
+        source = calendar_json(capsys, db, f"{year}-06-01")["source"]
+        expected = PACKAGE if year in package_years() else DEMO_SOURCE
+        assert source == expected, year
+    assert calendar_json(capsys, db, f"{this_year + 2}-06-01")["kind"] == "unknown" or (
+        this_year + 2 in package_years()
+    )
