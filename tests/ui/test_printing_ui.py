@@ -316,7 +316,8 @@ def test_a_receipt_that_could_not_print_says_why_and_prints_again(proofs_run: Ap
     up_front = proofs_run.shown("11-receipt-not-printed")
     assert "回执未能打印：打印机缺纸，请联系工作人员" in up_front and "重新打印回执" in up_front
     _inside_window(proofs_run.step("12-receipt-paper-out-elderly"))
-    assert "凭条打印机缺纸，请联系工作人员" in proofs_run.step("12-receipt-paper-out-elderly")["banner"]
+    # 排队取号 prints its tickets there: the banner names it as paused.
+    assert "凭条打印机缺纸，排队取号暂停，请联系工作人员" in proofs_run.step("12-receipt-paper-out-elderly")["banner"]
     failed = proofs_run.shown("12-receipt-paper-out-elderly")
     assert "回执未能打印：打印机缺纸，请联系工作人员" in failed and "重新打印回执" in failed
     assert "受理回执已打印，请在出纸口取走" in proofs_run.shown("13-receipt-reprinted")
