@@ -185,7 +185,7 @@ class Terminal:
         self.ime.start()
         if queue_desk.SERVICE in self.config.services.offered:
             # Reserve today's offline numbers while central answers (kiosk/queue_blocks.py).
-            threading.Thread(target=queue_desk.prepare, args=(self,), name="queue blocks",
+            threading.Thread(target=queue_desk.prepare, args=(self, self._stop), name="queue blocks",
                              daemon=True).start()
 
     def stop(self) -> None:

@@ -5,6 +5,7 @@ numbers are reserved when the terminal starts. Kept here so the terminal only wi
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING
 
 from kiosk.identify.codes import CodeKind, CodeMeaning
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SERVICE = "queue_ticket"   # the service that checks in (kiosk/flows/queue_ticket.py)
+REFRESH_S = 600.0          # how often the offline blocks are looked at while running
 
 
 def appointment_code(terminal: Terminal, text: str, meaning: CodeMeaning) -> bool:
@@ -38,11 +40,16 @@ def appointment_code(terminal: Terminal, text: str, meaning: CodeMeaning) -> boo
     return True
 
 
-def prepare(terminal: Terminal) -> None:
-    """Reserve today's offline blocks while central answers (a thread at start)."""
+def prepare(terminal: Terminal, stop: threading.Event, every: float = REFRESH_S) -> None:
+    """Keep today's offline blocks while central answers (a thread from start to stop): at
+    start, then every ``every`` seconds, so a new day's blocks are there before the first
+    citizen of the day even when central is gone by then, and a low block is topped up."""
     from kiosk.flows.queue_ticket import prepare_blocks
 
-    try:
-        prepare_blocks(terminal.central, terminal.queue_blocks)
-    except Exception as err:  # stopping meanwhile (client or store closed): next time
-        log.warning("queue blocks not prepared: %s", type(err).__name__)
+    while True:
+        try:
+            prepare_blocks(terminal.central, terminal.queue_blocks)
+        except Exception as err:  # stopping meanwhile (client or store closed): next time
+            log.warning("queue blocks not prepared: %s", type(err).__name__)
+        if stop.wait(every):
+            return

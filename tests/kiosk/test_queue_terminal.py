@@ -146,3 +146,9 @@ def test_going_on_to_the_queue_after_an_identity_check_wipes_the_identity(
     assert snap.identity is None and terminal.session.card is None   # not carried over
     wait_until(lambda: flow.step is Step.CATEGORIES, "categories")
     assert not flow.green                                           # the card was not lent
+
+
+def test_todays_offline_blocks_are_reserved_at_start_before_anyone_comes(terminal: Terminal) -> None:
+    wait_until(lambda: {c.code for c in terminal.queue_blocks.categories()} == {"A", "B", "C"},
+               "blocks for every category")
+    assert all(c.left >= 10 and c.name for c in terminal.queue_blocks.categories())
