@@ -92,6 +92,7 @@ CHAIN_PROBLEM_DEFAULT = "记录校验未通过"
 DOC_TYPES = {
     "application_receipt": "受理回执",
     "queue_ticket": "排队号票",
+    "appointment_slip": "预约凭条",
     "notice": "告知单",
     "test_page": "测试页",
     "proof": "证明",
