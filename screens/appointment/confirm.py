@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.flows.appointment import AppointmentFlow
@@ -40,7 +40,15 @@ def summary(flow: AppointmentFlow, booker: str) -> list[tuple[str, str]]:
 class ApConfirmScreen(AppointmentScreen):
     booker = StringProperty("")     # the masked name
     notice = StringProperty("")
+    scrollable = BooleanProperty(False)   # 适老化 type under a banner: the lines scroll
     _shown: Any = None
+
+    def on_kv_post(self, base_widget: object) -> None:
+        self.ids.lines.bind(height=self._update_scrollable)
+        self.ids.scroll.bind(height=self._update_scrollable)
+
+    def _update_scrollable(self, *_: object) -> None:
+        self.scrollable = self.ids.lines.height > self.ids.scroll.height + 1
 
     def show(self, snapshot: SessionSnapshot) -> None:
         super().show(snapshot)
@@ -60,6 +68,7 @@ class ApConfirmScreen(AppointmentScreen):
         self._shown = lines
         box = self.ids.lines
         box.clear_widgets()
+        self.ids.scroll.scroll_y = 1
         for caption, value in lines:
             box.add_widget(ApSummaryLine(caption=caption, value=value))
 
