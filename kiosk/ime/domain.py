@@ -14,11 +14,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
 from kiosk.central_api.catalogue import CatalogueCache, KeptCatalogue
 from kiosk.central_api.models import Catalogue
+from kiosk.files import DATA_DIR_MODE, ensure_dir
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +60,26 @@ def _pieces(name: str) -> Iterable[str]:
             yield from (p for p in _PLACE.split(part) if p != part)
 
 
+_jieba_dir: Path | None = None
+
+
+def keep_jieba_cache_in(directory: Path) -> None:
+    """Where jieba keeps the cache of its bundled dictionary (the IME's private folder),
+    instead of the shared $TMPDIR it writes to by default. Call before the first build."""
+    global _jieba_dir
+    _jieba_dir = directory
+
+
 @lru_cache(maxsize=1)
 def _segmenter() -> Callable[[str], list[str]]:
     import jieba  # its dictionary loads in about 2 s: only when a dictionary is built
 
     jieba.setLogLevel(logging.WARNING)
-    return jieba.lcut
+    tokenizer = jieba.Tokenizer()
+    if _jieba_dir is not None:
+        ensure_dir(_jieba_dir, DATA_DIR_MODE)
+        tokenizer.tmp_dir = str(_jieba_dir)
+    return tokenizer.lcut
 
 
 def _words_in(text: str) -> list[str]:

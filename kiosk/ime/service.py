@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from kiosk.ime import Composition, HandwritingRecognizer, ImeUnavailable, PinyinInput
+from kiosk.ime import Composition, HandwritingRecognizer, ImeUnavailable, PinyinInput, domain
 from kiosk.ime.domain import CatalogueSource, load_words
 from kiosk.ime.settings import InputSettings
 from kiosk.ime.worker import ImeWorker
@@ -55,6 +55,7 @@ class ImeService:
                 raise ValueError("ImeService needs a config or a base_dir")
             base_dir = Path(config.terminal.data_dir) / "ime"
         self.base_dir = base_dir
+        domain.keep_jieba_cache_in(base_dir / "jieba")
         self.data = data                     # the engine's dictionaries, when not Debian's
         self.catalogue_source = catalogue_source
         self.worker = ImeWorker()
