@@ -4,7 +4,9 @@ Numbers come from `queue_series`: one row per (hall, day, category) whose `next_
 advanced by one atomic UPDATE (a row lock on PostgreSQL, the database lock on SQLite), so
 numbers are unique across all the hall's terminals and central's workers. An offline block
 (`queue_blocks`) is a range of numbers reserved in advance for one terminal, which it hands
-out while central is unreachable; such tickets join the queue when they are uploaded.
+out while central is unreachable; such tickets join the queue when they are uploaded. Blocks
+come from the row's own counter `next_offline` (from 9001), so they never take an online
+number: the day's first online ticket is A001 and an offline one reads A9001.
 
 `queue_events` is the hall's change log: every take, call, recall, skip, transfer and finish
 appends a row, and the window and display pages follow it from the last id they saw. On
@@ -29,6 +31,7 @@ class QueueSeries(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     category_code: Mapped[str] = mapped_column(String(2), primary_key=True)
     next_number: Mapped[int] = mapped_column(Integer, default=1)
+    next_offline: Mapped[int] = mapped_column(Integer, default=9001)  # offline blocks' own range
 
 
 class QueueBlock(Base):

@@ -5,7 +5,10 @@ Numbers come from `queue_series`, one row per (hall, day, category): the row is 
 missing (INSERT ... ON CONFLICT DO NOTHING), then `UPDATE ... SET next_number =
 next_number + n ... RETURNING next_number` hands out n numbers atomically (a row lock on
 PostgreSQL, BEGIN IMMEDIATE's database lock on SQLite), so terminals, central's workers and
-the CLI never get the same number. An offline block advances the series by its size.
+the CLI never get the same number. Offline blocks come from the same row's own counter,
+`next_offline`, which starts at `OFFLINE_FIRST` (9001): the day's first online ticket is
+A001 whatever blocks the terminals reserved at opening, and an offline number (A9001…) can
+never meet an online one, which stops below the offline range (`full` if it ever got there).
 
 The wait estimate is people ahead × the mean service time of today's finished tickets of
 the category (the last `SERVICE_SAMPLE` of them; `DEFAULT_SERVICE_MINUTES` before any has
@@ -44,6 +47,8 @@ blocks_t: Table = QueueBlock.__table__  # type: ignore[assignment]
 DEFAULT_SERVICE_MINUTES = 5.0
 SERVICE_SAMPLE = 20
 OFFLINE_FUTURE_SLACK = timedelta(minutes=5)
+OFFLINE_FIRST = 9001  # offline blocks: OFFLINE_FIRST..OFFLINE_LAST; online: 1..OFFLINE_FIRST-1
+OFFLINE_LAST = 99999  # the label stays within 8 characters (a 2-letter category + 5 digits)
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,15 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def next_numbers(conn: Connection, hall: str, day: date, category: str, count: int) -> int:
+def next_numbers(
+    conn: Connection, hall: str, day: date, category: str, count: int, *, offline: bool = False
+) -> int:
     """Reserve `count` numbers of the series (in the caller's transaction); the first.
-    The day's first ticket of a category makes the series row (insert-or-ignore: two
-    first tickets at once both end in the one UPDATE)."""
+    Online numbers count from 1 (`next_number`), offline blocks from `OFFLINE_FIRST`
+    (`next_offline`). The day's first ticket of a category makes the series row
+    (insert-or-ignore: two first tickets at once both end in the one UPDATE). A range that
+    is used up raises `full` (the caller's transaction rolls the advance back)."""
+    column = series_t.c.next_offline if offline else series_t.c.next_number
     advance = (
         update(series_t)
         .where(
@@ -72,17 +82,27 @@ def next_numbers(conn: Connection, hall: str, day: date, category: str, count: i
             series_t.c.day == day,
             series_t.c.category_code == category,
         )
-        .values(next_number=series_t.c.next_number + count)
-        .returning(series_t.c.next_number)
+        .values({column: column + count})
+        .returning(column)
     )
     after = conn.execute(advance).scalar()
     if after is None:
         insert_ignore(
             conn,
             series_t,
-            {"hall_code": hall, "day": day, "category_code": category, "next_number": 1},
+            {
+                "hall_code": hall,
+                "day": day,
+                "category_code": category,
+                "next_number": 1,
+                "next_offline": OFFLINE_FIRST,
+            },
         )
         after = conn.execute(advance).scalar_one()
+    last = int(after) - 1
+    if last > (OFFLINE_LAST if offline else OFFLINE_FIRST - 1):
+        kind = "offline numbers" if offline else "numbers"
+        raise QueueError("full", f"today's {kind} of category {category} are all handed out")
     return int(after) - count
 
 
@@ -201,12 +221,14 @@ def find_by_key(conn: Connection, key: str) -> Any:
 def reserve_block(
     conn: Connection, hall: HallInfo, category: str, terminal_id: str, now: datetime
 ) -> dict[str, Any]:
-    """Numbers [first, last] of today's series for `terminal_id`'s offline tickets."""
+    """Numbers [first, last] of today's offline range (A9001…) for `terminal_id`'s offline
+    tickets: never an online number, so reserving at opening leaves the day's first online
+    ticket A001."""
     hall.category(category)
     day = hall_day(now)
     size = max(1, hall.block_size)
     with write_transaction(conn):
-        first = next_numbers(conn, hall.code, day, category, size)
+        first = next_numbers(conn, hall.code, day, category, size, offline=True)
         conn.execute(
             insert(blocks_t).values(
                 terminal_id=terminal_id,

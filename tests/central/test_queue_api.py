@@ -89,34 +89,38 @@ def test_a_terminal_whose_site_has_no_hall_gets_not_found(
 
 
 def test_offline_blocks_and_uploaded_tickets_join_in_arrival_order(terminal: SignedApi) -> None:
-    take(terminal, {"category": "A"})  # A001 online, taken at NOW
     block = terminal.post("/api/v1/queue/blocks", {"category": "A"}).json()
-    assert block == {"day": "2026-12-07", "category": "A", "first": 2, "last": 51}
+    assert block == {"day": "2026-12-07", "category": "A", "first": 9001, "last": 9050}
+    _, first = take(terminal, {"category": "A"})
+    assert first["label"] == "A001"  # a block reserved at opening takes no online number
+    second = terminal.post("/api/v1/queue/blocks", {"category": "A"}).json()
+    assert (second["first"], second["last"]) == (9051, 9100)  # the next block follows on
     _, after = take(terminal, {"category": "A"})
-    assert after["label"] == "A052"  # the block's numbers are nobody else's
+    assert after["label"] == "A002"
     earlier = NOW - timedelta(minutes=20)  # naive UTC
-    body = {"category": "A", "number": 7, "taken_at": f"{earlier.isoformat()}+00:00"}
+    body = {"category": "A", "number": 9007, "taken_at": f"{earlier.isoformat()}+00:00"}
     key = str(uuid.uuid4())
     response = terminal.post(
         "/api/v1/queue/tickets/offline", body, headers={"Idempotency-Key": key}
     )
     assert response.status_code == 201, response.text
     offline = response.json()
-    assert offline["label"] == "A007" and offline["offline"] is True
+    assert offline["label"] == "A9007" and offline["offline"] is True
     assert offline["estimated_wait_minutes"] is None  # unknown when it was printed
     assert offline["people_ahead"] == 0  # it arrived before A001
     again = terminal.post("/api/v1/queue/tickets/offline", body, headers={"Idempotency-Key": key})
-    assert again.status_code == 200 and again.json()["label"] == "A007"
+    assert again.status_code == 200 and again.json()["label"] == "A9007"
     twice = terminal.post(
         "/api/v1/queue/tickets/offline", body, headers={"Idempotency-Key": str(uuid.uuid4())}
     )
     assert twice.status_code == 409 and twice.json()["error"] == "duplicate"
-    outside = terminal.post(
-        "/api/v1/queue/tickets/offline",
-        {**body, "number": 60},
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert outside.status_code == 422 and "block" in outside.json()["detail"]
+    for number in (2, 9101):  # an online number, a number past the reserved blocks
+        outside = terminal.post(
+            "/api/v1/queue/tickets/offline",
+            {**body, "number": number},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert outside.status_code == 422 and "block" in outside.json()["detail"]
 
 
 def test_another_terminals_block_is_not_yours(

@@ -9,11 +9,19 @@ import threading
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from central.db import make_engine
-from central.queue import Taken, reserve_block, take_ticket
-from central.queue_base import load_hall, tickets
+from central.queue import (
+    OFFLINE_FIRST,
+    OFFLINE_LAST,
+    Taken,
+    reserve_block,
+    series_t,
+    take_ticket,
+)
+from central.queue_base import QueueError, load_hall, tickets, write_transaction
 from central.settings import Settings
 from tests.central.queue_helpers import HALL, make_hall
 
@@ -62,11 +70,45 @@ def test_numbers_are_unique_under_two_engines_and_many_threads(db_url: str) -> N
     numbers = sorted(int(label[1:]) for label in labels)
     reserved = sorted(n for first, last in blocks for n in range(first, last + 1))
     assert len(blocks) == threads_total // 4
-    assert set(numbers).isdisjoint(reserved)
-    assert sorted(numbers + reserved) == list(range(1, len(numbers) + len(reserved) + 1))
+    assert numbers == list(range(1, len(numbers) + 1))  # online: 1, 2, … with no gap
+    assert reserved == list(range(9001, 9001 + len(reserved)))  # blocks: their own range
 
     check = make_engine(Settings(db_url=db_url))
     with check.connect() as conn:
         stored = conn.execute(select(tickets.c.label).where(tickets.c.hall_code == HALL)).scalars()
         assert sorted(stored) == sorted(labels)
     check.dispose()
+
+
+def test_online_and_offline_ranges_stop_before_they_meet(db_url: str) -> None:
+    """The last online number is 9000 and the last offline one 99999; past them central
+    refuses (`full`) and leaves the series as it was."""
+    make_hall(db_url, offline_block_size=10)
+    engine = make_engine(Settings(db_url=db_url), autocommit=True)
+    try:
+        with engine.connect() as conn:
+            hall = load_hall(conn, HALL)
+            assert take_ticket(conn, hall, "A", NOW, Taken(), "")["label"] == "A001"
+            with write_transaction(conn):
+                conn.execute(
+                    update(series_t)
+                    .where(series_t.c.hall_code == HALL, series_t.c.category_code == "A")
+                    .values(next_number=OFFLINE_FIRST - 1, next_offline=OFFLINE_LAST - 9)
+                )
+            assert take_ticket(conn, hall, "A", NOW, Taken(), "")["label"] == "A9000"
+            with pytest.raises(QueueError) as refused:
+                take_ticket(conn, hall, "A", NOW, Taken(), "")
+            assert refused.value.reason == "full"
+            block = reserve_block(conn, hall, "A", "T-0001", NOW)
+            assert (block["first"], block["last"]) == (OFFLINE_LAST - 9, OFFLINE_LAST)
+            with pytest.raises(QueueError) as none_left:
+                reserve_block(conn, hall, "A", "T-0001", NOW)
+            assert none_left.value.reason == "full"
+            row = conn.execute(
+                select(series_t.c.next_number, series_t.c.next_offline).where(
+                    series_t.c.hall_code == HALL, series_t.c.category_code == "A"
+                )
+            ).one()
+            assert tuple(row) == (OFFLINE_FIRST, OFFLINE_LAST + 1)  # the refusals rolled back
+    finally:
+        engine.dispose()

@@ -236,6 +236,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("category_code", sa.String(length=2), nullable=False),
         sa.Column("next_number", sa.Integer(), nullable=False),
+        sa.Column("next_offline", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["hall_code"], ["halls.code"], name=op.f("fk_queue_series_hall_code_halls")
         ),
