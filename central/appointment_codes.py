@@ -1,6 +1,8 @@
 """Appointments (预约) and their signed codes: `sign_appointment` stores and signs one
 inside the booking engine's transaction (central.booking); `issue_appointment` is the
-operators' and tests' way around the booking rules (`kiosk-central appointment issue`).
+operators' and tests' way around the booking rules (`kiosk-central appointment issue`): at a
+hall that is in `halls` it also books the place (channel `ops`, central.booking_ops), so
+报到 finds it; at any other hall name it is a signed code only.
 The code carries what a terminal needs to check it offline and to greet the citizen; never
 who booked it (a QR code on a phone screen is easily photographed).
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import re
 from base64 import b64decode
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -20,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from central.booking_ops import OpsBookingError, category_for, hall_named, record_ops_booking
 from central.catalogue import LATEST_VERSION_ID
 from central.code_keys import PAYLOAD_VERSION, SigningKey, current_key, sign_code
 from central.ids import check_id_number
@@ -44,6 +47,8 @@ class IssuedAppointment:
     end: datetime
     expires: datetime
     id: int = 0  # the appointments row
+    hall_code: str | None = None  # the hall it was booked at (None: a code only)
+    category: str | None = None  # the queue category serving it there
 
 
 def _iso(moment: datetime) -> str:
@@ -59,9 +64,13 @@ def issue_appointment(
     now: datetime,
     person: str | None = None,
     region: str | None = None,
+    name: str | None = None,
 ) -> IssuedAppointment:
     """Book `item_code` at `hall` from `start` (aware) for `minutes`, and sign its code.
-    The code expires when the slot ends. `now` is naive UTC."""
+    The code expires when the slot ends. `now` is naive UTC. When `hall` names (or is the
+    code of) a hall in `halls`, the booking is made there too (channel ops, status booked,
+    the category serving the item, the slot counted) and the code is signed with the
+    hall's name; `person` and `name` are then who 报到 by ID card finds."""
     hall = hall.strip()
     if not hall or len(hall) > 100:
         raise AppointmentError("--hall must be 1 to 100 characters")
@@ -71,6 +80,8 @@ def issue_appointment(
         raise AppointmentError("--start needs a time zone")
     if person is not None and check_id_number(person):
         raise AppointmentError("--person is not a valid ID number")
+    if name is not None and not 1 <= len(name.strip()) <= 60:
+        raise AppointmentError("--name must be 1 to 60 characters")
     item = session.execute(
         select(CatalogueItem.name, CatalogueItem.handling_region_code).where(
             CatalogueItem.version_id == LATEST_VERSION_ID, CatalogueItem.code == item_code
@@ -78,7 +89,15 @@ def issue_appointment(
     ).first()
     if item is None:
         raise AppointmentError(f"no item {item_code[:40]!r} in the current catalogue")
-    region = region or item.handling_region_code
+    plan = hall_named(session.connection(), hall)
+    category = None
+    if plan is not None:
+        hall = plan.name
+        try:
+            category = category_for(plan, item_code)
+        except OpsBookingError as err:
+            raise AppointmentError(str(err)) from err
+    region = region or (plan.row.region_code if plan is not None else item.handling_region_code)
     if not _REGION.fullmatch(region) or session.get(Region, region) is None:
         raise AppointmentError(f"unknown region {region[:10]!r}")
 
@@ -93,6 +112,18 @@ def issue_appointment(
         now=now,
         person=person,
     )
+    if plan is not None:
+        record_ops_booking(
+            session.connection(),
+            plan,
+            appointment_id=issued.id,
+            item_code=item_code,
+            starts_at=to_db(start),
+            now=now,
+            person=person,
+            name=name,
+        )
+        issued = replace(issued, hall_code=plan.code, category=category)
     session.commit()
     return issued
 

@@ -83,7 +83,8 @@ def sweep(
             .values(status="no_show", status_at=now)
             .returning(_bookings.c.person_id_number, _bookings.c.hall_code)
         ).all()
-        suspended = sum(_maybe_suspend(tx, p, h, now) for p, h in {(r[0], r[1]) for r in marked})
+        people = {(r[0], r[1]) for r in marked if r[0] is not None}  # ops: maybe nobody
+        suspended = sum(_maybe_suspend(tx, p, h, now) for p, h in people)
     return len(marked), suspended
 
 

@@ -38,6 +38,7 @@ def cmd_appointment_issue(args: argparse.Namespace) -> int:
                 utcnow(),
                 person=args.person,
                 region=args.region,
+                name=args.name,
             )
         except AppointmentError as err:
             raise OpsError(str(err)) from err
@@ -45,6 +46,11 @@ def cmd_appointment_issue(args: argparse.Namespace) -> int:
         f"appointment {issued.number}: {issued.item_name} at {issued.hall}, "
         f"{issued.start:{_SHORT}} to {issued.end:%H:%M}; the code expires {issued.expires:{_SHORT}}"
     )
+    if issued.hall_code is not None:
+        _say(
+            f"booked at {issued.hall_code} (channel ops, category {issued.category}): "
+            "报到 by this code finds it"
+        )
     print(issued.code)
     return 0
 
@@ -126,17 +132,23 @@ def add_parsers(
         appointment,
         "issue",
         cmd_appointment_issue,
-        "issue an appointment outside the booking rules (tests, demo) and print its signed "
-        "code (TONGBAN-APPT:...) on stdout",
+        "issue an appointment outside the booking rules (现场/窗口 appointments, tests, demo) "
+        "and print its signed code (TONGBAN-APPT:...) on stdout; at a hall in `hall list` "
+        "(by name or code) the place is booked there too (channel ops), so 报到 finds it",
     )
     issue.add_argument("--item", required=True, metavar="CODE", help="事项编码 in the catalogue")
     issue.add_argument(
-        "--hall", required=True, metavar="NAME", help="the hall, as terminals know it"
+        "--hall", required=True, metavar="NAME", help="the hall, as terminals know it (or its code)"
     )
     issue.add_argument("--start", required=True, metavar="ISO", help="start (Beijing if no offset)")
     issue.add_argument("--minutes", type=int, default=30, help="length of the slot (default 30)")
     issue.add_argument("--person", metavar="N", help="ID number of who booked (kept centrally)")
-    issue.add_argument("--region", metavar="CODE", help="default: the item's handling region")
+    issue.add_argument(
+        "--name", metavar="NAME", help="who booked (kept centrally; 报到 by ID card)"
+    )
+    issue.add_argument(
+        "--region", metavar="CODE", help="default: the hall's region, else the item's handling one"
+    )
 
     eid = sub.add_parser("eid", help="electronic ID codes (demo)").add_subparsers(
         dest="action", required=True, metavar="ACTION"

@@ -168,10 +168,11 @@ class Booking(Base):
     item_code: Mapped[str] = mapped_column(String(40))
     day: Mapped[date] = mapped_column(Date)
     session: Mapped[str] = mapped_column(String(8))  # regular | cuoshi | wuxiu
-    person_id_number: Mapped[str] = mapped_column(String(18), index=True)
-    person_name: Mapped[str] = mapped_column(String(60))
+    # None: an ops appointment booked without a person (its QR checks in; no ID card does)
+    person_id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    person_name: Mapped[str] = mapped_column(String(60))  # "" when not given (ops)
     phone: Mapped[str | None] = mapped_column(String(20))
-    channel: Mapped[str] = mapped_column(String(8))  # terminal | phone
+    channel: Mapped[str] = mapped_column(String(8))  # terminal | phone | ops
     terminal_id: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(12), default="booked")
     status_at: Mapped[datetime] = mapped_column(DateTime)

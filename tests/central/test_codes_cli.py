@@ -20,6 +20,7 @@ from test_codes import verify_by_contract
 
 from central.cli import main
 from central.models import Appointment, CodeSigningKey, IdentityToken
+from central.models_hall import Booking
 
 PENSION = "11140500MB1947036N4000111001"
 HALL = "晋城市政务服务中心"
@@ -31,7 +32,7 @@ def no_codes_yet(db_url: str) -> None:
     engine = create_engine(db_url)
     try:
         with Session(engine) as session:
-            for model in (IdentityToken, Appointment, CodeSigningKey):
+            for model in (IdentityToken, Booking, Appointment, CodeSigningKey):
                 session.execute(delete(model))
             session.commit()
     finally:

@@ -111,7 +111,7 @@ def upgrade() -> None:
         sa.Column("item_code", sa.String(length=40), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("session", sa.String(length=8), nullable=False),
-        sa.Column("person_id_number", sa.String(length=18), nullable=False),
+        sa.Column("person_id_number", sa.String(length=18), nullable=True),
         sa.Column("person_name", sa.String(length=60), nullable=False),
         sa.Column("phone", sa.String(length=20), nullable=True),
         sa.Column("channel", sa.String(length=8), nullable=False),
