@@ -9,6 +9,8 @@
 #   kiosk-sim card       a virtual smart card in pcscd's vpcd reader (pcscd started if none runs)
 #   var/demo/camera/     front.png is what the simulated camera sees (`show ...` writes it)
 #   kiosk ... run        the kiosk window (config/demo.toml reads var/demo/idreader)
+#   kiosk-central serve  the local central; the hall's pages: http://127.0.0.1:8480/hall/JC-ZWZX/
+#                        display (叫号屏) and window (窗口: clerk1 / demo1234, made at start)
 #
 # Without $DISPLAY an Xvfb is started: the window then runs on a virtual screen.
 # On quit, EOF, Ctrl-C, or when the kiosk window exits, everything started here is stopped.
@@ -31,6 +33,10 @@ a4_sock=$run/a4.sock
 card_sock=$run/card.sock
 slot=$run/camera/front.png
 PENSION_ITEM=11140500MB1947036N4000111001   # central/seed/catalogue.toml
+HALL_CODE=JC-ZWZX                          # central/seed/halls.toml: the demo terminal's hall
+HALL_NAME=晋城市政务服务中心
+CLERK_LOGIN=clerk1                         # the demo window clerk (王丽), made at start
+CLERK_PASSWORD=${DEMO_CLERK_PASSWORD:-demo1234}
 PRINTER_PORT=${DEMO_PRINTER_PORT:-9191}    # config/demo.toml: [devices.receipt_printer] url
 # config/demo.toml: [devices.a4_printer] server. Under /tmp: CUPS filters run as user lp,
 # which must be able to reach it (a checkout under /root is not searchable by lp).
@@ -215,11 +221,20 @@ start_central
 say "local central on $CENTRAL_URL (database $run/central.db, log $run/central.log)"
 keys=$run/data/keys/terminal.json
 if [[ ! -f $keys || $fresh_db == 1 ]]; then
-    code=$("$KIOSK_CENTRAL" terminal add --db "$central_db" --hall "晋城市政务服务中心" \
+    code=$("$KIOSK_CENTRAL" terminal add --db "$central_db" --hall "$HALL_NAME" \
         --region 140500 --profile hall | tail -n 1)
     "$KIOSK" --config "$CONFIG" enroll --central "$CENTRAL_URL" --code "$code" --force \
         >>"$run/central.log" 2>&1 || { tail "$run/central.log" >&2; die "enrollment failed"; }
     say "demo terminal enrolled with the local central"
+fi
+# The demo window clerk (idempotent: a clerk made by an earlier run is kept as it is).
+if reply=$(printf '%s\n' "$CLERK_PASSWORD" | "$KIOSK_CENTRAL" queue staff-add --db "$central_db" \
+        --hall "$HALL_CODE" --login "$CLERK_LOGIN" --name 王丽 --json 2>>"$run/central.log"); then
+    say "window clerk $CLERK_LOGIN (王丽) added, password $CLERK_PASSWORD"
+elif [[ $reply == *'"duplicate"'* ]]; then
+    say "window clerk $CLERK_LOGIN (王丽) is there from an earlier run"
+else
+    say "could not add the window clerk $CLERK_LOGIN (see $run/central.log)"
 fi
 
 # --- a screen ------------------------------------------------------------------------
@@ -277,10 +292,20 @@ usage() {
                                    zhang_san_qpboc 银行卡; card remove / card pull / card cards
     show eid [ID]      出示电子证照码 (default 张三); show appointment / show forged /
                        show receipt NUMBER / show FILE.png;  hide 收起
+    show appointment   出示预约码  an appointment starting in 10 minutes: 报到 at the home
+                                   screen prints a priority ticket (预约优先)
+    call N             叫号        call the next ticket to window N (1-8; window 1 serves A, B and C)
+    queue              排队状态    the hall now: current calls, waiting per category
     central stop       停止平台    stop the local central (applications wait in the outbox)
     central start      启动平台    start it again (the outbox delivers what waited)
     outbox             待送达      the terminal's outbox status
     quit               退出        stop the demo (also Ctrl-D, Ctrl-C)
+
+HELP
+    cat <<HELP
+  大厅页面 / the hall's pages: open in a browser
+    display            叫号屏      $CENTRAL_URL/hall/$HALL_CODE/display (calls aloud)
+    window             窗口        $CENTRAL_URL/hall/$HALL_CODE/window (login $CLERK_LOGIN, password $CLERK_PASSWORD)
 
 HELP
 }
@@ -325,6 +350,26 @@ while true; do
             "$KIOSK" --config "$CONFIG" outbox status || true
             continue
             ;;
+        "call "*)
+            window=${line#call }
+            if [[ ! $window =~ ^[0-9]+$ ]]; then say "call N: N is a window number"; continue; fi
+            rc=0
+            reply=$("$KIOSK_CENTRAL" queue call --db "$central_db" --hall "$HALL_CODE" \
+                --window "$window" --json 2>>"$run/central.log") || rc=$?
+            if ((rc == 0)); then
+                say "$(printf '%s' "$reply" | "$venv/bin/python" -c 'import json, sys; c = json.load(sys.stdin); print("叫号 %s -> %s号窗口 %s (第%s次呼叫)" % (c["label"], c["window"], c["window_name"], c["calls"]))')"
+            elif [[ $reply == *'"empty"'* ]]; then
+                say "当前无人等候 (nobody waits for window $window)"
+            else
+                say "call refused: ${reply:-see $run/central.log}"
+            fi
+            continue
+            ;;
+        queue)
+            "$KIOSK_CENTRAL" queue status --db "$central_db" --hall "$HALL_CODE" 2>>"$run/central.log" \
+                || say "queue status failed (see $run/central.log)"
+            continue
+            ;;
         "card "*)
             "$KIOSK_SIM" ctl "$card_sock" "${line#card }" || say "ctl failed (exit status $?)"
             continue
@@ -340,9 +385,10 @@ while true; do
             continue
             ;;
         "show appointment" | "show forged")
-            start=$(date -d '+30 minutes' '+%Y-%m-%dT%H:%M%:z')
+            # Within the check-in window (from 30 minutes before the start): 报到 works now.
+            start=$(date -u -d '+8 hours +10 minutes' '+%Y-%m-%dT%H:%M+08:00')  # Beijing time
             if code=$("$KIOSK_CENTRAL" appointment issue --db "$central_db" --item "$PENSION_ITEM" \
-                    --hall "晋城市政务服务中心" --start "$start" 2>>"$run/central.log"); then
+                    --hall "$HALL_NAME" --start "$start" 2>>"$run/central.log"); then
                 if [[ $line == "show forged" ]]; then
                     # A copy made to look genuine: its slot moved a day on, the signature kept.
                     code=$("$venv/bin/python" - "$code" <<'PY'
@@ -357,7 +403,7 @@ print(f"{prefix}:{body}.{signature}")
 PY
 )
                 fi
-                show_code "$code" && say "${line#show } code in front of the camera"
+                show_code "$code" && say "${line#show } code in front of the camera (starts ${start:11:5} Beijing time)"
             else
                 say "central refused to issue an appointment code (see $run/central.log)"
             fi
