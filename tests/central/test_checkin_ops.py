@@ -40,7 +40,8 @@ class Clock:
 
 @pytest.fixture
 def engine(db_url: str) -> Any:
-    """The test hall, whose category B serves the pension item; no counters of it yet."""
+    """The test hall, whose category B serves the pension item while the test runs; no
+    counters of it yet."""
     make_hall(db_url)
     engine = create_engine(db_url)
     with engine.begin() as conn:
@@ -51,6 +52,8 @@ def engine(db_url: str) -> Any:
         )
         conn.execute(delete(SlotCounter).where(SlotCounter.hall_code == HALL))
     yield engine
+    with engine.begin() as conn:  # PostgreSQL is shared: `hall list` must not show it bookable
+        conn.execute(update(QueueCategory).where(QueueCategory.hall_code == HALL).values(items=[]))
     engine.dispose()
 
 
