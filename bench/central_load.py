@@ -97,14 +97,16 @@ def database(backend: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def central(db_url: str, workers: int) -> Iterator[str]:
-    """`kiosk-central serve` as a child process; yields its base URL."""
+def central(db_url: str, workers: int, log_path: Path | None = None) -> Iterator[str]:
+    """`kiosk-central serve` as a child process; yields its base URL. Its log goes to
+    ``log_path`` (kept, for a bench that reads the server's own timings) or a temp file."""
     port = free_port()
     exe = Path(sys.executable).parent / "kiosk-central"
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "central.cli"]
     # The server's log (an access line per request) goes to a file, not a pipe: nobody
     # reads a pipe while the load runs, and a full one blocks the server's next write.
-    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    log = (log_path.open("w+", encoding="utf-8") if log_path is not None
+           else tempfile.TemporaryFile(mode="w+", encoding="utf-8"))
     proc = subprocess.Popen(
         # PostgreSQL is production: serve needs its public URL (issue 10).
         [*command, "serve", "--db", db_url, "--port", str(port), "--workers", str(workers),
@@ -199,6 +201,12 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, method: str, path: str, headers: dict[str, str], body: bytes) -> int:
+        return (await self.exchange(method, path, headers, body))[0]
+
+    async def exchange(
+        self, method: str, path: str, headers: dict[str, str], body: bytes = b""
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request; its status, headers (names in lower case) and body."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -210,17 +218,14 @@ class Connection:
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
-        length, close = 0, False
+        found: dict[str, str] = {}
         for line in head.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-            elif name.lower() == b"connection" and value.strip().lower() == b"close":
-                close = True
-        await self.reader.readexactly(length)
-        if close:
+            found[name.decode("latin-1").lower()] = value.decode("latin-1").strip()
+        data = await self.reader.readexactly(int(found.get("content-length", "0")))
+        if found.get("connection", "").lower() == "close":
             await self.close()
-        return status
+        return status, found, data
 
     async def close(self) -> None:
         if self.writer is not None:

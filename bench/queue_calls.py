@@ -31,16 +31,12 @@ import contextlib
 import json
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,7 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout
 sys.path.insert(0, str(REPO / "bench"))
 
-from central_load import free_port, percentile  # noqa: E402
+from central_load import Connection, Terminal, central, enroll, percentile  # noqa: E402
 from sqlalchemy import create_engine, func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -64,7 +60,6 @@ from central.queue_staff import add_staff  # noqa: E402
 from central.settings import ENROLLMENT_VALIDITY  # noqa: E402
 from central.timeutil import utcnow  # noqa: E402
 from tests.support.postgres import TempPostgres  # noqa: E402
-from tests.support.signer import TerminalKey  # noqa: E402
 
 HALL, HALL_NAME = "BENCH-HALL", "压测政务大厅"
 ORDER = "appointment,green,arrival"
@@ -76,87 +71,6 @@ WINDOWS = [
 TARGET_TICKET_P99_MS = 50.0
 TARGET_DISPLAY_MS = 500.0
 RACE_S = 0.5
-
-
-@contextlib.contextmanager
-def central(db_url: str, workers: int, log: Path) -> Iterator[str]:
-    """`kiosk-central serve` as a child process, its log to a file (a pipe nobody reads
-    fills up and stops the workers); yields its base URL."""
-    port = free_port()
-    exe = Path(sys.executable).parent / "kiosk-central"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(exe), "serve", "--db", db_url, "--port", str(port), "--workers", str(workers),
-             "--public-url", f"http://127.0.0.1:{port}"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"kiosk-central serve exited: {log.read_text()[-2000:]}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("kiosk-central serve did not come up within 60 s")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-class Http:
-    """A minimal HTTP/1.1 keep-alive connection (httpx costs milliseconds of CPU per request
-    on the same two cores as the server; see bench/central_load.py)."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(
-        self, method: str, path: str, headers: dict[str, str], body: bytes = b""
-    ) -> tuple[int, dict[str, str], bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                 f"Content-Length: {len(body)}"]  # fmt: skip
-        if body:
-            lines.append("Content-Type: application/json")
-        lines += [f"{k}: {v}" for k, v in headers.items()]
-        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        found: dict[str, str] = {}
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            found[name.decode("latin-1").lower()] = value.decode("latin-1").strip()
-        data = await self.reader.readexactly(int(found.get("content-length", "0")))
-        if found.get("connection", "").lower() == "close":
-            await self.close()
-        return status, found, data
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            with contextlib.suppress(OSError):
-                await self.writer.wait_closed()
-        self.reader = self.writer = None
-
-
-@dataclass
-class Terminal:
-    terminal_id: str
-    key: TerminalKey
 
 
 def prepare(db_url: str, terminals: int) -> list[str]:
@@ -189,19 +103,6 @@ def prepare(db_url: str, terminals: int) -> list[str]:
         engine.dispose()
 
 
-def enroll(base: str, codes: list[str]) -> list[Terminal]:
-    out = []
-    for i, code in enumerate(codes):
-        key = TerminalKey.generate()
-        response = httpx.post(
-            f"{base}/api/v1/terminals/enroll",
-            json={"code": code, "public_key": key.public_b64, "hostname": f"bench-{i:02d}"},
-        )
-        response.raise_for_status()
-        out.append(Terminal(response.json()["terminal_id"], key))
-    return out
-
-
 class Day:
     """What the simulated day records while it runs."""
 
@@ -221,8 +122,8 @@ async def terminals_take(
 ) -> None:
     rng = random.Random(12)
     start = time.perf_counter()
-    conns = [Http(host, port) for _ in range(32)]
-    free: asyncio.Queue[Http] = asyncio.Queue()
+    conns = [Connection(host, port) for _ in range(32)]
+    free: asyncio.Queue[Connection] = asyncio.Queue()
     for c in conns:
         free.put_nowait(c)
     weights = [w for _c, _n, w in CATEGORIES]
@@ -240,7 +141,7 @@ async def terminals_take(
         try:
             headers = term.key.sign(term.terminal_id, "POST", path, raw)
             headers["Idempotency-Key"] = str(uuid.uuid4())
-            status, _h, data = await conn.request("POST", path, headers, raw)
+            status, _h, data = await conn.exchange("POST", path, headers, raw)
         finally:
             free.put_nowait(conn)
         day.ticket_ms.append((time.perf_counter() - scheduled) * 1000)
@@ -262,11 +163,11 @@ async def terminals_take(
 
 async def window_calls(host: str, port: int, number: int, cookie: str, day: Day) -> None:
     rng = random.Random(number)
-    conn = Http(host, port)
+    conn = Connection(host, port)
     path = f"/hall/{HALL}/window/{number}/call"
     while not day.done.is_set():
         sent = time.monotonic()
-        status, _h, data = await conn.request("POST", path, {"Cookie": cookie}, b"{}")
+        status, _h, data = await conn.exchange("POST", path, {"Cookie": cookie}, b"{}")
         if status == 200:
             label = json.loads(data)["label"]
             day.call_sent[label] = sent
@@ -280,12 +181,12 @@ async def window_calls(host: str, port: int, number: int, cookie: str, day: Day)
 
 
 async def display(host: str, port: int, day: Day) -> None:
-    conn = Http(host, port)
+    conn = Connection(host, port)
     after = 0
     while not day.done.is_set():
         with contextlib.suppress(asyncio.TimeoutError):
             status, _h, data = await asyncio.wait_for(
-                conn.request("GET", f"/hall/{HALL}/events?after={after}&timeout=5", {}), 10
+                conn.exchange("GET", f"/hall/{HALL}/events?after={after}&timeout=5", {}), 10
             )
             if status != 200:
                 continue
