@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,8 +75,17 @@ def postgres_database(postgres_server: TempPostgres) -> str:
 MUTABLE_TABLES = (
     "application_events, applications, nonces, terminals, enrollment_codes, issued_documents, "
     "print_log_entries, identity_tokens, appointments, code_signing_keys, rate_limit_windows, "
-    "bookings, slot_counters, booking_suspensions"
+    "bookings, slot_counters, booking_suspensions, queue_tickets, queue_events, queue_blocks, "
+    "queue_series, hall_staff"
 )
+REPO = Path(__file__).resolve().parents[2]
+# Halls a test made itself (the queue tests' QT-TEST) go too; the seeded ones stay.
+_HALL_TABLES = ("hall_windows", "queue_categories", "hall_sessions", "hall_sites")
+
+
+def _seeded_halls() -> tuple[str, ...]:
+    with (REPO / "central" / "seed" / "halls.toml").open("rb") as fh:
+        return tuple(hall["code"] for hall in tomllib.load(fh)["halls"])
 
 
 @pytest.fixture(params=BACKENDS)
@@ -98,6 +108,11 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     server: TempPostgres = request.getfixturevalue("postgres_server")
     with server.connect("central_test") as conn:
         conn.execute(f"TRUNCATE {MUTABLE_TABLES} RESTART IDENTITY CASCADE")  # type: ignore[arg-type]
+        seeded = _seeded_halls()
+        for table in (*_HALL_TABLES, "halls"):
+            column = "code" if table == "halls" else "hall_code"
+            conn.execute(f"DELETE FROM {table} WHERE NOT ({column} = ANY(%s))",  # type: ignore[arg-type]
+                         (list(seeded),))
     return url
 
 
