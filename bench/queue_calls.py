@@ -325,6 +325,7 @@ def main() -> int:
         "value": round(percentile(day.ticket_ms, 99), 1),
         "unit": "ms",
         "target": TARGET_TICKET_P99_MS,
+        "ratio": round(percentile(day.ticket_ms, 99) / TARGET_TICKET_P99_MS, 3),
         "ticket_p50_ms": round(percentile(day.ticket_ms, 50), 1),
         "ticket_statuses": dict(day.statuses),
         "ticket_server_p50_ms": round(percentile(inside, 50), 1),
