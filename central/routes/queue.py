@@ -139,6 +139,37 @@ async def queue_categories(request: Request, terminal: SignedTerminal) -> dict[s
     return dict(_run(request, work))
 
 
+def _ticket_once(
+    request: Request,
+    response: Response,
+    terminal: SignedBy,
+    idempotency_key: str,
+    body: Any,
+    birth_date: Any,
+    make: Callable[[Connection, HallInfo, datetime, Taken, str], dict[str, Any]],
+) -> dict[str, Any]:
+    """One ticket per (terminal, Idempotency-Key): `make` it the first time (201), answer a
+    replay with the ticket it made (200); the same key with another body is a 409."""
+    key = f"{terminal.terminal_id}:{idempotency_key.lower()}"
+    digest = body_hash(body)
+    asked = Taken(terminal.terminal_id, key, digest, birth_date)
+
+    def work(conn: Connection) -> tuple[dict[str, Any], bool]:
+        hall, now, url = _hall_of(request)(conn, terminal), now_of(request), base_url(request)
+        return _idempotent(
+            conn,
+            key,
+            digest,
+            lambda row: render_ticket(conn, hall, row, now, url),
+            lambda: make(conn, hall, now, asked, url),
+        )
+
+    ticket, created = _run(request, work)
+    if not created:
+        response.status_code = 200
+    return dict(ticket)
+
+
 @router.post(
     "/queue/tickets",
     openapi_extra=SIGNED_OPERATION,
@@ -161,24 +192,10 @@ async def take_queue_ticket(
 ) -> dict[str, Any]:
     """A ticket of the category (green channel when the birth date makes the person
     `green_age` or older on the hall's day)."""
-    key = f"{terminal.terminal_id}:{idempotency_key.lower()}"
-    digest = body_hash(body)
-    asked = Taken(terminal.terminal_id, key, digest, body.birth_date)
-
-    def work(conn: Connection) -> tuple[dict[str, Any], bool]:
-        hall, now, url = _hall_of(request)(conn, terminal), now_of(request), base_url(request)
-        return _idempotent(
-            conn,
-            key,
-            digest,
-            lambda row: render_ticket(conn, hall, row, now, url),
-            lambda: take_ticket(conn, hall, body.category, now, asked, url),
-        )
-
-    ticket, created = _run(request, work)
-    if not created:
-        response.status_code = 200
-    return dict(ticket)
+    return _ticket_once(
+        request, response, terminal, idempotency_key, body, body.birth_date,
+        lambda conn, hall, now, asked, url: take_ticket(conn, hall, body.category, now, asked, url),
+    )  # fmt: skip
 
 
 @router.post(
@@ -226,26 +243,12 @@ async def upload_offline_ticket(
 ) -> dict[str, Any]:
     """A ticket handed out offline from this terminal's block joins the queue at its
     arrival time (`offline: true`, no wait estimate)."""
-    key = f"{terminal.terminal_id}:{idempotency_key.lower()}"
-    digest = body_hash(body)
-    asked = Taken(terminal.terminal_id, key, digest, body.birth_date)
-
-    def work(conn: Connection) -> tuple[dict[str, Any], bool]:
-        hall, now, url = _hall_of(request)(conn, terminal), now_of(request), base_url(request)
-        return _idempotent(
-            conn,
-            key,
-            digest,
-            lambda row: render_ticket(conn, hall, row, now, url),
-            lambda: upload_offline(
-                conn, hall, body.category, body.number, to_db(body.taken_at), now, asked, url
-            ),
-        )
-
-    ticket, created = _run(request, work)
-    if not created:
-        response.status_code = 200
-    return dict(ticket)
+    return _ticket_once(
+        request, response, terminal, idempotency_key, body, body.birth_date,
+        lambda conn, hall, now, asked, url: upload_offline(
+            conn, hall, body.category, body.number, to_db(body.taken_at), now, asked, url
+        ),
+    )  # fmt: skip
 
 
 @router.post(
