@@ -386,6 +386,7 @@ class RateLimitWindow(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
-# The hall's day (issue 12) lives in its own modules; importing them here puts their tables
-# on Base.metadata for Alembic and for every `from central.models import ...` user.
-from central import models_hall, models_queue  # noqa: E402,F401
+# The hall's day (issue 12) and the fleet (issue 13) live in their own modules; importing
+# them here puts their tables on Base.metadata for Alembic and for every
+# `from central.models import ...` user.
+from central import models_fleet, models_hall, models_queue  # noqa: E402,F401
