@@ -76,7 +76,9 @@ MUTABLE_TABLES = (
     "application_events, applications, nonces, terminals, enrollment_codes, issued_documents, "
     "print_log_entries, identity_tokens, appointments, code_signing_keys, rate_limit_windows, "
     "bookings, slot_counters, booking_suspensions, queue_tickets, queue_events, queue_blocks, "
-    "queue_series, hall_staff"
+    "queue_series, hall_staff, terminal_health, terminal_health_history, terminal_commands, "
+    "config_documents, rollout_targets, rollouts, releases, version_pins, fleet_clock, "
+    "ops_sessions, ops_users, audit_log"
 )
 REPO = Path(__file__).resolve().parents[2]
 # Halls a test made itself (the queue tests' QT-TEST) go too; the seeded ones stay.
