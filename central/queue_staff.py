@@ -1,17 +1,15 @@
 """Window staff: logins for the window page, and its stateless session cookie.
 
-Passwords are hashed with scrypt (hashlib.scrypt, n=2**14, r=8, p=1, 16-byte salt), kept
-as `scrypt$n$r$p$salt$hash`. A logged-in clerk carries a cookie
-`<staff id>.<hall>.<expiry>.<HMAC>` keyed with central's page secret (central_secrets
-`hall_pages`), so any worker process checks it without a session table.
+Passwords are hashed with scrypt (central.passwords, shared with the ops console's users).
+A logged-in clerk carries a cookie `<staff id>.<hall>.<expiry>.<HMAC>` keyed with
+central's page secret (central_secrets `hall_pages`), so any worker process checks it
+without a session table.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,10 +18,10 @@ from typing import cast
 from sqlalchemy import Connection, Table, insert, select
 
 from central.models_queue import HallStaff
+from central.passwords import hash_password, verify_password
 from central.queue_base import HallInfo, QueueError, page_secret, write_transaction
 
 staff_t = cast(Table, HallStaff.__table__)
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 COOKIE = "tongban_staff"
 COOKIE_SECONDS = 12 * 3600  # one working day
 MIN_PASSWORD = 6
@@ -35,36 +33,6 @@ class Clerk:
     hall: str
     login: str
     name: str
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
-    )
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        computed = hashlib.scrypt(
-            password.encode("utf-8"),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=32,
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(computed, base64.b64decode(digest))
 
 
 def add_staff(
