@@ -23,6 +23,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from kiosk.config_devices import DevicesSettings, Strict
 from kiosk.config_errors import ConfigError, problems_of
 from kiosk.config_files import read_toml
+from kiosk.fleet.settings import FleetSettings
 from kiosk.ime.settings import InputSettings
 from kiosk.voice.settings import VoiceSettings
 
@@ -206,6 +207,7 @@ class KioskConfig(Strict):
     technician: TechnicianSettings = TechnicianSettings()
     input: InputSettings = InputSettings()   # pinyin engine, fuzzy initials, page size
     voice: VoiceSettings = VoiceSettings()   # spoken prompts: mode, volume, pack, ALSA device
+    fleet: FleetSettings = FleetSettings()   # heartbeat period, config trial time (kiosk/fleet)
 
     # Where the values came from, for messages and `config check`.
     sources: tuple[str, ...] = ()
