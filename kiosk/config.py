@@ -196,6 +196,17 @@ class CentralSettings(Strict):
         return value
 
 
+class UpdateSettings(Strict):
+    """Software updates (kiosk/update, docs/fleet.md §4): where versions are installed side
+    by side, how long a new version has to prove itself, and the TUF root it trusts."""
+
+    root: Path = Path("/opt/tongban")         # versions/, current, committed, deps/
+    self_test_s: Annotated[float, Field(gt=0, le=3600)] = 300
+    # The update repository's root.json, given by the installer; without it the first
+    # root is fetched from central once and trusted from then on (trust on first use).
+    trusted_root: Path | None = None
+
+
 class KioskConfig(Strict):
     terminal: TerminalSettings
     session: SessionSettings = SessionSettings()
@@ -207,6 +218,7 @@ class KioskConfig(Strict):
     technician: TechnicianSettings = TechnicianSettings()
     input: InputSettings = InputSettings()   # pinyin engine, fuzzy initials, page size
     voice: VoiceSettings = VoiceSettings()   # spoken prompts: mode, volume, pack, ALSA device
+    update: UpdateSettings = UpdateSettings()   # software updates: install root, self-test time
     fleet: FleetSettings = FleetSettings()   # heartbeat period, config trial time (kiosk/fleet)
 
     # Where the values came from, for messages and `config check`.
@@ -276,6 +288,8 @@ def _resolve_paths(data: dict[str, Any], origin: Path) -> None:
     fix(data.get("central"), "central", "ca_bundle", only_dotted=False)
     fix(data.get("staff"), "staff", "export_dir", only_dotted=False)
     fix(data.get("voice"), "voice", "pack", only_dotted=False)
+    fix(data.get("update"), "update", "root", only_dotted=False)
+    fix(data.get("update"), "update", "trusted_root", only_dotted=False)
     devices = data.get("devices")
     if isinstance(devices, dict):
         for name, device in devices.items():
