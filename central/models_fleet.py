@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -48,6 +49,13 @@ class TerminalHealth(Base):
     update_state: Mapped[str] = mapped_column(String(16), default="idle")
     digest: Mapped[str] = mapped_column(String(64))  # of what a history row keeps (below)
     body: Mapped[dict[str, Any]] = mapped_column()  # the heartbeat as received (HeartbeatIn)
+    # When the last history row was written (its digest is `digest`; NULL: none yet): the
+    # heartbeat's one upsert decides whether history is due without reading the history.
+    history_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A command may be waiting (queued, or delivered and not acknowledged): set by
+    # queue_command, cleared by a heartbeat that found none, so most heartbeats skip the
+    # commands table altogether (central.fleet_commands).
+    commands_pending: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class TerminalHealthHistory(Base):

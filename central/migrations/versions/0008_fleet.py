@@ -168,6 +168,8 @@ def upgrade() -> None:
         sa.Column("update_state", sa.String(length=16), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("history_at", sa.DateTime(), nullable=True),
+        sa.Column("commands_pending", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.ForeignKeyConstraint(
             ["terminal_id"],
             ["terminals.terminal_id"],
