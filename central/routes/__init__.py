@@ -16,6 +16,7 @@ from central.routes import (
     queue,
     sealed,
     terminals,
+    updates,
 )
 
 PREFIX = "/api/v1"
@@ -39,3 +40,5 @@ def include_routes(app: FastAPI) -> None:
         app.include_router(module.router, prefix=PREFIX)
     # The hall's pages (display, window, ticket) live outside the API's prefix.
     app.include_router(hall_pages.router)
+    # The TUF repository (docs/fleet.md §4): static files, unsigned, outside the API.
+    app.include_router(updates.router)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn, cast
 
-from kiosk.cli import cards, central, doctor, ime, printing, read_id, scan, voice
+from kiosk.cli import cards, central, doctor, ime, printing, read_id, scan, update, voice
 from kiosk.config import ConfigError, KioskConfig, effective_toml, load_config
 from kiosk.config_errors import technician_text
 from kiosk.logs import setup_cli_logging
@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     cards.add_parsers(sub)
     voice.add_parsers(sub)
     ime.add_parsers(sub)
+    update.add_parsers(sub)
     return parser
 
 
@@ -89,6 +90,8 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
             return central.run(config, args)
         if args.command in ("logs", "print-test"):
             return printing.run(config, args)
+        if args.command == "update":
+            return update.run(config, args)
         if args.command == "run":
             if run_ui is None:
                 print("kiosk run: 这个入口不能启动界面；请用安装的 kiosk 命令（screens.entry）运行"
