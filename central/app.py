@@ -23,6 +23,7 @@ from central.settings import (
     default_db_url,
     default_demo,
     default_public_url,
+    default_updates_dir,
     normalise_db_url,
 )
 from central.signing import SECURITY_SCHEMES
@@ -37,7 +38,8 @@ X-Signature)."""
 def create_app(db_url: str, settings: Settings | None = None) -> FastAPI:
     """The app for `db_url` (migrated already: `kiosk-central migrate`). Without `settings`
     (tests, the OpenAPI document) the demo's rules apply; `kiosk-central serve` passes its own."""
-    settings = settings or Settings(db_url=normalise_db_url(db_url), demo=True)
+    url = normalise_db_url(db_url)
+    settings = settings or Settings(db_url=url, demo=True, updates_dir=default_updates_dir(url))
     db = Database(settings)
 
     @asynccontextmanager
@@ -100,5 +102,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def app_from_env() -> FastAPI:
     """uvicorn factory (`central.app:app_from_env`) for `kiosk-central serve --workers N`."""
     url = normalise_db_url(default_db_url())
-    settings = Settings(db_url=url, public_base_url=default_public_url(), demo=default_demo(url))
+    settings = Settings(
+        db_url=url,
+        public_base_url=default_public_url(),
+        demo=default_demo(url),
+        updates_dir=default_updates_dir(url),
+    )
     return create_app(url, settings)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 ENV_DB = "TONGBAN_CENTRAL_DB"
 ENV_PUBLIC_URL = "TONGBAN_CENTRAL_PUBLIC_URL"
 ENV_DEMO = "TONGBAN_CENTRAL_DEMO"
+ENV_UPDATES = "TONGBAN_UPDATES_DIR"
 DEFAULT_SQLITE_PATH = Path("var/central/central.db")
 ENROLLMENT_VALIDITY = timedelta(days=7)
 
@@ -46,6 +47,24 @@ class Settings:
     # The demo (default_demo): documents may be issued without public_base_url, their links
     # pointing where the issuing request came to.
     demo: bool = False
+    # The TUF repository served at /updates (docs/fleet.md §4): --updates-dir, else
+    # $TONGBAN_UPDATES_DIR, else `updates/` beside the SQLite file; None: nothing served.
+    updates_dir: str | None = None
+
+
+def default_updates_dir(db_url: str) -> str | None:
+    """$TONGBAN_UPDATES_DIR, else the directory `updates` beside the SQLite file, else None
+    (PostgreSQL without the variable)."""
+    env = os.environ.get(ENV_UPDATES, "").strip()
+    if env:
+        return env
+    try:
+        url = make_url(db_url)
+    except ArgumentError:
+        return None
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return str(Path(url.database).expanduser().parent / "updates")
+    return None
 
 
 def default_demo(db_url: str) -> bool:
