@@ -26,6 +26,7 @@ PACKAGES = {
     "xvfb": "xvfb",
     "cjk-font": "fonts-wqy-microhei",
     "latin-font": "fonts-dejavu-core",
+    "systemd-analyze": "systemd",               # unit files checked with systemd-analyze verify
 }
 
 ROOT_NEEDED = "run the tests as root"
