@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from drivers.contracts import (
     CardReader,
@@ -30,6 +30,18 @@ from kiosk.config_devices import (
     SerialScannerSettings,
     SimulatedCameraScannerSettings,
 )
+
+
+@runtime_checkable
+class Rearmable(Protocol):
+    """An ID reader that knows whether a card lies on it and can read that card again
+    (drivers.idcard.reader.SamSerialReader)."""
+
+    @property
+    def card_present(self) -> bool: ...
+
+    def read_again(self) -> None: ...
+
 
 DEVICE_NAMES = ("id_reader", "card_reader", "receipt_printer", "a4_printer", "code_scanner",
                 "document_camera")

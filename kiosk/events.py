@@ -129,6 +129,14 @@ class TechnicianChanged(KioskEvent):
     mode: str
 
 
+@dataclass(frozen=True)
+class MaintenanceChanged(KioskEvent):
+    """Central turned maintenance mode on or off (kiosk/fleet/maintenance.py); what to draw
+    is ``KioskState.maintenance``."""
+
+    on: bool
+
+
 E = TypeVar("E", bound=KioskEvent)
 Listener = Callable[[E], None]
 

@@ -7,6 +7,8 @@ mistake; it sends intents instead.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from drivers.status import DeviceStatus
@@ -28,6 +30,16 @@ class DeviceFault:
 
 
 @dataclass(frozen=True)
+class MaintenanceState:
+    """Central put the terminal in maintenance (docs/fleet.md §2): no new session starts;
+    once nobody is served the screen shows 设备维护中 with the hall's ``phone``."""
+
+    on: bool = False
+    phone: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class KioskState:
     session: SessionSnapshot
     flow: FlowState | None            # the running service's flow, while a citizen is served
@@ -39,6 +51,7 @@ class KioskState:
     staff: FlowState                  # staff mode ("closed" when nobody is in it)
     # the technician's maintenance mode ("closed" when nobody is in it)
     technician: FlowState = FlowState("technician", "closed", "")
+    maintenance: MaintenanceState = MaintenanceState()   # central's 设备维护中 (kiosk/fleet)
 
     @property
     def serving(self) -> bool:
@@ -56,3 +69,24 @@ class KioskState:
 def device_fault(device: str, status: DeviceStatus, since: float) -> DeviceFault:
     state = status.state.value if status.state.value != "online" else "supplies"
     return DeviceFault(device, state, status.fault or "", since)
+
+
+class FaultClock:
+    """When each device's current fault began (monotonic), for ``KioskState.faults``: a
+    device that is ready again is forgotten, one still faulty keeps its first time."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._since: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def faults(self, statuses: Mapping[str, DeviceStatus]) -> tuple[DeviceFault, ...]:
+        now = self._clock()
+        with self._lock:
+            for name, status in statuses.items():
+                if status.ready:
+                    self._since.pop(name, None)
+                else:
+                    self._since.setdefault(name, now)
+            since = dict(self._since)
+        return tuple(device_fault(name, statuses[name], since[name]) for name in since)

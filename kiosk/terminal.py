@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 from drivers.contracts import Device
 from drivers.events import (
@@ -33,7 +32,7 @@ from kiosk.central_api import CentralClient
 from kiosk.central_api.link import CentralKeys, CentralLink
 from kiosk.central_api.models import Catalogue
 from kiosk.config import KioskConfig
-from kiosk.devices import build_devices
+from kiosk.devices import Rearmable, build_devices
 from kiosk.events import (
     DeviceChanged,
     FlowChanged,
@@ -47,6 +46,7 @@ from kiosk.events import (
     TechnicianChanged,
 )
 from kiosk.files import DATA_DIR_MODE, ensure_dir
+from kiosk.fleet.service import Fleet, build_fleet
 from kiosk.flows import queue_desk
 from kiosk.flows.base import Flow
 from kiosk.flows.deps import FlowDeps
@@ -65,7 +65,7 @@ from kiosk.registry import SERVICES
 from kiosk.services import ServiceView, service_views
 from kiosk.session import IdentitySource, Session, SessionSnapshot, SessionState
 from kiosk.staff import StaffGate
-from kiosk.state import DeviceFault, KioskState, device_fault
+from kiosk.state import FaultClock, KioskState
 from kiosk.store import Store, open_store
 from kiosk.voice.voice import Voice
 
@@ -160,12 +160,14 @@ class Terminal:
             on_appointment=lambda text, meaning: queue_desk.appointment_code(self, text, meaning),
         )
         self._statuses: dict[str, DeviceStatus] = {}
-        self._fault_since: dict[str, float] = {}
+        self._fault_clock = FaultClock(self._clock)
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self.session.subscribe(self._on_session)
         for device in self.devices.values():
             device.events.subscribe(self._on_device_event)
+        # Heartbeats, central's commands, maintenance mode, updates, the self-test.
+        self.fleet: Fleet = build_fleet(self)
 
     def subscribe(self, listener: Listener[KioskEvent]) -> None:
         """listener(event) is called from any thread; it must not block."""
@@ -187,9 +189,15 @@ class Terminal:
             # Reserve today's offline numbers while central answers (kiosk/queue_blocks.py).
             threading.Thread(target=queue_desk.prepare, args=(self, self._stop), name="queue blocks",
                              daemon=True).start()
+        self.fleet.start()
+
+    def ui_drawn(self) -> None:
+        """The app drew its first frame (the self-test's ``ui`` proof)."""
+        self.fleet.ui_drawn()
 
     def stop(self) -> None:
         self._stop.set()
+        self.fleet.stop()
         if self._ticker is not None:
             self._ticker.join(timeout=2)
             self._ticker = None
@@ -236,7 +244,7 @@ class Terminal:
             flow=flow.state() if flow is not None and snap.state is SessionState.ACTIVE else None,
             services=tuple(self._service_views(statuses, enrolled)),
             devices=tuple(statuses.items()),
-            faults=self._faults(statuses),
+            faults=self._fault_clock.faults(statuses),
             other_ways=frozenset(
                 name for name, needs_central in OTHER_WAYS_NEED_CENTRAL.items()
                 if name in statuses and statuses[name].ready and (enrolled or not needs_central)
@@ -244,18 +252,8 @@ class Terminal:
             enrolled=enrolled,
             staff=self.staff.state(),
             technician=self.technician.state(),
+            maintenance=self.fleet.maintenance.state(),
         )
-
-    def _faults(self, statuses: dict[str, DeviceStatus]) -> tuple[DeviceFault, ...]:
-        now = self._clock()
-        with self._lock:
-            for name, status in statuses.items():
-                if status.ready:
-                    self._fault_since.pop(name, None)
-                else:
-                    self._fault_since.setdefault(name, now)
-            since = dict(self._fault_since)
-        return tuple(device_fault(name, statuses[name], since[name]) for name in since)
 
     def device_statuses(self) -> dict[str, DeviceStatus]:
         with self._lock:
@@ -284,7 +282,7 @@ class Terminal:
     # -- intents ---------------------------------------------------------------------------
     def choose_service(self, service_id: str) -> bool:
         view = next((s for s in self.services() if s.id == service_id), None)
-        if view is None or not view.available or self.technician.is_in:
+        if view is None or not view.available or self.technician.is_in or self.fleet.maintenance.on:
             return False
         self.staff.close("citizen")
         spec = SERVICES.get(service_id)
@@ -297,7 +295,7 @@ class Terminal:
         # early) was read once when it was placed: read it again for this session instead
         # of asking for the card that lies there.
         reader = self.devices.get("id_reader")
-        if isinstance(reader, _Rearmable):
+        if isinstance(reader, Rearmable):
             reader.read_again()
         return True
 
@@ -358,7 +356,7 @@ class Terminal:
 
     def _id_card_on_reader(self) -> bool:
         reader = self.devices.get("id_reader")
-        return isinstance(reader, _Rearmable) and reader.card_present
+        return isinstance(reader, Rearmable) and reader.card_present
 
     # -- what the session and the arrivals say ---------------------------------------------
     def _on_session(self, event: KioskEvent) -> None:
@@ -387,6 +385,8 @@ class Terminal:
     def _on_device_event(self, event: DeviceEvent) -> None:
         if not isinstance(event, StatusChanged) and self.technician.device_event(event):
             return   # maintenance: the technician's test read, masked there; no session
+        if self.fleet.maintenance.holds(event, self.session.state is SessionState.IDLE):
+            return   # 设备维护中 (central's): no new session
         if isinstance(event, StatusChanged):
             with self._lock:
                 self._statuses[event.device] = event.status
@@ -409,13 +409,3 @@ class Terminal:
             log.info("code scanned (%s)", event.symbology)
             self.arrivals.code_scanned(event.text)
 
-
-@runtime_checkable
-class _Rearmable(Protocol):
-    """An ID reader that knows whether a card lies on it and can read that card again
-    (drivers.idcard.reader.SamSerialReader)."""
-
-    @property
-    def card_present(self) -> bool: ...
-
-    def read_again(self) -> None: ...

@@ -10,6 +10,7 @@ from central.routes import (
     catalogue,
     codes,
     context,
+    fleet,
     hall_pages,
     print_log,
     proofs,
@@ -36,6 +37,7 @@ def include_routes(app: FastAPI) -> None:
         sealed,
         booking,
         queue,
+        fleet,
     ):
         app.include_router(module.router, prefix=PREFIX)
     # The hall's pages (display, window, ticket) live outside the API's prefix.

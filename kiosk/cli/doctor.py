@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -79,6 +80,15 @@ def _row(name: str, config: KioskConfig, status: Any) -> dict[str, Any]:
     return row
 
 
+def report(config: KioskConfig, statuses: Mapping[str, DeviceStatus]) -> dict[str, Any]:
+    """The `kiosk doctor --json` document from the devices' statuses: the command's own
+    (it opens the devices) or, for central's ``doctor`` command, the running terminal's
+    (kiosk/fleet/commands.py), which holds the devices itself."""
+    rows = [_row(name, config, status) for name, status in statuses.items()]
+    missing = [n for n in DEVICE_NAMES if getattr(config.devices, n) is None]
+    return {"devices": rows, "not_configured": missing}
+
+
 def run(config: KioskConfig, args: argparse.Namespace) -> int:
     devices = build_devices(config.devices)
     for device in devices.values():
@@ -87,16 +97,17 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
         deadline = time.monotonic() + args.wait
         while time.monotonic() < deadline and not all(d.status().ready for d in devices.values()):
             time.sleep(0.1)
-        report = [_row(name, config, device.status()) for name, device in devices.items()]
+        document = report(config, {name: device.status() for name, device in devices.items()})
     finally:
         for device in devices.values():
             device.close()
-    missing = [n for n in DEVICE_NAMES if getattr(config.devices, n) is None]
+    report_rows: list[dict[str, Any]] = document["devices"]
+    missing: list[str] = document["not_configured"]
     if args.json:
-        print(json.dumps({"devices": report, "not_configured": missing}, ensure_ascii=False, indent=2))
+        print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         print(f"终端 {config.terminal.hall_name} ({config.terminal.profile}, {config.terminal.region_code})")
-        for row in report:
+        for row in report_rows:
             mark = "OK  " if row["ready"] else "BUSY" if row["port_state"] == PortState.BUSY else "FAIL"
             print(f"[{mark}] {row['device']:<15} {row['driver']:<11} {row['port']}")
             print(f"       state={row['state']} action={ACTION_WORDS[FaultAction(str(row['action']))]}"
@@ -105,5 +116,5 @@ def run(config: KioskConfig, args: argparse.Namespace) -> int:
             print(f"       {row['advice']}" + (f" [{row['detail']}]" if row["detail"] else ""))
         for name in missing:
             print(f"[--  ] {name:<15} 未配置 (not configured)")
-    fine = all(r["ready"] or r["in_use_by_kiosk"] for r in report)
+    fine = all(r["ready"] or r["in_use_by_kiosk"] for r in report_rows)
     return EXIT_OK if fine else EXIT_FAIL

@@ -299,6 +299,16 @@ class PrintLog:
         with self.store.read() as conn:
             return int(conn.execute(select(func.count()).select_from(print_log)).scalar_one())
 
+    def head(self) -> tuple[int, str] | None:
+        """(rows, the last row's MAC) or None when the log is empty: what the heartbeat
+        reports (docs/fleet.md §1) so central sees a log cut short or rewritten."""
+        with self.store.read() as conn:
+            last = conn.execute(select(print_log.c.mac).order_by(print_log.c.seq.desc()).limit(1)).first()
+            if last is None:
+                return None
+            rows = int(conn.execute(select(func.count()).select_from(print_log)).scalar_one())
+        return rows, str(last.mac)
+
     # -- checking --------------------------------------------------------------------------
     def verify(self) -> ChainReport:
         with self.store.read() as conn:
