@@ -31,7 +31,7 @@ from kiosk.registry import SERVICES
 from kiosk.session import EndReason
 from kiosk.terminal import Terminal
 
-from . import maintenance, notices, routing, voice_prompts, words
+from . import liveness, maintenance, notices, routing, voice_prompts, words
 from .chrome import FaultBanner, SessionOverlay, Toast, TopBar
 from .common.kv import load_kv
 from .home import HomeScreen
@@ -111,12 +111,15 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
+        # Before the first frame: READY=1 to systemd once it is drawn, then the watchdog.
+        self.liveness = liveness.Liveness(self)
         self._draw()
         Clock.schedule_interval(self._clock, CLOCK_S)
         if self._on_started is not None:
             self._on_started(self)
 
     def on_stop(self) -> None:
+        self.liveness.stop()
         self.close_pin_pad(cancel=True)
         self.terminal.staff.close("stop")
         self.clear_identity()
