@@ -56,6 +56,8 @@ BODY_LIMITS: dict[tuple[str, str], int] = {
     # Sealed (central.sealing): the same bodies encrypted and base64-encoded (4/3 and a bit).
     ("POST", f"{PREFIX}/applications/sealed"): 384 * KIB,
     ("POST", f"{PREFIX}/print-log/sealed"): 96 * KIB,
+    # A pulled log (docs/fleet.md §2): at most 2 MiB of masked log, as JSON.
+    ("POST", f"{PREFIX}/terminals/commands/{{command_id}}/result"): 4 * 1024 * KIB,
 }
 
 
@@ -84,6 +86,17 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 
 _RATE_ROUTES = [(method, template, _pattern(template)) for method, template in RATE_LIMITS]
+_BODY_ROUTES = [(m, t, _pattern(t)) for m, t in BODY_LIMITS if "{" in t]  # templated paths
+
+
+def body_limit(method: str, path: str) -> tuple[str | None, int]:
+    """The route template a body limit is set for (None: the default) and the limit."""
+    if (method, path) in BODY_LIMITS:
+        return path, BODY_LIMITS[(method, path)]
+    for route_method, template, pattern in _BODY_ROUTES:
+        if method == route_method and pattern.match(path):
+            return template, BODY_LIMITS[(method, template)]
+    return None, DEFAULT_BODY_LIMIT
 # One request in this many also deletes windows that have ended (like central.signing's
 # nonce purge: cheap, stateless, shared by every worker).
 PURGE_EVERY = 64
@@ -167,11 +180,11 @@ class Gate:
         method, path = scope["method"], scope["path"]
         limited = self._rate_route(method, path)
         # For the log, also of a request refused here (these paths are their templates).
+        body_route, limit_bytes = body_limit(method, path)
         if limited is not None:
             scope["tongban.route"] = limited[0]
-        elif (method, path) in BODY_LIMITS:
-            scope["tongban.route"] = path
-        limit_bytes = BODY_LIMITS.get((method, path), DEFAULT_BODY_LIMIT)
+        elif body_route is not None:
+            scope["tongban.route"] = body_route
         too_large = [(b"connection", b"close")]
         detail = f"request body over {limit_bytes} bytes"
         declared = _header(scope, b"content-length")

@@ -1,0 +1,118 @@
+"""The fleet's signed terminal endpoints (docs/fleet.md §1–§2): the heartbeat, and a
+command's result.
+
+A heartbeat is one transaction on the request's autocommit connection: the latest health
+and, when due, a history row (central.fleet_health), the acknowledgements and the commands
+to deliver (central.fleet_commands), the rollout's bookkeeping and offer
+(central.updates.rollouts), the effective configuration version (central.config_docs). Its
+commit is asynchronous on PostgreSQL (the connection's `synchronous_commit=off`): a
+heartbeat lost in a crash is replaced by the next one a minute later, and a delivery lost
+with it is delivered again (the terminal only acknowledges a repeat). A result's commit is
+durable: the terminal forgets a command once central took its result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+from sqlalchemy import Connection
+
+from central.db import transaction
+from central.errors import ApiError
+from central.fleet_commands import acknowledge, deliver, finish
+from central.fleet_health import record_health
+from central.fleet_schemas import (
+    CommandOut,
+    CommandResultIn,
+    CommandResultOut,
+    HeartbeatIn,
+    HeartbeatOut,
+)
+from central.routes.common import NOT_FOUND, SIGNED, with_connection
+from central.routes.queue import now_of
+from central.signing import SIGNED_OPERATION, SignedBy, SignedTerminal
+from central.timeutil import to_beijing
+
+router = APIRouter(tags=["signed"])
+NEXT_IN_S = 60
+CommandId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@contextmanager
+def _beat_transaction(conn: Connection) -> Iterator[None]:
+    """BEGIN on PostgreSQL (the commit stays asynchronous, see the module docstring); BEGIN
+    IMMEDIATE on SQLite, so the write lock is taken first and never upgraded half-way."""
+    conn.exec_driver_sql("BEGIN" if conn.dialect.name == "postgresql" else "BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.exec_driver_sql("ROLLBACK")
+        raise
+    conn.exec_driver_sql("COMMIT")
+
+
+def heartbeat_answer(
+    conn: Connection, terminal: SignedBy, beat: HeartbeatIn, now: datetime
+) -> HeartbeatOut:
+    """Record `beat` from `terminal` at `now` (naive UTC) and make its answer."""
+    from central import config_docs
+    from central.updates import rollouts
+
+    terminal_id = terminal.terminal_id
+    with _beat_transaction(conn):
+        recorded = record_health(conn, terminal_id, beat, now)
+        acknowledge(conn, terminal_id, beat.acks, now)
+        commands = deliver(conn, terminal_id, now) if recorded.commands_pending else []
+        offer = rollouts.on_heartbeat(conn, terminal, beat, now)
+        config_version = config_docs.effective_version(conn, terminal_id)
+    return HeartbeatOut(
+        server_time=to_beijing(now),
+        next_in_s=NEXT_IN_S,
+        commands=[CommandOut.model_construct(**c) for c in commands],
+        config_version=config_version,
+        update=offer,
+    )
+
+
+@router.post(
+    "/terminals/heartbeat",
+    openapi_extra=SIGNED_OPERATION,
+    response_model=HeartbeatOut,
+    responses=SIGNED,
+)
+async def heartbeat(body: HeartbeatIn, request: Request, terminal: SignedTerminal) -> Response:
+    """The terminal's health (kept: the latest, and a bounded history); the answer carries
+    the commands for it, the configuration version central has for it and an update offer.
+    Unknown keys are refused (422): nothing but device states, counts and versions."""
+    answer = with_connection(request, heartbeat_answer, terminal, body, now_of(request))
+    # Serialized once here: the model was built from checked values.
+    return Response(answer.model_dump_json(), media_type="application/json")
+
+
+def _result(
+    conn: Connection, terminal: SignedBy, command_id: int, body: CommandResultIn, now: datetime
+) -> str | None:
+    with transaction(conn):
+        return finish(conn, terminal.terminal_id, command_id, body.ok, body.result, body.log, now)
+
+
+@router.post(
+    "/terminals/commands/{command_id}/result",
+    openapi_extra=SIGNED_OPERATION,
+    response_model=CommandResultOut,
+    responses={**NOT_FOUND, **SIGNED},
+)
+async def command_result(
+    command_id: CommandId, body: CommandResultIn, request: Request, terminal: SignedTerminal
+) -> CommandResultOut:
+    """The result of a command delivered to this terminal: `done` (ok) or `failed`. A
+    repeat of a finished command's result gets the state it has. Another terminal's
+    command, or one never delivered, is 404."""
+    state = with_connection(request, _result, terminal, command_id, body, now_of(request))
+    if state is None:
+        raise ApiError(404, "not_found", f"no command {command_id} delivered to this terminal")
+    return CommandResultOut(state="done" if state == "done" else "failed")
