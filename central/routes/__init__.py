@@ -42,5 +42,9 @@ def include_routes(app: FastAPI) -> None:
         app.include_router(module.router, prefix=PREFIX)
     # The hall's pages (display, window, ticket) live outside the API's prefix.
     app.include_router(hall_pages.router)
+    # The ops console's pages (/ops/, central.console), with its login and role answers.
+    from central.console import mount as mount_console
+
+    mount_console(app)
     # The TUF repository (docs/fleet.md §4): static files, unsigned, outside the API.
     app.include_router(updates.router)
