@@ -119,7 +119,12 @@ class ConfigDocument(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     published_by: Mapped[str | None] = mapped_column(String(40))
 
-    __table_args__ = (UniqueConstraint("scope", "scope_key", "version"),)
+    __table_args__ = (
+        UniqueConstraint("scope", "scope_key", "version"),
+        # The layers' latest published versions, looked up on every heartbeat
+        # (central.config_docs.effective_version).
+        Index("ix_config_documents_layer", "scope", "scope_key", "published_at"),
+    )
 
 
 class Release(Base):

@@ -59,6 +59,8 @@ ErrorCode = Literal[
     "cancelled",
     "already_checked_in",
     "empty",
+    # Running the fleet (docs/fleet.md).
+    "no_config",
 ]
 Step = Literal["申请", "代收", "受理", "流转", "办理", "办结", "送达", "归档"]
 Profile = Literal["hall", "bank", "community"]

@@ -12,7 +12,18 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn, cast
 
-from kiosk.cli import cards, central, doctor, ime, printing, read_id, scan, update, voice
+from kiosk.cli import (
+    cards,
+    central,
+    config_schema,
+    doctor,
+    ime,
+    printing,
+    read_id,
+    scan,
+    update,
+    voice,
+)
 from kiosk.config import ConfigError, KioskConfig, effective_toml, load_config
 from kiosk.config_errors import technician_text
 from kiosk.logs import setup_cli_logging
@@ -53,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     check = config_sub.add_parser("check", help="validate and print the effective configuration")
     check.add_argument("file", nargs="?", help="file to check (default: --config or the site file)")
+    config_schema.add_parser(config_sub)
     central.add_parsers(sub)
     printing.add_parsers(sub)
     scan.add_parsers(sub)
@@ -71,6 +83,8 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
     try:
         if args.command == "read-id":
             return read_id.run(args)
+        if args.command == "config" and args.config_command == "schema":
+            return config_schema.run(args)
         if args.command == "config":
             return cmd_config_check(args)
         if args.command == "staff":

@@ -40,6 +40,8 @@ SIGNED = [
     ("post", "/api/v1/appointments/book"),
     ("post", "/api/v1/appointments/mine"),
     ("post", "/api/v1/appointments/{number}/cancel"),
+    # Running the fleet (docs/fleet.md).
+    ("get", "/api/v1/terminals/config"),
 ]
 UNSIGNED = [
     ("get", "/api/v1/health"),

@@ -53,6 +53,10 @@ def upgrade() -> None:
             "scope", "scope_key", "version", name=op.f("uq_config_documents_scope")
         ),
     )
+    with op.batch_alter_table("config_documents", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_config_documents_layer", ["scope", "scope_key", "published_at"], unique=False
+        )
     op.create_table(
         "fleet_clock",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -257,6 +261,9 @@ def downgrade() -> None:
     op.drop_table("releases")
     op.drop_table("ops_users")
     op.drop_table("fleet_clock")
+    with op.batch_alter_table("config_documents", schema=None) as batch_op:
+        batch_op.drop_index("ix_config_documents_layer")
+
     op.drop_table("config_documents")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))
