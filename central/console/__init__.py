@@ -1,0 +1,38 @@
+"""The ops console (docs/fleet.md §6): server-rendered pages at /ops/ for operations staff,
+regional operators and hall staff. `mount(app)` adds its routes and the answers of its
+checks (login -> 303 or 401, role -> 403) to central's app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from central.console.sources import NotReady
+from central.console.web import (
+    Forbidden,
+    LoginNeeded,
+    Missing,
+    Refused,
+    on_forbidden,
+    on_login_needed,
+    on_missing,
+    on_refused,
+    render,
+)
+
+
+async def _on_not_ready(request: Request, exc: Exception) -> Response:
+    return render(request, "error.html", 503, title="暂不可用",
+                  message=f"该功能尚未启用 (not available yet: {exc})")  # fmt: skip
+
+
+def mount(app: FastAPI) -> None:
+    from central.console import pages, pages_admin
+
+    app.include_router(pages.router)
+    app.include_router(pages_admin.router)
+    app.add_exception_handler(LoginNeeded, on_login_needed)
+    app.add_exception_handler(Forbidden, on_forbidden)
+    app.add_exception_handler(Missing, on_missing)
+    app.add_exception_handler(Refused, on_refused)
+    app.add_exception_handler(NotReady, _on_not_ready)
