@@ -17,6 +17,7 @@ from kiosk.cli import (
     central,
     config_schema,
     doctor,
+    fleet,
     ime,
     printing,
     read_id,
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     voice.add_parsers(sub)
     ime.add_parsers(sub)
     update.add_parsers(sub)
+    fleet.add_parsers(sub)
     return parser
 
 
@@ -106,6 +108,8 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
             return printing.run(config, args)
         if args.command == "update":
             return update.run(config, args)
+        if args.command == "heartbeat":
+            return fleet.run(config, args)
         if args.command == "run":
             if run_ui is None:
                 print("kiosk run: 这个入口不能启动界面；请用安装的 kiosk 命令（screens.entry）运行"

@@ -79,6 +79,16 @@ def device_health(status: DeviceStatus) -> dict[str, Any]:
     return data
 
 
+def host_uptime_s(fallback: float) -> float:
+    """How long the machine has been up (``/proc/uptime``): the same for the kiosk and for
+    `kiosk heartbeat`, and a power cut shows as a small number. ``fallback`` (the
+    process's own uptime) where there is no /proc."""
+    try:
+        return float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return fallback
+
+
 def free_disk_mb(path: Path) -> int:
     try:
         return int(shutil.disk_usage(path).free // (1024 * 1024))

@@ -11,6 +11,7 @@ the hooks each must offer); without them the heartbeat reports ``idle`` / ``loca
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -22,7 +23,7 @@ from kiosk import hall_time
 from kiosk.central_api.errors import CentralError, NotEnrolled
 from kiosk.central_api.fleet import FleetApi, Heartbeat, HeartbeatAnswer
 from kiosk.events import DeviceChanged, KioskEvent, SessionEnded
-from kiosk.files import DATA_DIR_MODE, ensure_dir
+from kiosk.files import DATA_DIR_MODE, ensure_dir, replace_private_file
 from kiosk.fleet import health
 from kiosk.fleet.commands import Commands, Outcome
 from kiosk.fleet.heartbeat import HeartbeatLoop
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PULL_HOURS = (1, 72)
+LAST_FILE = "last_heartbeat.json"
 
 
 class Fleet:
@@ -103,7 +105,7 @@ class Fleet:
         return health.build(health.Snapshot(
             reason=reason,
             now=hall_time.now(terminal.zone),
-            uptime_s=self._clock() - self._born,
+            uptime_s=health.host_uptime_s(self._clock() - self._born),
             data_dir=Path(terminal.config.terminal.data_dir),
             statuses=terminal.device_statuses(),
             outbox=terminal.outbox.status(),
@@ -117,42 +119,40 @@ class Fleet:
         ))
 
     def beat_once(self, reason: str) -> tuple[Heartbeat, HeartbeatAnswer]:
-        """Build, send and act on one heartbeat; raises CentralError (NotEnrolled when the
-        terminal has no identity) and leaves the acknowledgements for the next."""
-        body = self.body(reason)
+        """Build, send and act on one heartbeat now; raises CentralError (NotEnrolled when
+        the terminal has no identity). The loop's beats come through here too."""
         client = self.terminal.central
         if client is None:
             raise NotEnrolled()
-        answer = FleetApi(client).heartbeat(body)
-        self.answered(body, answer)
-        return body, answer
-
-    def _beat(self, reason: str) -> None:
-        # The loop's beat: failures are logged (codes only) and forgotten.
-        if self.terminal.central is None:
-            log.debug("heartbeat skipped: not enrolled")
-            return
-        try:
-            body = self.body(reason)
-        except Exception:
-            log.exception("heartbeat (%s) could not be built", reason)
-            return
-        answer, error = self._send(body)
-        self.beat_sent(body, answer, error)
-
-    def _send(self, body: Heartbeat) -> tuple[HeartbeatAnswer | None, str | None]:
-        client = self.terminal.central
-        if client is None:
-            return None, "not_enrolled"
+        body = self.body(reason)
         try:
             answer = FleetApi(client).heartbeat(body)
         except CentralError as err:
-            log.warning("heartbeat (%s) failed: %s", body.reason, err.code)
-            return None, err.code
+            self.beat_sent(body, None, err.code)
+            raise
         self.answered(body, answer)
-        return answer, None
+        self.beat_sent(body, answer, None)
+        return body, answer
+
+    def _beat(self, reason: str) -> None:
+        # The loop's beat: failures are logged (codes only, never a body) and forgotten.
+        try:
+            self.beat_once(reason)
+        except NotEnrolled:
+            log.debug("heartbeat skipped: not enrolled")
+        except CentralError as err:
+            log.warning("heartbeat (%s) failed: %s", reason, err.code)
+        except Exception:
+            log.exception("heartbeat (%s) failed", reason)
 
     def beat_sent(self, body: Heartbeat, answer: HeartbeatAnswer | None, error: str | None) -> None:
+        # The last body on disk (it holds no personal data): `kiosk heartbeat` run beside
+        # the kiosk reports the devices as the kiosk, which holds them open, sees them.
+        try:
+            record = {"sent": body.model_dump(mode="json"), "answered": answer is not None, "error": error}
+            replace_private_file(self.folder / LAST_FILE, json.dumps(record).encode("utf-8"))
+        except OSError as err:
+            log.warning("last heartbeat not kept: %s", err.strerror)
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:
