@@ -19,6 +19,7 @@
     kiosk-central fleet list|show|op|command ...   (central/cli_fleet.py)
     kiosk-central ops-user add NAME --role admin|regional|hall_staff [--region C] [--hall C]
     kiosk-central ops-user list [--json] | ops-user disable NAME   (central/cli_ops.py)
+    kiosk-central config put|publish|list|diff|effective ...   (central/cli_config.py)
     kiosk-central openapi [--out FILE]
 
 --db defaults to $TONGBAN_CENTRAL_DB, else the SQLite file ./var/central/central.db.
@@ -37,6 +38,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from central.cli_codes import add_parsers as add_code_parsers
+from central.cli_config import add_parsers as add_config_parsers
 from central.cli_fleet import add_parsers as add_fleet_parsers
 from central.cli_hall import add_parsers as add_hall_parsers
 from central.cli_ops import add_parsers as add_ops_parsers
@@ -293,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     appointment = add_code_parsers(sub, with_db)
     add_hall_parsers(sub, appointment, with_db)
     add_queue_parsers(sub, with_db)
+    add_config_parsers(sub, with_db)
     add_ops_parsers(sub, with_db)
     add_fleet_parsers(sub, with_db)
 

@@ -11,6 +11,7 @@ from central.routes import (
     codes,
     context,
     fleet,
+    fleet_config,
     hall_pages,
     print_log,
     proofs,
@@ -38,6 +39,7 @@ def include_routes(app: FastAPI) -> None:
         booking,
         queue,
         fleet,
+        fleet_config,
     ):
         app.include_router(module.router, prefix=PREFIX)
     # The hall's pages (display, window, ticket) live outside the API's prefix.
