@@ -20,6 +20,7 @@
     kiosk-central ops-user add NAME --role admin|regional|hall_staff [--region C] [--hall C]
     kiosk-central ops-user list [--json] | ops-user disable NAME   (central/cli_ops.py)
     kiosk-central config put|publish|list|diff|effective ...   (central/cli_config.py)
+    kiosk-central updates|release|rollout|pin ...   (central/cli_updates.py)
     kiosk-central openapi [--out FILE]
 
 --db defaults to $TONGBAN_CENTRAL_DB, else the SQLite file ./var/central/central.db.
@@ -44,6 +45,7 @@ from central.cli_hall import add_parsers as add_hall_parsers
 from central.cli_ops import add_parsers as add_ops_parsers
 from central.cli_queue import add_parsers as add_queue_parsers
 from central.cli_records import add_parsers as add_record_parsers
+from central.cli_updates import add_parsers as add_updates_parsers
 from central.ops import (
     PROFILES,
     OpsError,
@@ -60,6 +62,7 @@ from central.settings import (
     ENV_DB,
     ENV_DEMO,
     ENV_PUBLIC_URL,
+    ENV_UPDATES,
     SettingsError,
     default_db_url,
     default_demo,
@@ -127,6 +130,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ[ENV_DB] = normalise_db_url(args.db)
     if public_url:
         os.environ[ENV_PUBLIC_URL] = public_url
+    if args.updates_dir:
+        os.environ[ENV_UPDATES] = str(Path(args.updates_dir).resolve())
     uvicorn.run(
         "central.app:app_from_env",
         factory=True,
@@ -244,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"base of the verification links printed on documents (default: ${ENV_PUBLIC_URL}, "
         "else the URL each request came to)",
     )
+    serve.add_argument(
+        "--updates-dir",
+        metavar="DIR",
+        help=f"the TUF repository served at /updates (default: ${ENV_UPDATES}, else updates/ "
+        "beside the SQLite file)",
+    )
     command(
         sub,
         "migrate",
@@ -295,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     appointment = add_code_parsers(sub, with_db)
     add_hall_parsers(sub, appointment, with_db)
     add_queue_parsers(sub, with_db)
+    add_updates_parsers(sub, with_db)
     add_config_parsers(sub, with_db)
     add_ops_parsers(sub, with_db)
     add_fleet_parsers(sub, with_db)

@@ -96,8 +96,14 @@ def _load_json(tar: tarfile.TarFile, files: dict[str, tarfile.TarInfo], name: st
 def _check_fields(manifest: Any) -> None:
     if not isinstance(manifest, dict):
         raise _bad("manifest.json is not an object")
-    expected = {"format": int, "name": str, "version": str, "python": str, "wheel": str,
-                "lock_hash": str}
+    expected = {
+        "format": int,
+        "name": str,
+        "version": str,
+        "python": str,
+        "wheel": str,
+        "lock_hash": str,
+    }
     for key, kind in expected.items():
         if not isinstance(manifest.get(key), kind):
             raise _bad(f"manifest.json: {key} missing or not a {kind.__name__}")

@@ -225,7 +225,9 @@ def init_repository(paths: RepoPaths, root_key: Path | None, now: datetime) -> d
         return _described(paths, root_key, created=True, root_version=1)
 
 
-def _described(paths: RepoPaths, root_key: Path, created: bool, root_version: int) -> dict[str, Any]:
+def _described(
+    paths: RepoPaths, root_key: Path, created: bool, root_version: int
+) -> dict[str, Any]:
     return {
         "updates_dir": str(paths.base),
         "root_key": str(root_key),
@@ -310,9 +312,7 @@ def timestamp_due(paths: RepoPaths, now: datetime) -> bool:
     return expires.replace(tzinfo=UTC) - _aware(now) < LIFETIME["timestamp"] / 2
 
 
-def rotate_root(
-    paths: RepoPaths, old_key: Path, new_key: Path, now: datetime
-) -> dict[str, Any]:
+def rotate_root(paths: RepoPaths, old_key: Path, new_key: Path, now: datetime) -> dict[str, Any]:
     """Root N+1 with `new_key` in place of `old_key`, signed by both, so a client trusting
     root N (threshold of the old keys) accepts it and it meets its own (the new keys).
     `new_key` is created (0600) when the file does not exist; the same key renews root."""
@@ -321,8 +321,9 @@ def rotate_root(
         current = cast(Metadata[Root], read_role(paths, "root"))
         root_keyids = current.signed.roles["root"].keyids
         if old_signer.public_key.keyid not in root_keyids:
-            raise UpdatesError("bad_root_key", f"{old_key} is not a key of root version "
-                               f"{current.signed.version}")
+            raise UpdatesError(
+                "bad_root_key", f"{old_key} is not a key of root version {current.signed.version}"
+            )
         new_signer = _key_for(new_key)
         nxt = Metadata(copy.deepcopy(current.signed))  # to_dict() shares the key lists
         if new_signer.public_key.keyid != old_signer.public_key.keyid:

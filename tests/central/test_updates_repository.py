@@ -108,7 +108,9 @@ def test_a_published_release_is_verified_and_downloaded_by_python_tuf(
     path = tuf.download_target(info)
     assert Path(path).read_bytes() == bundle.read_bytes()
     rows = list_releases(create_engine(db_url).connect())
-    assert [(r["version"], r["notes"], r["sha256"]) for r in rows] == [("0.2.0", "first", out["sha256"])]
+    assert [(r["version"], r["notes"], r["sha256"]) for r in rows] == [
+        ("0.2.0", "first", out["sha256"])
+    ]
     with create_engine(db_url).connect() as conn:
         actions = conn.execute(select(AuditEntry.action, AuditEntry.target)).all()
     assert ("release_publish", "0.2.0") in actions
@@ -226,12 +228,15 @@ def test_two_publishers_never_interleave(repo: RepoPaths, tmp_path: Path) -> Non
     def one(bundle: Path, version: str) -> None:
         try:
             barrier.wait()
-            add_target(repo, f"tongban-kiosk-{version}.tar.gz", bundle, {"version": version}, utcnow())
+            add_target(
+                repo, f"tongban-kiosk-{version}.tar.gz", bundle, {"version": version}, utcnow()
+            )
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
     threads = [
-        threading.Thread(target=one, args=(b, f"0.{n}.0")) for n, b in zip(range(2, 6), bundles, strict=True)
+        threading.Thread(target=one, args=(b, f"0.{n}.0"))
+        for n, b in zip(range(2, 6), bundles, strict=True)
     ]
     for t in threads:
         t.start()
@@ -243,4 +248,3 @@ def test_two_publishers_never_interleave(repo: RepoPaths, tmp_path: Path) -> Non
     snapshot = read_role(repo, "snapshot").signed
     assert snapshot.meta["targets.json"].version == targets.version
     assert read_role(repo, "timestamp").signed.snapshot_meta.version == snapshot.version
-

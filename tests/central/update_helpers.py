@@ -62,7 +62,9 @@ class ClientFetcher(FetcherInterface):
         self.urls.append(url)
         response: httpx.Response = self.client.get(url)
         if response.status_code != 200:
-            raise exceptions.DownloadHTTPError(f"{url}: {response.status_code}", response.status_code)
+            raise exceptions.DownloadHTTPError(
+                f"{url}: {response.status_code}", response.status_code
+            )
         return iter([response.content])
 
 
