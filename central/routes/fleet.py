@@ -21,6 +21,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy import Connection
 
+from central import config_docs
 from central.db import transaction
 from central.errors import ApiError
 from central.fleet_commands import acknowledge, deliver, finish
@@ -36,6 +37,7 @@ from central.routes.common import NOT_FOUND, SIGNED, with_connection
 from central.routes.queue import now_of
 from central.signing import SIGNED_OPERATION, SignedBy, SignedTerminal
 from central.timeutil import to_beijing
+from central.updates import rollouts
 
 router = APIRouter(tags=["signed"])
 NEXT_IN_S = 60
@@ -59,9 +61,6 @@ def heartbeat_answer(
     conn: Connection, terminal: SignedBy, beat: HeartbeatIn, now: datetime
 ) -> HeartbeatOut:
     """Record `beat` from `terminal` at `now` (naive UTC) and make its answer."""
-    from central import config_docs
-    from central.updates import rollouts
-
     terminal_id = terminal.terminal_id
     with _beat_transaction(conn):
         recorded = record_health(conn, terminal_id, beat, now)

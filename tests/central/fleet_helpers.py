@@ -4,11 +4,9 @@ central's clock pinned, and reads of the fleet's tables."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -135,27 +133,3 @@ def queue(
 
     result: int = app.state.db.run(work)
     return result
-
-
-@pytest.fixture(autouse=True)
-def rollouts_until_h2() -> Iterator[None]:
-    """TEMPORARY, until central/updates/rollouts.py lands (H2): a rollouts module whose
-    on_heartbeat offers nothing, so the heartbeat's answer can be tested now."""
-    import importlib.util
-    import sys
-    import types
-
-    if importlib.util.find_spec("central.updates.rollouts") is not None:
-        yield
-        return
-    import central.updates
-
-    stub = types.ModuleType("central.updates.rollouts")
-    stub.on_heartbeat = lambda conn, terminal, beat, now: None  # type: ignore[attr-defined]
-    sys.modules["central.updates.rollouts"] = stub
-    central.updates.rollouts = stub  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        del sys.modules["central.updates.rollouts"]
-        del central.updates.rollouts  # type: ignore[attr-defined]

@@ -17,7 +17,6 @@ from central.models_fleet import AuditEntry
 from tests.central.central_helpers import SignedApi, enroll
 from tests.central.fleet_helpers import (
     paper,
-    rollouts_until_h2,  # noqa: F401 (an autouse fixture)
     send,
 )
 

@@ -22,7 +22,6 @@ from tests.central.fleet_helpers import (
     command,
     health,
     queue,
-    rollouts_until_h2,  # noqa: F401 (an autouse fixture)
     send,
 )
 
