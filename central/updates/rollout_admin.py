@@ -108,9 +108,10 @@ def start_rollout(
     ids = [t for t, _h in members]
     superseded = _supersede(conn, rollout_id, ids, now)
     pins = pinned_map(conn)
-    running = dict(
-        conn.execute(select(_health.c.terminal_id, _health.c.software_version)).tuples().all()
-    )
+    running = {
+        str(r.terminal_id): str(r.software_version)
+        for r in conn.execute(select(_health.c.terminal_id, _health.c.software_version))
+    }
     rows = []
     for (terminal_id, hall), wave in zip(members, _waves_of(rollout_id, ids, waves), strict=True):
         pin = pins.get(("terminal", terminal_id)) or (pins.get(("hall", hall)) if hall else None)
