@@ -161,5 +161,9 @@ class UpdateService:
                 back = rollback(self.layout, self.store, f"self_test_failed:{failed}", self.clock())
                 log.warning("update: %s failed its self-test (%s); back to %s", self.running, failed, back)
                 self.restart("update_rollback")
+        except Exception:
+            # No verdict: the trial stays; if this version keeps failing to run, boot-check
+            # ends the crash loop, and otherwise the next start tries the self-test again.
+            log.exception("update: the self-test of %s broke off", self.running)
         finally:
             self.verdict.set()

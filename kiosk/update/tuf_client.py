@@ -136,7 +136,6 @@ class UpdateClient:
         """Fetch and verify root, timestamp, snapshot and targets (refusing with a reason)."""
         self.metadata_dir.mkdir(parents=True, exist_ok=True)
         self.downloads_dir.mkdir(parents=True, exist_ok=True)
-        self.clock_check()
         try:
             updater = Updater(str(self.metadata_dir), self.metadata_url, str(self.downloads_dir),
                               self.targets_url, self.fetcher, bootstrap=self._bootstrap())
