@@ -4,10 +4,8 @@ checks (login -> 303 or 401, role -> 403) to central's app."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi import FastAPI
 
-from central.console.sources import NotReady
 from central.console.web import (
     Forbidden,
     LoginNeeded,
@@ -17,13 +15,7 @@ from central.console.web import (
     on_login_needed,
     on_missing,
     on_refused,
-    render,
 )
-
-
-async def _on_not_ready(request: Request, exc: Exception) -> Response:
-    return render(request, "error.html", 503, title="暂不可用",
-                  message=f"该功能尚未启用 (not available yet: {exc})")  # fmt: skip
 
 
 def mount(app: FastAPI) -> None:
@@ -35,4 +27,3 @@ def mount(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, on_forbidden)
     app.add_exception_handler(Missing, on_missing)
     app.add_exception_handler(Refused, on_refused)
-    app.add_exception_handler(NotReady, _on_not_ready)

@@ -142,7 +142,7 @@ async def terminal_page(
     request: Request, terminal_id: str, who: Annotated[Viewer, Depends(operator)]
 ) -> Response:
     detail = _terminal(request, who, terminal_id)
-    commands = run(request, sources.commands_for, terminal_id)
+    commands = detail.get("commands") or []
     queued = request.query_params.get("queued", "")
     return render(
         request, "terminal.html", title=f"终端 {terminal_id}", t=detail, commands=commands,

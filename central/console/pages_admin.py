@@ -17,7 +17,6 @@ from fastapi.responses import Response
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
-from central import audit
 from central.console import sources
 from central.console.auth import Viewer
 from central.console.present import ROLLOUT_STATES
@@ -154,14 +153,12 @@ async def releases_page(request: Request, who: Annotated[Viewer, Depends(admin)]
                   rollouts=rollouts, states=ROLLOUT_STATES)  # fmt: skip
 
 
-def _waves(text: str) -> list[int]:
-    try:
-        waves = [int(part) for part in text.replace("，", ",").split(",") if part.strip()]
-    except ValueError:
-        raise Refused("批次格式应为 5,30,100 (waves: cumulative percentages)") from None
-    if not waves or waves != sorted(waves) or waves[-1] != 100 or waves[0] < 1:
-        raise Refused("批次应递增且以 100 结束 (waves must rise to 100)")
-    return waves
+def _refused(err: Exception) -> Exception:
+    """An UpdatesError as the page's answer: an unknown rollout is 404, the rest 422."""
+    reason = getattr(err, "reason", "")
+    if reason == "unknown_rollout":
+        return Missing(f"没有该发布批次 (unknown_rollout): {err}")
+    return Refused(f"无法执行 ({reason}): {err}")
 
 
 @router.post("/rollouts")
@@ -170,24 +167,21 @@ async def rollout_start(
     form: Annotated[dict[str, str], Depends(posted)],
     who: Annotated[Viewer, Depends(admin)],
 ) -> Response:
-    waves = _waves(form.get("waves", "5,30,100"))
+    """Start a rollout (central.updates checks the waves, threshold and scope and writes
+    the audit entry in this transaction)."""
     try:
         threshold = float(form.get("threshold", "0.1"))
     except ValueError:
-        threshold = -1
-    if not 0 <= threshold <= 1:
-        raise Refused("失败阈值应在 0 到 1 之间 (threshold)")
+        raise Refused("失败阈值应为 0 到 1 之间的小数 (threshold)") from None
     scope = {k: form[k].strip() for k in ("region", "hall") if form.get(k, "").strip()}
+    waves = form.get("waves", "5,30,100").replace("，", ",").replace(" ", "")
     version, now = form.get("version", ""), now_of(request)
-
-    def work(conn: Connection) -> int:
-        rollout_id = sources.start_rollout(conn, version, waves, threshold, scope, who.name, now)
-        audit.record(conn, who.name, "rollout_start", f"rollout:{rollout_id}",
-                     {"version": version, "waves": waves, "threshold": threshold,
-                      "scope": scope}, at=now)  # fmt: skip
-        return rollout_id
-
-    rollout_id = tx_run(request, work)
+    try:
+        rollout_id = tx_run(
+            request, sources.start_rollout, version, waves, threshold, scope, who.name, now
+        )
+    except sources.UpdatesError as err:
+        raise _refused(err) from None
     return see_other(f"/ops/rollouts/{rollout_id}")
 
 
@@ -197,8 +191,8 @@ async def rollout_page(
 ) -> Response:
     try:
         status = run(request, sources.rollout_status, rollout_id)
-    except (KeyError, LookupError, ValueError):
-        raise Missing(f"没有发布批次 {rollout_id} (unknown rollout)") from None
+    except sources.UpdatesError as err:
+        raise _refused(err) from None
     return render(request, "rollout.html", title=f"发布 #{rollout_id}", r=status,
                   states=ROLLOUT_STATES, actions=ROLLOUT_ACTIONS)  # fmt: skip
 
@@ -211,16 +205,14 @@ async def rollout_action(
     form: Annotated[dict[str, str], Depends(posted)],
     who: Annotated[Viewer, Depends(admin)],
 ) -> Response:
+    """Pause, resume or abort (central.updates writes the audit entry)."""
     if action not in ROLLOUT_ACTIONS:
         raise Missing(f"未知操作 {action!r}")
     reason, now = form.get("reason", "").strip()[:200] or f"console: {who.name}", now_of(request)
-
-    def work(conn: Connection) -> None:
-        sources.rollout_action(conn, action, rollout_id, who.name, reason, now)
-        audit.record(conn, who.name, f"rollout_{action}", f"rollout:{rollout_id}",
-                     {"reason": reason}, at=now)  # fmt: skip
-
-    tx_run(request, work)
+    try:
+        tx_run(request, sources.rollout_action, action, rollout_id, who.name, reason, now)
+    except sources.UpdatesError as err:
+        raise _refused(err) from None
     return see_other(f"/ops/rollouts/{rollout_id}")
 
 

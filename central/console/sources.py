@@ -3,41 +3,23 @@ central.fleet_commands), configuration documents (central.config_docs), releases
 rollouts (central.updates). The console adds roles, pages and links on top; the rules
 (what a command may carry, how a rollout pauses) and their audit entries live in those
 modules, shared with the CLI.
-
-While central.updates.rollouts is not there yet, its reads fall back to
-central.console.interim and its actions answer `NotReady` (issue 13 is built in parallel).
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from central import config_docs, fleet, fleet_commands
-from central.console import interim
-from central.updates import releases
+from central.updates import errors, releases, rollout_admin, rollouts
 
 UnknownTerminal = fleet_commands.UnknownTerminal
 CommandInvalid = fleet_commands.CommandInvalid
 ConfigInvalid = config_docs.ConfigInvalid
 ConfigNotFound = config_docs.ConfigNotFound
-
-
-class NotReady(Exception):
-    """The module behind an action has not landed."""
-
-
-def _rollouts(name: str, *, required: bool = False) -> Any:
-    try:
-        found = getattr(importlib.import_module("central.updates.rollouts"), name)
-    except (ImportError, AttributeError):
-        if required:
-            raise NotReady(f"central.updates.rollouts.{name}") from None
-        return getattr(interim, name)
-    return found
+UpdatesError = errors.UpdatesError
 
 
 # --- fleet ----------------------------------------------------------------------------
@@ -62,6 +44,10 @@ def queue_command(
 ) -> int:
     """Queue a remote operation; central.fleet_commands writes its audit entry (actor)."""
     return fleet_commands.queue_command(conn, terminal_id, kind, args, actor, now)
+
+
+def commands_for(conn: Connection, terminal_id: str) -> list[dict[str, Any]]:
+    return fleet_commands.commands_for(conn, terminal_id)
 
 
 def command_detail(conn: Connection, command_id: int) -> dict[str, Any] | None:
@@ -94,32 +80,36 @@ def list_releases(conn: Connection) -> list[dict[str, Any]]:
 
 
 def list_rollouts(conn: Connection) -> list[dict[str, Any]]:
-    return list(_rollouts("list_rollouts")(conn))
+    return rollouts.list_rollouts(conn)
 
 
 def rollout_status(conn: Connection, rollout_id: int) -> dict[str, Any]:
-    return dict(_rollouts("rollout_status")(conn, rollout_id))
+    """`rollout status --json`'s document; UpdatesError `unknown_rollout` when none."""
+    return rollouts.rollout_status(conn, rollout_id)
 
 
 def start_rollout(
     conn: Connection,
     version: str,
-    waves: list[int],
+    waves: list[int] | str,
     threshold: float,
     scope: dict[str, str],
     actor: str,
     now: datetime,
 ) -> int:
-    start = _rollouts("start_rollout", required=True)
-    return int(start(conn, version, waves, threshold, scope, actor, now))
+    """Start a rollout; central.updates writes its audit entry (actor)."""
+    return rollout_admin.start_rollout(conn, version, waves, threshold, scope, actor, now)
 
 
 def rollout_action(
     conn: Connection, action: str, rollout_id: int, actor: str, reason: str, now: datetime
 ) -> None:
-    """pause | resume | abort (central.updates.rollouts)."""
-    do = _rollouts(action, required=True)
+    """pause | resume | abort; central.updates writes the audit entry (actor)."""
     if action == "pause":
-        do(conn, rollout_id, actor, reason, now)
+        rollout_admin.pause(conn, rollout_id, actor, reason, now)
+    elif action == "resume":
+        rollout_admin.resume(conn, rollout_id, actor, now)
+    elif action == "abort":
+        rollout_admin.abort(conn, rollout_id, actor, now)
     else:
-        do(conn, rollout_id, actor, now)
+        raise ValueError(action)

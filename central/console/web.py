@@ -55,12 +55,14 @@ def _when(value: datetime | str | None, fmt: str = "%m-%d %H:%M:%S") -> str:
         return "—"
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
         except ValueError:
             return value
-    if value.tzinfo is None:
-        value = to_beijing(value)
-    return value.astimezone(BEIJING).strftime(fmt)
+    else:
+        moment = value
+    if moment.tzinfo is None:
+        moment = to_beijing(moment)
+    return moment.astimezone(BEIJING).strftime(fmt)
 
 
 def _short_json(value: Any, limit: int = 160) -> str:
