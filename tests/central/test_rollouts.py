@@ -17,7 +17,7 @@ from rollout_helpers import (
     beat_transaction,
     heartbeat,
 )
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from central.models_fleet import AuditEntry
 from central.updates import pins, rollouts
@@ -261,3 +261,20 @@ def test_two_workers_finishing_a_wave_open_the_next_once(
         opened = conn.scalar(select(func.count()).select_from(AuditEntry))
     assert opened == 1  # rollout_start only: no pause, no double opening
     assert heartbeat(engine, waves[2][0], beat("0.2.0"), CLOSED + timedelta(minutes=1)) is not None
+
+
+def test_a_terminal_without_an_unfinished_rollout_costs_one_query(
+    engine: Engine, fleet: list[str]
+) -> None:
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not statement.startswith(("BEGIN", "COMMIT")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert heartbeat(engine, fleet[0], beat("0.2.0"), CLOSED) is None
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == 1 and "rollout_targets" in statements[0]
