@@ -159,7 +159,9 @@ def install_bundle(layout: Layout, bundle_path: Path, python: str = sys.executab
             _run([python, "-m", "venv", str(dest / "venv")], "venv")
             venv_python = dest / "venv" / "bin" / "python"
             site = dest / "venv" / "lib" / PY / "site-packages"
-            (site / PTH_NAME).write_text(f"{deps.resolve()}\n", encoding="utf-8")
+            # The link's own path, not where it resolves: deps/<lock_hash> is what the
+            # contract names, and a seeded (demo) directory may be pointed elsewhere later.
+            (site / PTH_NAME).write_text(f"{os.path.abspath(deps)}\n", encoding="utf-8")
             _run([str(venv_python), "-m", "pip", "install", "--no-deps", "--no-index",
                   "--disable-pip-version-check", "-q", str(Path(tmp) / "wheels" / bundle.wheel)],
                  "project wheel")

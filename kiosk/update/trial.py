@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kiosk.update.install import Layout, switch
+from kiosk.update.install import Layout, remove_old, switch
 
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 CRASH_STARTS = 3     # the third unfinished start in one boot goes back
@@ -94,8 +94,10 @@ def begin_trial(store: TrialState, version: str, previous: str | None,
 
 
 def commit(layout: Layout, store: TrialState, version: str, now: datetime) -> None:
-    """The trial version proved itself: ``committed`` moves to it."""
+    """The trial version proved itself: ``committed`` moves to it (and versions older than
+    the last few that neither link names are removed)."""
     switch(layout, "committed", version)
+    remove_old(layout)
     with store.editing() as data:
         trial = data.get("trial") or {}
         data.update(state="committed", target_version=version, reason="", trial=None,

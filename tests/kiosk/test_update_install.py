@@ -18,8 +18,8 @@ import pytest
 
 from kiosk.update.bundle import build_wheel, open_bundle, pack_bundle, runtime_lock
 from kiosk.update.errors import UpdateRefused
-from kiosk.update.install import Layout, ensure_deps, install_bundle, seed_deps, switch
-from tests.kiosk.update_fixtures import REPO_ROOT, small_bundle
+from kiosk.update.install import Layout, ensure_deps, install_bundle, remove_old, seed_deps, switch
+from tests.kiosk.update_fixtures import REPO_ROOT, fake_versions, small_bundle
 
 
 def test_build_bundle_makes_manifest_lock_and_wheel(tmp_path: Path) -> None:
@@ -151,6 +151,8 @@ def test_a_real_release_installs_side_by_side_with_its_own_venv(tmp_path: Path) 
     home = layout.version_dir("0.5.0")
     assert (home / "VERSION").read_text() == "0.5.0\n"
     assert json.loads((home / "manifest.json").read_text()) == manifest
+    pth = next((home / "venv" / "lib").glob("python3.*/site-packages/tongban-deps.pth"))
+    assert pth.read_text() == f"{layout.deps_for(manifest['lock_hash'])}\n"   # the shared dir by its name
     probe = ("import json, kiosk, tuf; from kiosk.version import running_version; "
              "print(json.dumps([kiosk.__file__, tuf.__file__, running_version()]))")
     done = subprocess.run([str(layout.python("0.5.0")), "-c", probe], capture_output=True, text=True,
@@ -201,3 +203,13 @@ def test_switch_is_atomic_for_a_reader(tmp_path: Path) -> None:
     with pytest.raises(UpdateRefused):
         switch(layout, "current", "9.9.9")                       # not installed: refused, link kept
     assert layout.points_to("current") == "0.1.0"
+
+
+def test_old_versions_go_but_the_linked_and_the_last_few_stay(tmp_path: Path) -> None:
+    layout = Layout(tmp_path / "opt")
+    versions = ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.10.0", "0.11.0"]
+    fake_versions(layout.root, *versions)
+    switch(layout, "committed", "0.1.0")          # held by a link, however old
+    switch(layout, "current", "0.11.0")
+    assert remove_old(layout, keep=2) == ["0.2.0", "0.3.0"]
+    assert layout.installed() == ["0.1.0", "0.4.0", "0.10.0", "0.11.0"]   # PEP 440 order, not text
