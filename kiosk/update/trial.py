@@ -17,12 +17,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kiosk.files import DATA_DIR_MODE, ensure_dir, replace_private_file
 from kiosk.update.install import Layout, remove_old, switch
 
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
@@ -61,14 +61,13 @@ class TrialState:
     @contextlib.contextmanager
     def editing(self) -> Iterator[dict[str, Any]]:
         """Read, let the caller change, write back atomically; one writer at a time."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.folder, DATA_DIR_MODE)
         with open(self.folder / "state.lock", "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             data = self.read()
             yield data
-            partial = self.folder / f".state.{os.getpid()}.tmp"
-            partial.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-            os.replace(partial, self.path)
+            # fsynced and renamed: a power cut right after a switch still finds the trial.
+            replace_private_file(self.path, json.dumps(data, ensure_ascii=False, indent=1).encode())
 
     def note(self, state: str, target: str | None = None, reason: str = "", now: datetime | None = None) -> None:
         """A step of an update in flight (downloading, installing, refused, failed...)."""

@@ -29,6 +29,7 @@ from tuf.api import exceptions
 from tuf.api.metadata import Metadata, Targets
 from tuf.ngclient import FetcherInterface, Updater
 
+from kiosk.files import DATA_DIR_MODE, ensure_dir
 from kiosk.update.errors import UpdateRefused
 
 log = logging.getLogger(__name__)
@@ -134,8 +135,8 @@ class UpdateClient:
 
     def refresh(self) -> None:
         """Fetch and verify root, timestamp, snapshot and targets (refusing with a reason)."""
-        self.metadata_dir.mkdir(parents=True, exist_ok=True)
-        self.downloads_dir.mkdir(parents=True, exist_ok=True)
+        for folder in (self.metadata_dir.parent, self.metadata_dir, self.downloads_dir):
+            ensure_dir(folder, DATA_DIR_MODE)
         try:
             updater = Updater(str(self.metadata_dir), self.metadata_url, str(self.downloads_dir),
                               self.targets_url, self.fetcher, bootstrap=self._bootstrap())

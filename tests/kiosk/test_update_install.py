@@ -19,7 +19,7 @@ import pytest
 from kiosk.update.bundle import build_wheel, open_bundle, pack_bundle, runtime_lock
 from kiosk.update.errors import UpdateRefused
 from kiosk.update.install import Layout, ensure_deps, install_bundle, remove_old, seed_deps, switch
-from tests.kiosk.update_fixtures import REPO_ROOT, fake_versions, small_bundle
+from tests.kiosk.update_fixtures import REPO_ROOT, fake_versions, small_bundle, tiny_wheel
 
 
 def test_build_bundle_makes_manifest_lock_and_wheel(tmp_path: Path) -> None:
@@ -213,3 +213,13 @@ def test_old_versions_go_but_the_linked_and_the_last_few_stay(tmp_path: Path) ->
     switch(layout, "current", "0.11.0")
     assert remove_old(layout, keep=2) == ["0.2.0", "0.3.0"]
     assert layout.installed() == ["0.1.0", "0.4.0", "0.10.0", "0.11.0"]   # PEP 440 order, not text
+
+
+def test_with_deps_takes_every_locked_wheel_from_a_local_folder_offline(tmp_path: Path) -> None:
+    from kiosk.update.bundle import dependency_wheels
+
+    local = tiny_wheel(tmp_path / "wheelhouse").parent
+    found = dependency_wheels("tinydep==1.0\n", tmp_path / "out", local)
+    assert [p.name for p in found] == ["tinydep-1.0-py3-none-any.whl"]
+    with pytest.raises(RuntimeError, match="pip wheel of the dependencies failed"):
+        dependency_wheels("tinydep==2.0\n", tmp_path / "out2", local)      # not there: said, not skipped
