@@ -154,14 +154,18 @@ class Posted:
 
 def _commands(folder: Path, posted: Posted, ran: list[str], finished: threading.Event | None = None) -> Commands:
     def handler(kind: str) -> Any:
-        return lambda args: (ran.append(kind), Outcome(True, {"kind": kind, **args}))[1]
+        def run(args: Any) -> Outcome:
+            ran.append(kind)
+            return Outcome(True, {"kind": kind, **args})
+
+        return run
 
     return Commands(folder, {"doctor": handler("doctor"), "maintenance_on": handler("maintenance_on")},
                     posted, finished=(lambda _id: finished.set()) if finished else (lambda _id: None))
 
 
 def test_a_redelivered_command_runs_once_and_is_acknowledged_each_time(tmp_path: Path) -> None:
-    posted, ran = Posted(), []
+    posted, ran = Posted(), list[str]()
     commands = _commands(tmp_path, posted, ran)
     commands.start()
     try:
@@ -177,7 +181,7 @@ def test_a_redelivered_command_runs_once_and_is_acknowledged_each_time(tmp_path:
 
 
 def test_executed_ids_survive_a_restart_and_only_the_last_200_are_kept(tmp_path: Path) -> None:
-    posted, ran = Posted(), []
+    posted, ran = Posted(), list[str]()
     first = _commands(tmp_path, posted, ran)
     first.received([Command(id=i, kind="doctor", args={}) for i in range(1, 251)])
     again = _commands(tmp_path, Posted(), [])          # a new process reads the file
