@@ -97,6 +97,8 @@ def body_limit(method: str, path: str) -> tuple[str | None, int]:
         if method == route_method and pattern.match(path):
             return template, BODY_LIMITS[(method, template)]
     return None, DEFAULT_BODY_LIMIT
+
+
 # One request in this many also deletes windows that have ended (like central.signing's
 # nonce purge: cheap, stateless, shared by every worker).
 PURGE_EVERY = 64
@@ -257,6 +259,16 @@ class Gate:
         known = scope.get("tongban.route")
         if known:
             return str(known)
+        # FastAPI (0.16x) keeps included routers nested: the route it matched, with its
+        # prefix, is in its own scope entry; the flat list below is older FastAPI's.
+        fastapi_scope = scope.get("fastapi")
+        matched = (
+            fastapi_scope.get("effective_route_context")
+            if isinstance(fastapi_scope, dict)
+            else None
+        )
+        if isinstance(getattr(matched, "path", None), str):
+            return str(matched.path)
         for route in self.routes:
             if isinstance(route, Route) and route.path_regex.match(scope["path"]):
                 if route.methods is None or scope["method"] in route.methods:

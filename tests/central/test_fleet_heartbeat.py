@@ -4,6 +4,7 @@ one an hour, 14 days kept), with central's clock pinned."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -169,3 +170,14 @@ def test_history_older_than_14_days_is_pruned_when_the_terminal_appends(
     assert len(ages) == 4  # 14 d exactly, 13 d, the first heartbeat's and this one's
     # Another terminal's expired rows wait for its own append, or for a prune of everyone.
     assert len(history(app, other.terminal_id)) == (3 if everyone else 5)
+
+
+def test_the_access_log_names_the_fleet_routes(
+    api: SignedApi, app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="central.access"):
+        send(api)
+        api.post("/api/v1/terminals/commands/77/result", {"ok": True})
+    lines = [r.getMessage() for r in caplog.records if r.name == "central.access"]
+    assert lines[0].startswith("POST /api/v1/terminals/heartbeat 200 ")
+    assert lines[1].startswith("POST /api/v1/terminals/commands/{command_id}/result 404 ")
