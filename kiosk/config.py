@@ -23,6 +23,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from kiosk.config_devices import DevicesSettings, Strict
 from kiosk.config_errors import ConfigError, problems_of
 from kiosk.config_files import read_toml
+from kiosk.config_remote import check_sections, remote_layers, skipped
 from kiosk.fleet.settings import FleetSettings
 from kiosk.ime.settings import InputSettings
 from kiosk.voice.settings import VoiceSettings
@@ -223,6 +224,8 @@ class KioskConfig(Strict):
 
     # Where the values came from, for messages and `config check`.
     sources: tuple[str, ...] = ()
+    # The remote layer in use (kiosk/config_remote.py): its version, or "local".
+    remote_version: str = "local"
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -301,10 +304,19 @@ def _resolve_paths(data: dict[str, Any], origin: Path) -> None:
             fix(device, where, "images", only_dotted=False)
 
 
-def load_config(path: Path | str | None = None) -> KioskConfig:
+def load_config(path: Path | str | None = None, *, starting: bool = False,
+                remote: tuple[str, dict[str, Any]] | None = None) -> KioskConfig:
     """Load a site file (or profile file). A site file names its base with ``profile = "hall"``.
 
     Without a path: $TONGBAN_CONFIG, then /etc/tongban/kiosk.toml.
+
+    On top comes central's remote layer (docs/fleet.md §3, kiosk/config_remote.py): the
+    version ``<data_dir>/config/remote/state.json`` names, winning over the site file (it can
+    never hold ``[central]`` or ``terminal.data_dir``). A remote layer that fails validation
+    is never used: the last known good one is tried, then the site file alone, and the
+    problems are logged in the technician's words. ``starting`` (``kiosk run`` only) counts
+    a start of a version on trial first. ``remote`` = (version, document) checks that
+    document as the remote layer instead, raising ConfigError when it does not fit.
     """
     if path is None:
         env = os.environ.get("TONGBAN_CONFIG")
@@ -325,10 +337,25 @@ def load_config(path: Path | str | None = None) -> KioskConfig:
         layers.append((profile_path, profile))
     layers.append((site_path, site))
 
+    local = _validated(layers, site_path, "local")   # the site's own problems are the site's
+    for version, remote_path, document in remote_layers(str(local.terminal.data_dir), starting, remote):
+        try:
+            check_sections(remote_path, document)
+            _resolve_paths(document, site_path)   # relative paths: as in the site file
+            return _validated([*layers, (remote_path, document)], site_path, version)
+        except ConfigError as err:
+            if remote is not None:
+                raise
+            skipped(local.terminal.data_dir, version, err, starting)
+    return local
+
+
+def _validated(layers: list[tuple[Path, dict[str, Any]]], site_path: Path, version: str) -> KioskConfig:
     merged: dict[str, Any] = {}
     for _, data in layers:
         merged = _merge(merged, data)
     merged["sources"] = tuple(str(p) for p, _ in layers)
+    merged["remote_version"] = version
     try:
         return KioskConfig.model_validate(merged)
     except ValidationError as err:
@@ -344,8 +371,9 @@ def load_config(path: Path | str | None = None) -> KioskConfig:
 
 def effective_toml(config: KioskConfig) -> str:
     """The effective configuration as TOML-like text (for `kiosk config check`)."""
-    data = config.model_dump(mode="json", exclude={"sources"})
-    lines: list[str] = [f"# sources: {', '.join(config.sources)}"]
+    data = config.model_dump(mode="json", exclude={"sources", "remote_version"})
+    lines: list[str] = [f"# sources: {', '.join(config.sources)}",
+                        f"# remote configuration: {config.remote_version}"]
 
     def emit(prefix: str, table: dict[str, Any]) -> None:
         scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}

@@ -99,7 +99,8 @@ def main(argv: Sequence[str] | None = None, run_ui: RunUi | None = None) -> int:
             return ime.run(args)
         if args.command == "read-card":
             return cards.run(None, args)
-        config = load_config(args.config)
+        # `run` is the kiosk starting: a remote configuration on trial counts the start.
+        config = load_config(args.config, starting=args.command == "run")
         if args.command == "doctor":
             return doctor.run(config, args)
         if args.command in ("enroll", "outbox"):

@@ -24,12 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import KioskConfig
+from kiosk.config_remote import FORBIDDEN_KEYS, REMOTE_SECTIONS
 
-# The sections a remote document may set (docs/fleet.md §3); [central] never (a bad URL
-# pushed from central would strand the fleet), nor any section not listed here.
-REMOTE_SECTIONS = ("terminal", "session", "ui", "staff", "technician", "services", "devices",
-                   "voice", "input")
-FORBIDDEN_KEYS = {"terminal": ("data_dir",)}
 SCHEMA_ID = "https://tongban.example.gov.cn/schemas/kiosk-remote-config.json"
 
 

@@ -244,4 +244,12 @@ def build_fleet(terminal: Terminal) -> Fleet:
         device_ready=lambda: {n: s.ready for n, s in terminal.device_statuses().items()},
         session_active=lambda: terminal.session.state is not SessionState.IDLE,
     )
+    from kiosk.fleet.remote_config import RemoteConfig
+
+    fleet.remote_config = RemoteConfig(
+        terminal.config,
+        client=lambda: terminal.central,
+        selftest=fleet.selftest,
+        device_ready=lambda: {n: s.ready for n, s in terminal.device_statuses().items()},
+    )
     return fleet
