@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Table, select
 
 from central import audit
 from central.console import sources
-from central.console.auth import LoggedIn, Viewer, log_in, log_out, login_allowed
+from central.console.auth import LoggedIn, Viewer, log_in, log_out, login_allowed, session_of
 from central.console.present import COMMAND_STATES, COMMANDS, DEVICE_NAMES, overview
 from central.console.web import (
     COOKIE,
@@ -53,6 +53,10 @@ async def static(name: str) -> Response:
 
 @router.get("/login")
 async def login_page(request: Request) -> Response:
+    """The login form; someone with a live session goes on to their home page."""
+    token = request.cookies.get(COOKIE)
+    if token and run(request, session_of, token, now_of(request)) is not None:
+        return see_other("/ops/")
     return render(request, "login.html", title="登录", message="", name="")
 
 

@@ -35,11 +35,12 @@ from central.console.web import (
 )
 from central.models import Terminal
 from central.models_fleet import AuditEntry
-from central.models_hall import Hall
+from central.models_hall import Hall, HallSite
 from central.printlog import LogQuery, entries
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 halls_t: Table = Hall.__table__  # type: ignore[assignment]
+sites_t: Table = HallSite.__table__  # type: ignore[assignment]
 terminals_t: Table = Terminal.__table__  # type: ignore[assignment]
 audit_t: Table = AuditEntry.__table__  # type: ignore[assignment]
 SCOPES = {"all": "全部", "profile": "类型", "region": "区域", "hall": "大厅", "terminal": "终端"}
@@ -229,6 +230,19 @@ async def halls_page(request: Request, who: Annotated[Viewer, Depends(viewer)]) 
     return render(request, "halls.html", title="大厅", halls=run(request, _visible_halls, who))
 
 
+def _terminal_names(conn: Connection, code: str, name: str) -> list[str]:
+    """The hall names terminals of this hall enrolled with: its own, and each site (a bank
+    branch, a station without windows) whose first hall it is — as central.fleet places a
+    site's terminals."""
+    sites = conn.execute(
+        select(sites_t.c.site_name, sites_t.c.hall_code).order_by(sites_t.c.position)
+    ).all()
+    first: dict[str, str] = {}
+    for site, hall_code in sites:
+        first.setdefault(site, hall_code)
+    return [name, *sorted(site for site, hall_code in first.items() if hall_code == code)]
+
+
 @router.get("/halls/{code}")
 async def hall_page(
     request: Request, code: str, who: Annotated[Viewer, Depends(viewer)]
@@ -241,9 +255,12 @@ async def hall_page(
             raise Missing(f"没有大厅 {code} (unknown hall)")
         if not who.sees_hall(hall.code, hall.region_code):
             raise Forbidden("该大厅不在您的权限范围 (not your hall)")
+        rows: list[dict[str, Any]] = []
         with Session(bind=conn) as session:
-            rows = entries(session, LogQuery(hall=hall.name, limit=200))
-        return hall, [dict(r._mapping) for r in rows]
+            for name in _terminal_names(conn, hall.code, hall.name):
+                rows += [dict(r._mapping) for r in entries(session, LogQuery(hall=name, limit=200))]
+        rows.sort(key=lambda r: (r["at"], r["seq"]), reverse=True)
+        return hall, rows[:200]
 
     hall, log = run(request, work)
     return render(request, "hall.html", title=hall.name, hall=hall, log=log)

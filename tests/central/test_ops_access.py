@@ -270,3 +270,24 @@ def test_an_admin_starts_pauses_resumes_and_aborts_a_rollout(
     assert client.get("/ops/rollouts/999").status_code == 404
     audit_page = client.get("/ops/audit", params={"actor": "ops1"}).text
     assert "rollout_abort" in audit_page and "rollout_start" in audit_page
+
+
+def test_the_hall_page_lists_its_own_and_its_sites_prints_newest_first(
+    app: FastAPI, client: TestClient, fleet: dict[str, SignedApi]
+) -> None:
+    import uuid
+
+    bank = terminal(client, app, ("140500", "山西银行晋城分行营业部"))  # a site of JC-ZWZX
+    for api, at, number in ((fleet["jc"], "2026-12-06T09:00:00+08:00", "140500-SB-1"),
+                            (bank, "2026-12-06T10:00:00+08:00", "140500-SB-2"),
+                            (fleet["zz"], "2026-12-06T11:00:00+08:00", "140525-SB-3")):  # fmt: skip
+        body = {"entry_id": str(uuid.uuid4()), "seq": 1, "at": at, "doc_type": "proof",
+                "doc_number": number, "printer": "a4_printer", "job_id": "cups-1", "pages": 1,
+                "content_sha256": "a" * 64, "result": "printed", "reason": "",
+                "id_masked": "1405**********123X", "chain_hash": "c" * 64}  # fmt: skip
+        answer = api.post("/api/v1/print-log", body, headers={"Idempotency-Key": body["entry_id"]})
+        assert answer.status_code == 201, answer.text
+    log_in(client, "clerk")
+    page = client.get("/ops/halls/JC-ZWZX").text
+    assert page.index("140500-SB-2") < page.index("140500-SB-1")  # newest first
+    assert "140525-SB-3" not in page and "已打印" in page

@@ -170,3 +170,26 @@ def test_login_attempts_are_rate_limited_per_client(app: FastAPI, client: TestCl
         for i in range(21)
     ]
     assert statuses[:20] == [401] * 20 and statuses[20] == 429
+
+
+def test_a_session_made_by_one_worker_is_honoured_and_ended_by_another(
+    db_url: str, app: FastAPI, client: TestClient
+) -> None:
+    """Workers share sessions through the database only: a second app on the same
+    database (another worker process's) knows the login and the logout."""
+    from central.app import create_app, dispose
+
+    make_user(app, "ops1", "admin")
+    log_in(client, "ops1")
+    other_app = create_app(db_url)
+    try:
+        with TestClient(other_app) as other:
+            other.cookies.set("tongban_ops", client.cookies.get("tongban_ops") or "", path="/ops")
+            assert other.get("/ops/api/fleet").status_code == 200
+            assert other.get("/ops/login", follow_redirects=False).headers["location"] == "/ops/"
+            answer = other.post("/ops/logout", data={"csrf": csrf_of(other)},
+                                follow_redirects=False)  # fmt: skip
+            assert answer.status_code == 303
+    finally:
+        dispose(other_app)
+    assert client.get("/ops/api/fleet").status_code == 401
