@@ -15,7 +15,8 @@
 
 The updates directory: --updates-dir, else $TONGBAN_UPDATES_DIR, else `updates` beside the
 SQLite file. A refusal exits 3; with --json it prints {"error": REASON, "message": "..."}.
-Every change is written to the audit log with the actor "cli".
+Every change is written to the audit log with the actor "cli" (so the database must be
+migrated first, as `serve` and `migrate` do).
 """
 
 from __future__ import annotations
@@ -86,14 +87,23 @@ def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 
 def cmd_init(args: argparse.Namespace) -> int:
     root_key = Path(args.root_key) if args.root_key else None
-    out = init_repository(RepoPaths(_updates_dir(args)), root_key, utcnow())
+    now = utcnow()
+    with _transaction(args.db) as conn:  # the repository first; audited when it was made
+        out = init_repository(RepoPaths(_updates_dir(args)), root_key, now)
+        if out["created"]:
+            record(
+                conn, ACTOR, "updates_init", out["updates_dir"], {"root_key": out["root_key"]}, now
+            )
     state = "created" if out["created"] else "kept (exists)"
     _print(args, out, f"repository {out['updates_dir']} {state}; root key {out['root_key']}")
     return 0
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    written = refresh(RepoPaths(_updates_dir(args)), utcnow())
+    now = utcnow()
+    with _transaction(args.db) as conn:
+        written = refresh(RepoPaths(_updates_dir(args)), now)
+        record(conn, ACTOR, "updates_refresh", "", {"signed": written}, now)
     _print(
         args, {"signed": written}, "re-signed " + ", ".join(f"{r} v{v}" for r, v in written.items())
     )
@@ -131,7 +141,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
                 moment = moment.replace(tzinfo=BEIJING)  # the hall's time, as people say it
             offset = windows.set_clock(conn, moment, now)
         record(conn, ACTOR, "fleet_clock", args.clock_action, {"offset_seconds": offset}, now)
-    reads = to_beijing(now).replace(microsecond=0) + timedelta(seconds=offset)
+    reads = (to_beijing(now) + timedelta(seconds=offset, milliseconds=500)).replace(microsecond=0)
     _print(
         args,
         {"offset_seconds": offset, "now": reads.isoformat()},

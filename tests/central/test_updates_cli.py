@@ -147,6 +147,8 @@ def test_the_release_and_rollout_commands(
         "pin_set",
         "pin_clear",
         "root_rotate",
+        "updates_init",
+        "updates_refresh",
     }
     assert {actor for actor, a in audited if a != "rollout_auto_pause"} == {"cli"}
 
