@@ -28,6 +28,7 @@ def include_routes(app: FastAPI) -> None:
     # Each area straight onto the app (not through an intermediate router): one level
     # of included routers less to match on every request.
     for module in (
+        fleet,  # first: the heartbeat is the busiest route (one per terminal a minute)
         terminals,
         catalogue,
         context,
@@ -38,7 +39,6 @@ def include_routes(app: FastAPI) -> None:
         sealed,
         booking,
         queue,
-        fleet,
         fleet_config,
     ):
         app.include_router(module.router, prefix=PREFIX)
