@@ -219,7 +219,8 @@ def run_app(
     finally:
         terminal.stop()
         log.info("kiosk stopped")
-    return EXIT_OK
+    # 75 (kiosk.fleet.restart): systemd and the demo's supervisor start the kiosk again.
+    return app.exit_status if app.exit_status is not None else EXIT_OK
 
 
 def _startup_failed(chinese: str, english: str, err: Exception, config: KioskConfig) -> int:

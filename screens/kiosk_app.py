@@ -27,11 +27,12 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
 from kiosk.events import KioskEvent
+from kiosk.fleet import restart
 from kiosk.registry import SERVICES
 from kiosk.session import EndReason
 from kiosk.terminal import Terminal
 
-from . import liveness, maintenance, notices, routing, voice_prompts, words
+from . import liveness, maintenance, maintenance_mode, notices, routing, voice_prompts, words
 from .chrome import FaultBanner, SessionOverlay, Toast, TopBar
 from .common.kv import load_kv
 from .home import HomeScreen
@@ -59,6 +60,7 @@ class KioskApp(App):
         self.theme = Theme(elderly=terminal.config.ui.elderly_mode)
         self.title = terminal.config.terminal.title
         self._on_started = on_started
+        self.exit_status: int | None = None   # EXIT_RESTART when the app stopped to restart
         self.screens: dict[str, KioskScreen] = {}
         self.packages: dict[str, ModuleType] = {}  # service id -> its screens package
         self._events: deque[KioskEvent] = deque()
@@ -83,6 +85,7 @@ class KioskApp(App):
         screens: list[KioskScreen] = [HomeScreen(), IdentityScreen(), IdentityReadScreen(),
                                       self.staff_pin, self.staff_log]
         screens.extend(maintenance.build_screens())   # the technician's (screens/maintenance)
+        screens.extend(maintenance_mode.build_screens())   # central's 设备维护中
         for spec in SERVICES.values():
             if spec.screens and spec.id in self.kiosk_config.services.offered:
                 package = self.packages[spec.id] = import_module(f"screens.{spec.screens}")
@@ -215,3 +218,8 @@ class KioskApp(App):
         state = self.terminal.state()
         routing.clock(self, state)
         routing.chrome(self, state, time.monotonic())
+        reason = restart.due(state)   # a new version or configuration: between sessions only
+        if reason is not None and self.exit_status is None:
+            log.info("restarting between sessions: %s", reason)
+            self.exit_status = restart.EXIT_RESTART
+            self.stop()

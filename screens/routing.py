@@ -12,7 +12,7 @@ from kiosk.services import identity_ways
 from kiosk.session import SessionState
 from kiosk.state import DeviceFault, KioskState
 
-from . import maintenance, words
+from . import maintenance, maintenance_mode, words
 
 if TYPE_CHECKING:
     from .kiosk_app import KioskApp
@@ -36,7 +36,11 @@ def target(app: KioskApp, state: KioskState) -> str:
         return str(package.screen_for(app.terminal.flow)) if package is not None else "home"
     if state.technician.step != "closed":   # the technician's maintenance, between citizens
         return maintenance.screen_for(app.terminal.technician)
-    return STAFF_SCREENS.get(state.staff.step, "home")
+    if state.staff.step in STAFF_SCREENS:
+        return STAFF_SCREENS[state.staff.step]
+    if state.maintenance.on:                 # central's 设备维护中, once nobody is served
+        return maintenance_mode.SCREEN
+    return "home"
 
 
 def show(app: KioskApp, state: KioskState) -> None:
@@ -54,6 +58,9 @@ def show(app: KioskApp, state: KioskState) -> None:
     show_technician = getattr(screen, "show_technician", None)
     if show_technician is not None:
         show_technician(app.terminal.technician)
+    show_maintenance = getattr(screen, "show_maintenance", None)
+    if show_maintenance is not None:
+        show_maintenance(state.maintenance)
     if app.manager.current != name:
         app.manager.current = name
 

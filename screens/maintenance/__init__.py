@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from ..widgets import KioskScreen
 
 LONG_PRESS_S = 3.0
+# The home screen, and 设备维护中 (central's maintenance mode) for the technician sent to fix it.
+OPENS_FROM = ("home", "fleet_maintenance")
 TOOL_SCREENS = {
     "id_card": "maint_card", "smart_card": "maint_card", "scan": "maint_scan",
     "print": "maint_print", "central": "maint_central", "enroll": "maint_enroll",
@@ -66,7 +68,7 @@ class LongPress:
         return False
 
     def _down(self, bar: Any, touch: Any) -> bool:
-        if bar.ids.clock.collide_point(*touch.pos) and self.app.manager.current == "home":
+        if bar.ids.clock.collide_point(*touch.pos) and self.app.manager.current in OPENS_FROM:
             self._cancel()
             self._touch = touch.uid
             self._pending = Clock.schedule_once(self._held, LONG_PRESS_S)
@@ -84,7 +86,7 @@ class LongPress:
 
     def _held(self, _dt: float) -> None:
         self._pending = self._touch = None
-        if self.app.manager.current == "home" and self.app.terminal.technician.open_login():
+        if self.app.manager.current in OPENS_FROM and self.app.terminal.technician.open_login():
             self.app.toast.hide()
 
 

@@ -468,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     import scenarios_appointment
     import scenarios_cards
     import scenarios_maintenance
+    import scenarios_maintenance_mode
     import scenarios_printing
     import scenarios_queue
     import scenarios_voice
@@ -479,7 +480,8 @@ def main(argv: list[str] | None = None) -> int:
     scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS, **scenarios_a11y.SCENARIOS,
                 **scenarios_cards.SCENARIOS, **scenarios_walkthrough.SCENARIOS,
                 **scenarios_voice.SCENARIOS,
-                **scenarios_maintenance.SCENARIOS, **scenarios_appointment.SCENARIOS,
+                **scenarios_maintenance.SCENARIOS, **scenarios_maintenance_mode.SCENARIOS,
+                **scenarios_appointment.SCENARIOS,
                 **scenarios_queue.SCENARIOS}[args.scenario]
     config = load_config(args.config)
     state: dict[str, Any] = {"ui": None, "ok": False}
