@@ -267,8 +267,9 @@ class Gate:
             if isinstance(fastapi_scope, dict)
             else None
         )
-        if isinstance(getattr(matched, "path", None), str):
-            return str(matched.path)
+        matched_path = getattr(matched, "path", None)
+        if isinstance(matched_path, str):
+            return matched_path
         for route in self.routes:
             if isinstance(route, Route) and route.path_regex.match(scope["path"]):
                 if route.methods is None or scope["method"] in route.methods:
