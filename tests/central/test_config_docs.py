@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -218,3 +219,33 @@ def test_the_current_version_of_a_layer_is_found_through_its_index(
     else:
         plan = "\n".join(str(row[-1]) for row in conn.execute(text("EXPLAIN QUERY PLAN " + query)))
     assert "ix_config_documents_layer" in plan
+
+
+def test_two_writers_putting_at_once_get_distinct_versions(db_url: str, api: SignedApi) -> None:
+    """Two workers (their own connections) storing drafts of one layer at the same time:
+    every draft is kept under its own number, none is lost."""
+    engine = create_engine(db_url, isolation_level="AUTOCOMMIT")
+    barrier = threading.Barrier(2)
+    got: list[int] = []
+    errors: list[BaseException] = []
+
+    def writer(volume: int) -> None:
+        try:
+            with engine.connect() as connection:
+                barrier.wait(timeout=10)
+                for i in range(5):
+                    got.append(put_draft(connection, "hall", HALL_CODE,
+                                         {"voice": {"volume": volume + i}}, "", "t", NOW))
+        except BaseException as err:   # reported below: a thread's failure must fail the test
+            errors.append(err)
+
+    threads = [threading.Thread(target=writer, args=(v,)) for v in (10, 50)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        engine.dispose()
+    assert not errors, errors
+    assert sorted(got) == list(range(1, 11))
