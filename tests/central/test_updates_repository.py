@@ -248,3 +248,22 @@ def test_two_publishers_never_interleave(repo: RepoPaths, tmp_path: Path) -> Non
     snapshot = read_role(repo, "snapshot").signed
     assert snapshot.meta["targets.json"].version == targets.version
     assert read_role(repo, "timestamp").signed.snapshot_meta.version == snapshot.version
+
+
+def test_workers_refreshing_a_stale_timestamp_at_once_sign_it_once(repo: RepoPaths) -> None:
+    refresh(repo, utcnow() - timedelta(hours=13))  # 11 of 24 hours left
+    stale = read_role(repo, "timestamp").signed.version
+    barrier = threading.Barrier(4)
+    written: list[dict[str, int]] = []
+
+    def worker() -> None:
+        barrier.wait()
+        written.append(refresh(repo, utcnow(), force=False))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(map(len, written)) == [0, 0, 0, 1]  # one re-signed, three found it fresh
+    assert read_role(repo, "timestamp").signed.version == stale + 1
