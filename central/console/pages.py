@@ -8,6 +8,8 @@ POST is CSRF-checked and writes the audit log in the action's own transaction.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from importlib.resources import files
 from typing import Annotated, Any
 
@@ -18,7 +20,13 @@ from sqlalchemy import Connection, Table, select
 from central import audit
 from central.console import sources
 from central.console.auth import LoggedIn, Viewer, log_in, log_out, login_allowed, session_of
-from central.console.present import COMMAND_STATES, COMMANDS, DEVICE_NAMES, overview
+from central.console.present import (
+    COMMAND_STATES,
+    COMMANDS,
+    DEVICE_NAMES,
+    overview,
+    terminal_row,
+)
 from central.console.web import (
     COOKIE,
     Forbidden,
@@ -151,8 +159,30 @@ async def terminal_page(
     return render(
         request, "terminal.html", title=f"终端 {terminal_id}", t=detail, commands=commands,
         device_names=DEVICE_NAMES, command_names=COMMANDS, command_states=COMMAND_STATES,
-        request_queued=queued if queued.isdigit() else "",
+        request_queued=queued if queued.isdigit() else "", stamp=_stamp(detail),
     )  # fmt: skip
+
+
+def _stamp(detail: dict[str, Any]) -> str:
+    """What the terminal page shows, in 16 hex: the page reloads itself when it changes
+    (a new health digest, a command's state, online or not)."""
+    history = detail.get("history") or [{}]
+    seen = (
+        history[0].get("digest"),
+        detail.get("online"),
+        detail.get("maintenance"),
+        [(c["id"], c["state"]) for c in detail.get("commands") or []],
+    )
+    return hashlib.sha256(json.dumps(seen, default=str).encode()).hexdigest()[:16]
+
+
+@router.get("/api/terminals/{terminal_id}")
+async def terminal_api(
+    request: Request, terminal_id: str, who: Annotated[Viewer, Depends(operator)]
+) -> Response:
+    """The terminal's row as the overview shows it, and the page's stamp (its refresh)."""
+    detail = _terminal(request, who, terminal_id)
+    return json_answer({**terminal_row(detail), "stamp": _stamp(detail)})
 
 
 @router.post("/terminals/{terminal_id}/commands")

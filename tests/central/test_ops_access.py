@@ -166,8 +166,12 @@ def test_overview_shows_the_fault_and_maintenance_is_queued_delivered_and_audite
     assert [(c["kind"], c["args"]) for c in commands] == [
         ("maintenance_on", {"phone": "0356-12345", "note": "换纸"})
     ]
+    before = client.get(f"/ops/api/terminals/{jc.terminal_id}").json()
     heartbeat(jc, maintenance=True, acks=[commands[0]["id"]])
+    after = client.get(f"/ops/api/terminals/{jc.terminal_id}").json()
+    assert after["status"] == "maintenance" and after["stamp"] != before["stamp"]
     page = client.get(f"/ops/terminals/{jc.terminal_id}").text
+    assert f'data-stamp="{after["stamp"]}"' in page
     assert "维护中" in page and "已确认" in page  # the pill and the command's state
 
 

@@ -220,8 +220,9 @@ def test_an_admin_watches_a_fault_puts_the_terminal_in_maintenance_and_pauses_a_
     page.reload()
     assert "已下发" in page.locator(f"tr[data-command='{command_id}']").inner_text()
     fleet.beat("jc-1", devices=paper("out"), maintenance=True, acks=[command_id])
-    page.reload()
-    assert page.locator("#status").inner_text() == "维护中"
+    with page.expect_navigation():  # the page's own watch (its 15 s timer's work, now)
+        page.evaluate("() => { watch(document.querySelector('[data-watch]')); }")
+    page.wait_for_selector("#status:has-text('维护中')")
     assert "已确认" in page.locator(f"tr[data-command='{command_id}']").inner_text()
     shot(page, "terminal")
 

@@ -1,6 +1,7 @@
 // 通办运维控制台: the only script. Sets progress bar widths (data-w, in per cent: the CSP
-// allows no inline style), and refreshes the fleet overview from /ops/api/fleet every 15 s
-// in place (text only, never HTML). A lost session (401) goes back to the login page.
+// allows no inline style), refreshes the fleet overview from /ops/api/fleet every 15 s in
+// place (text only, never HTML) and reloads a terminal's page when it changed
+// (/ops/api/terminals/{id}). A lost session (401) goes back to the login page.
 "use strict";
 
 function setBars(root) {
@@ -71,8 +72,26 @@ async function refresh(url) {
   }
 }
 
+// A terminal's page: reloaded when what it shows changed (a heartbeat with new health, a
+// command's state), unless the technician is typing in one of its forms.
+async function watch(el) {
+  try {
+    const answer = await fetch(el.dataset.watch, { credentials: "same-origin" });
+    if (answer.status === 401) { window.location.assign("/ops/login"); return; }
+    if (!answer.ok) return;
+    const data = await answer.json();
+    const typing = document.activeElement && document.activeElement.matches("input, select, textarea");
+    if (data.stamp !== el.dataset.stamp && !typing) window.location.reload();
+  } catch (err) { /* the next round tries again */ }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setBars(document);
+  const terminal = document.querySelector("[data-watch]");
+  if (terminal) {
+    const every = parseInt(document.body.dataset.refreshMs || "15000", 10);
+    setInterval(() => watch(terminal), every);
+  }
   const fleet = document.querySelector("[data-refresh]");
   if (fleet) {
     const url = fleet.dataset.refresh;
