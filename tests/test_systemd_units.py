@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from tests.support.services import PACKAGES, missing_service
+from tests.support.systemd_units import verify_in_root
 
 REPO = Path(__file__).resolve().parent.parent
 UNIT = REPO / "deploy/systemd/tongban-kiosk.service"
@@ -36,35 +37,6 @@ def unit_settings(path: Path) -> dict[str, dict[str, list[str]]]:
         key, _, value = line.partition("=")
         sections[current].setdefault(key.strip(), []).append(value.strip())
     return sections
-
-
-def systemd_analyze() -> str:
-    exe = shutil.which("systemd-analyze")
-    if exe is None:
-        missing_service("systemd-analyze not found", PACKAGES["systemd-analyze"])
-    return exe
-
-
-def verify_in_root(root: Path, unit: str) -> subprocess.CompletedProcess[str]:
-    """`systemd-analyze verify --root=ROOT UNIT`, with the host's stock units copied into
-    ROOT (the targets and services ours orders itself after) and /usr/bin/xinit there (apt
-    installs it on a terminal: deploy/install-deps.sh runtime terminal; the host's own copy
-    when it has one, else an executable stand-in — verify only checks that it is one)."""
-    exe = systemd_analyze()
-    stock = root / "usr/lib/systemd/system"
-    if not stock.exists():
-        stock.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree("/usr/lib/systemd/system", stock, symlinks=True)
-    xinit = root / "usr/bin/xinit"
-    if not xinit.exists():
-        xinit.parent.mkdir(parents=True, exist_ok=True)
-        if Path("/usr/bin/xinit").is_file():
-            shutil.copy2("/usr/bin/xinit", xinit)
-        else:
-            xinit.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
-            xinit.chmod(0o755)
-    return subprocess.run([exe, "verify", f"--root={root}", unit], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "SYSTEMD_LOG_COLOR": "0"})
 
 
 def stage_unit(root: Path, text: str | None = None) -> None:
