@@ -226,6 +226,24 @@ def test_an_admin_watches_a_fault_puts_the_terminal_in_maintenance_and_pauses_a_
     assert "已确认" in page.locator(f"tr[data-command='{command_id}']").inner_text()
     shot(page, "terminal")
 
+    page.fill("form.op input[name='hours']", "4")
+    page.click("#op-pull_log")
+    page.wait_for_selector("#queued")
+    [pull] = fleet.beat("jc-1", devices=paper("out"), maintenance=True)["commands"]
+    assert (pull["kind"], pull["args"]) == ("pull_log", {"hours": 4})
+    masked = (
+        "2026-12-06 16:00:01 INFO session start\n2026-12-06 16:00:09 INFO id 1405**********123X\n"
+    )
+    done = fleet.terminals["jc-1"].post(f"/api/v1/terminals/commands/{pull['id']}/result",
+                                        {"ok": True, "result": {"lines": 2, "bytes": len(masked)},
+                                         "log": masked})  # fmt: skip
+    assert done.status_code == 200, done.text
+    page.reload()
+    page.click(f"tr[data-command='{pull['id']}'] a:has-text('查看日志')")
+    page.wait_for_selector("#log-text")
+    assert page.locator("#log-text").inner_text().strip() == masked.strip()
+    shot(page, "log")
+
     page.click("nav a[href='/ops/config']")
     page.wait_for_selector("[data-layer='hall:JC-ZWZX']")
     page.click("[data-layer='hall:JC-ZWZX'] a:has-text('diff')")
