@@ -12,7 +12,7 @@ from ..widgets import KioskScreen
 
 SCREEN = "fleet_maintenance"
 TITLE = "设备维护中"
-EXPLAIN = "本机正在维护，暂停办理业务，给您带来不便，敬请谅解。"
+EXPLAIN = "本机正在维护，暂停办理业务。\n给您带来不便，敬请谅解。"
 ELSEWHERE = "您可以到大厅其他自助终端或人工窗口办理。"
 NO_PHONE = "如需帮助，请咨询大厅工作人员。"
 
