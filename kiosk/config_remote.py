@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config_errors import ConfigError, Problem, technician_text
+from kiosk.config_files import read_bytes
 from kiosk.files import ensure_private_dir, replace_private_file
 
 log = logging.getLogger(__name__)
@@ -59,15 +60,19 @@ def boot_id() -> str:
 
 
 def read_state(data_dir: Path | str) -> dict[str, Any]:
-    """state.json, or the empty state (a missing or damaged file: the site file alone)."""
+    """state.json, or the empty state (a missing or damaged file: the site file alone).
+    Read like a configuration file (kiosk.config_files): a FIFO or a huge file never hangs
+    a start."""
     path = folder(data_dir) / "state.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        data = json.loads(read_bytes(path))
+    except ConfigError as err:
+        if err.reason != "file not found":
+            log.warning("remote configuration: %s unreadable (%s); the site file alone is used",
+                        path, err.reason)
         return dict(EMPTY)
-    except (OSError, ValueError) as err:
-        log.warning("remote configuration: %s unreadable (%s); the site file alone is used",
-                    path, type(err).__name__)
+    except (ValueError, RecursionError):
+        log.warning("remote configuration: %s is not JSON; the site file alone is used", path)
         return dict(EMPTY)
     if not isinstance(data, dict):
         return dict(EMPTY)
@@ -99,8 +104,8 @@ def write_document(data_dir: Path | str, version: str, document: dict[str, Any])
 
 def read_document(data_dir: Path | str, version: str) -> dict[str, Any] | None:
     try:
-        data = json.loads(document_path(data_dir, version).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_bytes(document_path(data_dir, version)))
+    except (ConfigError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

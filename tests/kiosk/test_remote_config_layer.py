@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +112,15 @@ def test_kiosk_config_check_names_the_remote_version(site: Path, capsys: pytest.
     assert f"# remote configuration: {version}" in out and "volume = 20" in out
     assert json.loads((site.parent / "data" / "config" / "remote" / f"{version}.json")
                       .read_text(encoding="utf-8")) == {"voice": {"volume": 20}}
+
+
+def test_a_fifo_for_the_state_file_never_hangs_a_start(site: Path) -> None:
+    remote = site.parent / "data" / "config" / "remote"
+    remote.mkdir(parents=True)
+    os.mkfifo(remote / "state.json")
+    result: list[str] = []
+    loader = threading.Thread(target=lambda: result.append(load_config(site, starting=True).remote_version),
+                              daemon=True)
+    loader.start()
+    loader.join(timeout=30)
+    assert result == ["local"]
