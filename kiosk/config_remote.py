@@ -88,15 +88,22 @@ def read_state(data_dir: Path | str) -> dict[str, Any]:
     return state
 
 
-def write_state(data_dir: Path | str, state: dict[str, Any]) -> None:
+def _private_folder(data_dir: Path | str) -> Path:
+    # Both levels 0700 (mkdir's parents=True would make config/ with the umask's mode).
+    ensure_private_dir(Path(data_dir) / "config")
     ensure_private_dir(folder(data_dir))
+    return folder(data_dir)
+
+
+def write_state(data_dir: Path | str, state: dict[str, Any]) -> None:
+    _private_folder(data_dir)
     text = json.dumps(state, ensure_ascii=False, sort_keys=True, indent=1)
     replace_private_file(folder(data_dir) / "state.json", text.encode("utf-8"))
 
 
 def write_document(data_dir: Path | str, version: str, document: dict[str, Any]) -> Path:
     path = document_path(data_dir, version)
-    ensure_private_dir(path.parent)
+    _private_folder(data_dir)
     replace_private_file(path, json.dumps(document, ensure_ascii=False, sort_keys=True,
                                           indent=1).encode("utf-8"))
     return path

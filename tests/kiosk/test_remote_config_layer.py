@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 import threading
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,14 @@ def keep(site: Path, document: dict[str, Any], **state: Any) -> str:
 
 
 def test_the_remote_layer_wins_over_the_site_file(site: Path) -> None:
-    version = keep(site, {"ui": {"width": 1920}, "voice": {"volume": 20}})
+    old_umask = os.umask(0)   # whatever the umask, the folders are the terminal's alone
+    try:
+        version = keep(site, {"ui": {"width": 1920}, "voice": {"volume": 20}})
+    finally:
+        os.umask(old_umask)
+    remote = site.parent / "data" / "config" / "remote"
+    assert [stat.S_IMODE(p.stat().st_mode) for p in (remote.parent, remote, remote / "state.json",
+                                                   remote / f"{version}.json")] == [0o700, 0o700, 0o600, 0o600]
     config = load_config(site)
     assert (config.ui.width, config.ui.height, config.voice.volume) == (1920, 768, 20)
     assert config.remote_version == version
