@@ -105,6 +105,7 @@ async def logout(request: Request, form: Annotated[dict[str, str], Depends(poste
     return answer
 
 
+@router.get("")
 @router.get("/")
 async def home(who: Annotated[Viewer, Depends(viewer)]) -> Response:
     if who.role == "hall_staff":
