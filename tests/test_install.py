@@ -17,6 +17,8 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -102,6 +104,19 @@ def installed(bundles: Path, trusted_root: Path, tmp_path_factory: pytest.TempPa
     result = install(root, bundles / f"tongban-kiosk-{VERSION}.tar.gz", "--profile", "bank",
                      "--trusted-root", str(trusted_root), "--deps-from", str(SITE_PACKAGES))
     return root, result
+
+
+def test_the_bundle_carries_every_file_the_packages_need(bundles: Path) -> None:
+    # A .kv file missing from pyproject's package-data installs fine and crashes the new
+    # version's first screen: the terminal would roll back every release.
+    with tarfile.open(bundles / f"tongban-kiosk-{VERSION}.tar.gz") as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
+        wheel = zipfile.ZipFile(tar.extractfile(f"wheels/{manifest['wheel']}"))  # type: ignore[arg-type]
+    in_wheel = set(wheel.namelist())
+    wanted = {str(p.relative_to(REPO)) for package in ("kiosk", "drivers", "screens", "central")
+              for p in (REPO / package).rglob("*")
+              if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc",)}
+    assert sorted(wanted - in_wheel) == []
 
 
 def test_a_first_install_puts_the_version_in_place_with_both_links(installed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
