@@ -130,6 +130,13 @@ def build_body(config: KioskConfig, wait: float) -> Heartbeat:
         outbox = open_outbox(config, store).status()
         head = PrintLog(store, None).head()
     maintenance = Maintenance(folder, lambda _event: None, config.fleet.hall_phone)
+    # The configuration version and state as the kiosk reports them (read-only here: no
+    # offer is acted on and nothing is fetched by this command).
+    from kiosk.fleet.remote_config import RemoteConfig
+    from kiosk.fleet.selftest import SelfTest
+
+    remote = RemoteConfig(config, client=lambda: None, selftest=SelfTest(dict, lambda: outbox),
+                          device_ready=dict)
     return health.build(health.Snapshot(
         reason="cli",
         now=hall_time.now(hall_time.hall_zone(config)),
@@ -142,7 +149,7 @@ def build_body(config: KioskConfig, wait: float) -> Heartbeat:
         session_active=False,
         last_session_end=None,
         updates=UpdateService(config),
-        remote_config=None,
+        remote_config=remote,
         acks=[],
     ))
 

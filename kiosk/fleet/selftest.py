@@ -102,26 +102,45 @@ class SelfTest:
              expected: Mapping[str, bool] | None = None) -> str | None:
         """Block until every check in ``need`` has its proof (None) or ``deadline_s``
         seconds from now passed: the name of the first check, in ``CHECKS`` order, that
-        failed. ``outbox`` fails before the deadline when a submission failed permanently."""
+        failed. ``outbox`` fails before the deadline when a submission failed permanently.
+        ``expected`` is this waiter's own (an update's trial and a configuration's trial
+        may wait at once, each with the readiness it saw before its switch); without it,
+        the one given to ``expect()``."""
         wanted = [c for c in CHECKS if c in set(need)]
         unknown = set(need) - set(CHECKS)
         if unknown:
             raise ValueError(f"unknown self-test checks: {sorted(unknown)}")
-        if expected is not None:
-            self.expect(expected)
+        own = dict(expected) if expected is not None else None
+        own_devices = False
         end = self._clock() + deadline_s
         while True:
             self._observe()
+            if own is not None and "devices" in wanted and not own_devices:
+                own_devices = self._devices_ready(own)
             with self._cond:
                 if "outbox" in wanted and self._outbox_failed and "outbox" not in self._proofs:
                     return "outbox"
-                missing = [c for c in wanted if c not in self._proofs]
+                proven = set(self._proofs)
+                if own is not None:
+                    proven.discard("devices")
+                    if own_devices:
+                        proven.add("devices")
+                missing = [c for c in wanted if c not in proven]
                 if not missing:
                     return None
                 left = end - self._clock()
                 if left <= 0:
                     return missing[0]
                 self._cond.wait(min(POLL_S, left))
+
+    def _devices_ready(self, expected: Mapping[str, bool]) -> bool:
+        """Every configured device opened, and each expected ready is ready."""
+        with self._cond:
+            if not self._opened:
+                return False
+        statuses = self._statuses()
+        return all(name in statuses and (statuses[name].ready or not ready)
+                   for name, ready in expected.items())
 
     def _observe(self) -> None:
         # Device and outbox proofs are conditions on state, looked at from the waiting
@@ -130,11 +149,8 @@ class SelfTest:
             opened, expected, baseline = self._opened, dict(self._expected), self._baseline
             need_devices = opened and "devices" not in self._proofs
             need_outbox = baseline is not None and "outbox" not in self._proofs
-        if need_devices:
-            statuses = self._statuses()
-            if all(name in statuses and (statuses[name].ready or not ready)
-                   for name, ready in expected.items()):
-                self._mark("devices")
+        if need_devices and self._devices_ready(expected):
+            self._mark("devices")
         if need_outbox and baseline is not None:
             status = self._outbox_status()
             if status.failed > baseline.failed:

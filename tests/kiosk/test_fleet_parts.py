@@ -408,3 +408,17 @@ def test_a_device_status_goes_without_its_detail_and_within_the_codes() -> None:
     assert health.device_health(status) == {"state": "user_error", "action": "clear_by_staff",
                                             "supplies": {"paper": "out"}, "fault": "paper_out",
                                             "ready": False}
+
+
+def test_two_trials_wait_at_once_each_with_its_own_expectation() -> None:
+    statuses = {"receipt_printer": DeviceStatus(DeviceState.OFFLINE), "id_reader": DeviceStatus(DeviceState.ONLINE)}
+    box = Box()
+    test = SelfTest(lambda: statuses, lambda: box.status)
+    test.started()
+    verdicts: dict[str, str | None] = {}
+    update = threading.Thread(target=lambda: verdicts.update(
+        update=test.wait(0.5, need=("devices",), expected={"receipt_printer": True})))
+    update.start()
+    verdicts["config"] = test.wait(0.3, need=("devices",), expected={"id_reader": True})
+    update.join()
+    assert verdicts == {"config": None, "update": "devices"}
