@@ -352,6 +352,34 @@ def server_beat_ms(log: Path) -> list[float]:
     return out
 
 
+def descendants_cpu() -> dict[str, float]:
+    """CPU seconds used so far by this process's descendants, by kind: `postgres` (the
+    server and the backends it reaped) and `central` (kiosk-central serve and its workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    stats: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+        used = sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
+        stats[int(entry.name)] = (name, used)
+    me, out = os.getpid(), {"postgres": 0.0, "central": 0.0}
+    for pid, (name, used) in stats.items():
+        ancestor = parents.get(pid)
+        while ancestor not in (None, 0, 1, me):
+            ancestor = parents.get(ancestor)
+        if ancestor == me or (ancestor is not None and parents.get(pid) == me):
+            out["postgres" if name.startswith("postgres") else "central"] += used
+    return out
+
+
 def history_rows(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text("SELECT count(*) FROM terminal_health_history")).scalar_one())
@@ -385,12 +413,16 @@ def main() -> int:
                 run = Run(base, sims, args)
                 before, rows_before = sizes(engine), history_rows(engine)
                 cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+                tree_before = descendants_cpu()
                 elapsed = asyncio.run(run.drive(engine))
+                tree_after = descendants_cpu()
                 cpu_after = resource.getrusage(resource.RUSAGE_SELF)
                 after, rows_after = sizes(engine), history_rows(engine)
         finally:
             engine.dispose()
     inside = server_beat_ms(log)
+    served = max(1, sum(run.statuses.values()))
+    per_request = {k: (tree_after[k] - tree_before[k]) * 1000 / served for k in tree_after}
     client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
         cpu_after.ru_stime - cpu_before.ru_stime
     )
@@ -406,6 +438,9 @@ def main() -> int:
     print(f"inside central (its access log): p50 {percentile(inside, 50):.1f} ms  p99 "
           f"{percentile(inside, 99):.1f} ms; the load generator used {client_cpu / elapsed:.0%} "
           f"of a core", flush=True)  # fmt: skip
+    print(f"CPU per request: central workers {per_request['central']:.2f} ms, PostgreSQL "
+          f"{per_request['postgres']:.2f} ms, load generator {client_cpu * 1000 / served:.2f} ms",
+          flush=True)  # fmt: skip
     print(f"by reason {dict(run.kinds)}; commands delivered {run.delivered}, results "
           f"{len(run.result_ms)} (p99 {percentile(run.result_ms, 99):.1f} ms)", flush=True)  # fmt: skip
     print(f"errors {errors} of {requests} requests; statuses {dict(run.statuses)}", flush=True)
@@ -431,6 +466,11 @@ def main() -> int:
         "server_p50_ms": round(percentile(inside, 50), 1),
         "server_p99_ms": round(percentile(inside, 99), 1),
         "client_cpu_share": round(client_cpu / elapsed, 3),
+        "cpu_ms_per_request": {
+            "central": round(per_request["central"], 2),
+            "postgres": round(per_request["postgres"], 2),
+            "client": round(client_cpu * 1000 / served, 2),
+        },
         "by_reason": dict(run.kinds),
         "commands_delivered": run.delivered,
         "history_rows_added": rows_after - rows_before,
