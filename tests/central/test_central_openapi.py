@@ -42,6 +42,8 @@ SIGNED = [
     ("post", "/api/v1/appointments/{number}/cancel"),
     # Running the fleet (docs/fleet.md).
     ("get", "/api/v1/terminals/config"),
+    ("post", "/api/v1/terminals/heartbeat"),
+    ("post", "/api/v1/terminals/commands/{command_id}/result"),
 ]
 UNSIGNED = [
     ("get", "/api/v1/health"),
