@@ -69,4 +69,24 @@ def maintenance_mode(ui: Any) -> None:
     ui.shot("04-home-again")
 
 
-SCENARIOS = {"maintenance_mode": maintenance_mode}
+def restart_between_sessions(ui: Any) -> None:
+    """A restart asked for during a session (a new version switched, a configuration to
+    try) waits for the session to end, then the app stops by itself with exit status 75."""
+    from kiosk.fleet import restart
+
+    terminal = ui.app.terminal
+    data = ui.results["data"]
+    ui.wait_screen("home", timeout=15)
+    ui.wait_until(lambda: any(s.id == "identity_check" and s.available for s in terminal.services()),
+                  15, "the ID reader to come online")
+    ui.sim("place resident")
+    ui.wait_screen("identity_read")
+    restart.request_restart("update_switch")
+    ui.sleep(1.6)                                 # three ticks of the app's clock (0.5 s)
+    data["during_session"] = {"screen": ui.screen(), "exit_status": ui.app.exit_status}
+    ui.save()                                     # the app may stop before this thread goes on
+    ui.call(lambda: ui.app.cancel_session())
+    ui.wait_until(lambda: ui.app.exit_status is not None, 5, "the app to stop for the restart")
+
+
+SCENARIOS = {"maintenance_mode": maintenance_mode, "restart_between_sessions": restart_between_sessions}

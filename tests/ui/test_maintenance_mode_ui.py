@@ -1,6 +1,8 @@
 """设备维护中 under Xvfb (tests/ui/scenarios_maintenance_mode.py): central's maintenance mode
 waits for the citizen's session, then shows the screen with the hall's phone, in normal and
-适老化 mode; maintenance off returns home. Screenshots: tests/artifacts/ui-maintenance_mode-*.png."""
+适老化 mode; maintenance off returns home. Screenshots: tests/artifacts/ui-maintenance_mode-*.png.
+And a restart the terminal asks for (kiosk/fleet/restart.py) waits for the session to end,
+then the app exits with 75 for systemd or the demo's supervisor to start it again."""
 
 from __future__ import annotations
 
@@ -55,3 +57,10 @@ def test_elderly_mode_enlarges_it_and_everything_fits(run: AppRun) -> None:
 
 def test_maintenance_off_returns_home(run: AppRun) -> None:
     assert run.step("04-home-again")["screen"] == "home"
+
+
+def test_a_restart_waits_for_the_session_then_exits_75(run_scenario: RunApp) -> None:
+    run = run_scenario("restart_between_sessions", timeout=60)
+    data = run.results.get("data", {})
+    assert data.get("during_session") == {"screen": "identity_read", "exit_status": None}, run.describe()
+    assert run.returncode == 75 and run.results.get("exit_code") == 75, run.describe()
