@@ -422,3 +422,41 @@ def test_two_trials_wait_at_once_each_with_its_own_expectation() -> None:
     verdicts["config"] = test.wait(0.3, need=("devices",), expected={"id_reader": True})
     update.join()
     assert verdicts == {"config": None, "update": "devices"}
+
+
+def test_the_body_takes_the_hooks_reports_and_the_print_log_head(tmp_path: Path) -> None:
+    from kiosk.version import running_version
+
+    class Updates:
+        def report(self) -> dict[str, Any]:
+            return {"state": "trial", "version": "0.2.0", "target_version": "0.2.0", "reason": ""}
+
+        def offered(self, offer: dict[str, Any]) -> None: ...
+        def on_started(self) -> None: ...
+
+    class Remote:
+        def report(self) -> dict[str, Any]:
+            return {"state": "ok", "version": "cfg-0123456789ab", "reason": ""}
+
+        def version(self) -> str:
+            return "cfg-0123456789ab"
+
+        def offered(self, version: str | None) -> None: ...
+        def reload_now(self) -> Any: ...
+        def on_started(self) -> None: ...
+
+    zone = dt.timezone(dt.timedelta(hours=8))
+    snap = health.Snapshot(
+        reason="timer", now=dt.datetime(2026, 12, 6, 8, 0, tzinfo=zone), uptime_s=12.7, data_dir=tmp_path,
+        statuses={"receipt_printer": DeviceStatus(DeviceState.ONLINE)},
+        outbox=OutboxStatus(pending=3, delivered=9, failed=1, oldest_pending_age_s=42.9),
+        print_log_head=(12, "AB12cd34" * 8), maintenance=True, session_active=False,
+        last_session_end=None, updates=Updates(), remote_config=Remote(), acks=[41, 42])
+    body = health.build(snap).model_dump(mode="json")
+    assert body["print_log_head"] == {"count": 12, "mac": "ab12cd34ab12cd34"}
+    assert body["outbox"] == {"depth": 3, "oldest_age_s": 42, "failed": 1}
+    assert body["update"]["state"] == "trial" and body["config_version"] == "cfg-0123456789ab"
+    assert body["software_version"] == running_version() and body["acks"] == [41, 42]
+    assert body["sent_at"] == "2026-12-06T08:00:00+08:00" and body["uptime_s"] == 12
+    bare = health.build(health.Snapshot(**{**snap.__dict__, "updates": None, "remote_config": None}))
+    assert bare.update.state == "idle" and bare.config_version == "local" and bare.config.version == "local"
