@@ -216,7 +216,9 @@ class Fleet:
         if remote is None:
             return Outcome(False, {"error": "no_remote_config"})
         remote.reload_now()
-        return Outcome(True, {"config_version": remote.version()})
+        # What runs now, and its state ("trial": a new version waits for the restart).
+        return Outcome(True, {"config_version": remote.version(),
+                              "config_state": str(remote.report().get("state", "ok"))})
 
     def _pull_log(self, args: Mapping[str, Any]) -> Outcome:
         hours = args.get("hours", 2)

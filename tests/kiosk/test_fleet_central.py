@@ -379,3 +379,32 @@ def test_kiosk_heartbeat_not_enrolled_or_unreachable_exits_1_naming_the_cause(
     printed = json.loads(done.stdout)
     assert printed["error"] == "connect_failed" and printed["answer"] is None
     assert set(printed["sent"]) == CONTRACT_KEYS
+
+
+def test_reload_config_fetches_a_published_version_and_asks_for_a_restart(
+    kiosk: Kiosk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kiosk.fleet import restart
+
+    term, beats = kiosk.terminal()
+    beats.wait(lambda b: b.reason == "start", what="start beat")     # nothing published yet
+    remote = term.fleet.remote_config
+    assert remote is not None and remote.version() == "local"
+    # Only the command may fetch here: the answer's config_version would start a fetch too.
+    monkeypatch.setattr(remote, "offered", lambda _version: None)
+    document = tmp_path / "doc.json"
+    document.write_text(json.dumps({"session": {"idle_timeout_s": 240}}), encoding="utf-8")
+    put = central_cli(kiosk.central, "config", "put", str(document), "--scope", "terminal",
+                      "--key", kiosk.terminal_id)
+    central_cli(kiosk.central, "config", "publish", "--scope", "terminal", "--key", kiosk.terminal_id,
+                "--version", str(put["version"]))
+    restart.clear()
+    try:
+        command = kiosk.op("reload-config")
+        assert term.fleet.beat_once("cli")[1].config_version is not None
+        done = wait_until(lambda: (c := kiosk.command(command))["state"] == "done" and c, "reload_config done")
+        assert done["result"] == {"config_version": "local", "config_state": "trial"}
+        assert restart.requested() == "config_trial"     # the new version starts at the restart
+        assert term.fleet.body("cli").config.state == "trial"
+    finally:
+        restart.clear()
