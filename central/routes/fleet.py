@@ -13,6 +13,7 @@ durable: the terminal forgets a command once central took its result.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -87,7 +88,13 @@ async def heartbeat(body: HeartbeatIn, request: Request, terminal: SignedTermina
     """The terminal's health (kept: the latest, and a bounded history); the answer carries
     the commands for it, the configuration version central has for it and an update offer.
     Unknown keys are refused (422): nothing but device states, counts and versions."""
-    answer = with_connection(request, heartbeat_answer, terminal, body, now_of(request))
+    # On a worker thread, unlike the other routes (central.db): a heartbeat is five round
+    # trips to the database, and 333 a second on 2 workers need those waits to overlap
+    # (bench/fleet_heartbeats.py: in the event loop, a worker's ~6 ms a heartbeat, mostly
+    # waiting, capped both at ~340 a second).
+    answer = await asyncio.get_running_loop().run_in_executor(
+        None, with_connection, request, heartbeat_answer, terminal, body, now_of(request)
+    )
     # Serialized once here: the model was built from checked values.
     return Response(answer.model_dump_json(), media_type="application/json")
 
