@@ -8,9 +8,23 @@
 #   kiosk-sim a4         a private CUPS with a cups-pdf queue; proofs -> /tmp/tongban-demo-cups/out
 #   kiosk-sim card       a virtual smart card in pcscd's vpcd reader (pcscd started if none runs)
 #   var/demo/camera/     front.png is what the simulated camera sees (`show ...` writes it)
-#   kiosk ... run        the kiosk window (config/demo.toml reads var/demo/idreader)
+#   kiosk ... run        the kiosk window (config/demo.toml reads var/demo/idreader), under a
+#                        supervisor that does what systemd does on a terminal (below)
 #   kiosk-central serve  the local central; the hall's pages: http://127.0.0.1:8480/hall/JC-ZWZX/
-#                        display (叫号屏) and window (窗口: clerk1 / demo1234, made at start)
+#                        display (叫号屏) and window (窗口: clerk1 / demo1234, made at start);
+#                        the ops console http://127.0.0.1:8480/ops/ (admin / demo123456, made at
+#                        start) and the update repository (var/demo/updates, made at start)
+#
+# Running the fleet (issue 13): the terminal runs in the versions layout of a real one
+# (docs/fleet.md §4) under var/demo/opt: versions/<V>/venv, `current`, `committed`. The first
+# version is this checkout: versions/0.1.0+dev/venv is a link to .venv (the version is the
+# package's with +dev, what the .venv's kiosk reports), so `make demo` runs the code you are
+# editing, and deps/<lock_hash> links to .venv's site-packages, so a release built from this
+# checkout installs its own venv without downloading Kivy again. `release V` builds a real
+# bundle (deploy/build-bundle.sh), publishes it and starts a rollout; the terminal installs it
+# beside, switches `current` between sessions and exits with status 75, and the supervisor
+# starts it again: boot-check from `committed`, then `current`, as the systemd unit does.
+# The versions and releases stay between runs (like a terminal's); `make clean` starts over.
 #
 # Without $DISPLAY an Xvfb is started: the window then runs on a virtual screen.
 # On quit, EOF, Ctrl-C, or when the kiosk window exits, everything started here is stopped.
@@ -37,6 +51,12 @@ HALL_CODE=JC-ZWZX                          # central/seed/halls.toml: the demo t
 HALL_NAME=晋城市政务服务中心
 CLERK_LOGIN=clerk1                         # the demo window clerk (王丽), made at start
 CLERK_PASSWORD=${DEMO_CLERK_PASSWORD:-demo1234}
+OPS_LOGIN=admin                            # the ops console's demo admin, made at start
+OPS_PASSWORD=${DEMO_OPS_PASSWORD:-demo123456}   # the console asks for 10 characters at least
+opt=$run/opt                               # config/demo.toml: [update] root
+# Releases built from the checkout find their profiles here (an installed wheel has no
+# config/; a terminal has them in /usr/share/tongban/config).
+export TONGBAN_PROFILE_DIR=$root/config
 PRINTER_PORT=${DEMO_PRINTER_PORT:-9191}    # config/demo.toml: [devices.receipt_printer] url
 # config/demo.toml: [devices.a4_printer] server. Under /tmp: CUPS filters run as user lp,
 # which must be able to reach it (a checkout under /root is not searchable by lp).
@@ -96,7 +116,7 @@ child_exited() {  # the watcher saw the kiosk or the simulator go
     local rc=0
     if [[ -n ${kiosk_pid:-} ]] && ! alive "$kiosk_pid"; then
         wait "$kiosk_pid" || rc=$?
-        say "the kiosk window exited (status $rc); last lines of $run/kiosk.log:"
+        say "the kiosk stopped (supervisor status $rc); last lines of $run/kiosk.log:"
         tail -n 15 "$run/kiosk.log" >&2 || true
     elif [[ -n ${sim_pid:-} ]] && ! alive "$sim_pid"; then
         wait "$sim_pid" || rc=$?
@@ -175,6 +195,54 @@ started "virtual card"
 wait_for_socket "$card_sock" "$!" "$run/card.log" "the virtual card (kiosk-sim card)"
 say "virtual card reader: Virtual PCD 00 00 (card insert KEY / card remove)"
 
+release() {  # release "release V" | "release-broken V [crash|selftest]": build, publish, roll out
+    local words kind version how bundle source reply build
+    read -r -a words <<<"$1"
+    kind=${words[0]} version=${words[1]:-} how=${words[2]:-crash}
+    if [[ ! $version =~ ^[0-9]+(\.[0-9]+)*$ ]]; then say "$kind V: V is a version such as 0.2.0"; return; fi
+    mkdir -p "$run/bundles"
+    bundle=$run/bundles/tongban-kiosk-$version.tar.gz
+    source=$root
+    if [[ $kind == release-broken ]]; then
+        # A copy of this checkout with one fault put in: the bundle is as real as any other.
+        source=$(mktemp -d "${TMPDIR:-/tmp}/tongban-broken.XXXXXX")
+        cp -r "$root/kiosk" "$root/drivers" "$root/screens" "$root/central" "$root/README.md" "$root/pyproject.toml" "$source/"
+        case $how in
+            crash)
+                printf '\n\ndef run_app(*_args, **_kwargs):  # release-broken (make demo)\n    raise RuntimeError("release-broken: this version crashes at every start")\n' \
+                    >>"$source/screens/app.py" ;;
+            selftest)
+                sed -i '/self.app.terminal.ui_drawn()/d' "$source/screens/liveness.py"
+                grep -q 'ui_drawn()' "$source/screens/liveness.py" && { say "could not break the self-test"; rm -rf "$source"; return; } ;;
+            *) say "release-broken V crash|selftest"; rm -rf "$source"; return ;;
+        esac
+    fi
+    say "building $bundle (log $run/release.log)"
+    if [[ $source == "$root" ]]; then
+        build=("$root/deploy/build-bundle.sh" "$version" "$bundle")
+    else  # build-bundle.sh always builds this checkout; the module takes another source
+        build=("$venv/bin/python" -m kiosk.update.bundle "$version" "$bundle" --source "$source")
+    fi
+    if ! PYTHON="$venv/bin/python" "${build[@]}" >>"$run/release.log" 2>&1; then
+        say "building the bundle failed: $(tail -n 1 "$run/release.log")"
+        [[ $source != "$root" ]] && rm -rf "$source"
+        return
+    fi
+    [[ $source != "$root" ]] && rm -rf "$source"
+    if ! reply=$("$KIOSK_CENTRAL" release publish "$bundle" --version "$version" --notes "$kind (make demo)" \
+            --db "$central_db" --json 2>&1); then
+        say "publishing $version refused: $reply"
+        return
+    fi
+    say "release $version published (signed into the TUF repository $run/updates)"
+    if ! reply=$("$KIOSK_CENTRAL" rollout start "$version" --waves 100 --db "$central_db" 2>&1); then
+        say "the rollout of $version did not start: $reply"
+        return
+    fi
+    say "$reply"
+    say "the terminal takes it while the hall is closed (clock 22:00) and nobody is served; watch it at $CENTRAL_URL/ops/"
+}
+
 show_code() {  # show_code TEXT: the simulated camera sees a QR code of TEXT
     "$venv/bin/python" - "$1" "$slot" <<'PY'
 import os, sys
@@ -236,6 +304,52 @@ elif [[ $reply == *'"duplicate"'* ]]; then
 else
     say "could not add the window clerk $CLERK_LOGIN (see $run/central.log)"
 fi
+terminal_id=$("$venv/bin/python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["terminal_id"])' "$keys")
+
+# --- the fleet: the update repository, the ops console's admin --------------------------
+"$KIOSK_CENTRAL" updates init --db "$central_db" --json >>"$run/central.log" 2>&1 \
+    || { tail "$run/central.log" >&2; die "central updates init failed"; }
+if reply=$(printf '%s\n' "$OPS_PASSWORD" | "$KIOSK_CENTRAL" ops-user add "$OPS_LOGIN" --role admin \
+        --db "$central_db" --json 2>&1); then
+    say "ops console user $OPS_LOGIN (admin) added, password $OPS_PASSWORD"
+elif [[ $reply == *'exists'* || $reply == *'duplicate'* ]]; then
+    say "ops console user $OPS_LOGIN is there from an earlier run"
+else
+    say "could not add the ops console user $OPS_LOGIN: $reply"
+fi
+
+# --- the versions layout: the first version is this checkout ---------------------------
+"$venv/bin/python" - "$opt" "$venv" "$root" >"$run/versions.txt" <<'PY' || die "could not lay out $opt"
+import sys
+import sysconfig
+from pathlib import Path
+
+from kiosk.update.bundle import lock_hash, runtime_lock
+from kiosk.update.install import Layout, seed_deps, switch
+from kiosk.version import running_version
+
+opt, venv, source = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+layout = Layout(opt.resolve())
+version = running_version()                      # 0.1.0+dev: what .venv's kiosk reports
+home = layout.version_dir(version)
+home.mkdir(parents=True, exist_ok=True)
+if not (home / "venv").is_symlink():
+    (home / "venv").symlink_to(venv.resolve(), target_is_directory=True)
+(home / "VERSION").write_text(version + "\n", encoding="utf-8")
+# Releases built from this checkout have this lock: their dependencies are .venv's.
+seed_deps(layout, lock_hash(runtime_lock(source / "pyproject.toml")), Path(sysconfig.get_paths()["purelib"]))
+if layout.points_to("committed") is None:
+    switch(layout, "committed", version)
+    switch(layout, "current", version)
+print(version, layout.points_to("current"), layout.points_to("committed"))
+PY
+read -r dev_version current_version committed_version <"$run/versions.txt"
+if [[ $current_version == "$dev_version" ]]; then
+    say "terminal software: this checkout ($dev_version, $opt/versions/$dev_version/venv -> $venv)"
+else
+    say "terminal software: release $current_version (committed $committed_version) from an earlier run;" \
+        "'make clean' starts again from this checkout"
+fi
 
 # --- a screen ------------------------------------------------------------------------
 if [[ -z ${DISPLAY:-} ]]; then
@@ -256,16 +370,68 @@ if [[ -z ${DISPLAY:-} ]]; then
     say "no DISPLAY: started Xvfb on $DISPLAY; the kiosk window runs on this virtual screen"
 fi
 
-# --- the kiosk -----------------------------------------------------------------------
-"$KIOSK" --config "$CONFIG" run --windowed >"$run/kiosk.log" 2>&1 &
-started "kiosk"
-kiosk_pid=$!
-say "kiosk window started on $DISPLAY (log $run/kiosk.log)"
-
-# Watch the kiosk and the simulator; tell this shell (USR1) when one of them is gone.
+# --- the kiosk, under the demo's systemd --------------------------------------------------
 # (read -t on a FIFO nobody writes to is a sleep that leaves no child process behind)
-main_pid=$$
 rm -f "$run/tick" && mkfifo "$run/tick"
+
+link_version() {  # link_version current|committed: the version the link names
+    local target
+    target=$(readlink "$opt/$1" 2>/dev/null) || true
+    echo "${target##*/}"
+}
+
+supervise() {
+    # What deploy/systemd/tongban-kiosk.service does on a terminal: before each start the
+    # committed version's boot-check (it ends a new version's crash loop by pointing `current`
+    # back at `committed`), then `current`'s kiosk; started again at once after exit status 75
+    # (an update or a new configuration asked for it), 3 s after a crash (RestartSec). Three
+    # quick failures in a row of the committed version end the demo (a broken checkout or
+    # config: read the log) instead of restarting for ever.
+    local child="" rc started_at quick=0 now_current
+    trap 'if [[ -n $child ]]; then kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; fi; exit 0' TERM INT HUP
+    trap - EXIT USR1
+    exec 7<>"$run/tick"
+    while true; do
+        "$opt/committed/venv/bin/kiosk" --config "$CONFIG" update boot-check --json >>"$run/supervisor.log" 2>&1 \
+            || say "boot-check failed (status $?, see $run/supervisor.log): starting the current version anyway"
+        if tail -n 1 "$run/supervisor.log" | grep -q '"action": *"rolled_back"'; then
+            say "boot-check: the new version crashed at every start: back to $(link_version committed) (crash_loop)"
+        fi
+        now_current=$(link_version current)
+        say "kiosk $now_current starting (log $run/kiosk.log)"
+        started_at=$SECONDS
+        "$opt/current/venv/bin/kiosk" --config "$CONFIG" run --windowed >>"$run/kiosk.log" 2>&1 &
+        child=$!
+        rc=0
+        wait "$child" || rc=$?
+        child=""
+        case $rc in
+            0) say "the kiosk stopped"; exit 0 ;;
+            75) quick=0; say "the kiosk asked to be restarted (an update or a new configuration): starting it again" ;;
+            *)
+                if ((SECONDS - started_at < 30)) && [[ $now_current == "$(link_version committed)" ]]; then
+                    quick=$((quick + 1))
+                    if ((quick >= 3)); then
+                        say "the kiosk $now_current failed $quick times in a row (status $rc)"
+                        exit 1
+                    fi
+                else
+                    quick=0
+                fi
+                say "the kiosk exited with status $rc: starting it again in 3 s (as systemd would)"
+                read -r -t 3 -u 7 _ || true
+                ;;
+        esac
+    done
+}
+: >"$run/kiosk.log"
+supervise &
+started "kiosk supervisor"
+kiosk_pid=$!
+say "kiosk window on $DISPLAY (log $run/kiosk.log; supervisor log $run/supervisor.log)"
+
+# Watch the kiosk's supervisor and the simulator; tell this shell (USR1) when one is gone.
+main_pid=$$
 (
     exec 7<>"$run/tick"
     while alive "$kiosk_pid" && alive "$sim_pid"; do read -r -t 0.5 -u 7 _ || true; done
@@ -306,6 +472,18 @@ HELP
   大厅页面 / the hall's pages: open in a browser
     display            叫号屏      $CENTRAL_URL/hall/$HALL_CODE/display (calls aloud)
     window             窗口        $CENTRAL_URL/hall/$HALL_CODE/window (login $CLERK_LOGIN, password $CLERK_PASSWORD)
+
+  运维 / running the fleet: the ops console $CENTRAL_URL/ops/ (login $OPS_LOGIN, password $OPS_PASSWORD)
+    paper out|ok       缺纸/有纸   the receipt printer runs out of paper / is refilled (the console shows it)
+    maintenance on|off 维护模式    central's remote operation: the kiosk shows 设备维护中 (after a session)
+    release V          发布版本    build a bundle of this checkout as version V (e.g. 0.2.0), publish it,
+                                   start a rollout; the terminal takes it only while the hall is closed
+    release-broken V [crash|selftest]
+                                   a release that crashes at every start (or never draws its UI, so its
+                                   self-test fails): the terminal goes back to the version it had
+    clock HH:MM        平台时钟    central's clock for update windows (Beijing time), e.g. clock 22:00
+                                   (the hall is closed); clock reset: the real time again
+    versions           版本        the terminal's versions (kiosk update status) and the rollouts
 
 HELP
 }
@@ -372,6 +550,41 @@ while true; do
             ;;
         "card "*)
             "$KIOSK_SIM" ctl "$card_sock" "${line#card }" || say "ctl failed (exit status $?)"
+            continue
+            ;;
+        "paper out" | "paper ok")
+            [[ $line == "paper ok" ]] && state=normal || state=out
+            "$KIOSK_SIM" ctl "$printer_sock" "paper $state" || say "ctl failed (exit status $?)"
+            continue
+            ;;
+        "maintenance on" | "maintenance off")
+            op=maintenance-${line#maintenance }
+            if reply=$("$KIOSK_CENTRAL" fleet op "$terminal_id" "$op" --db "$central_db" 2>&1); then
+                say "$op queued for $terminal_id (command $reply): delivered with its next heartbeat (within a minute)"
+            else
+                say "$op refused: $reply"
+            fi
+            continue
+            ;;
+        "release "* | "release-broken "*)
+            release "$line"
+            continue
+            ;;
+        "clock "*)
+            when=${line#clock }
+            if [[ $when == reset ]]; then
+                "$KIOSK_CENTRAL" updates clock reset --db "$central_db" || say "clock reset failed"
+            elif [[ $when =~ ^([01][0-9]|2[0-3]):[0-5][0-9]$ ]]; then
+                "$KIOSK_CENTRAL" updates clock set "$(TZ=Asia/Shanghai date +%F)T$when" --db "$central_db" \
+                    || say "clock set failed"
+            else
+                say "clock HH:MM (Beijing time, e.g. clock 22:00) or clock reset"
+            fi
+            continue
+            ;;
+        versions)
+            "$opt/current/venv/bin/kiosk" --config "$CONFIG" update status || true
+            "$KIOSK_CENTRAL" rollout list --db "$central_db" 2>>"$run/central.log" || true
             continue
             ;;
         "show eid"*)
