@@ -155,7 +155,8 @@ install -d -m 0750 "$data" "$etc"
 [[ -n $owner ]] && chown "$owner" "$opt" "$opt/versions" "$opt/deps" "$data" && chown "root:${owner#*:}" "$etc"
 
 # The updater's install code from the bundle's own wheel (a zip Python imports from), run by
-# a throw-away venv's Python (its pip builds deps/<lock_hash> from the bundle's wheels).
+# a throw-away venv's Python (its pip builds deps/<lock_hash> from the bundle's wheels; Debian's
+# python3 may have no pip).
 # packaging (the updater compares versions) comes from the bundle's wheels or --deps-from.
 helper_path=$work/wheels/$wheel
 if [[ -n $deps_from ]]; then
@@ -163,8 +164,12 @@ if [[ -n $deps_from ]]; then
 else
     helper_path=$helper_path:$(ls "$work"/wheels/packaging-*.whl | head -n 1)
 fi
-"$python" -m venv "$work/boot" || die "$python -m venv failed"
-PYTHONPATH=$helper_path "$work/boot/bin/python" - "$opt" "$bundle" "$deps_from" >"$work/installed.json" <<'PY' \
+helper=$python
+if [[ -z $deps_from ]]; then   # pip builds deps/<lock_hash>: a Python that surely has pip
+    "$python" -m venv "$work/boot" || die "$python -m venv failed"
+    helper=$work/boot/bin/python
+fi
+PYTHONPATH=$helper_path "$helper" - "$opt" "$bundle" "$deps_from" >"$work/installed.json" <<'PY' \
     || die "installing $version failed (see above)"
 import json
 import sys
