@@ -380,6 +380,18 @@ def descendants_cpu() -> dict[str, float]:
     return out
 
 
+def hot_share(engine: Engine) -> float | None:
+    """The share of terminal_health's updates that were HOT (no index entry written)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables"
+                " WHERE relname = 'terminal_health'"
+            )
+        ).one()
+    return round(row.n_tup_hot_upd / row.n_tup_upd, 3) if row.n_tup_upd else None
+
+
 def history_rows(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text("SELECT count(*) FROM terminal_health_history")).scalar_one())
@@ -418,6 +430,8 @@ def main() -> int:
                 tree_after = descendants_cpu()
                 cpu_after = resource.getrusage(resource.RUSAGE_SELF)
                 after, rows_after = sizes(engine), history_rows(engine)
+                time.sleep(1)  # the statistics collector's last report
+                hot = hot_share(engine)
         finally:
             engine.dispose()
     inside = server_beat_ms(log)
@@ -447,7 +461,7 @@ def main() -> int:
     print(f"database: history rows +{rows_after - rows_before}; bytes history "
           f"+{delta['terminal_health_history']}, commands +{delta['terminal_commands']} -> "
           f"{per_day:.0f} B per terminal-day (x86400/(s x terminals)); terminal_health "
-          f"{before['terminal_health']} -> {after['terminal_health']} (in place, not extrapolated); "
+          f"{before['terminal_health']} -> {after['terminal_health']} (in place, not extrapolated; HOT updates {hot}); "
           f"load average {load}", flush=True)  # fmt: skip
     print(json.dumps({
         "metric": "heartbeat_p99",
@@ -474,6 +488,7 @@ def main() -> int:
         "by_reason": dict(run.kinds),
         "commands_delivered": run.delivered,
         "history_rows_added": rows_after - rows_before,
+        "terminal_health_hot_update_share": hot,
         "table_bytes_before": before,
         "table_bytes_after": after,
         "terminals": args.terminals,

@@ -32,13 +32,18 @@ from central.models import Base
 
 
 class TerminalHealth(Base):
-    """The latest heartbeat of each terminal (one row, replaced by each heartbeat)."""
+    """The latest heartbeat of each terminal (one row, replaced by each heartbeat).
+
+    No index but the primary key, and pages left 30 % free on PostgreSQL: the 333 updates
+    a second of a 20,000-terminal fleet are then HOT updates (no index entries written,
+    old versions pruned within the page). Readers scan it whole (20,000 rows)."""
 
     __tablename__ = "terminal_health"
+    __table_args__ = ({"postgresql_with": {"fillfactor": 70}},)
     terminal_id: Mapped[str] = mapped_column(
         ForeignKey("terminals.terminal_id"), primary_key=True
     )
-    received_at: Mapped[datetime] = mapped_column(DateTime, index=True)  # last_seen
+    received_at: Mapped[datetime] = mapped_column(DateTime)  # last_seen
     software_version: Mapped[str] = mapped_column(String(40))
     config_version: Mapped[str] = mapped_column(String(40))
     maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
