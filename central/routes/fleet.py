@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy import Connection
 
 from central import config_docs
@@ -36,13 +36,36 @@ from central.fleet_schemas import (
 )
 from central.routes.common import NOT_FOUND, SIGNED, with_connection
 from central.routes.queue import now_of
-from central.signing import SIGNED_OPERATION, SignedBy, SignedTerminal
+from central.signing import SIGNED_OPERATION, SignedBy, SignedTerminal, path_as_sent, verify
 from central.timeutil import to_beijing
 from central.updates import rollouts
 
 router = APIRouter(tags=["signed"])
 NEXT_IN_S = 60
 CommandId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+async def _signed_on_a_thread(request: Request) -> SignedBy:
+    """central.signing's check of the heartbeat's signature (the same `verify`, the same
+    answers), with its two statements on a worker thread like the heartbeat's own."""
+    body = await request.body()
+    headers = request.headers
+    return await asyncio.get_running_loop().run_in_executor(
+        None,
+        request.app.state.db.run,
+        verify,
+        request.app.state.settings,
+        request.method,
+        path_as_sent(request),
+        body,
+        headers.get("X-Terminal-Id"),
+        headers.get("X-Timestamp"),
+        headers.get("X-Nonce"),
+        headers.get("X-Signature"),
+    )
+
+
+SignedOffLoop = Annotated[SignedBy, Depends(_signed_on_a_thread)]
 
 
 @contextmanager
@@ -84,7 +107,7 @@ def heartbeat_answer(
     response_model=HeartbeatOut,
     responses=SIGNED,
 )
-async def heartbeat(body: HeartbeatIn, request: Request, terminal: SignedTerminal) -> Response:
+async def heartbeat(body: HeartbeatIn, request: Request, terminal: SignedOffLoop) -> Response:
     """The terminal's health (kept: the latest, and a bounded history); the answer carries
     the commands for it, the configuration version central has for it and an update offer.
     Unknown keys are refused (422): nothing but device states, counts and versions."""
