@@ -371,67 +371,20 @@ if [[ -z ${DISPLAY:-} ]]; then
 fi
 
 # --- the kiosk, under the demo's systemd --------------------------------------------------
-# (read -t on a FIFO nobody writes to is a sleep that leaves no child process behind)
-rm -f "$run/tick" && mkfifo "$run/tick"
-
-link_version() {  # link_version current|committed: the version the link names
-    local target
-    target=$(readlink "$opt/$1" 2>/dev/null) || true
-    echo "${target##*/}"
-}
-
-supervise() {
-    # What deploy/systemd/tongban-kiosk.service does on a terminal: before each start the
-    # committed version's boot-check (it ends a new version's crash loop by pointing `current`
-    # back at `committed`), then `current`'s kiosk; started again at once after exit status 75
-    # (an update or a new configuration asked for it), 3 s after a crash (RestartSec). Three
-    # quick failures in a row of the committed version end the demo (a broken checkout or
-    # config: read the log) instead of restarting for ever.
-    local child="" rc started_at quick=0 now_current
-    trap 'if [[ -n $child ]]; then kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; fi; exit 0' TERM INT HUP
-    trap - EXIT USR1
-    exec 7<>"$run/tick"
-    while true; do
-        "$opt/committed/venv/bin/kiosk" --config "$CONFIG" update boot-check --json >>"$run/supervisor.log" 2>&1 \
-            || say "boot-check failed (status $?, see $run/supervisor.log): starting the current version anyway"
-        if tail -n 1 "$run/supervisor.log" | grep -q '"action": *"rolled_back"'; then
-            say "boot-check: the new version crashed at every start: back to $(link_version committed) (crash_loop)"
-        fi
-        now_current=$(link_version current)
-        say "kiosk $now_current starting (log $run/kiosk.log)"
-        started_at=$SECONDS
-        "$opt/current/venv/bin/kiosk" --config "$CONFIG" run --windowed >>"$run/kiosk.log" 2>&1 &
-        child=$!
-        rc=0
-        wait "$child" || rc=$?
-        child=""
-        case $rc in
-            0) say "the kiosk stopped"; exit 0 ;;
-            75) quick=0; say "the kiosk asked to be restarted (an update or a new configuration): starting it again" ;;
-            *)
-                if ((SECONDS - started_at < 30)) && [[ $now_current == "$(link_version committed)" ]]; then
-                    quick=$((quick + 1))
-                    if ((quick >= 3)); then
-                        say "the kiosk $now_current failed $quick times in a row (status $rc)"
-                        exit 1
-                    fi
-                else
-                    quick=0
-                fi
-                say "the kiosk exited with status $rc: starting it again in 3 s (as systemd would)"
-                read -r -t 3 -u 7 _ || true
-                ;;
-        esac
-    done
-}
+# deploy/supervise.sh does what deploy/systemd/tongban-kiosk.service does on a terminal:
+# the committed version's boot-check, then `current`'s kiosk; again at once after exit
+# status 75 (an update, a new configuration), 3 s after a crash.
 : >"$run/kiosk.log"
-supervise &
+SUPERVISE_LOG=$run/supervisor.log SUPERVISE_KIOSK_LOG=$run/kiosk.log \
+    "$root/deploy/supervise.sh" "$opt" --config "$CONFIG" -- --windowed &
 started "kiosk supervisor"
 kiosk_pid=$!
 say "kiosk window on $DISPLAY (log $run/kiosk.log; supervisor log $run/supervisor.log)"
 
 # Watch the kiosk's supervisor and the simulator; tell this shell (USR1) when one is gone.
+# (read -t on a FIFO nobody writes to is a sleep that leaves no child process behind)
 main_pid=$$
+rm -f "$run/tick" && mkfifo "$run/tick"
 (
     exec 7<>"$run/tick"
     while alive "$kiosk_pid" && alive "$sim_pid"; do read -r -t 0.5 -u 7 _ || true; done
