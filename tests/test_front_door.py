@@ -21,6 +21,8 @@ SHELL_SCRIPTS = [
     "deploy/find-python.sh",
     "deploy/venv.sh",
     "deploy/demo.sh",
+    "deploy/supervise.sh",
+    "deploy/install.sh",
     "deploy/xsession/tongban-kiosk.xsession",
 ]
 
