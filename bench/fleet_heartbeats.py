@@ -67,12 +67,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat 
 from sqlalchemy import Engine, create_engine, insert, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from central.db import write_transaction  # noqa: E402
 from central.fleet_commands import queue_command  # noqa: E402
 from central.fleet_health import digest_of  # noqa: E402
 from central.migrate import upgrade  # noqa: E402
 from central.models import Terminal  # noqa: E402
 from central.models_fleet import TerminalHealth, TerminalHealthHistory  # noqa: E402
-from central.queue_base import write_transaction  # noqa: E402
 from central.seeding import seed  # noqa: E402
 from central.timeutil import to_beijing, utcnow  # noqa: E402
 from tests.support.postgres import TempPostgres  # noqa: E402

@@ -20,8 +20,7 @@ import getpass
 import json
 import sys
 import tomllib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +38,7 @@ from central.config_docs import (
     put_draft,
     require_terminal,
 )
-from central.db import one_off_engine
-from central.settings import normalise_db_url
+from central.db import cli_connection
 from central.timeutil import utcnow
 
 REFUSED = 3
@@ -51,16 +49,6 @@ class _Refused(Exception):
     def __init__(self, error: str, problems: list[str]) -> None:
         super().__init__(error)
         self.error, self.problems = error, problems
-
-
-@contextmanager
-def _connection(db: str) -> Iterator[Connection]:
-    engine = one_off_engine(normalise_db_url(db)).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            yield conn
-    finally:
-        engine.dispose()
 
 
 def _actor() -> str:
@@ -94,7 +82,7 @@ def _read_document(name: str) -> Any:
 def _guarded(run: Callable[[argparse.Namespace, Connection], int]) -> Callable[[argparse.Namespace], int]:
     def command(args: argparse.Namespace) -> int:
         try:
-            with _connection(args.db) as conn:
+            with cli_connection(args.db) as conn:
                 return run(args, conn)
         except _Refused as err:
             return _refused(args, err.error, err.problems)

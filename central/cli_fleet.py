@@ -17,33 +17,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
 
 from central.audit import record
-from central.db import one_off_engine
+from central.db import cli_connection, write_transaction
 from central.fleet import fleet_list, terminal_detail
 from central.fleet_commands import CommandInvalid, UnknownTerminal, command_detail, queue_command
-from central.queue_base import write_transaction
-from central.settings import normalise_db_url
 from central.timeutil import utcnow
 
 REFUSED = 3
 ACTOR = "cli"
 OPERATIONS = ("maintenance-on", "maintenance-off", "reload-config", "pull-log", "doctor")
-
-
-@contextmanager
-def _connection(db: str) -> Iterator[Connection]:
-    engine = one_off_engine(normalise_db_url(db)).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            yield conn
-    finally:
-        engine.dispose()
 
 
 def _print(value: Any) -> None:
@@ -153,7 +140,7 @@ def _with_connection(
     run: Callable[[argparse.Namespace, Connection], int],
 ) -> Callable[[argparse.Namespace], int]:
     def command(args: argparse.Namespace) -> int:
-        with _connection(args.db) as conn:
+        with cli_connection(args.db) as conn:
             return run(args, conn)
 
     return command

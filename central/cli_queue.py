@@ -16,34 +16,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
 from stdnum.cn import ric
 
-from central.db import one_off_engine
+from central.db import cli_connection
 from central.ids import check_id_number
 from central.queue import Taken, take_ticket
 from central.queue_base import QueueError, load_hall
 from central.queue_calls import call_next, finish, hall_status, recall, skip, transfer
 from central.queue_staff import add_staff
-from central.settings import default_public_url, normalise_db_url
+from central.settings import default_public_url
 from central.timeutil import utcnow
 
 REFUSED = 3
-
-
-@contextmanager
-def _connection(db: str) -> Iterator[Connection]:
-    engine = one_off_engine(normalise_db_url(db)).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            yield conn
-    finally:
-        engine.dispose()
 
 
 def _out(args: argparse.Namespace, value: dict[str, Any], line: str) -> None:
@@ -72,7 +61,7 @@ def _guarded(
 ) -> Callable[[argparse.Namespace], int]:
     def command(args: argparse.Namespace) -> int:
         try:
-            with _connection(args.db) as conn:
+            with cli_connection(args.db) as conn:
                 return run(args, conn)
         except QueueError as err:
             return _refused(args, err.reason, err.message)

@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError
 
 from central.audit import record
 from central.config_check import ConfigInvalid, check_document
+from central.db import write_transaction
 from central.models import Terminal
 from central.models_fleet import ConfigDocument
 from central.models_hall import Hall, HallSite
@@ -177,16 +178,13 @@ def require_terminal(conn: Connection, terminal_id: str) -> None:
 # -- writing -----------------------------------------------------------------------------------
 @contextmanager
 def _writing(conn: Connection) -> Iterator[None]:
+    """A write transaction of its own, or the caller's when one is open (the console and
+    the CLI call these functions inside their own)."""
     if conn.in_transaction():
         yield
         return
-    conn.exec_driver_sql("BEGIN" if conn.dialect.name == "postgresql" else "BEGIN IMMEDIATE")
-    try:
+    with write_transaction(conn):
         yield
-    except BaseException:
-        conn.exec_driver_sql("ROLLBACK")
-        raise
-    conn.exec_driver_sql("COMMIT")
 
 
 def check_scope(conn: Connection, scope: str, key: str | None) -> str:

@@ -17,7 +17,7 @@ open, and the timeouts below bound how long one call can hold a worker.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from central.settings import Settings
+from central.settings import Settings, normalise_db_url
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -102,21 +102,46 @@ class Database:
 
 
 @contextmanager
-def transaction(conn: Connection) -> Iterator[Connection]:
+def transaction(
+    conn: Connection, *, immediate: bool = False, durable: bool = True
+) -> Iterator[Connection]:
     """An explicit transaction on an autocommit connection (one multi-statement write in a
-    request that otherwise only reads): BEGIN, then COMMIT, or ROLLBACK on any error. Its
-    commit is durable (waits for the WAL flush) on PostgreSQL too."""
+    request that otherwise only reads): BEGIN, then COMMIT, or ROLLBACK on any error.
+
+    `durable`: the commit waits for the WAL flush on PostgreSQL too (the server's default
+    is asynchronous commits); only the heartbeat, whose next beat repeats it, goes without.
+    `immediate`: SQLite's BEGIN IMMEDIATE takes the write lock first (waiting up to the busy
+    timeout), so a transaction that reads before it writes never fails with "database is
+    locked" half-way."""
     if conn.dialect.name == "postgresql":
         # One round trip: psycopg sends a parameterless string as a simple query.
-        conn.exec_driver_sql("BEGIN; SET LOCAL synchronous_commit TO on")
+        conn.exec_driver_sql("BEGIN; SET LOCAL synchronous_commit TO on" if durable else "BEGIN")
     else:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
     try:
         yield conn
     except BaseException:
         conn.exec_driver_sql("ROLLBACK")
         raise
     conn.exec_driver_sql("COMMIT")
+
+
+def write_transaction(conn: Connection) -> AbstractContextManager[Connection]:
+    """A durable write transaction that takes SQLite's write lock first."""
+    return transaction(conn, immediate=True)
+
+
+@contextmanager
+def cli_connection(db_url: str) -> Iterator[Connection]:
+    """An autocommit connection for one command of the CLI (no pool, the usual timeouts)."""
+    engine = one_off_engine(normalise_db_url(db_url)).execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
 
 
 def one_off_engine(db_url: str) -> Engine:

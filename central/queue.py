@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, and_, bindparam, func, insert, select, update
 
+from central.db import write_transaction
 from central.livefeed import append_event
 from central.models_queue import QueueBlock, QueueSeries
 from central.queue_base import (
@@ -38,7 +39,6 @@ from central.queue_base import (
     rank_key,
     ticket_check,
     tickets,
-    write_transaction,
 )
 from central.timeutil import to_beijing
 

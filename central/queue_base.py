@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -150,23 +149,6 @@ def hall_day(now: datetime) -> date:
 
 def label_of(category: str, number: int) -> str:
     return f"{category}{number:03d}"
-
-
-@contextmanager
-def write_transaction(conn: Connection) -> Iterator[Connection]:
-    """A write transaction on an autocommit connection. SQLite: BEGIN IMMEDIATE takes the
-    write lock first (waiting up to the busy timeout), so a transaction that reads before
-    it writes never fails with 'database is locked' half-way."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("BEGIN; SET LOCAL synchronous_commit TO on")
-    else:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.exec_driver_sql("ROLLBACK")
-        raise
-    conn.exec_driver_sql("COMMIT")
 
 
 def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> None:

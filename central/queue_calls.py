@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from central.db import write_transaction
 from central.livefeed import append_event
 from central.queue import Taken, event_data, insert_ticket, next_numbers, waiting_rows
 from central.queue_base import (
@@ -33,7 +34,6 @@ from central.queue_base import (
     label_of,
     rank_key,
     tickets,
-    write_transaction,
 )
 
 _CURRENT = (

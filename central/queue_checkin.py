@@ -22,12 +22,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Table, select, update
 
 from central.code_keys import APPOINTMENT_PREFIX
+from central.db import write_transaction
 from central.livefeed import append_event
 from central.models import Appointment, CodeSigningKey
 from central.models_hall import Booking
 from central.proofs import mask_name
 from central.queue import Taken, event_data, insert_ticket, next_numbers, ticket_view
-from central.queue_base import HallInfo, QueueError, hall_day, label_of, tickets, write_transaction
+from central.queue_base import HallInfo, QueueError, hall_day, label_of, tickets
 from central.timeutil import to_beijing
 
 bookings = cast(Table, Booking.__table__)

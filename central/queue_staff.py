@@ -17,9 +17,10 @@ from typing import cast
 
 from sqlalchemy import Connection, Table, insert, select
 
+from central.db import write_transaction
 from central.models_queue import HallStaff
 from central.passwords import hash_password, verify_password
-from central.queue_base import HallInfo, QueueError, page_secret, write_transaction
+from central.queue_base import HallInfo, QueueError, page_secret
 
 staff_t = cast(Table, HallStaff.__table__)
 COOKIE = "tongban_staff"

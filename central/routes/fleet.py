@@ -14,8 +14,6 @@ durable: the terminal forgets a command once central took its result.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
@@ -71,19 +69,6 @@ async def _signed_on_a_thread(request: Request) -> SignedBy:
 SignedOffLoop = Annotated[SignedBy, Depends(_signed_on_a_thread)]
 
 
-@contextmanager
-def _beat_transaction(conn: Connection) -> Iterator[None]:
-    """BEGIN on PostgreSQL (the commit stays asynchronous, see the module docstring); BEGIN
-    IMMEDIATE on SQLite, so the write lock is taken first and never upgraded half-way."""
-    conn.exec_driver_sql("BEGIN" if conn.dialect.name == "postgresql" else "BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.exec_driver_sql("ROLLBACK")
-        raise
-    conn.exec_driver_sql("COMMIT")
-
-
 def heartbeat_answer(
     conn: Connection,
     terminal: SignedBy,
@@ -93,7 +78,9 @@ def heartbeat_answer(
 ) -> HeartbeatOut:
     """Record `beat` from `terminal` at `now` (naive UTC) and make its answer."""
     terminal_id = terminal.terminal_id
-    with _beat_transaction(conn):
+    # Not durable on PostgreSQL (an asynchronous commit): the next beat repeats it. BEGIN
+    # IMMEDIATE on SQLite, so the write lock is taken first and never upgraded half-way.
+    with transaction(conn, immediate=True, durable=False):
         recorded = record_health(conn, terminal_id, beat, now)
         acknowledge(conn, terminal_id, beat.acks, now)
         commands = deliver(conn, terminal_id, now) if recorded.commands_pending else []

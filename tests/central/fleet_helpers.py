@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from central.db import write_transaction
 from central.fleet_commands import queue_command
 from central.models_fleet import TerminalCommand, TerminalHealth, TerminalHealthHistory
-from central.queue_base import write_transaction
 from central.timeutil import to_beijing
 from tests.central.central_helpers import SignedApi
 

@@ -40,8 +40,8 @@ def take(conn: Connection, category: str, minute: int, asked: Taken = ANYONE) ->
 
 def appointment_ticket(conn: Connection, category: str, minute: int, slot_minute: int) -> str:
     """A checked-in appointment ticket (as check-in makes it) whose slot starts then."""
+    from central.db import write_transaction
     from central.queue import insert_ticket, next_numbers
-    from central.queue_base import write_transaction
 
     info = hall(conn)
     day = NOW.date()

@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select, update
 
-from central.db import make_engine
+from central.db import make_engine, write_transaction
 from central.queue import (
     OFFLINE_FIRST,
     OFFLINE_LAST,
@@ -21,7 +21,7 @@ from central.queue import (
     series_t,
     take_ticket,
 )
-from central.queue_base import QueueError, load_hall, tickets, write_transaction
+from central.queue_base import QueueError, load_hall, tickets
 from central.settings import Settings
 from tests.central.queue_helpers import HALL, make_hall
 
