@@ -134,7 +134,10 @@ def _appointment(ui: Any, audit: Auditor) -> None:
     ui.tap(words.day_cell(days[0].date, True))           # today: too soon, said in words
     ui.wait_until(lambda: bool(ui.app.terminal.flow.error), 10, "the grey day's reason")
     _visit_current(ui, audit)
-    bookable = [(n, d) for n, d in enumerate(days) if d.bookable]
+    # From the day after tomorrow: tomorrow's last places stop being bookable as the clock
+    # passes them (24 h ahead), between drawing the calendar and loading the day's times.
+    bookable = [(n, d) for n, d in enumerate(days)
+                if d.bookable and (d.date - days[0].date).days >= 2]
     if not bookable:
         return                                            # central's calendar has no open day
     n, day = bookable[0]

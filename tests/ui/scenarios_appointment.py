@@ -49,7 +49,10 @@ def _cell_label(day: Any, first: bool) -> str:
 def _to_slots(ui: Any, skip: int = 0) -> Any:
     """From the calendar to the times of a bookable day; returns that day."""
     days = ui.call(lambda: _flow(ui).days)
-    bookable = [(n, d) for n, d in enumerate(days) if d.bookable]
+    # From the day after tomorrow: tomorrow's last places stop being bookable as the clock
+    # passes them (24 h ahead), between drawing the calendar and loading the day's times.
+    bookable = [(n, d) for n, d in enumerate(days)
+                if d.bookable and (d.date - days[0].date).days >= 2]
     n, day = bookable[skip]
     ui.tap(_cell_label(day, n == 0))
     ui.wait_screen("ap_slots", timeout=20)
