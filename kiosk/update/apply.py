@@ -69,7 +69,12 @@ def prepare(client: UpdateClient, layout: Layout, store: TrialState, version: st
     store.note("downloading", release.version, now=now())
     bundle = client.download(release)
     store.note("installing", release.version, now=now())
-    installed = install_bundle(layout, bundle)
+    try:
+        installed = install_bundle(layout, bundle)
+    finally:
+        # Unpacked into versions/<V> (or refused): the verified download is not needed again,
+        # and a terminal that runs for years must not fill its disk with old bundles.
+        bundle.unlink(missing_ok=True)
     if installed != release.version:
         raise UpdateRefused("bundle_invalid", f"the bundle says {installed}, the target {release.version}")
     manifest = json.loads((layout.version_dir(installed) / "manifest.json").read_text(encoding="utf-8"))

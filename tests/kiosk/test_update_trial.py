@@ -194,6 +194,8 @@ def test_an_offer_installs_waits_for_the_session_then_switches_and_commits(tmp_p
         assert session.asked.wait(120)                                   # installed; waiting
         assert (layout.version_dir("0.2.0") / "VERSION").is_file()
         assert layout.points_to("current") == "0.1.0"
+        downloads = Path(config.terminal.data_dir) / "update" / "downloads"
+        assert downloads.is_dir() and not any(downloads.iterdir())      # the bundle is gone
         assert service.report()["reason"] == "in_session"
         session.active = False
         service.nudge()
