@@ -130,13 +130,9 @@ def _decode_signature(value: str) -> bytes | None:
     return raw if len(raw) == 64 else None
 
 
-async def signed_terminal(request: Request) -> SignedBy:
-    """FastAPI dependency: the terminal that signed this request, or 401 with the reason.
-
-    Async, with its two statements run in the event loop (central.db): a sync dependency
-    would cost a worker-thread hop on every signed request.
-    """
-    body = await request.body()  # cached by Starlette: the endpoint parses the same bytes
+def verify_request(request: Request, body: bytes) -> SignedBy:
+    """`verify` with what this request carries (its database's connection, its headers);
+    on whatever thread the caller runs it."""
     headers = request.headers
     db: Database = request.app.state.db
     return db.run(
@@ -150,6 +146,16 @@ async def signed_terminal(request: Request) -> SignedBy:
         headers.get("X-Nonce"),
         headers.get("X-Signature"),
     )
+
+
+async def signed_terminal(request: Request) -> SignedBy:
+    """FastAPI dependency: the terminal that signed this request, or 401 with the reason.
+
+    Async, with its two statements run in the event loop (central.db): a sync dependency
+    would cost a worker-thread hop on every signed request.
+    """
+    body = await request.body()  # cached by Starlette: the endpoint parses the same bytes
+    return verify_request(request, body)
 
 
 def verify(

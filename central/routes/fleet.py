@@ -34,7 +34,7 @@ from central.fleet_schemas import (
 )
 from central.routes.common import NOT_FOUND, SIGNED, with_connection
 from central.routes.queue import now_of
-from central.signing import SIGNED_OPERATION, SignedBy, SignedTerminal, path_as_sent, verify
+from central.signing import SIGNED_OPERATION, SignedBy, SignedTerminal, verify_request
 from central.timeutil import to_beijing
 from central.updates import rollouts
 
@@ -50,19 +50,8 @@ async def _signed_on_a_thread(request: Request) -> SignedBy:
     """central.signing's check of the heartbeat's signature (the same `verify`, the same
     answers), with its two statements on a worker thread like the heartbeat's own."""
     body = await request.body()
-    headers = request.headers
     return await asyncio.get_running_loop().run_in_executor(
-        None,
-        request.app.state.db.run,
-        verify,
-        request.app.state.settings,
-        request.method,
-        path_as_sent(request),
-        body,
-        headers.get("X-Terminal-Id"),
-        headers.get("X-Timestamp"),
-        headers.get("X-Nonce"),
-        headers.get("X-Signature"),
+        None, verify_request, request, body
     )
 
 
