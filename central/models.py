@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -90,6 +91,8 @@ class CatalogueItem(Base):
     where_to_go: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(40))
     handling_region_code: Mapped[str] = mapped_column(String(6))
+    agent_allowed: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    joint: Mapped[list[Any]] = mapped_column(JSON, server_default="[]")   # 多地联办 parts
 
 
 class Person(Base):
@@ -195,6 +198,11 @@ class Application(Base):
     region_received: Mapped[str] = mapped_column(String(6))
     region_handling: Mapped[str] = mapped_column(String(6))
     status: Mapped[str] = mapped_column(String(8))
+    # 全程网办 | 异地代收 | 多地联办 (docs/casework.md §2)
+    mode: Mapped[str] = mapped_column(String(8), server_default="全程网办")
+    # 异地代收: {"method": "post" | "pickup", "address": ..., "pickup_hall": ...}
+    delivery: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    parts_total: Mapped[int] = mapped_column(Integer, server_default="0")   # 多地联办 sub-cases
     form: Mapped[dict[str, Any]] = mapped_column()
     materials: Mapped[list[Any]] = mapped_column()
     local_receipt: Mapped[str] = mapped_column(String(64))
@@ -218,6 +226,11 @@ class ApplicationEvent(Base):
     step: Mapped[str] = mapped_column(String(8))
     at: Mapped[datetime] = mapped_column(DateTime)
     note: Mapped[str] = mapped_column(String(200))
+    # The chain of custody (docs/casework.md §3): who, the documents' SHA-256, the post.
+    actor: Mapped[str | None] = mapped_column(String(100))
+    hashes: Mapped[list[Any] | None] = mapped_column(JSON)
+    tracking_number: Mapped[str | None] = mapped_column(String(40))
+    part: Mapped[int | None] = mapped_column(Integer)   # a 多地联办 sub-case's seq
     application: Mapped[Application] = relationship(back_populates="events")
 
 
@@ -389,4 +402,4 @@ class RateLimitWindow(Base):
 # The hall's day (issue 12) and the fleet (issue 13) live in their own modules; importing
 # them here puts their tables on Base.metadata for Alembic and for every
 # `from central.models import ...` user.
-from central import models_fleet, models_hall, models_queue  # noqa: E402,F401
+from central import models_casework, models_fleet, models_hall, models_queue  # noqa: E402,F401

@@ -178,29 +178,32 @@ def rank_key(
     return (order.index(cls), pref, slot, row.created_at, row.id)
 
 
-_SECRETS: dict[str, bytes] = {}
+_SECRETS: dict[tuple[str, str], bytes] = {}
 
 
 def page_secret(conn: Connection, now: datetime) -> bytes:
-    """central's key for ticket links and staff cookies, made on first use (two processes
-    racing both insert-or-ignore, then read the one row). It never changes: kept per
-    database once read."""
-    where = conn.engine.url.render_as_string(hide_password=False)
+    """central's key for ticket links and staff cookies."""
+    return named_secret(conn, PAGE_SECRET, now)
+
+
+def named_secret(conn: Connection, name: str, now: datetime) -> bytes:
+    """One of central's own keys (central_secrets row `name`), made on first use (two
+    processes racing both insert-or-ignore, then read the one row). It never changes: kept
+    per database once read."""
+    where = (conn.engine.url.render_as_string(hide_password=False), name)
     known = _SECRETS.get(where)
     if known is not None:
         return known
-    found = conn.execute(select(secrets_t.c.value).where(secrets_t.c.name == PAGE_SECRET)).first()
+    found = conn.execute(select(secrets_t.c.value).where(secrets_t.c.name == name)).first()
     if found is None:
         insert_ignore(
             conn,
             secrets_t,
-            {"name": PAGE_SECRET, "value": secrets.token_hex(32), "created_at": now},
+            {"name": name, "value": secrets.token_hex(32), "created_at": now},
         )
-        found = conn.execute(
-            select(secrets_t.c.value).where(secrets_t.c.name == PAGE_SECRET)
-        ).first()
+        found = conn.execute(select(secrets_t.c.value).where(secrets_t.c.name == name)).first()
         if found is None:  # pragma: no cover - just inserted
-            raise RuntimeError("the page secret is not there")
+            raise RuntimeError(f"the secret {name} is not there")
     _SECRETS[where] = secret = str(found.value).encode("ascii")
     return secret
 

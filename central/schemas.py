@@ -62,7 +62,16 @@ ErrorCode = Literal[
     # Running the fleet (docs/fleet.md).
     "no_config",
 ]
-Step = Literal["申请", "代收", "受理", "流转", "办理", "办结", "送达", "归档"]
+Step = Literal[
+    "申请", "代收", "受理", "流转", "办理", "办结", "送达", "归档",
+    # 异地代收's chain of custody (docs/casework.md §3)
+    "收件", "形式审查", "寄递", "属地受理",
+]
+Mode = Literal["全程网办", "异地代收", "多地联办"]
+Relation = Literal[
+    "配偶", "父母", "子女", "兄弟姐妹", "祖父母外祖父母", "孙子女外孙子女", "其他亲属", "其他"
+]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Profile = Literal["hall", "bank", "community"]
 Source = Literal["licence", "shared", "paper"]
 FieldType = Literal["text", "number", "phone", "id_number", "uscc", "date", "select"]
@@ -246,6 +255,14 @@ class Item(Model):
     where_to_go: str
     phone: str
     handling_region_code: str
+    agent_allowed: bool = True          # 帮办代办 may file it (docs/casework.md §1)
+    joint: list[JointPart] = []         # 多地联办: the departments it is split into
+
+
+class JointPart(Model):
+    region_code: str
+    department: str
+    task: str
 
 
 class RegionOut(Model):
@@ -279,10 +296,20 @@ class PersonContextIn(Model):
     name: Name
 
 
+class PendingOut(Model):
+    """An application of the person not yet 办结 / 送达 / 归档 (docs/casework.md §4)."""
+
+    item_code: str
+    application_number: str
+    status: Step
+    submitted_at: datetime
+
+
 class PersonContextOut(Model):
     known: bool
     licences: list[LicenceOut]
     eligible_items: list[str]
+    pending: list[PendingOut] = []
 
 
 class CompanyContextIn(Model):
@@ -313,8 +340,29 @@ class CompanyIn(Model):
 
 
 class AgentIn(Model):
+    """The 代办人 (the applicant is the principal): docs/casework.md §6."""
+
     id_number: IdNumber
     name: Name
+    relation: Relation
+    authority: Literal["letter", "present"]
+
+
+class EvidenceRef(Model):
+    """A page photographed for the application; its bytes come as kind `evidence`."""
+
+    page: Annotated[int, Field(ge=1, le=40)]
+    kind: Literal["authorization", "material"]
+    material_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")] | None = None
+    sha256: Sha256
+    size: Annotated[int, Field(ge=1, le=4 * 1024 * 1024)]
+
+
+class DeliveryIn(Model):
+    """How 异地代收's result comes back: posted to an address, or picked up at this hall."""
+
+    method: Literal["post", "pickup"]
+    address: Annotated[str, Field(min_length=5, max_length=100), AfterValidator(printable)] | None = None
 
 
 class MaterialRefIn(Model):
@@ -332,12 +380,47 @@ class ApplicationIn(Model):
     form: Annotated[dict[Annotated[str, Field(max_length=40)], FormValue], Field(max_length=60)]
     materials: Annotated[list[MaterialRefIn], Field(max_length=30)]
     submitted_at: Moment
+    evidence: Annotated[list[EvidenceRef], Field(max_length=40)] = []
+    delivery: DeliveryIn | None = None
 
 
 class TimelineStep(Model):
     step: Step
     at: datetime
     note: str
+    actor: str | None = None
+    hashes: list[str] = []
+    tracking_number: str | None = None
+    part: int | None = None               # the 多地联办 sub-case's seq
+
+
+class AgentOut(Model):
+    name_masked: str
+    relation: Relation
+    authority: Literal["letter", "present"]
+
+
+class DeliveryOut(Model):
+    method: Literal["post", "pickup"]
+    address_masked: str | None = None
+    pickup_hall: str | None = None
+
+
+class PartOut(Model):
+    seq: int
+    region_code: str
+    region_name: str
+    department: str
+    task: str
+    status: Step
+    timeline: list[TimelineStep]
+
+
+class EvidenceOut(Model):
+    page: int
+    kind: Literal["authorization", "material"]
+    material_code: str | None = None
+    sha256: str
 
 
 class ApplicationOut(Model):
@@ -350,3 +433,102 @@ class ApplicationOut(Model):
     region_handling: str
     timeline: list[TimelineStep]
     next_steps: str
+    mode: Mode = "全程网办"
+    check_code: str = ""
+    tracking_url: str | None = None
+    agent: AgentOut | None = None
+    delivery: DeliveryOut | None = None
+    parts: list[PartOut] = []
+    evidence: list[EvidenceOut] = []
+    submitted_at: datetime | None = None
+
+
+class PublicStep(Model):
+    step: Step
+    at: datetime
+    note: str
+    actor: str | None = None
+    part: int | None = None
+
+
+class PublicPart(Model):
+    seq: int
+    region_name: str
+    department: str
+    task: str
+    status: Step
+
+
+class PublicApplicationOut(Model):
+    """Status and timeline for anyone holding the receipt: nothing personal but a masked
+    applicant (docs/casework.md §4)."""
+
+    application_number: str
+    item_name: str
+    status: Step
+    mode: Mode
+    applicant_masked: str
+    submitted_at: datetime
+    timeline: list[PublicStep]
+    parts: list[PublicPart] = []
+    next_steps: str
+
+
+class MineIn(Model):
+    id_number: IdNumber
+    name: Name
+
+
+class MineApplication(ApplicationOut):
+    role: Literal["applicant", "agent"]
+    applicant_masked: str
+    todo: str
+
+
+class MineOut(Model):
+    applications: list[MineApplication]
+
+
+class EvidenceIn(Model):
+    """One page of an application's evidence (delivered sealed through the outbox)."""
+
+    local_receipt: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(printable)]
+    page: Annotated[int, Field(ge=1, le=40)]
+    kind: Literal["authorization", "material"]
+    material_code: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")] | None = None
+    sha256: Sha256
+    jpeg_base64: Annotated[str, Field(min_length=4, max_length=6 * 1024 * 1024)]
+
+
+class EvidenceAck(Model):
+    local_receipt: str
+    page: int
+    sha256: str
+
+
+# --- 好差评 (docs/casework.md §8) -------------------------------------------------------
+
+ReasonCode = Literal[
+    "attitude", "slow", "unclear", "many_visits", "materials", "device", "result", "other"
+]
+LEVEL_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+
+class EvaluationIn(Model):
+    handling_id: Annotated[
+        str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    ]
+    service_id: Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")]
+    item_code: Annotated[str, Field(pattern=r"^[0-9A-Z]{1,40}$")] | None = None
+    application_number: Annotated[str, Field(pattern=r"^[0-9]{14,32}$")] | None = None
+    local_receipt: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(printable)] | None = None
+    level: Annotated[int, Field(ge=1, le=5)]
+    reasons: Annotated[list[ReasonCode], Field(max_length=8)] = []
+    comment: Annotated[str, Field(max_length=200), AfterValidator(printable)] | None = None
+    handled_at: Moment
+    rated_at: Moment
+
+
+class EvaluationOut(Model):
+    evaluation_id: int
+    case_number: str | None

@@ -82,6 +82,14 @@ class Item(_Response):
     where_to_go: str
     phone: str
     handling_region_code: str
+    agent_allowed: bool = True          # 帮办代办 may file it (docs/casework.md §1)
+    joint: list[JointPart] = []         # 多地联办: the departments it is split into
+
+
+class JointPart(_Response):
+    region_code: str
+    department: str
+    task: str
 
 
 class Region(_Response):
@@ -109,10 +117,20 @@ class Licence(_Response):
     fields: dict[str, Any] = {}
 
 
+class Pending(_Response):
+    """An application of the person not yet done (docs/casework.md §4)."""
+
+    item_code: str
+    application_number: str
+    status: str
+    submitted_at: AwareDatetime
+
+
 class PersonContext(_Response):
     known: bool
     licences: list[Licence]
     eligible_items: list[str]
+    pending: list[Pending] = []
 
 
 class CompanyContext(_Response):
@@ -125,9 +143,42 @@ class CompanyContext(_Response):
 
 # -- applications --------------------------------------------------------------------------
 class TimelineStep(_Response):
-    step: str                           # 申请 代收 受理 流转 办理 办结 送达 归档
+    step: str               # 申请 代收 受理 流转 办理 办结 送达 归档; 收件 形式审查 寄递 属地受理
     at: AwareDatetime | None = None
     note: str = ""
+    actor: str | None = None
+    hashes: list[str] = []
+    tracking_number: str | None = None
+    part: int | None = None             # the 多地联办 sub-case's seq
+
+
+class AgentView(_Response):
+    name_masked: str
+    relation: str
+    authority: str                      # letter | present
+
+
+class DeliveryView(_Response):
+    method: str                         # post | pickup
+    address_masked: str | None = None
+    pickup_hall: str | None = None
+
+
+class Part(_Response):
+    seq: int
+    region_code: str = ""
+    region_name: str
+    department: str
+    task: str
+    status: str
+    timeline: list[TimelineStep] = []
+
+
+class EvidenceView(_Response):
+    page: int
+    kind: str                           # authorization | material
+    material_code: str | None = None
+    sha256: str
 
 
 class Application(_Response):
@@ -142,6 +193,40 @@ class Application(_Response):
     region_handling: str
     timeline: list[TimelineStep]
     next_steps: str = ""
+    mode: str = "全程网办"              # 全程网办 | 异地代收 | 多地联办
+    check_code: str = ""                # 查询码 (printed with the number)
+    tracking_url: str | None = None     # the receipt's QR: central's public page
+    agent: AgentView | None = None
+    delivery: DeliveryView | None = None
+    parts: list[Part] = []
+    evidence: list[EvidenceView] = []
+    submitted_at: AwareDatetime | None = None
+
+
+class MineApplication(Application):
+    """One of the identified citizen's applications (办件查询)."""
+
+    role: str = "applicant"             # applicant | agent
+    applicant_masked: str = ""
+    todo: str = ""                      # what the citizen must still do
+
+
+class MineApplications(_Response):
+    applications: list[MineApplication]
+
+
+class PublicApplication(_Response):
+    """What the receipt's holder may see: status and timeline, applicant masked."""
+
+    application_number: str
+    item_name: str
+    status: str
+    mode: str
+    applicant_masked: str
+    submitted_at: AwareDatetime
+    timeline: list[TimelineStep]
+    parts: list[Part] = []
+    next_steps: str = ""
 
 
 class Applicant(_Request):
@@ -151,10 +236,25 @@ class Applicant(_Request):
 
 
 class Agent(_Request):
-    """Someone applying on the applicant's behalf (代办人)."""
+    """Someone applying on the applicant's (the principal's) behalf (代办人)."""
 
     id_number: str = Field(min_length=1, repr=False)
     name: str = Field(min_length=1, repr=False)
+    relation: str                       # 配偶 父母 子女 … (docs/casework.md §6)
+    authority: Literal["letter", "present"]
+
+
+class EvidenceRef(_Request):
+    page: int = Field(ge=1, le=40)
+    kind: Literal["authorization", "material"]
+    material_code: str | None = None
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=1)
+
+
+class Delivery(_Request):
+    method: Literal["post", "pickup"]
+    address: str | None = Field(default=None, repr=False)
 
 
 class CompanyRef(_Request):
@@ -180,6 +280,33 @@ class ApplicationRequest(_Request):
     form: dict[str, JsonScalar] = Field(default_factory=dict, repr=False)
     materials: list[MaterialRef] = []
     submitted_at: AwareDatetime | None = None
+    evidence: list[EvidenceRef] = []
+    delivery: Delivery | None = Field(default=None, repr=False)
+
+
+class EvidenceAck(_Response):
+    local_receipt: str
+    page: int
+    sha256: str
+
+
+# -- 好差评 (docs/casework.md §8) -------------------------------------------------------------
+class EvaluationRequest(_Request):
+    handling_id: str
+    service_id: str
+    item_code: str | None = None
+    application_number: str | None = None
+    local_receipt: str | None = None
+    level: int = Field(ge=1, le=5)
+    reasons: list[str] = []
+    comment: str | None = Field(default=None, repr=False)
+    handled_at: AwareDatetime
+    rated_at: AwareDatetime
+
+
+class EvaluationAck(_Response):
+    evaluation_id: int
+    case_number: str | None = None
 
 
 # -- enrollment ----------------------------------------------------------------------------

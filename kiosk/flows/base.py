@@ -76,6 +76,18 @@ class FlowState:
     error: str
 
 
+@dataclass(frozen=True)
+class Handling:
+    """One completed service handling, the thing 好差评 rates (一次一评, docs/casework.md
+    §8). Nothing personal: an application's number is the most it names."""
+
+    service_id: str
+    title: str                          # what was done, e.g. 证明打印：社会保险参保证明
+    item_code: str | None = None
+    application_number: str | None = None
+    local_receipt: str | None = None
+
+
 class Flow:
     """Listeners are told "something changed" from whatever thread changed it."""
 
@@ -106,6 +118,11 @@ class Flow:
 
     def wait_idle(self, timeout: float) -> bool:
         return self._idle.wait(timeout)
+
+    def completed_handling(self) -> Handling | None:
+        """The handling this flow completed (offered for 好差评 when the citizen finishes),
+        None while nothing was completed. Flows that complete something override it."""
+        return None
 
     def load(self) -> None:
         """Start the flow's first work (the terminal calls it once the flow is built)."""

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from drivers.contracts import DocumentCamera
     from kiosk.central_api import CentralClient
     from kiosk.config import KioskConfig
+    from kiosk.evaluation.handlings import Handlings
     from kiosk.outbox import Outbox
     from kiosk.printing.printers import Printing
     from kiosk.session import Session
@@ -20,3 +22,5 @@ class FlowDeps:
     central: CentralClient | None   # None: not enrolled (a service that needs it is not offered)
     outbox: Outbox
     printing: Printing
+    camera: DocumentCamera | None = None      # the document camera, when one is configured
+    handlings: Handlings | None = None        # 好差评: this terminal's recent handlings

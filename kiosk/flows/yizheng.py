@@ -50,9 +50,17 @@ DELIVER_WAIT_S = 6.0  # how long the citizen waits for the 办件编号 before g
 class Step(StrEnum):
     LOADING = "loading"
     ITEMS = "items"
+    # 帮办代办 (docs/casework.md §6; kiosk/flows/yizheng_agent.py): the agent chose 为他人代办
+    AGENT_PRINCIPAL = "agent_principal"    # the principal's ID card (or e-ID code)
+    AGENT_RELATION = "agent_relation"
+    AGENT_AUTHORITY = "agent_authority"    # 授权委托书 or the principal present
+    AGENT_LETTER = "agent_letter"          # the letter photographed page by page
     DETAIL = "detail"
     COMPANY = "company"
     FORM = "form"
+    # 异地代收 and paper materials (docs/casework.md §5, §7; kiosk/flows/yizheng_collect.py)
+    MATERIALS = "materials"                # paper materials photographed
+    DELIVERY = "delivery"                  # how the result comes back (post or pickup)
     CONFIRM = "confirm"
     SUBMITTING = "submitting"
     RESULT = "result"
@@ -66,11 +74,17 @@ class YizhengFlow(Flow):
     KEEPS_ERROR = frozenset({Step.ERROR, Step.COMPANY})
     TRANSITIONS: ClassVar = {
         Step.LOADING: frozenset({Step.ITEMS, Step.COMPANY, Step.FORM}),
-        Step.ITEMS: frozenset({Step.DETAIL}),
+        Step.ITEMS: frozenset({Step.DETAIL, Step.AGENT_PRINCIPAL}),
+        Step.AGENT_PRINCIPAL: frozenset({Step.ITEMS, Step.AGENT_RELATION}),
+        Step.AGENT_RELATION: frozenset({Step.AGENT_PRINCIPAL, Step.AGENT_AUTHORITY}),
+        Step.AGENT_AUTHORITY: frozenset({Step.AGENT_RELATION, Step.AGENT_LETTER, Step.LOADING}),
+        Step.AGENT_LETTER: frozenset({Step.AGENT_AUTHORITY, Step.LOADING}),
         Step.DETAIL: frozenset({Step.ITEMS, Step.COMPANY, Step.FORM}),
         Step.COMPANY: frozenset({Step.DETAIL, Step.LOADING}),
-        Step.FORM: frozenset({Step.DETAIL, Step.CONFIRM}),
-        Step.CONFIRM: frozenset({Step.FORM, Step.SUBMITTING}),
+        Step.FORM: frozenset({Step.DETAIL, Step.MATERIALS, Step.DELIVERY, Step.CONFIRM}),
+        Step.MATERIALS: frozenset({Step.FORM, Step.DELIVERY, Step.CONFIRM}),
+        Step.DELIVERY: frozenset({Step.FORM, Step.MATERIALS, Step.CONFIRM}),
+        Step.CONFIRM: frozenset({Step.FORM, Step.MATERIALS, Step.DELIVERY, Step.SUBMITTING}),
         Step.SUBMITTING: frozenset({Step.RESULT}),
         Step.RESULT: frozenset(),
         Step.ERROR: frozenset({Step.ITEMS, Step.LOADING}),

@@ -78,7 +78,8 @@ MUTABLE_TABLES = (
     "bookings, slot_counters, booking_suspensions, queue_tickets, queue_events, queue_blocks, "
     "queue_series, hall_staff, terminal_health, terminal_health_history, terminal_commands, "
     "config_documents, rollout_targets, rollouts, releases, version_pins, fleet_clock, "
-    "ops_sessions, ops_users, audit_log"
+    "ops_sessions, ops_users, audit_log, application_parts, application_evidence, "
+    "rectification_events, rectification_cases, evaluations, rectification_rules"
 )
 REPO = Path(__file__).resolve().parents[2]
 # Halls a test made itself (the queue tests' QT-TEST) go too; the seeded ones stay.
