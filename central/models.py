@@ -195,6 +195,8 @@ class Application(Base):
     company_uscc: Mapped[str | None] = mapped_column(String(18))
     company_name: Mapped[str | None] = mapped_column(String(100))
     agent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The 代办人's ID number (also in `agent`), for `mine` to find what they filed.
+    agent_id_number: Mapped[str | None] = mapped_column(String(18), index=True)
     region_received: Mapped[str] = mapped_column(String(6))
     region_handling: Mapped[str] = mapped_column(String(6))
     status: Mapped[str] = mapped_column(String(8))
@@ -203,6 +205,8 @@ class Application(Base):
     # 异地代收: {"method": "post" | "pickup", "address": ..., "pickup_hall": ...}
     delivery: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     parts_total: Mapped[int] = mapped_column(Integer, server_default="0")   # 多地联办 sub-cases
+    # The pages photographed for it: [{"page", "kind", "material_code", "sha256", "size"}]
+    evidence: Mapped[list[Any] | None] = mapped_column(JSON)
     form: Mapped[dict[str, Any]] = mapped_column()
     materials: Mapped[list[Any]] = mapped_column()
     local_receipt: Mapped[str] = mapped_column(String(64))

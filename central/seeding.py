@@ -167,6 +167,11 @@ def _check(data: SeedData) -> None:
         for f in item.fields:
             if (f.type == "select") != bool(f.options):
                 raise SeedError(f"item {item.code} field {f.key}: options only for select")
+        if ("多地联办" in item.modes) != bool(item.joint):
+            raise SeedError(f"item {item.code}: joint parts exactly when modes holds 多地联办")
+        for part in item.joint:
+            if part.region_code not in regions:
+                raise SeedError(f"item {item.code}: joint part in unknown region {part.region_code}")
     for person in data.persons:
         if check_id_number(person.id_number):
             raise SeedError(f"person {person.name}: ID number fails GB 11643")

@@ -12,27 +12,27 @@ def test_the_catalogue_comes_with_its_version_as_etag(api: SignedApi) -> None:
     response = api.get(CATALOGUE)
     assert response.status_code == 200
     body = response.json()
-    assert body["version"] == "2026.11.1"
-    assert response.headers["ETag"] == '"2026.11.1"'
+    assert body["version"] == "2026.12.1"
+    assert response.headers["ETag"] == '"2026.12.1"'
     assert 15 <= len(body["items"]) <= 25
 
 
 def test_an_unchanged_catalogue_is_a_304_without_a_body(api: SignedApi) -> None:
-    response = api.get(CATALOGUE, headers={"If-None-Match": '"2026.11.1"'})
+    response = api.get(CATALOGUE, headers={"If-None-Match": '"2026.12.1"'})
     assert response.status_code == 304
     assert response.content == b""
-    assert response.headers["ETag"] == '"2026.11.1"'
+    assert response.headers["ETag"] == '"2026.12.1"'
 
 
 def test_a_weak_or_listed_etag_matches_too(api: SignedApi) -> None:
-    response = api.get(CATALOGUE, headers={"If-None-Match": 'W/"2026.10.3", W/"2026.11.1"'})
+    response = api.get(CATALOGUE, headers={"If-None-Match": 'W/"2026.10.3", W/"2026.12.1"'})
     assert response.status_code == 304
 
 
 def test_an_old_version_gets_the_whole_catalogue(api: SignedApi) -> None:
     response = api.get(CATALOGUE, headers={"If-None-Match": '"2026.10.3"'})
     assert response.status_code == 200
-    assert response.json()["version"] == "2026.11.1"
+    assert response.json()["version"] == "2026.12.1"
 
 
 def test_an_item_carries_the_whole_guide(api: SignedApi) -> None:

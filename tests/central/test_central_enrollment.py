@@ -100,4 +100,4 @@ def test_enrollment_needs_no_signature_but_a_complete_body(client: TestClient) -
 def test_health_is_unsigned_and_names_the_catalogue_version(client: TestClient) -> None:
     response = client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "catalogue_version": "2026.11.1"}
+    assert response.json() == {"status": "ok", "catalogue_version": "2026.12.1"}
