@@ -71,6 +71,23 @@ class ReadFailed(KioskEvent):
     source: str = "id_card"
 
 
+@dataclass(frozen=True)
+class PrincipalChanged(KioskEvent):
+    """帮办代办 (docs/casework.md §6): the person the citizen acts for arrived (``present``)
+    or was dropped. ``source``: the kiosk.session.IdentitySource value it was read from."""
+
+    present: bool
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PrincipalRefused(KioskEvent):
+    """An identity read while a principal was expected could not be the principal
+    (``reason``: ``principal_is_agent``, the agent's own card)."""
+
+    reason: str
+
+
 # -- devices ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DeviceChanged(KioskEvent):

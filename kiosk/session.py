@@ -27,6 +27,8 @@ from kiosk.events import (
     CardTaken,
     IdleWarning,
     KioskEvent,
+    PrincipalChanged,
+    PrincipalRefused,
     Publisher,
     ReadFailed,
     SessionChanged,
@@ -34,6 +36,7 @@ from kiosk.events import (
 )
 from kiosk.files import remove_overwritten
 from kiosk.privacy import forget_personal, register_card
+from kiosk.session_principal import PrincipalSlot
 from kiosk.session_types import (
     CARD_TYPE_LABELS,
     SOURCE_LABELS,
@@ -103,6 +106,7 @@ class Session:
         # and wipe it when the session ends; A4 documents are streamed, never written here.
         self.form: dict[str, Any] = {}
         self.temp_dir: Path | None = None
+        self._principal = PrincipalSlot()   # 帮办代办: the person the citizen acts for
 
     # -- observers -------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[KioskEvent], None]) -> None:
@@ -125,6 +129,20 @@ class Session:
     def card(self) -> IdentityCard | None:
         """The clear identity, for flows in kiosk/ only. Screens use snapshot()."""
         return self._card
+
+    @property
+    def principal(self) -> IdentityCard | None:
+        """帮办代办: the clear identity of the person the citizen acts for (flows only)."""
+        return self._principal.card
+
+    @property
+    def principal_source(self) -> IdentitySource | None:
+        """How the principal was read (``present`` authority needs ``ID_CARD``)."""
+        return self._principal.source
+
+    @property
+    def expecting_principal(self) -> bool:
+        return self._principal.expecting
 
     def snapshot(self) -> SessionSnapshot:
         with self._lock:
@@ -199,6 +217,53 @@ class Session:
         log.info("identity dropped; the session goes on without it")
         self._emit(SessionChanged(SessionState.ACTIVE))
 
+    def expect_principal(self, on: bool) -> bool:
+        """帮办代办: while on, the next identity of ANOTHER person read during this ACTIVE
+        session becomes its principal (``PrincipalChanged``) instead of starting a new
+        session; the agent's own card is refused (``PrincipalRefused``). Turned off by the
+        principal's arrival. Only for an identified (not open) session: False otherwise."""
+        with self._lock:
+            if on and (self._state is not SessionState.ACTIVE or self._open or self._card is None):
+                return False
+            self._principal.expecting = bool(on)
+            if on:
+                self._last_activity = self._clock()
+        return True
+
+    def drop_principal(self) -> None:
+        """The agent no longer acts for the principal: zeroed and forgotten now."""
+        with self._lock:
+            had = self._principal.reset()
+        if had:
+            log.info("principal dropped; the session goes on with the agent alone")
+            self._emit(PrincipalChanged(False))
+
+    def _principal_read(self, card: IdentityCard, source: IdentitySource) -> KioskEvent | None | bool:
+        """Under the lock: whether the read is the principal's business (False: it is not),
+        and the event to tell."""
+        slot = self._principal
+        if self._state is not SessionState.ACTIVE or self._open or self._card is None or not slot.engaged:
+            return False
+        held = slot.card
+        if held is not None and held.id_number == card.id_number:
+            # The principal again: an ID card read after their e-ID code upgrades the source
+            # (``present`` needs the card); otherwise a re-read changes nothing.
+            self._last_activity = self._clock()
+            if source is IdentitySource.ID_CARD and slot.source is not IdentitySource.ID_CARD:
+                slot.hold(card, source)
+                return PrincipalChanged(True, source.value)
+            card.wipe()
+            return None
+        if not slot.expecting:
+            return False
+        self._last_activity = self._clock()
+        if card.id_number == self._card.id_number:
+            card.wipe()
+            return PrincipalRefused("principal_is_agent")
+        slot.hold(card, source)
+        slot.expecting = False
+        return PrincipalChanged(True, source.value)
+
     def set_elderly(self, on: bool) -> None:
         """The 适老化 mode was switched (a touch too): the idle timeout follows it."""
         with self._lock:
@@ -272,6 +337,11 @@ class Session:
         with self._lock:
             if self._state is SessionState.IDLE:
                 self.begin(default_service)
+            told = self._principal_read(card, source)
+            if told is not False:   # 帮办代办: the principal's read, not this session's card
+                if told is not None:
+                    self._emit(told)
+                return
             if self._card is not None:
                 if self._card.id_number == card.id_number:
                     # The same card: put back (within the grace where the card is required),
@@ -315,6 +385,10 @@ class Session:
             if self._card is None or self._state is SessionState.IDLE or source is not self._source:
                 return
             self._card_away = True
+            if source is IdentitySource.ID_CARD and self._principal.engaged:
+                # 帮办代办: one reader, two people's cards; the agent's read card may leave it.
+                log.info("ID card taken away while acting for a principal; the session goes on")
+                return
             if source is IdentitySource.ID_CARD and self._presence is CardPresence.MAY_LEAVE:
                 # The card was read; the citizen may keep it while the visit goes on.
                 log.info("ID card taken away; the session goes on (card_presence may_leave)")
@@ -332,6 +406,7 @@ class Session:
             self._card.wipe()
         self._card = None
         self._source = IdentitySource.ID_CARD
+        self._principal.reset()
         self.form.clear()
         if self.temp_dir is not None:
             remove_overwritten(self.temp_dir)

@@ -219,6 +219,23 @@ class Flow:
             card = self._session.card
             return card_fields(card, unmask=True) if card is not None else None
 
+    def _principal(self) -> dict[str, str]:
+        """帮办代办: the principal's fields in the clear (as ``_card``), for a call made
+        right now; raises when the session holds no principal."""
+        card = self._session.principal if self._session is not None else None
+        if card is None:
+            raise NotIdentified(f"{type(self).__name__} needs a principal")
+        return card_fields(card, unmask=True)
+
+    def _principal_now(self, generation: int) -> dict[str, str] | None:
+        """The principal's clear fields for work started in ``generation`` (``_card_now``'s
+        rules): None once the flow was wiped or no principal is held."""
+        with self._lock:
+            if generation != self._generation or self._session is None:
+                return None
+            card = self._session.principal
+            return card_fields(card, unmask=True) if card is not None else None
+
     def _touch(self) -> None:
         if self._session is not None:
             self._session.touch()
