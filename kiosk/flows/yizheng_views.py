@@ -58,6 +58,8 @@ class ResultView:
     timeline: tuple[tuple[str, str, str], ...]
     next_steps: str
     error: str  # "" or a stable code when central refused the application
+    check_code: str = ""  # 查询码, printed beside the number
+    tracking_url: str | None = None  # the receipt's QR (central's public page)
 
 
 @dataclass
@@ -117,6 +119,7 @@ def result_view(outcome: Submission, item_name: str) -> ResultView:
             status=app.status,
             timeline=tuple((s.step, s.at.isoformat() if s.at else "", s.note) for s in app.timeline),
             next_steps=app.next_steps, error="",
+            check_code=app.check_code, tracking_url=app.tracking_url,
         )
     # Only a permanent failure is a refusal: a pending submission's last error (central
     # down, a timeout) just means it is still waiting in the outbox.

@@ -3,7 +3,11 @@
 ``classify(text, appointments)`` names the kind of a code the terminal's scanner read and,
 when it cannot be used, a stable reason (``CodeReason``); the screens choose the words.
 
-- ``TONGBAN-APP:<number>``: a 办件 receipt (kiosk.printing.documents.receipts), opens 办件查询;
+- ``http(s)://<host>/t/<number>?c=<check>``: a 办件受理回执's QR (central's public tracking
+  page, docs/casework.md §4), opens 办件查询 with the number and its 查询码; any other URL
+  is ``unsupported``;
+- ``TONGBAN-APP:<number>``: an older 办件 receipt, opens 办件查询 with the number alone (central
+  answers it without a check code, counted per terminal);
 - ``TONGBAN-APPT:<payload>.<signature>``: an appointment central signed, verified here
   offline with central's public key (``AppointmentVerifier``);
 - ``TONGBAN-EID:`` / ``TONGBAN-ESSC:<token>``: an electronic ID (电子身份证 / 电子社保卡)
@@ -47,6 +51,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
@@ -72,6 +77,10 @@ MAX_PAYLOAD_DEPTH = 4  # the payload is one flat object; json.loads recurses per
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 _RECEIPT_NUMBER = re.compile(r"[A-Za-z0-9-]{1,64}")
+# The 查询码: 6 of central's alphabet (central/tracking.py ALPHABET, no look-alikes).
+CHECK_CODE = re.compile(r"[2-9A-HJ-NP-Z]{6}")
+TRACKING_PATH = re.compile(r"/t/([A-Za-z0-9-]{1,64})")
+URL_PREFIXES = ("https://", "http://")
 
 
 class CodeKind(StrEnum):
@@ -123,6 +132,7 @@ class CodeMeaning:
     kind: CodeKind
     reason: CodeReason | None = None
     application_number: str | None = None
+    check_code: str | None = None  # the 查询码 of a tracking URL (None: an old receipt)
     appointment: Appointment | None = None
     # The electronic ID code to send to central: a bearer credential for minutes, kept
     # out of repr and never logged.
@@ -262,6 +272,33 @@ def _receipt(text: str, _verifier: AppointmentVerifier | None) -> CodeMeaning:
     return CodeMeaning(CodeKind.APPLICATION_RECEIPT, application_number=number)
 
 
+def _tracking_url(text: str, _verifier: AppointmentVerifier | None) -> CodeMeaning:
+    """A receipt's QR: ``http(s)://<host>/t/<number>?c=<check>``. Another URL is not ours
+    (``unsupported``); ours with a missing or bad check code, or anything more, is
+    ``malformed``. The host is not checked: the terminal asks its own central anyway."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return CodeMeaning(CodeKind.UNKNOWN, CodeReason.UNSUPPORTED)
+    path = TRACKING_PATH.fullmatch(unquote(parts.path))
+    if not parts.netloc or path is None:
+        return CodeMeaning(CodeKind.UNKNOWN, CodeReason.UNSUPPORTED)
+    rejected = CodeMeaning(CodeKind.APPLICATION_RECEIPT, CodeReason.MALFORMED)
+    try:
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=True,
+                         max_num_fields=4)
+    except ValueError:
+        return rejected
+    checks = query.get("c", [])
+    if parts.fragment or set(query) != {"c"} or len(checks) != 1:
+        return rejected
+    check = checks[0].strip().upper()
+    if not CHECK_CODE.fullmatch(check):
+        return rejected
+    return CodeMeaning(CodeKind.APPLICATION_RECEIPT, application_number=path.group(1),
+                       check_code=check)
+
+
 def _appointment(text: str, verifier: AppointmentVerifier | None) -> CodeMeaning:
     if verifier is None:
         return CodeMeaning(CodeKind.APPOINTMENT, CodeReason.UNVERIFIABLE)
@@ -292,6 +329,7 @@ PREFIXES: tuple[tuple[str, CodeKind, _Reader], ...] = (
     (APPOINTMENT_PREFIX, CodeKind.APPOINTMENT, _appointment),
     *((p, CodeKind.ELECTRONIC_ID, _identity) for p in IDENTITY_PREFIXES),
     (PRINT_TEST_PREFIX, CodeKind.PRINT_TEST, _print_test),
+    *((p, CodeKind.APPLICATION_RECEIPT, _tracking_url) for p in URL_PREFIXES),
 )
 
 

@@ -5,6 +5,7 @@ timezone``), whatever the host's TZ."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import time
@@ -12,10 +13,12 @@ from typing import Any
 
 from drivers.receipt.model import ReceiptDocument
 from kiosk import hall_time
+from kiosk.central_api.models import MineApplication
 from kiosk.config import KioskConfig
 from kiosk.flows.proofs import RenderedDocument
 from kiosk.flows.yizheng_views import ResultView
 from kiosk.printing.documents.a4 import IssuedDocumentData, pdf_page_count, render_document_pdf
+from kiosk.printing.documents.handover import HandoverData, handover_slip
 from kiosk.printing.documents.preview import render_preview_png
 from kiosk.printing.documents.receipts import (
     ApplicationReceiptData,
@@ -60,9 +63,49 @@ class ApplicationReceipts:
             next_steps=result.next_steps,
             where_to_go=getattr(item, "where_to_go", "") or "",
             phone=getattr(item, "phone", "") or "",
+            check_code=result.check_code,
+            tracking_url=result.tracking_url,
         )
         return self._printing.print_receipt(application_receipt(data, self._zone),
                                             id_number=card["id_number"])
+
+    def reprint(self, app: MineApplication, card: dict[str, str], item: Any = None) -> PrintResult:
+        """补打回执 (办件查询): the 办件受理回执 of one of the identified citizen's applications,
+        as central keeps it now (status, 查询码, the tracking QR). The applicant printed is
+        the one identified here; an agent's reprint names the applicant masked by central
+        instead (the agent is not the applicant)."""
+        own = app.role != "agent"
+        data = ApplicationReceiptData(
+            item_name=app.item_name,
+            applicant_name=(card.get("name") or card.get("name_en", "")) if own else "",
+            applicant_id_number=card["id_number"] if own else "",
+            submitted_at=app.submitted_at or hall_time.now(self._zone, self._clock),
+            local_receipt=app.local_receipt,
+            terminal_code=terminal_code(self._config),
+            hall_name=self._config.terminal.hall_name,
+            application_number=app.application_number,
+            status=app.status,
+            next_steps=app.next_steps,
+            where_to_go=getattr(item, "where_to_go", "") or "",
+            phone=getattr(item, "phone", "") or "",
+            check_code=app.check_code,
+            tracking_url=app.tracking_url,
+            applicant_masked="" if own else app.applicant_masked,
+        )
+        return self._printing.print_receipt(application_receipt(data, self._zone),
+                                            id_number=card["id_number"])
+
+    def print_handover(self, result: ResultView, draft: HandoverData) -> PrintResult:
+        """The 收件交接单 of a 异地代收 application (docs/casework.md §7): the flow's draft
+        (masked applicant, pages' hashes, where it goes, how it comes back) completed with
+        the number central gave (or the local receipt), the time, this terminal and hall."""
+        data = dataclasses.replace(
+            draft, local_receipt=result.local_receipt,
+            application_number=result.application_number or "",
+            received_at=hall_time.now(self._zone, self._clock),
+            terminal_code=terminal_code(self._config), hall_name=self._config.terminal.hall_name,
+        )
+        return self._printing.print_receipt(handover_slip(data, self._zone))
 
 
 class ProofRenderer:

@@ -47,7 +47,9 @@ _STATUS_TEXT: dict[str, str] = {
     "归档": "已办结",
 }
 _PENDING_STATUS = "已提交，正在报送政务服务中心"
-_PENDING_NOTE = "办件编号将以短信告知；也可凭本机受理号在自助终端或窗口查询办件进度。"
+_PENDING_NOTE = "办件编号将以短信告知；查询办件进度请凭身份证在自助终端查询，或凭本机受理号到窗口查询。"
+_QR_CAPTION = "手机扫码查询办件进度"
+_OLD_QR_CAPTION = "在自助终端扫码查询办件进度"
 
 
 def application_lookup_code(number: str) -> str:
@@ -82,8 +84,10 @@ class ApplicationReceiptData:
     the layout (they are kept out of ``repr`` so a logged object does not leak them).
 
     ``application_number`` is None while central has not answered (the submission waits in
-    the outbox); the receipt then leads with ``local_receipt``. ``status`` is central's
-    status (the last timeline step, e.g. 受理); ignored while pending.
+    the outbox); the receipt then leads with ``local_receipt`` and carries no QR. ``status``
+    is central's status (the last timeline step, e.g. 受理); ignored while pending.
+    ``check_code`` (查询码) is printed beside the number; the QR holds ``tracking_url``
+    (central's public page, docs/casework.md §4) when central gave one.
     """
 
     item_name: str
@@ -99,6 +103,9 @@ class ApplicationReceiptData:
     company_name: str = ""          # 申请单位 for company items (not personal data: printed)
     where_to_go: str = ""
     phone: str = ""
+    check_code: str = ""
+    tracking_url: str | None = None
+    applicant_masked: str = ""      # a reprint for the agent: central's masked applicant
 
     @classmethod
     def from_models(
@@ -129,6 +136,8 @@ class ApplicationReceiptData:
             company_name=company_name,
             where_to_go=item.where_to_go,
             phone=item.phone,
+            check_code=application.check_code if application else "",
+            tracking_url=application.tracking_url if application else None,
         )
 
     @property
@@ -144,19 +153,20 @@ def application_receipt(data: ApplicationReceiptData, zone: dt.tzinfo | None = N
         Rule("solid"),
     ]
     if data.application_number:
-        blocks += [
-            Pair("办件编号", data.application_number, bold=True),
-            Pair("本机受理号", data.local_receipt),
-        ]
+        blocks.append(Pair("办件编号", data.application_number, bold=True))
+        if data.check_code:
+            blocks.append(Pair("查询码", data.check_code, bold=True))
+        blocks.append(Pair("本机受理号", data.local_receipt))
         status = _STATUS_TEXT.get(data.status, data.status or "已提交")
     else:
         blocks += [Pair("本机受理号", data.local_receipt, bold=True), Text(_PENDING_NOTE)]
         status = _PENDING_STATUS
-    blocks += [
-        Pair("事项名称", data.item_name),
-        Pair("申请人", mask_name(data.applicant_name)),
-        Pair("证件号码", mask_number(data.applicant_id_number)),
-    ]
+    blocks.append(Pair("事项名称", data.item_name))
+    if data.applicant_masked:
+        blocks.append(Pair("申请人", data.applicant_masked))
+    else:
+        blocks += [Pair("申请人", mask_name(data.applicant_name)),
+                   Pair("证件号码", mask_number(data.applicant_id_number))]
     if data.company_name:
         blocks.append(Pair("申请单位", data.company_name))
     blocks += [
@@ -165,9 +175,10 @@ def application_receipt(data: ApplicationReceiptData, zone: dt.tzinfo | None = N
         Pair("终端编号", data.terminal_code),
         Pair("服务大厅", data.hall_name),
         Rule(),
-        QrCode(application_lookup_code(data.number), caption="扫码查询办件进度"),
-        Rule(),
     ]
+    qr = _lookup_qr(data)
+    if qr is not None:
+        blocks += [qr, Rule()]
     if data.next_steps:
         blocks += [Text("后续事项", bold=True), Text(data.next_steps)]
     if data.where_to_go or data.phone:
@@ -178,6 +189,17 @@ def application_receipt(data: ApplicationReceiptData, zone: dt.tzinfo | None = N
             blocks.append(Pair("咨询电话", data.phone))
     blocks += [Rule(), Text("请妥善保管本回执", align="center", bold=True), Feed(2)]
     return ReceiptDocument(kind="application_receipt", number=data.number, blocks=tuple(blocks))
+
+
+def _lookup_qr(data: ApplicationReceiptData) -> QrCode | None:
+    """The receipt's QR: central's public tracking page when it gave one (a phone opens
+    it, a terminal recognises it); an older central's number as ``TONGBAN-APP:``; none
+    while the number is not known yet (the note on paper says how to look it up)."""
+    if data.tracking_url:
+        return QrCode(data.tracking_url, caption=_QR_CAPTION)
+    if data.application_number:
+        return QrCode(application_lookup_code(data.application_number), caption=_OLD_QR_CAPTION)
+    return None
 
 
 TICKET_KINDS = {"green": "绿色通道（优先办理）", "appointment": "预约报到（优先办理）"}

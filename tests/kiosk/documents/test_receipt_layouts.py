@@ -93,11 +93,24 @@ def test_receipt_data_repr_does_not_leak_the_identity() -> None:
     assert ID_NUMBER not in repr(receipt_data()) and NAME not in repr(receipt_data())
 
 
-def test_receipt_qr_opens_the_application_lookup_for_its_number() -> None:
+def test_receipt_qr_is_centrals_tracking_page_and_the_check_code_is_printed() -> None:
+    url = "https://zwfw.example.cn/t/14050020261123000042?c=K7M2QX"
+    doc = application_receipt(receipt_data(check_code="K7M2QX", tracking_url=url))
+
+    (qr,) = qr_codes(doc)
+    assert qr.data == url and qr.caption == "手机扫码查询办件进度"
+    fields = pairs(doc)
+    assert fields["办件编号"] == "14050020261123000042" and fields["查询码"] == "K7M2QX"
+    lines = block_lines(doc)   # the 查询码 right after the number
+    assert lines.index(next(x for x in lines if "查询码" in x)) == \
+        lines.index(next(x for x in lines if "办件编号" in x)) + 1
+
+
+def test_receipt_from_a_central_without_a_public_page_keeps_the_terminal_code() -> None:
     (qr,) = qr_codes(application_receipt(receipt_data()))
 
     assert qr.data == "TONGBAN-APP:14050020261123000042"
-    assert qr.caption == "扫码查询办件进度"
+    assert qr.caption == "在自助终端扫码查询办件进度"
     assert parse_application_lookup_code(qr.data) == "14050020261123000042"
 
 
@@ -111,7 +124,9 @@ def test_receipt_while_central_has_not_answered_leads_with_the_local_number() ->
     assert fields["受理状态"] == "已提交，正在报送政务服务中心"
     text = printed_text(doc)
     assert "办件编号将以短信告知" in text and "凭本机受理号" in text
-    assert qr_codes(doc)[0].data == "TONGBAN-APP:JC01-20261123-0007"
+    assert "凭身份证在自助终端查询" in text
+    assert qr_codes(doc) == []   # no number yet: nothing a phone or a terminal could look up
+    assert "查询码" not in fields
 
 
 @pytest.mark.parametrize(("status", "words"), [
