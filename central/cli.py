@@ -21,6 +21,7 @@
     kiosk-central ops-user list [--json] | ops-user disable NAME   (central/cli_ops.py)
     kiosk-central config put|publish|list|diff|effective ...   (central/cli_config.py)
     kiosk-central updates|release|rollout|pin ...   (central/cli_updates.py)
+    kiosk-central evaluation list|report|case|rule ...   (central/cli_evaluation.py)
     kiosk-central openapi [--out FILE]
 
 --db defaults to $TONGBAN_CENTRAL_DB, else the SQLite file ./var/central/central.db.
@@ -40,6 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from central.cli_codes import add_parsers as add_code_parsers
 from central.cli_config import add_parsers as add_config_parsers
+from central.cli_evaluation import add_parsers as add_evaluation_parsers
 from central.cli_fleet import add_parsers as add_fleet_parsers
 from central.cli_hall import add_parsers as add_hall_parsers
 from central.cli_ops import add_parsers as add_ops_parsers
@@ -310,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_parsers(sub, with_db)
     add_ops_parsers(sub, with_db)
     add_fleet_parsers(sub, with_db)
+    add_evaluation_parsers(sub, with_db)
 
     openapi = sub.add_parser(
         "openapi", help="write the OpenAPI document", description="write the OpenAPI document"
