@@ -20,10 +20,12 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from kiosk.capture.settings import CaptureSettings
 from kiosk.config_devices import DevicesSettings, Strict
 from kiosk.config_errors import ConfigError, problems_of
 from kiosk.config_files import read_toml
 from kiosk.config_remote import check_sections, remote_layers, skipped
+from kiosk.evaluation.settings import EvaluationSettings
 from kiosk.fleet.settings import FleetSettings
 from kiosk.ime.settings import InputSettings
 from kiosk.voice.settings import VoiceSettings
@@ -221,6 +223,8 @@ class KioskConfig(Strict):
     voice: VoiceSettings = VoiceSettings()   # spoken prompts: mode, volume, pack, ALSA device
     update: UpdateSettings = UpdateSettings()   # software updates: install root, self-test time
     fleet: FleetSettings = FleetSettings()   # heartbeat period, config trial time (kiosk/fleet)
+    evaluation: EvaluationSettings = EvaluationSettings()   # 好差评: the offer after a service
+    capture: CaptureSettings = CaptureSettings()   # document camera pages: quality thresholds
 
     # Where the values came from, for messages and `config check`.
     sources: tuple[str, ...] = ()

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 # The sections a remote document may set; never [central] (a bad URL pushed from central
 # would strand the fleet) nor terminal.data_dir (where the data lives is the site's).
 REMOTE_SECTIONS = ("terminal", "session", "ui", "staff", "technician", "services", "devices",
-                   "voice", "input")
+                   "voice", "input", "capture")
 FORBIDDEN_KEYS = {"terminal": ("data_dir",)}
 VERSION = re.compile(r"cfg-[0-9a-f]{12}")
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
