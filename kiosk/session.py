@@ -238,12 +238,12 @@ class Session:
             log.info("principal dropped; the session goes on with the agent alone")
             self._emit(PrincipalChanged(False))
 
-    def _principal_read(self, card: IdentityCard, source: IdentitySource) -> KioskEvent | None | bool:
-        """Under the lock: whether the read is the principal's business (False: it is not),
-        and the event to tell."""
+    def _principal_read(self, card: IdentityCard, source: IdentitySource) -> tuple[bool, KioskEvent | None]:
+        """Under the lock: whether the read is the principal's business, and the event to
+        tell."""
         slot = self._principal
         if self._state is not SessionState.ACTIVE or self._open or self._card is None or not slot.engaged:
-            return False
+            return False, None
         held = slot.card
         if held is not None and held.id_number == card.id_number:
             # The principal again: an ID card read after their e-ID code upgrades the source
@@ -251,18 +251,18 @@ class Session:
             self._last_activity = self._clock()
             if source is IdentitySource.ID_CARD and slot.source is not IdentitySource.ID_CARD:
                 slot.hold(card, source)
-                return PrincipalChanged(True, source.value)
+                return True, PrincipalChanged(True, source.value)
             card.wipe()
-            return None
+            return True, None
         if not slot.expecting:
-            return False
+            return False, None
         self._last_activity = self._clock()
         if card.id_number == self._card.id_number:
             card.wipe()
-            return PrincipalRefused("principal_is_agent")
+            return True, PrincipalRefused("principal_is_agent")
         slot.hold(card, source)
         slot.expecting = False
-        return PrincipalChanged(True, source.value)
+        return True, PrincipalChanged(True, source.value)
 
     def set_elderly(self, on: bool) -> None:
         """The 适老化 mode was switched (a touch too): the idle timeout follows it."""
@@ -292,10 +292,13 @@ class Session:
         self._emit(SessionChanged(SessionState.ACTIVE))
         return True
 
-    def switch(self, service_id: str) -> bool:
-        """The confirmed citizen goes on to another service with the same identity."""
+    def switch(self, service_id: str, keep_open: bool = False) -> bool:
+        """The confirmed citizen goes on to another service with the same identity.
+        ``keep_open``: an open session (nobody identified) may go on too, still open (the
+        好差评 offer after 排队取号, kiosk/evaluation/offer.py)."""
         with self._lock:
-            if self._state is not SessionState.ACTIVE or self._card is None:
+            if self._state is not SessionState.ACTIVE or (
+                    self._card is None and not (keep_open and self._open)):
                 return False
             self._service = service_id
             self._last_activity = self._clock()
@@ -337,8 +340,8 @@ class Session:
         with self._lock:
             if self._state is SessionState.IDLE:
                 self.begin(default_service)
-            told = self._principal_read(card, source)
-            if told is not False:   # 帮办代办: the principal's read, not this session's card
+            principals, told = self._principal_read(card, source)
+            if principals:   # 帮办代办: the principal's read, not this session's card
                 if told is not None:
                     self._emit(told)
                 return
