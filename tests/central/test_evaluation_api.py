@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
 
 from central_bodies import PENSION, new_key, pension
 from central_helpers import ZHANG_SAN, SignedApi, enroll
