@@ -17,15 +17,19 @@ import logging
 from collections.abc import Callable
 from enum import StrEnum
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from kiosk.capture.pages import PageSet
 from kiosk.central_api.errors import CentralError, CentralRejected, CentralUnavailable, NotEnrolled
 from kiosk.central_api.models import (
     ApplicationRequest,
     Item,
+    Material,
 )
+from kiosk.flows import yizheng_collect as collect
 from kiosk.flows.base import Flow, IllegalTransition, Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
+from kiosk.flows.yizheng_collect import Collect, PartLine, PendingNotice
 from kiosk.flows.yizheng_ports import CentralLike, OutboxLike, ReceiptsLike
 from kiosk.flows.yizheng_views import (
     Context,
@@ -41,6 +45,11 @@ from kiosk.flows.yizheng_views import (
 )
 from kiosk.forms import prefill_value, valid_uscc, validate_form
 from kiosk.session import Session
+
+if TYPE_CHECKING:
+    from drivers.contracts import DocumentCamera
+    from kiosk.capture.settings import CaptureSettings
+    from kiosk.capture.step import CaptureStep
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +107,18 @@ class YizhengFlow(Flow):
         request_factory: Callable[[dict[str, Any]], ApplicationRequest],
         runner: Runner = thread_runner,
         receipts: ReceiptsLike | None = None,
+        camera: DocumentCamera | None = None,
+        region_code: str = "",
+        hall_name: str = "",
+        zone: dt.tzinfo | None = None,
+        capture: CaptureSettings | None = None,
     ) -> None:
         super().__init__(session, runner)
+        # Every photographed page of this visit (paper materials here, 代办's authorization
+        # letter in yizheng_agent.py): in memory only, wiped at the end.
+        self.pages = PageSet()
+        self.collect = Collect(camera, self.pages, region_code, hall_name, zone, capture,
+                               run=self._background, changed=self._changed)
         self._receipts = receipts
         self._central = central
         self._outbox = outbox
@@ -166,6 +185,7 @@ class YizhengFlow(Flow):
 
             def done() -> None:
                 self._catalogue = {item.code: item for item in catalogue.items}
+                self.collect.regions = collect.region_names(catalogue.regions)
                 self.catalogue_cached = cached
                 self._ctx = ctx
                 self._set(Step.ITEMS)
@@ -182,18 +202,20 @@ class YizhengFlow(Flow):
             self._company_ctx = Context()
             self.company_name = self.company_uscc = ""
             self.fields = []
+            self.collect.start(self.item)
         self._touch()
         self._set(Step.DETAIL)
 
     def can_apply(self) -> bool:
-        """Filing needs every required material exempt (and, online, the item eligible)."""
+        """Filing needs every required material exempt or photographable here (and, online,
+        the item eligible)."""
         if self.item is None:
             return False
         if self.item.applicant_kind == "company":
             return not self._ctx.offline
         if not self._ctx.offline and self.item.code not in self._ctx.eligible:
             return False
-        return not self.missing_required()
+        return not self.collect.unsatisfied(self.missing_required())
 
     def begin_form(self) -> None:
         if self.item is None:
@@ -266,7 +288,7 @@ class YizhengFlow(Flow):
         if errors:
             self._changed()
             return False
-        self._set(Step.CONFIRM)
+        self._set(Step(self.collect.after_form(self.item)) if self.item else Step.CONFIRM)
         return True
 
     def back(self) -> None:
@@ -275,6 +297,8 @@ class YizhengFlow(Flow):
             Step.DETAIL: Step.ITEMS, Step.COMPANY: Step.DETAIL, Step.FORM: Step.DETAIL,
             Step.CONFIRM: Step.FORM, Step.ERROR: Step.ITEMS,
         }.get(self.step)
+        if self.item is not None and self.step in (Step.MATERIALS, Step.DELIVERY, Step.CONFIRM):
+            previous = Step(self.collect.back_from(str(self.step), self.item))
         if previous is not None:
             self._back_to(previous, "")
 
@@ -282,9 +306,16 @@ class YizhengFlow(Flow):
         """Commit to the outbox (nothing is lost from here on), then try to deliver at once."""
         if self.step is not Step.CONFIRM or self.item is None:
             return
+        if self.pending_notice() is not None and not self.collect.duplicate_ack:
+            self._set_error("pending_unconfirmed")   # 仍要提交 first (submit_anyway)
+            return
         # Handed to the work through a box it empties: once committed, the request (name, ID
         # number, form) is no longer held while delivery and the receipt take their time.
-        box = [self._request_factory(self._request(self._card()))]
+        card = self._card()
+        box = [self._request_factory(self._request(card))]
+        self.collect.draft_handover(self.item, card)
+        del card
+        pages = self.pages.pages()   # in the order of the request's evidence refs
         self._set(Step.SUBMITTING)
         item_name = self.item.name
 
@@ -292,7 +323,10 @@ class YizhengFlow(Flow):
             # The local commit (an fsync'd, encrypted row) runs here, off the UI thread; once
             # it returns nothing is lost, whatever happens to central or the power.
             gen = self._generation
-            submission = self._outbox.submit_application(box.pop())
+            request = box.pop()
+            submission = (self._outbox.submit_application(request, evidence=pages) if pages
+                          else self._outbox.submit_application(request))
+            del request
             log.info("application committed locally as %s", submission.local_receipt)
             outcome = self._outbox.deliver_now(submission.local_receipt, DELIVER_WAIT_S)
             view = result_view(outcome, item_name)
@@ -306,6 +340,7 @@ class YizhengFlow(Flow):
                 # Printed at once when the printer is ready; else the reason shows up front
                 # and the citizen can ask again after staff fixed the printer.
                 self._print_receipt(gen)
+                self._print_handover(gen)
 
         self._background(work)
 
@@ -347,6 +382,96 @@ class YizhengFlow(Flow):
         self.receipt_state, self.receipt_error = state, error
         self._changed()
 
+    # -- 异地代收 and paper materials (kiosk/flows/yizheng_collect.py decides) -------------------
+    def mode(self) -> str:
+        return self.collect.mode(self.item) if self.item is not None else ""
+
+    def mode_text(self) -> str:
+        return self.collect.mode_text(self.item) if self.item is not None else ""
+
+    def parts(self) -> list[PartLine]:
+        return self.collect.parts(self.item) if self.item is not None else []
+
+    def pending_notice(self) -> PendingNotice | None:
+        return self.collect.pending(self.item, self._ctx.pending)
+
+    def pending_text(self) -> str:
+        notice = self.pending_notice()
+        return notice.text(self.collect.zone) if notice is not None else ""
+
+    def material_step(self) -> tuple[Material, CaptureStep] | None:
+        return self.collect.current()
+
+    def next_material(self) -> None:
+        """下一项 (or on to the delivery / confirm page after the last material)."""
+        if self.step is not Step.MATERIALS or self.item is None:
+            return
+        self._touch()
+        target, error = self.collect.next_material(self.item)
+        if error:
+            self._set_error(error)
+        else:
+            self._back_to(Step(target), "")
+
+    def choose_delivery(self, method: str) -> None:
+        self._touch()
+        self.collect.choose(method)
+        self._set_error("")
+
+    def set_address(self, text: str) -> None:
+        self._touch()
+        self.collect.address = text[: collect.ADDRESS_MAX + 20]
+        self._set_error("")
+
+    def use_card_address(self) -> None:
+        """The card's address as a suggestion for the post address (then edited as typed)."""
+        self._touch()
+        self.collect.address = self._card().get("address", "")[: collect.ADDRESS_MAX]
+        self.collect.choose("post")
+        self._set_error("")
+
+    def confirm_delivery(self) -> None:
+        if self.step is not Step.DELIVERY:
+            return
+        self._touch()
+        error = self.collect.check_delivery()
+        if error:
+            self._set_error(error)
+        else:
+            self._set(Step.CONFIRM)
+
+    def submit_anyway(self) -> None:
+        """仍要提交: the citizen saw the pending application of this item and files again."""
+        if self.step is not Step.CONFIRM:
+            return
+        self.collect.duplicate_ack = True
+        self.submit()
+
+    def print_handover(self) -> None:
+        """Print the 收件交接单 again (after a failure, or a second copy)."""
+        if self.step is not Step.RESULT or self.collect.handover is None or self.result is None:
+            return
+        self._touch()
+        gen = self._generation
+        self._background(lambda: self._print_handover(gen))
+
+    def _print_handover(self, gen: int) -> None:
+        receipts, result, draft = self._receipts, self.result, self.collect.handover
+        if receipts is None or result is None or draft is None or result.error:
+            return
+        ready, reason = receipts.ready()
+        if not ready:
+            self._apply(gen, lambda: self._handover("failed", reason))
+            return
+        self._apply(gen, lambda: self._handover("printing", ""))
+        with keeping_alive(self._touch):
+            outcome = receipts.print_handover(result, draft)
+        self._apply(gen, lambda: self._handover("printed" if outcome.ok else "failed", outcome.reason))
+
+    def _handover(self, state: str, error: str) -> None:
+        self.collect.handover_state, self.collect.handover_error = state, error
+        self._changed()
+
     # -- helpers ---------------------------------------------------------------------------
     def _build_fields(self) -> None:
         if self.item is None:
@@ -377,6 +502,7 @@ class YizhengFlow(Flow):
             "form": {f.key: f.value.strip() for f in self.fields if f.value.strip()},
             "materials": materials,
             "submitted_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+            **self.collect.request_parts(self.item),
         }
 
     def wipe(self) -> None:
@@ -389,15 +515,25 @@ class YizhengFlow(Flow):
             self.result = None
             self.receipt_state = self.receipt_error = ""
             self.company_name = self.company_uscc = ""
+        self.collect.wipe()
+        self.pages.wipe()
 
 
 def build(deps: FlowDeps) -> YizhengFlow:
     if deps.central is None:
         raise NotEnrolled()  # the registry says it needs central: the terminal checked
+    from kiosk import hall_time
     from kiosk.central_api import ApplicationRequest
     from kiosk.printing.jobs import ApplicationReceipts
 
     receipts = (ApplicationReceipts(deps.config, deps.printing)
                 if deps.printing.receipt is not None else None)
+    # The region and hall this terminal enrolled in (central decides the mode from the
+    # enrollment's region too); the site configuration's when the enrollment names none.
+    identity = getattr(deps.central, "identity", None)
+    region = getattr(identity, "region_code", "") or deps.config.terminal.region_code
+    hall = getattr(identity, "hall_name", "") or deps.config.terminal.hall_name
     return YizhengFlow(deps.session, deps.central, deps.outbox, ApplicationRequest.model_validate,
-                       receipts=receipts)
+                       receipts=receipts, camera=deps.camera, region_code=region, hall_name=hall,
+                       zone=hall_time.hall_zone(deps.config),
+                       capture=getattr(deps.config, "capture", None))

@@ -3,8 +3,10 @@ interfaces the flow is written against (the real objects and the tests' fakes sa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
+from kiosk.capture.pages import Page
 from kiosk.central_api.models import (
     ApplicationRequest,
     Catalogue,
@@ -14,6 +16,7 @@ from kiosk.central_api.models import (
 )
 from kiosk.flows.yizheng_views import ResultView
 from kiosk.outbox_rows import Submission
+from kiosk.printing.documents.handover import HandoverData
 from kiosk.printing.printers import PrintResult
 
 
@@ -30,8 +33,10 @@ class ReceiptsLike(Protocol):
 
     def ready(self) -> tuple[bool, str]: ...
     def print_receipt(self, result: ResultView, card: dict[str, str], item: Item | None) -> PrintResult: ...
+    def print_handover(self, result: ResultView, draft: HandoverData) -> PrintResult: ...
 
 
 class OutboxLike(Protocol):
-    def submit_application(self, request: ApplicationRequest) -> Submission: ...
+    def submit_application(self, request: ApplicationRequest,
+                           evidence: Sequence[Page] = ()) -> Submission: ...
     def deliver_now(self, local_receipt: str, timeout: float) -> Submission: ...

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kiosk.central_api.models import CompanyContext, Item, Material, PersonContext
+    from kiosk.central_api.models import CompanyContext, Item, Material, Pending, PersonContext
     from kiosk.outbox_rows import Submission
 
 
@@ -72,13 +72,15 @@ class Context:
     licences: dict[str, dict[str, str]] = field(default_factory=dict)
     licence_types: set[str] = field(default_factory=set)
     eligible: set[str] = field(default_factory=set)
+    pending: tuple[Pending, ...] = ()    # the person's applications not yet done (§4)
 
 
 def context_of(ctx: PersonContext | CompanyContext) -> Context:
     """A person's or company's context from central."""
     licences = {lic.type: {k: str(v) for k, v in (lic.fields or {}).items()} for lic in ctx.licences}
     return Context(known=bool(ctx.known), licences=licences,
-                   licence_types=set(licences), eligible=set(ctx.eligible_items))
+                   licence_types=set(licences), eligible=set(ctx.eligible_items),
+                   pending=tuple(getattr(ctx, "pending", ())))
 
 
 def item_views(catalogue: Iterable[Item], ctx: Context) -> list[ItemView]:
