@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from starlette.routing import BaseRoute, Route
 
 from central.db import Database
+from central.evidence import PAGE_LIMIT as EVIDENCE_PAGE_LIMIT
 from central.models import RateLimitWindow
 from central.routes import PREFIX
 
@@ -58,6 +59,10 @@ BODY_LIMITS: dict[tuple[str, str], int] = {
     ("POST", f"{PREFIX}/print-log/sealed"): 96 * KIB,
     # A pulled log (docs/fleet.md §2): at most 2 MiB of masked log, as JSON.
     ("POST", f"{PREFIX}/terminals/commands/{{command_id}}/result"): 4 * 1024 * KIB,
+    # An evidence page (docs/casework.md §5): a JPEG of at most 4 MiB (EVIDENCE_PAGE_LIMIT,
+    # checked once decoded), base64 in JSON (4/3), and sealed (4/3 again), with room to spare.
+    ("POST", f"{PREFIX}/applications/evidence"): EVIDENCE_PAGE_LIMIT * 3 // 2,
+    ("POST", f"{PREFIX}/applications/evidence/sealed"): EVIDENCE_PAGE_LIMIT * 2,
 }
 
 
@@ -76,6 +81,9 @@ RATE_LIMITS: dict[tuple[str, str], RateLimit] = {
     ("GET", f"{PREFIX}/keys/outbox"): RateLimit(60, 60),
     # A hall's window clerks log in from their counters: a password guesser gets 20 a minute.
     ("POST", "/hall/{code}/login"): RateLimit(20, 60),
+    # The public tracking page and its JSON (/t/{number}.json matches this template too):
+    # a number guesser gets 30 a minute, and each guess needs the check code as well.
+    ("GET", "/t/{number}"): RateLimit(30, 60),
 }
 _PARAM = re.compile(r"\{[a-z_]+\}")
 

@@ -11,6 +11,7 @@ from central.routes import (
     codes,
     context,
     evaluations,
+    evidence,
     fleet,
     fleet_config,
     hall_pages,
@@ -19,6 +20,7 @@ from central.routes import (
     queue,
     sealed,
     terminals,
+    tracking,
     updates,
 )
 
@@ -42,8 +44,12 @@ def include_routes(app: FastAPI) -> None:
         booking,
         queue,
         fleet_config,
+        evidence,
     ):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(tracking.api_router, prefix=PREFIX)
+    # The public tracking page (/t/{number}, the receipt's QR) outside the API's prefix.
+    app.include_router(tracking.router)
     # The hall's pages (display, window, ticket) live outside the API's prefix.
     app.include_router(hall_pages.router)
     # The ops console's pages (/ops/, central.console), with its login and role answers.
