@@ -1,4 +1,4 @@
-"""Submitting applications exactly once, numbering them, and their timeline.
+"""Submitting applications exactly once, numbering them, and their first timeline.
 
 Exactly-once rests on the database, not on this process: (terminal_id, idempotency_key)
 is UNIQUE, so of two concurrent submissions with one key (two workers, two hosts) one
@@ -7,8 +7,12 @@ The application number derives from the row's id, which the database hands out.
 
 Submission is the busiest write, so it is SQLAlchemy Core with prebuilt statements: the
 checks read on an autocommit connection, then one transaction does an INSERT ... RETURNING,
-one UPDATE for the number and one multi-row INSERT of the timeline; the answer is built
-from the values written, not read back.
+one UPDATE for the number, one multi-row INSERT of the timeline (and, for 多地联办, one of
+its parts); the answer is built from the values written, not read back.
+
+How it goes on from there (docs/casework.md §3): central.custody (全程网办, 异地代收's chain
+of custody), central.joint (多地联办's parts), central.application_advance (the CLI's
+advance), central.applications_mine (a citizen's own applications).
 """
 
 from __future__ import annotations
@@ -16,68 +20,56 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import (
-    Connection,
-    RowMapping,
-    Table,
-    bindparam,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, RowMapping, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from central.application_advance import advance
+from central.application_checks import (
+    agent_errors,
+    delivery_errors,
+    evidence_errors,
+    materials_with_pages,
+)
+from central.application_view import OUT_COLUMNS, build_out, find, out_of_row
+from central.applications_mine import mine, pending_of
+from central.casework_mode import application_mode
 from central.catalogue import held_types, holder_licences
+from central.custody import (
+    REMOTE_STEPS,
+    STEPS,
+    custody_received,
+    remote,
+    submission_note,
+)
 from central.db import transaction
 from central.errors import validation_failed
 from central.forms import form_errors, material_errors
 from central.idempotency import body_hash, check_replay
+from central.joint import insert_parts, part_rows, split_events
 from central.models import Application, ApplicationEvent, Company, Region
-from central.schemas import ApplicationIn, ApplicationOut, Item, TimelineStep
+from central.schemas import ApplicationIn, ApplicationOut, Item, Mode
 from central.signing import SignedBy
 from central.timeutil import BEIJING, to_beijing, to_db, utcnow
+from central.tracking import tracking_secret
 
-STEPS = ("申请", "受理", "办理", "办结", "送达", "归档")
-REMOTE_STEPS = ("申请", "代收", "受理", "流转", "办理", "办结", "送达", "归档")
+__all__ = [
+    "REMOTE_STEPS", "STEPS", "advance", "applicant_of", "find", "mine", "pending_of", "submit",
+]
 
 _apps = cast(Table, Application.__table__)
 _events = cast(Table, ApplicationEvent.__table__)
-_OUT_COLUMNS = (
-    _apps.c.id,
-    _apps.c.number,
-    _apps.c.request_hash,
-    _apps.c.local_receipt,
-    _apps.c.status,
-    _apps.c.item_code,
-    _apps.c.item_name,
-    _apps.c.region_received,
-    _apps.c.region_handling,
-    _apps.c.next_steps,
-)
-_BY_KEY = select(*_OUT_COLUMNS).where(
+_BY_KEY = select(*OUT_COLUMNS).where(
     _apps.c.terminal_id == bindparam("terminal_id"),
     _apps.c.idempotency_key == bindparam("key"),
 )
-_BY_NUMBER = select(*_OUT_COLUMNS).where(_apps.c.number == bindparam("number"))
-_EVENTS = (
-    select(_events.c.step, _events.c.at, _events.c.note)
-    .where(_events.c.application_id == bindparam("app_id"))
-    .order_by(_events.c.id)
+_APPLICANT = select(_apps.c.applicant_name, _apps.c.applicant_id_number).where(
+    _apps.c.number == bindparam("number")
 )
 _INSERT = insert(_apps).returning(_apps.c.id)
 _SET_NUMBER = update(_apps).where(_apps.c.id == bindparam("app_id")).values(number=bindparam("no"))
 _REPRESENTATIVE = select(Company.representative_id_number).where(Company.uscc == bindparam("uscc"))
 _REGION_NAME = select(Region.name).where(Region.code == bindparam("code"))
-
-
-def remote(region_received: str, region_handling: str) -> bool:
-    return region_received != region_handling
-
-
-def steps_for(app: Application) -> tuple[str, ...]:
-    """异地 (handled in another region than received): 代收 after 申请, 流转 before 办理."""
-    return REMOTE_STEPS if remote(app.region_received, app.region_handling) else STEPS
 
 
 def request_hash(body: ApplicationIn) -> str:
@@ -92,26 +84,31 @@ def submit(
     body: ApplicationIn,
     version: str,
     item: Item | None,
+    public_url: str | None = None,
 ) -> tuple[ApplicationOut, bool]:
     """Store `body` once per (terminal, key): (the application, whether it is new).
 
     `conn` is an autocommit connection: the checks read without a transaction, and one
-    explicit transaction stores the application.
+    explicit transaction stores the application. `public_url`: central's public base, for
+    the tracking URL (null without one).
     """
     digest = request_hash(body)
     keys = {"terminal_id": terminal.terminal_id, "key": key}
     existing = conn.execute(_BY_KEY, keys).mappings().first()
     if existing is not None:
-        return _replay(conn, existing, digest), False
+        return _replay(conn, existing, digest, public_url), False
     if item is None:
         raise validation_failed(
             {"item_code": "unknown_item"}, "no such item in the current catalogue"
         )
-    _validate(conn, body, item)
+    mode = application_mode(item, terminal.region_code)
+    _validate(conn, body, item, mode)
 
     now = utcnow()
-    events = _initial_events(conn, terminal, item, body.submitted_at, now)
-    values = _row(terminal, key, digest, body, version, item, now, status=events[-1]["step"])
+    secret = tracking_secret(conn, now)  # read (once per process) before the transaction
+    events = _initial_events(conn, terminal, item, body, mode, now)
+    app_events = [e for e in events if e["part"] is None]
+    values = _row(terminal, key, digest, body, version, item, now, mode, app_events[-1]["step"])
     try:
         with transaction(conn) as tx:
             app_id = tx.execute(_INSERT, values).scalar_one()  # the UNIQUE key is checked here
@@ -119,47 +116,32 @@ def submit(
             tx.execute(_SET_NUMBER, {"app_id": app_id, "no": number})
             # One multi-row INSERT (an executemany would be a round trip per row).
             tx.execute(insert(_events).values([{"application_id": app_id, **e} for e in events]))
+            parts = part_rows(app_id, item.joint, now) if mode == "多地联办" else []
+            insert_parts(tx, parts)
     except IntegrityError:
         # The winner has committed (our INSERT waited for it), so this read sees it.
         winner = conn.execute(_BY_KEY, keys).mappings().first()
         if winner is None:  # not a key collision: a real fault
             raise
-        return _replay(conn, winner, digest), False
-    return _out({**values, "number": number}, events), True
+        return _replay(conn, winner, digest, public_url), False
+    named = [{**p, "region_name": _region_name(conn, p["region_code"])} for p in parts]
+    return build_out({**values, "number": number}, events, named, secret, public_url), True
 
 
-def find(conn: Connection, number: str) -> ApplicationOut | None:
-    row = conn.execute(_BY_NUMBER, {"number": number}).mappings().first()
-    return _out_of_row(conn, row) if row is not None else None
+def applicant_of(conn: Connection, number: str) -> tuple[str, str] | None:
+    """(name, id_number) of the application's applicant (the principal when 代办), or None."""
+    row = conn.execute(_APPLICANT, {"number": number}).first()
+    return (row.applicant_name, row.applicant_id_number) if row is not None else None
 
 
-def _replay(conn: Connection, row: RowMapping, digest: str) -> ApplicationOut:
+def _replay(
+    conn: Connection, row: RowMapping, digest: str, public_url: str | None
+) -> ApplicationOut:
     check_replay(row["request_hash"], digest)
-    return _out_of_row(conn, row)
+    return out_of_row(conn, row, public_url)
 
 
-def _out_of_row(conn: Connection, row: RowMapping) -> ApplicationOut:
-    events = [dict(e) for e in conn.execute(_EVENTS, {"app_id": row["id"]}).mappings()]
-    return _out(dict(row), events)
-
-
-def _out(app: dict[str, Any], events: list[dict[str, Any]]) -> ApplicationOut:
-    return ApplicationOut(
-        application_number=str(app["number"]),
-        local_receipt=app["local_receipt"],
-        status=app["status"],
-        item_code=app["item_code"],
-        item_name=app["item_name"],
-        region_received=app["region_received"],
-        region_handling=app["region_handling"],
-        timeline=[
-            TimelineStep(step=e["step"], at=to_beijing(e["at"]), note=e["note"]) for e in events
-        ],
-        next_steps=app["next_steps"],
-    )
-
-
-def _validate(conn: Connection, body: ApplicationIn, item: Item) -> None:
+def _validate(conn: Connection, body: ApplicationIn, item: Item, mode: Mode) -> None:
     errors: dict[str, str] = {}
     if body.applicant.kind != item.applicant_kind:
         errors["applicant.kind"] = f"must_be_{item.applicant_kind}"
@@ -182,7 +164,10 @@ def _validate(conn: Connection, body: ApplicationIn, item: Item) -> None:
     errors.update(form_errors(item.fields, body.form))
     if holder is not None:
         held = held_types(holder_licences(conn, *holder), datetime.now(BEIJING).date())
-        errors.update(material_errors(item.materials, body.materials, held))
+        errors.update(material_errors(item.materials, materials_with_pages(body), held))
+    errors.update(agent_errors(body, item))
+    errors.update(delivery_errors(body, mode))
+    errors.update(evidence_errors(body, item))
     if errors:
         raise validation_failed(errors)
 
@@ -195,8 +180,16 @@ def _row(
     version: str,
     item: Item,
     now: datetime,
+    mode: Mode,
     status: str,
 ) -> dict[str, Any]:
+    delivery = None
+    if body.delivery is not None:
+        delivery = {
+            "method": body.delivery.method,
+            "address": body.delivery.address if body.delivery.method == "post" else None,
+            "pickup_hall": terminal.hall_name if body.delivery.method == "pickup" else None,
+        }
     return {
         "terminal_id": terminal.terminal_id,
         "idempotency_key": key,
@@ -211,24 +204,36 @@ def _row(
         "company_uscc": body.company.uscc if body.company else None,
         "company_name": body.company.name if body.company else None,
         "agent": body.agent.model_dump() if body.agent else None,
+        "agent_id_number": body.agent.id_number if body.agent else None,
         "region_received": terminal.region_code,
         "region_handling": item.handling_region_code,
         "status": status,
+        "mode": mode,
+        "delivery": delivery,
+        "parts_total": len(item.joint) if mode == "多地联办" else 0,
+        "evidence": [e.model_dump() for e in body.evidence],
         "form": dict(body.form),
         "materials": [m.model_dump() for m in body.materials],
         "local_receipt": body.local_receipt,
-        "next_steps": _next_steps(item, terminal.region_code),
+        "next_steps": _next_steps(item, terminal.region_code, mode, body),
         "submitted_at": to_db(body.submitted_at),
         "received_at": now,
     }
 
 
-def _next_steps(item: Item, region_received: str) -> str:
+def _next_steps(item: Item, region_received: str, mode: Mode, body: ApplicationIn) -> str:
     when = "即时办结" if item.promised_days == 0 else f"承诺{item.promised_days}个工作日内办结"
     text = f"{when}，结果将通过短信通知。"
-    if remote(region_received, item.handling_region_code):
+    if mode == "多地联办":
+        text = f"由{len(item.joint)}个部门联合办理，{text}"
+    elif remote(region_received, item.handling_region_code):
         text = f"由{item.region_name}{item.department}办理，{text}"
-    if item.visits:
+    if mode == "异地代收" and body.delivery is not None:
+        if body.delivery.method == "post":
+            text += "办理结果将邮寄到您填写的地址。"
+        else:
+            text += "办结后请到本大厅领取结果。"
+    elif item.visits:
         text += f"办结后请到{item.where_to_go}领取结果（到现场1次）。"
     return text
 
@@ -237,41 +242,31 @@ def _region_name(conn: Connection | Session, code: str) -> str:
     return conn.scalar(_REGION_NAME, {"code": code}) or code
 
 
+def _event(step: str, at: datetime, note: str, actor: str | None = None) -> dict[str, Any]:
+    return {"step": step, "at": at, "note": note, "actor": actor, "hashes": None,
+            "tracking_number": None, "part": None}
+
+
 def _initial_events(
-    conn: Connection, terminal: SignedBy, item: Item, submitted_at: datetime, now: datetime
+    conn: Connection,
+    terminal: SignedBy,
+    item: Item,
+    body: ApplicationIn,
+    mode: Mode,
+    now: datetime,
 ) -> list[dict[str, Any]]:
-    events = [
-        {"step": "申请", "at": to_db(submitted_at), "note": f"自助终端提交（{terminal.hall_name}）"}
-    ]
+    """申请, then per mode (docs/casework.md §3): 异地代收's 收件; 多地联办's 受理 and its
+    parts' 受理; else 代收 (handled in another region) and 受理 (一证通办)."""
+    events = [_event("申请", to_db(body.submitted_at), submission_note(terminal.hall_name))]
+    if mode == "异地代收":
+        evidence = [e.model_dump() for e in body.evidence]
+        events.append(custody_received(terminal.hall_name, evidence, now))
+        return events
+    if mode == "多地联办":
+        return events + split_events(item.department, item.joint, now)
     if remote(terminal.region_code, item.handling_region_code):
         received = _region_name(conn, terminal.region_code)
-        events.append({"step": "代收", "at": now, "note": f"{received}异地代收"})
+        events.append(_event("代收", now, f"{received}异地代收"))
     if item.one_id:
-        events.append({"step": "受理", "at": now, "note": "一证通办自动受理"})
+        events.append(_event("受理", now, "一证通办自动受理"))
     return events
-
-
-def advance(session: Session, app: Application) -> str:
-    """Move `app` one step along its timeline (an ops tool for the demo); the new status."""
-    steps = steps_for(app)
-    position = steps.index(app.status)
-    if position + 1 >= len(steps):
-        raise ValueError(f"application {app.number} is already {app.status}")
-    step = steps[position + 1]
-    note = _advance_note(session, app, step)
-    app.events.append(ApplicationEvent(step=step, at=utcnow(), note=note))
-    app.status = step
-    session.commit()
-    return step
-
-
-def _advance_note(session: Session, app: Application, step: str) -> str:
-    notes = {
-        "受理": "窗口受理",
-        "流转": f"材料流转至{_region_name(session, app.region_handling)}",
-        "办理": f"{app.department}办理中",
-        "办结": "审批办结",
-        "送达": "结果已送达，短信已通知",
-        "归档": "已归档",
-    }
-    return notes.get(step, step)

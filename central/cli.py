@@ -9,7 +9,7 @@
     kiosk-central appointment slots|book|cancel|list|sweep ... [--json]
     kiosk-central terminal add --hall NAME --region CODE --profile hall|bank|community
     kiosk-central terminal list | terminal revoke ID
-    kiosk-central application advance NUMBER
+    kiosk-central application advance NUMBER [--actor T] [--tracking-number N] [--part S] [--json]
     kiosk-central print-log list [--terminal ID] [--hall NAME] [--since DATE] [--until DATE] [--json]
     kiosk-central document verify CODE [--json]
     kiosk-central appointment issue --item CODE --hall NAME --start ISO [--minutes 30] [--person N]
@@ -39,6 +39,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from central.cli_applications import add_parsers as add_application_parsers
 from central.cli_codes import add_parsers as add_code_parsers
 from central.cli_config import add_parsers as add_config_parsers
 from central.cli_evaluation import add_parsers as add_evaluation_parsers
@@ -52,7 +53,6 @@ from central.ops import (
     PROFILES,
     OpsError,
     add_terminal,
-    advance_application,
     check_reachable,
     revoke_terminal,
     session_for,
@@ -195,13 +195,6 @@ def cmd_terminal_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_application_advance(args: argparse.Namespace) -> int:
-    with session_for(args.db) as session:
-        app = advance_application(session, args.number)
-    print(f"{app.number} {app.status}")
-    return 0
-
-
 def cmd_openapi(args: argparse.Namespace) -> int:
     from central.app import create_app
 
@@ -293,17 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke.add_argument("terminal_id", metavar="ID")
 
-    application = sub.add_parser("application", help="applications").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
-    advance = command(
-        application,
-        "advance",
-        cmd_application_advance,
-        "move an application one step along its timeline (demo)",
-    )
-    advance.add_argument("number", metavar="NUMBER")
-
+    add_application_parsers(sub, with_db)
     add_record_parsers(sub, with_db)
     appointment = add_code_parsers(sub, with_db)
     add_hall_parsers(sub, appointment, with_db)

@@ -1,5 +1,5 @@
 """Operations on the central database for the CLI: connect (with clear errors), enrollment
-codes, terminals, the demo's application advance."""
+codes, terminals (an application's advance: central/cli_applications.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from central.db import one_off_engine
 from central.enrollment import find_terminal, issue_code
 from central.migrate import alembic_config
-from central.models import Application, EnrollmentCode, Region, Terminal
+from central.models import EnrollmentCode, Region, Terminal
 from central.settings import ENROLLMENT_VALIDITY, normalise_db_url, shown_url
 from central.timeutil import utcnow
 
@@ -105,15 +105,3 @@ def revoke_terminal(session: Session, terminal_id: str) -> Terminal:
     session.commit()
     return terminal
 
-
-def advance_application(session: Session, number: str) -> Application:
-    app = session.scalar(select(Application).where(Application.number == number))
-    if app is None:
-        raise OpsError(f"unknown application {number}")
-    from central.applications import advance  # not needed by the other commands
-
-    try:
-        advance(session, app)
-    except ValueError as err:
-        raise OpsError(str(err)) from err
-    return app

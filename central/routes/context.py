@@ -8,6 +8,7 @@ from typing import cast
 from fastapi import APIRouter, Request
 from sqlalchemy import Connection, and_, bindparam, select
 
+from central.applications_mine import pending_of
 from central.catalogue import (
     LicenceRow,
     eligible_items,
@@ -52,9 +53,14 @@ def _person(conn: Connection, terminal: SignedBy, body: PersonContextIn) -> Pers
     snapshot = snapshot_of(conn, terminal.catalogue)
     items = snapshot.items if snapshot else ()
     rows = conn.execute(_PERSON_WITH_LICENCES, {"id_number": body.id_number}).all()
+    # Applications filed with this ID number and name, not yet done (docs/casework.md §4).
+    pending = pending_of(conn, body.id_number, body.name)
     if not rows or rows[0].person_name != body.name:
         return PersonContextOut(
-            known=False, licences=[], eligible_items=eligible_items(items, "person", set())
+            known=False,
+            licences=[],
+            eligible_items=eligible_items(items, "person", set()),
+            pending=pending,
         )
     licences = cast(list[LicenceRow], [row for row in rows if row.type is not None])
     held = held_types(licences, datetime.now(BEIJING).date())
@@ -62,6 +68,7 @@ def _person(conn: Connection, terminal: SignedBy, body: PersonContextIn) -> Pers
         known=True,
         licences=[licence_out(lic) for lic in licences],
         eligible_items=eligible_items(items, "person", held),
+        pending=pending,
     )
 
 

@@ -19,7 +19,7 @@ from central.document_schemas import (
     SealedIn,
 )
 from central.printlog import record
-from central.routes.applications import _submit
+from central.routes.applications import _submit, tracking_base
 from central.routes.common import SIGNED, with_connection
 from central.schemas import ApplicationIn, ApplicationOut, ErrorBody
 from central.sealing import public_key, unseal
@@ -75,7 +75,9 @@ async def submit_sealed_application(
     `sealed: undecryptable` when it does not open under this Idempotency-Key)."""
     key = idempotency_key.lower()
     application = _opened(request, ApplicationIn, body, idempotency_key)
-    out, created = with_connection(request, _submit, terminal, key, application)
+    out, created = with_connection(
+        request, _submit, terminal, key, application, tracking_base(request)
+    )
     if not created:
         response.status_code = 200
     return out

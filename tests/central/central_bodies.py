@@ -55,9 +55,17 @@ def pension(person: tuple[str, str], **form: Any) -> dict[str, Any]:
     )
 
 
-def housing_fund(person: tuple[str, str]) -> dict[str, Any]:
-    return application(
+def housing_fund(
+    person: tuple[str, str], delivery: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """住房公积金提取 with its paper 购房合同 (M03) handed in; `delivery` for 异地代收 (a
+    terminal outside 焦作)."""
+    body = application(
         HOUSING_FUND,
         person,
         {"phone": "13800000000", "bank_account": "6222020200112233445", "amount": "120000"},
+        [{"code": "M03", "source": "paper", "ref": "购房合同扫描件"}],
     )
+    if delivery is not None:
+        body["delivery"] = delivery
+    return body

@@ -25,7 +25,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from central.models import Application
-from central.ops import OpsError, advance_application
+from central.application_advance import advance
+from central.custody import AdvanceError
 
 APPLICATIONS = "/api/v1/applications"
 
@@ -219,31 +220,32 @@ def test_a_submission_time_without_offset_is_a_422(api: SignedApi) -> None:
     assert list(response.json()["fields"]) == ["submitted_at"]
 
 
-def test_an_application_handled_elsewhere_is_collected_here_and_forwarded(
-    api: SignedApi, app: FastAPI
+def test_an_application_handled_elsewhere_in_the_city_is_collected_here_and_forwarded(
+    client: TestClient, app: FastAPI
 ) -> None:
-    response = _submit(api, housing_fund(ZHANG_SAN))
+    zezhou = enroll(client, app, region="140525")  # 泽州县; the pension is 晋城市's (140500)
+    response = _submit(zezhou, pension(ZHANG_SAN))
     assert response.status_code == 201, response.text
     body = response.json()
-    assert (body["region_received"], body["region_handling"]) == ("140500", "410800")
+    assert (body["region_received"], body["region_handling"], body["mode"]) == (
+        "140525", "140500", "全程网办"
+    )
     assert _steps(response) == ["申请", "代收", "受理"]
-    assert body["next_steps"].startswith("由焦作市焦作市住房公积金管理中心办理")
-    with app.state.sessions() as session:
-        advance_application(session, body["application_number"])
-    tracked = api.get(f"{APPLICATIONS}/{body['application_number']}")
+    assert body["next_steps"].startswith("由晋城市晋城市社会保险中心办理")
+    app.state.db.run(advance, body["application_number"])
+    tracked = zezhou.get(f"{APPLICATIONS}/{body['application_number']}")
     assert tracked.status_code == 200
     assert _steps(tracked) == ["申请", "代收", "受理", "流转"]
     assert tracked.json()["status"] == "流转"
-    assert tracked.json()["timeline"][-1]["note"] == "材料流转至焦作市"
+    assert tracked.json()["timeline"][-1]["note"] == "材料流转至晋城市"
 
 
 def test_advance_walks_the_timeline_to_the_archive_and_stops(api: SignedApi, app: FastAPI) -> None:
     number = _submit(api, pension(ZHANG_SAN)).json()["application_number"]
-    with app.state.sessions() as session:
-        for _ in range(4):
-            advance_application(session, number)
-        with pytest.raises(OpsError, match="already 归档"):
-            advance_application(session, number)
+    for _ in range(4):
+        app.state.db.run(advance, number)
+    with pytest.raises(AdvanceError, match="already 归档"):
+        app.state.db.run(advance, number)
     tracked = api.get(f"{APPLICATIONS}/{number}").json()
     assert [s["step"] for s in tracked["timeline"]] == [
         "申请",

@@ -185,7 +185,8 @@ def test_application_advance_moves_one_step(
     status, _out, err = run_here(
         "application", "advance", "14050020990101000001", "--db", empty_db_url, capsys=capsys
     )
-    assert status == 1 and err.startswith("kiosk-central: error: unknown application")
+    # A refusal of `advance` exits 2 (central/cli_applications.py), naming the cause.
+    assert status == 2 and err.startswith("kiosk-central: error: not_found: unknown application")
 
 
 def test_the_default_database_is_a_sqlite_file_under_var(

@@ -78,7 +78,9 @@ def test_licence_numbers_are_masked(api: SignedApi) -> None:
 
 def test_an_unknown_person_gets_only_items_without_licences(api: SignedApi) -> None:
     context = _context(api, ("140581200101010017", "周某"))
-    assert context == {"known": False, "licences": [], "eligible_items": [JOB_SEEKING]}
+    assert context == {
+        "known": False, "licences": [], "eligible_items": [JOB_SEEKING], "pending": []
+    }
 
 
 def test_a_name_that_does_not_match_the_id_number_is_treated_as_unknown(api: SignedApi) -> None:
