@@ -40,12 +40,15 @@ from kiosk.central_api import client_for
 from kiosk.central_api.client import CentralClient
 from kiosk.central_api.enroll import OUTBOX_KEY_FILE
 from kiosk.central_api.errors import CentralError, CentralRejected, IdentityInvalid, NotEnrolled
+from kiosk.central_api.evidence import deliver_evidence
 from kiosk.central_api.models import Application, ApplicationRequest
 from kiosk.central_api.signing import load_identity
 from kiosk.config import KioskConfig
 from kiosk.outbox_key import KeptOutboxKey
 from kiosk.outbox_rows import (
+    KIND_EVIDENCE,
     KIND_PRINT_LOG,
+    EvidencePage,
     OutboxRows,
     OutboxStatus,
     Submission,
@@ -106,11 +109,20 @@ class Outbox:
         self._pause_until = 0.0
         self._outage = 0          # consecutive retryable failures, for the worker's pause
         self._kinds: dict[str, KindDelivery] = {}
+        self._sealed_kinds: set[str] = set()
+        self.register(KIND_EVIDENCE, deliver_evidence, sealed=True)
 
     # -- submitting ------------------------------------------------------------------------
-    def submit_application(self, request: ApplicationRequest) -> Submission:
-        """Commit ``request`` locally (encrypted) and return its receipt. Delivery follows."""
-        submission = self._rows.add_application(request)
+    def submit_application(self, request: ApplicationRequest,
+                           evidence: Sequence[EvidencePage] = ()) -> Submission:
+        """Commit ``request`` locally (encrypted) and return its receipt. Delivery follows.
+
+        ``evidence``: the photographed pages ``request.evidence`` names (kiosk.capture),
+        committed in the same transaction, one ``evidence`` row each, sealed to central's
+        key (ValueError when the refs do not match the pages; StoreError
+        ``outbox_key_unknown`` when there are pages and the key is not known yet:
+        ``can_seal()`` says so beforehand). Each page's payload is dropped once delivered."""
+        submission = self._rows.add_application(request, evidence)
         self._wake.set()
         return submission
 
@@ -123,10 +135,21 @@ class Outbox:
         ``seal=False``: never sealed (a kind delivered by a ``register``ed delivery)."""
         self._rows.add_in(conn, kind, body, label, idempotency_key, sealed_only, seal)
 
-    def register(self, kind: str, deliver: KindDelivery) -> None:
+    def register(self, kind: str, deliver: KindDelivery, sealed: bool = False) -> None:
         """Deliver rows of ``kind`` with ``deliver(client, body, idempotency_key)`` (kinds
-        of other modules, e.g. kiosk.queue_blocks' offline tickets; stored unsealed)."""
+        of other modules, e.g. kiosk.queue_blocks' offline tickets; stored unsealed).
+        ``sealed``: the kind's intake takes sealed envelopes, and ``deliver`` gets a sealed
+        row's body as ``{"sealed": "<base64>"}`` (as the built-in kinds' /sealed intakes
+        do); without it a sealed row of the kind fails ``sealed_unsupported``."""
         self._kinds[kind] = deliver
+        if sealed:
+            self._sealed_kinds.add(kind)
+        else:
+            self._sealed_kinds.discard(kind)
+
+    def can_seal(self) -> bool:
+        """Whether pages can be submitted now (central's outbox key is known)."""
+        return self.seal_key() is not None
 
     # -- central's outbox key --------------------------------------------------------------
     def seal_key(self) -> bytes | None:
@@ -287,7 +310,7 @@ class Outbox:
         except StoreError as err:
             return self._record_failure(row_id, err.code, permanent=True)
         registered = self._kinds.get(row.kind)
-        if registered is not None and sealed:
+        if registered is not None and sealed and row.kind not in self._sealed_kinds:
             return self._record_failure(row_id, "sealed_unsupported", permanent=True)
         try:
             client = self._client()
@@ -380,6 +403,6 @@ def open_outbox(config: KioskConfig, store: Store, *, concurrency: int = 4) -> O
 
 # What callers of the outbox use, wherever it is defined.
 __all__ = [
-    "KIND_PRINT_LOG", "ClientFactory", "Outbox", "OutboxStatus", "PERMANENT_STATUSES", "Submission",
+    "KIND_EVIDENCE", "KIND_PRINT_LOG", "ClientFactory", "Outbox", "OutboxStatus", "PERMANENT_STATUSES", "Submission",
     "UnknownReceipt", "open_outbox",
 ]

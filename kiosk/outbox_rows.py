@@ -13,16 +13,18 @@ kiosk.outbox's; nothing here talks to central.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Row, func, insert, select, update
 
 from kiosk import hall_time
-from kiosk.central_api.models import Application, ApplicationRequest
+from kiosk.central_api.evidence import evidence_body
+from kiosk.central_api.models import Application, ApplicationRequest, EvidenceRef
 from kiosk.store import Store, StoreError
 from kiosk.store.crypto import seal
 from kiosk.store.schema import DELIVERED, FAILED, PENDING, outbox, receipt_counter
@@ -31,6 +33,33 @@ log = logging.getLogger(__name__)
 
 KIND_APPLICATION = "application"
 KIND_PRINT_LOG = "print_log"      # a finished print-log entry (the ID number only sealed)
+KIND_EVIDENCE = "evidence"        # one photographed page of an application (only ever sealed)
+
+
+class EvidencePage(Protocol):
+    """What the outbox reads of a page (kiosk.capture.pages.Page)."""
+
+    jpeg: bytearray
+    kind: Any
+    material_code: str | None
+    sha256: str
+    size: int
+
+
+def evidence_refs(pages: Sequence[EvidencePage]) -> list[EvidenceRef]:
+    """The refs an application must carry for ``pages``: numbered 1.. in order."""
+    return [EvidenceRef(page=i, kind=p.kind, material_code=p.material_code, sha256=p.sha256,
+                        size=p.size) for i, p in enumerate(pages, start=1)]
+
+
+def check_evidence(request: ApplicationRequest, pages: Sequence[EvidencePage]) -> None:
+    """ValueError unless ``request.evidence`` names exactly ``pages`` (and they are intact)."""
+    for page in pages:
+        if not page.jpeg or len(page.jpeg) != page.size or \
+                hashlib.sha256(page.jpeg).hexdigest() != page.sha256:
+            raise ValueError("an evidence page is wiped or does not match its hash")
+    if list(request.evidence) != evidence_refs(pages):
+        raise ValueError("the application's evidence refs do not match the pages given")
 
 
 class UnknownReceipt(KeyError):
@@ -94,8 +123,17 @@ class OutboxRows:
         self.zone = zone
 
     # -- adding ----------------------------------------------------------------------------
-    def add_application(self, request: ApplicationRequest) -> Submission:
-        """Commit ``request`` (encrypted) with a fresh idempotency key and a local receipt."""
+    def add_application(self, request: ApplicationRequest,
+                        evidence: Sequence[EvidencePage] = ()) -> Submission:
+        """Commit ``request`` (encrypted) with a fresh idempotency key and a local receipt,
+        and one sealed ``evidence`` row per page, all in one transaction: the application
+        is never on disk without its pages, nor a page without its application.
+
+        ValueError when ``request.evidence`` does not name ``evidence`` exactly; StoreError
+        ``outbox_key_unknown`` (nothing committed) when there are pages and central's outbox
+        key is not known yet: a page is never kept under the store key beside the database.
+        """
+        check_evidence(request, evidence)
         now = self._clock()
         local_now = hall_time.to_hall(now, self.zone)
         key = str(uuid.uuid4())
@@ -112,8 +150,10 @@ class OutboxRows:
                 payload_encrypted=self._protect(body, key),
                 created_at=now, attempts=0, next_attempt_at=now,
             ))
+            for ref, page in zip(final.evidence, evidence, strict=True):
+                self._add_page(conn, receipt, ref, page, request.item_code)
         del body, final
-        log.info("outbox: %s committed (%s)", receipt, request.item_code)
+        log.info("outbox: %s committed (%s, %d pages)", receipt, request.item_code, len(evidence))
         return Submission(receipt, key, False, None, None, PENDING, request.item_code, 0)
 
     def add_in(self, conn: Any, kind: str, body: bytes, label: str, idempotency_key: str,
@@ -131,13 +171,28 @@ class OutboxRows:
             created_at=now, attempts=0, next_attempt_at=now,
         ))
 
-    def _protect(self, body: bytes, key: str, sealed_only: bool = False) -> bytes:
+    def _add_page(self, conn: Any, receipt: str, ref: EvidenceRef, page: EvidencePage,
+                  item_code: str) -> None:
+        body = evidence_body(receipt, ref, page.jpeg)
+        try:
+            key = str(uuid.uuid4())
+            protected = self._protect(body, key, sealed_only=True)
+        finally:
+            body[:] = bytes(len(body))
+        now = self._clock()
+        conn.execute(insert(outbox).values(
+            kind=KIND_EVIDENCE, idempotency_key=key, local_receipt=f"{receipt}/p{ref.page}",
+            item_code=item_code, state=PENDING, payload_encrypted=protected,
+            created_at=now, attempts=0, next_attempt_at=now,
+        ))
+
+    def _protect(self, body: bytes | bytearray, key: str, sealed_only: bool = False) -> bytes:
         public = self._seal_key()
         if public is not None:
             return seal(public, body, key)
         if sealed_only:
             raise StoreError("outbox_key_unknown", "central's outbox key is not known yet")
-        return self.store.cipher.encrypt(body, key)
+        return self.store.cipher.encrypt(bytes(body), key)
 
     def _next_receipt(self, conn: Any, local_now: dt.datetime) -> str:
         day = local_now.strftime("%Y%m%d")

@@ -35,7 +35,7 @@ _SEAL_INFO = b"tongban-seal-v1\x00"
 _SEAL_AAD_PREFIX = b"tongban-outbox-sealed-v1\x00"
 
 
-def seal(public_raw: bytes, plaintext: bytes, row_key: str) -> bytes:
+def seal(public_raw: bytes, plaintext: bytes | bytearray, row_key: str) -> bytes:
     """``plaintext`` sealed to central's X25519 public key (raw 32 bytes), bound to
     ``row_key`` (the idempotency key central gets in the header)."""
     try:
