@@ -27,8 +27,9 @@ from kiosk.central_api.models import (
     Material,
 )
 from kiosk.flows import yizheng_collect as collect
-from kiosk.flows.base import Flow, IllegalTransition, Runner, keeping_alive, thread_runner
+from kiosk.flows.base import IllegalTransition, Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
+from kiosk.flows.yizheng_agent import AgentSteps
 from kiosk.flows.yizheng_collect import Collect, PartLine, PendingNotice
 from kiosk.flows.yizheng_ports import CentralLike, OutboxLike, ReceiptsLike
 from kiosk.flows.yizheng_views import (
@@ -76,7 +77,7 @@ class Step(StrEnum):
     ERROR = "error"
 
 
-class YizhengFlow(Flow):
+class YizhengFlow(AgentSteps):
     SERVICE_ID = "yizheng_tongban"
     FIRST = Step.LOADING
     ERROR_STEP = Step.ERROR
@@ -119,6 +120,7 @@ class YizhengFlow(Flow):
         self.pages = PageSet()
         self.collect = Collect(camera, self.pages, region_code, hall_name, zone, capture,
                                run=self._background, changed=self._changed)
+        self._agent_init()   # 帮办代办 (kiosk/flows/yizheng_agent.py)
         self._receipts = receipts
         self._central = central
         self._outbox = outbox
@@ -195,6 +197,9 @@ class YizhengFlow(Flow):
         self._background(work)
 
     def select_item(self, code: str) -> None:
+        if self.agent_refuses(code):
+            self._set_error("agent_not_allowed")   # 本事项须本人办理，不可代办
+            return
         with self._lock:
             self.item = self._catalogue.get(code)
             if self.item is None:
@@ -210,6 +215,8 @@ class YizhengFlow(Flow):
         """Filing needs every required material exempt or photographable here (and, online,
         the item eligible)."""
         if self.item is None:
+            return False
+        if self.agent_refuses(self.item.code):
             return False
         if self.item.applicant_kind == "company":
             return not self._ctx.offline
@@ -240,7 +247,7 @@ class YizhengFlow(Flow):
 
         def work() -> None:
             gen = self._generation
-            card = self._card_now(gen)
+            card = self._applicant_now(gen)
             if card is None:
                 return
             try:
@@ -293,6 +300,9 @@ class YizhengFlow(Flow):
 
     def back(self) -> None:
         self._touch()
+        if self.step in (Step.AGENT_PRINCIPAL, Step.AGENT_RELATION, Step.AGENT_AUTHORITY, Step.AGENT_LETTER):
+            self.agent_back()
+            return
         previous = {
             Step.DETAIL: Step.ITEMS, Step.COMPANY: Step.DETAIL, Step.FORM: Step.DETAIL,
             Step.CONFIRM: Step.FORM, Step.ERROR: Step.ITEMS,
@@ -311,7 +321,7 @@ class YizhengFlow(Flow):
             return
         # Handed to the work through a box it empties: once committed, the request (name, ID
         # number, form) is no longer held while delivery and the receipt take their time.
-        card = self._card()
+        card = self._applicant()   # the principal while filing for them (帮办代办)
         box = [self._request_factory(self._request(card))]
         self.collect.draft_handover(self.item, card)
         del card
@@ -369,12 +379,14 @@ class YizhengFlow(Flow):
         if not ready:
             self._apply(gen, lambda: self._receipt("failed", reason))
             return
-        card = self._card_now(gen)   # the name and ID number go on the paper
+        card = self._applicant_now(gen)   # the name and ID number go on the paper (masked)
         if card is None:
             return
+        agent = self.agent_view().label   # 帮办代办: 代办人 李*（子女）
         self._apply(gen, lambda: self._receipt("printing", ""))
         with keeping_alive(self._touch):
-            outcome = receipts.print_receipt(result, card, item)
+            outcome = (receipts.print_receipt(result, card, item, agent_masked=agent) if agent
+                       else receipts.print_receipt(result, card, item))
         del card
         self._apply(gen, lambda: self._receipt("printed" if outcome.ok else "failed", outcome.reason))
 
@@ -476,7 +488,7 @@ class YizhengFlow(Flow):
     def _build_fields(self) -> None:
         if self.item is None:
             return
-        card = self._card()
+        card = self._applicant()
         licences = {**self._ctx.licences, **self._company_ctx.licences}
         self.fields = [
             FieldState(f.key, f.label, f.type, f.required, list(f.options),
@@ -498,7 +510,7 @@ class YizhengFlow(Flow):
             "applicant": {"kind": self.item.applicant_kind, "id_number": card["id_number"],
                           "name": card["name"] or card.get("name_en", "")},
             "company": company,
-            "agent": None,
+            "agent": self._agent_body(),
             "form": {f.key: f.value.strip() for f in self.fields if f.value.strip()},
             "materials": materials,
             "submitted_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
@@ -515,6 +527,7 @@ class YizhengFlow(Flow):
             self.result = None
             self.receipt_state = self.receipt_error = ""
             self.company_name = self.company_uscc = ""
+        self._agent_wipe()
         self.collect.wipe()
         self.pages.wipe()
 

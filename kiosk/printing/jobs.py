@@ -49,8 +49,12 @@ class ApplicationReceipts:
     def ready(self) -> tuple[bool, str]:
         return self._printing.receipt_ready()
 
-    def print_receipt(self, result: ResultView, card: dict[str, str], item: Any) -> PrintResult:
+    def print_receipt(self, result: ResultView, card: dict[str, str], item: Any,
+                      agent_masked: str = "") -> PrintResult:
+        """``card``: the applicant's (the principal when filed by an agent, who is named
+        ``agent_masked``: 李*（子女）)."""
         data = ApplicationReceiptData(
+            agent_masked=agent_masked,
             item_name=result.item_name,
             applicant_name=card.get("name") or card.get("name_en", ""),
             applicant_id_number=card["id_number"],

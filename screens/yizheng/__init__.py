@@ -5,6 +5,9 @@ from __future__ import annotations
 from kiosk.flows.yizheng import Step, YizhengFlow
 
 from ..common.flow import screen_of_step
+from .agent_authority import AgentAuthorityScreen
+from .agent_principal import AgentPrincipalScreen
+from .agent_relation import AgentRelationScreen
 from .base import FlowScreen
 from .company import CompanyScreen
 from .confirm import ConfirmScreen
@@ -20,6 +23,9 @@ SERVICE_ID = "yizheng_tongban"
 SCREEN_OF_STEP = {
     Step.LOADING: "yz_loading",
     Step.ITEMS: "yz_items",
+    Step.AGENT_PRINCIPAL: "yz_agent_principal",
+    Step.AGENT_RELATION: "yz_agent_relation",
+    Step.AGENT_AUTHORITY: "yz_agent_authority",
     Step.DETAIL: "yz_detail",
     Step.COMPANY: "yz_company",
     Step.FORM: "yz_form",
@@ -39,7 +45,7 @@ def build_screens() -> list[FlowScreen]:
     return [
         ProgressScreen(name="yz_loading"), ItemsScreen(), DetailScreen(), CompanyScreen(),
         FormScreen(), ConfirmScreen(), ProgressScreen(name="yz_submitting"), YzResultScreen(),
-        YzErrorScreen(),
+        YzErrorScreen(), AgentPrincipalScreen(), AgentRelationScreen(), AgentAuthorityScreen(),
     ]
 
 

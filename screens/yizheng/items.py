@@ -12,6 +12,7 @@ from ..common.flow import Tag
 from ..common.tiles import Tile, TileListScreen, tile_grid
 from ..widgets import WrapLabel
 from . import words as yz_words
+from .agent_bar import agent_bar, agent_key, refused_here
 from .base import FlowScreen
 
 
@@ -47,13 +48,16 @@ class ItemsScreen(TileListScreen[YizhengFlow], FlowScreen):
         notes = [yz_words.OFFLINE_NOTICE] if flow.offline else []
         if flow.catalogue_cached:
             notes.append(yz_words.CATALOGUE_CACHED)
+        if flow.error:
+            notes.insert(0, yz_words.agent_error(flow.error))   # 帮办代办: a refused item
         self.notice = "\n".join(notes)
-        key = (tuple(views), flow.offline)
+        self.notice_tone = "danger" if flow.error else "notice"
+        key = (tuple(views), flow.offline, agent_key(flow))
         if key == self._shown:
             return
-        eligible = [v for v in views if v.eligible]
-        others = [v for v in views if not v.eligible]
-        rows: list[Widget] = []
+        eligible = [v for v in views if v.eligible and not refused_here(flow, v)]
+        others = [v for v in views if v not in eligible]
+        rows: list[Widget] = [agent_bar(flow, self.agent)]
         if eligible:
             rows.append(_section("可凭身份证直接办理" if not flow.offline else "可查看办事指南、提交申请的事项"))
             rows.append(tile_grid([self._row(view, flow.offline) for view in eligible]))
@@ -65,8 +69,10 @@ class ItemsScreen(TileListScreen[YizhengFlow], FlowScreen):
         self.fill(key, rows)
 
     def _row(self, view: ItemView, offline: bool) -> ItemRow:
+        refused = self._flow is not None and refused_here(self._flow, view)
         row = ItemRow(code=view.code, name=view.name, department=view.department,
-                      eligible=view.eligible, reason=item_reason(view, offline))
+                      eligible=view.eligible and not refused,
+                      reason=yz_words.AGENT_NOT_ALLOWED if refused else item_reason(view, offline))
         for text, tone in item_tags(view):
             row.ids.tags.add_widget(Tag(text=text, tone=tone))
         return self.tile(row)
@@ -74,6 +80,11 @@ class ItemsScreen(TileListScreen[YizhengFlow], FlowScreen):
     def choose(self, code: str) -> None:
         if self._flow is not None:
             self._flow.select_item(code)
+
+    def agent(self, action: str) -> None:
+        """帮办代办: ``start`` (为他人代办 / 更换被代办人) or ``stop`` (结束代办)."""
+        if self._flow is not None:
+            (self._flow.start_agent if action == "start" else self._flow.cancel_agent)()
 
 
 def _section(text: str) -> WrapLabel:

@@ -53,7 +53,8 @@ class YzResultScreen(FlowScreen):
             return
         self._shown = result
         self.ids.scroll.scroll_y = 1
-        self.item_name = result.item_name
+        line = flow.agent_view().line   # 帮办代办: 代办人 李*（子女）为 张* 办理
+        self.item_name = f"{result.item_name}\n{line}" if line else result.item_name
         if result.delivered:
             self.outcome = "success"
             self.headline = "申请已提交，政务服务平台已接收"

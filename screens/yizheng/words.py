@@ -118,3 +118,40 @@ def refused(code: str) -> str:
     return REFUSED.get(code, REFUSED_DEFAULT)
 
 
+
+
+# -- 帮办代办 (screens/yizheng/agent_*.py; kiosk/flows/yizheng_agent.py) --------------------------
+AGENT_BUTTON = "为他人代办"
+AGENT_CHANGE = "更换被代办人"
+AGENT_STOP = "结束代办"
+AGENT_PRINCIPAL_TITLE = "为他人代办：读取被代办人证件"
+AGENT_PRINCIPAL_ASK = "请被代办人放置身份证，或出示其电子证照码"
+AGENT_PRINCIPAL_HINT = "您本人的证件已读取，可以取走；读卡器上请放被代办人的身份证"
+AGENT_RELATION_TITLE = "请选择您与被代办人的关系"
+AGENT_AUTHORITY_TITLE = "请选择授权方式"
+AGENT_LETTER_CHOICE = "授权委托书拍照"
+AGENT_LETTER_DESC = "将被代办人签字的授权委托书逐页放在高拍仪下拍摄"
+AGENT_PRESENT_CHOICE = "被代办人本人在场"
+AGENT_PRESENT_DESC = "已读取被代办人的身份证，本人在场确认"
+AGENT_PRESENT_NEEDS_CARD = "需先在读卡器上读取被代办人的身份证（电子证照码不能证明本人在场）"
+AGENT_LETTER_TITLE = "请拍摄授权委托书"
+AGENT_LETTER_ASK = "请将授权委托书逐页放在高拍仪下，每页拍摄后确认清晰再使用；全部拍完后点击“完成”"
+AGENT_NOT_ALLOWED = "本事项须本人办理，不可代办"
+AGENT_ACTING = "正在为 {principal} 代办（{relation}）"
+AGENT_ERRORS = {
+    "principal_is_agent": "这是您本人的证件。请放置被代办人的身份证，或出示被代办人的电子证照码",
+    "present_needs_id_card": AGENT_PRESENT_NEEDS_CARD,
+    "authorization_missing": "请至少拍摄一页授权委托书",
+    "agent_not_allowed": "该事项须本人办理，不可代办。请选择其他事项",
+}
+AGENT_ERROR_DEFAULT = "代办信息有误，请重新操作"
+
+
+def agent_error(code: str) -> str:
+    return AGENT_ERRORS.get(code, AGENT_ERROR_DEFAULT) if code else ""
+
+
+def principal_line(principal: str, source: str) -> str:
+    """被代办人：张*（身份证） for the screens after the principal's read."""
+    how = {"id_card": "身份证", "social_security": "社会保障卡", "electronic_id": "电子证照码"}.get(source, "")
+    return f"被代办人：{principal}（{how}）" if how else f"被代办人：{principal}"

@@ -106,6 +106,7 @@ class ApplicationReceiptData:
     check_code: str = ""
     tracking_url: str | None = None
     applicant_masked: str = ""      # a reprint for the agent: central's masked applicant
+    agent_masked: str = ""          # 帮办代办: the agent, masked, with the relation: 李*（子女）
 
     @classmethod
     def from_models(
@@ -167,6 +168,8 @@ def application_receipt(data: ApplicationReceiptData, zone: dt.tzinfo | None = N
     else:
         blocks += [Pair("申请人", mask_name(data.applicant_name)),
                    Pair("证件号码", mask_number(data.applicant_id_number))]
+    if data.agent_masked:
+        blocks.append(Pair("代办人", data.agent_masked))
     if data.company_name:
         blocks.append(Pair("申请单位", data.company_name))
     blocks += [
