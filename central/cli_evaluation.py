@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 
 from central.db import cli_connection
 from central.rectification import (
+    REASON_NAMES,
     STATES,
     TRANSITIONS,
     RectificationError,
@@ -35,11 +36,6 @@ from central.rectification import (
 from central.timeutil import to_beijing, utcnow
 
 REFUSED = 2
-_REASONS = {
-    "attitude": "服务态度不好", "slow": "办理时间长", "unclear": "告知不清楚",
-    "many_visits": "多次跑动", "materials": "材料要求多", "device": "设备不好用",
-    "result": "对结果不满意", "other": "其他",
-}  # fmt: skip
 
 
 def _refused(args: argparse.Namespace, reason: str, message: str) -> int:
@@ -88,7 +84,7 @@ def _list(args: argparse.Namespace, conn: Connection) -> int:
     print(f"{'CASE':<18} {'STATE':<6} {'LEVEL':<7} {'VISIT DUE':<11} {'RECTIFY DUE':<12} {'OVERDUE':<8} HALL / REASONS")
     for r in rows:
         due = r["rectify_due"] + ("~" if r["due_estimated"] else "")
-        reasons = "、".join(_REASONS.get(code, code) for code in r["reasons"])
+        reasons = "、".join(REASON_NAMES.get(code, code) for code in r["reasons"])
         print(f"{r['case_number']:<18} {r['state']:<6} {r['level']} {r['level_name']:<5} "
               f"{r['visit_due']:<11} {due:<12} {'yes' if r['overdue'] else '-':<8} {r['hall']} / {reasons}")  # fmt: skip
     return 0

@@ -50,11 +50,17 @@ ACTION_NAMES = {
     "opened": "立案", "visit": "已回访", "rectified": "已整改", "appeal": "申诉复核",
     "uphold": "维持差评", "overturn": "撤销差评",
 }  # fmt: skip
+REASON_NAMES = {
+    "attitude": "服务态度不好", "slow": "办理时间长", "unclear": "告知不清楚",
+    "many_visits": "多次跑动", "materials": "材料要求多", "device": "设备不好用",
+    "result": "对结果不满意", "other": "其他",
+}  # fmt: skip
 DEFAULT_VISIT_DAYS = 1
 DEFAULT_RECTIFY_DAYS = 15
 MAX_WORKDAYS = 250
 NOTE_MAX = 500
 _REGION = re.compile(r"[0-9]{6}")
+_PREFIX = re.compile(r"[0-9]{2,12}")  # a filter: a region code, or a console user's prefix
 _CASE = re.compile(r"ZG[0-9]{14}")
 
 
@@ -80,6 +86,13 @@ def check_region(code: str) -> str:
     if not _REGION.fullmatch(code):
         raise RectificationError("invalid", f"a region code is 6 digits, e.g. 140500 (not {code!r})")
     return code
+
+
+def _under(region: str) -> str:
+    """The prefix the cases of `region` and the regions under it share."""
+    if not _PREFIX.fullmatch(region):
+        raise RectificationError("invalid", f"--region must be a region code, e.g. 140500 (not {region!r})")
+    return region_prefix(region)
 
 
 # --- rules and deadlines -----------------------------------------------------------------
@@ -254,7 +267,7 @@ def list_cases(conn: Connection, region: str | None = None, state: str | None = 
     today = today or date.today()
     query = _case_query().order_by(cases_t.c.id.desc())
     if region is not None:
-        query = query.where(cases_t.c.region_code.startswith(region_prefix(check_region(region))))
+        query = query.where(cases_t.c.region_code.startswith(_under(region)))
     if state is not None:
         if state not in STATES:
             raise RectificationError("invalid", f"--state must be one of {', '.join(STATES)}")
@@ -292,7 +305,7 @@ def report(conn: Connection, region: str | None = None, date_from: date | None =
     today = today or date.today()
     where = []
     if region is not None:
-        where.append(evals_t.c.region_code.startswith(region_prefix(check_region(region))))
+        where.append(evals_t.c.region_code.startswith(_under(region)))
     if date_from is not None:
         where.append(evals_t.c.received_at >= _utc_midnight(date_from))
     if date_to is not None:

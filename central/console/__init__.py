@@ -19,10 +19,11 @@ from central.console.web import (
 
 
 def mount(app: FastAPI) -> None:
-    from central.console import pages, pages_admin, pages_applications
+    from central.console import pages, pages_admin, pages_applications, pages_evaluations
 
     app.include_router(pages.router)
     app.include_router(pages_admin.router)
+    app.include_router(pages_evaluations.router)
     app.include_router(pages_applications.router)
     app.add_exception_handler(LoginNeeded, on_login_needed)
     app.add_exception_handler(Forbidden, on_forbidden)

@@ -74,7 +74,7 @@ def test_bad_requests_exit_2_with_a_clear_message(
         (("evaluation", "case", number, "close", "--note", "x"), "invalid"),
         (("evaluation", "case", number, "visit", "--note", "  "), "invalid"),
         (("evaluation", "list", "--state", "已关闭"), "invalid"),
-        (("evaluation", "list", "--region", "14"), "invalid"),
+        (("evaluation", "list", "--region", "14x"), "invalid"),
         (("evaluation", "report", "--from", "2026-13-01"), "invalid"),
         (("evaluation", "report", "--from", "2026-12-02", "--to", "2026-12-01"), "invalid"),
         (("evaluation", "rule", "140500", "--visit-days", "5", "--rectify-days", "2"), "invalid"),
