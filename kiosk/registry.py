@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from kiosk.flows import appointment, identity_check, proofs, queue_ticket, yizheng
+from kiosk.flows import appointment, evaluation, identity_check, proofs, queue_ticket, yizheng
 from kiosk.flows.base import Flow
 from kiosk.flows.deps import FlowDeps
 
@@ -60,7 +60,10 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("appointment", "预约办事", "预约错时、无休服务", ("id_reader",),
                     needs_central=True, flow=appointment.build, screens="appointment"),
         ServiceSpec("progress_query", "办件查询", "查询办件进度", ("id_reader",)),
-        ServiceSpec("evaluation", "好差评", "评价政务服务", ()),
+        # Identified (card, social-security card or e-ID code): what this citizen did here
+        # in 7 days and their applications, each rated once; offline the local ones.
+        ServiceSpec("evaluation", "好差评", "评价政务服务", ("id_reader",),
+                    flow=evaluation.build, screens="evaluation"),
     )
 }
 

@@ -33,6 +33,7 @@ from kiosk.central_api.link import CentralKeys, CentralLink
 from kiosk.central_api.models import Catalogue
 from kiosk.config import KioskConfig
 from kiosk.devices import Rearmable, build_devices
+from kiosk.evaluation import offer as evaluation_offer
 from kiosk.events import (
     DeviceChanged,
     FlowChanged,
@@ -119,6 +120,8 @@ class Terminal:
         # Offline queue tickets wait in the outbox as their own kind (kiosk/queue_blocks.py).
         self.outbox.register(KIND_QUEUE_OFFLINE, deliver_offline)
         self.queue_blocks = QueueBlocks(self.store, self.outbox, self.zone)
+        # 好差评: completed handlings kept 7 days, evaluations sent as their own kind.
+        self.handlings = evaluation_offer.handlings_for(self.store, self.outbox)
         self.printlog = PrintLog(self.store, self.outbox, zone=self.zone)
         receipt_cfg, a4_cfg = config.devices.receipt_printer, config.devices.a4_printer
         self.printing = Printing(
@@ -331,7 +334,8 @@ class Terminal:
         central = self.central
         if spec.needs_central and central is None:
             return None
-        flow = spec.flow(FlowDeps(self.config, self.session, central, self.outbox, self.printing))
+        flow = spec.flow(FlowDeps(self.config, self.session, central, self.outbox, self.printing,
+                                  handlings=self.handlings))
         if self.flow is not None:
             self.flow.wipe()
         flow.subscribe(lambda: self.events.publish(FlowChanged(flow.SERVICE_ID, str(flow.step))))
@@ -339,6 +343,11 @@ class Terminal:
         flow.load()
         self.events.publish(FlowChanged(flow.SERVICE_ID, str(flow.step)))
         return flow
+
+    def finish_service(self) -> bool:
+        """The citizen tapped 完成: 好差评 is offered for what the flow completed (True),
+        else the session ends (kiosk/evaluation/offer.py)."""
+        return evaluation_offer.finish(self)
 
     def answer_pin(self, pin: str) -> None:
         """The PIN the citizen typed for the card in the reader (never logged or published)."""

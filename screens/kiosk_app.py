@@ -156,7 +156,8 @@ class KioskApp(App):
         self.terminal.session.finish(EndReason.CANCELLED)
 
     def finish_session(self) -> None:
-        self.terminal.session.finish(EndReason.FINISHED)
+        # 好差评 may be offered first for what was completed (kiosk/evaluation/offer.py).
+        self.terminal.finish_service()
 
     def end_now(self) -> None:
         self.overlay.hide()

@@ -51,7 +51,7 @@ from kiosk.flows.appointment_rules import (
     person_name,
     reason_of,
 )
-from kiosk.flows.base import Runner, keeping_alive, thread_runner
+from kiosk.flows.base import Handling, Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
 from kiosk.session import Session
 
@@ -303,6 +303,12 @@ class AppointmentFlow(AfterBooking):
             self._apply(gen, done)
 
         self._background(work)
+
+    def completed_handling(self) -> Handling | None:
+        booked = self.appointment if self.step is Step.DONE else None
+        if booked is not None:
+            return Handling(self.SERVICE_ID, f"预约办事：{booked.item_name}", booked.item_code)
+        return Handling(self.SERVICE_ID, "取消预约") if self.cancelled else None
 
     def wipe(self) -> None:
         super().wipe()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar
 
-from kiosk.flows.base import Flow, Runner, thread_runner
+from kiosk.flows.base import Flow, Handling, Runner, thread_runner
 from kiosk.flows.deps import FlowDeps
 from kiosk.session import Session
 
@@ -24,6 +24,9 @@ class IdentityCheckFlow(Flow):
 
     def __init__(self, session: Session, runner: Runner = thread_runner) -> None:
         super().__init__(session, runner)
+
+    def completed_handling(self) -> Handling:
+        return Handling(self.SERVICE_ID, "身份核验")
 
 
 def build(deps: FlowDeps) -> IdentityCheckFlow:

@@ -21,7 +21,7 @@ from typing import ClassVar, Protocol
 
 from kiosk.central_api.errors import CentralError, CentralUnavailable, NotEnrolled
 from kiosk.central_api.models import IssuedDocument, ProofSummary
-from kiosk.flows.base import Flow, Runner, keeping_alive, thread_runner
+from kiosk.flows.base import Flow, Handling, Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
 from kiosk.printing.printers import PrintResult
 from kiosk.session import Session
@@ -214,6 +214,10 @@ class ProofFlow(Flow):
             with self._lock:
                 self.document = None
             self._set(Step.LIST)
+
+    def completed_handling(self) -> Handling | None:
+        document = self.document if self.step is Step.DONE else None
+        return Handling(self.SERVICE_ID, f"证明打印：{document.title}") if document else None
 
     def wipe(self) -> None:
         super().wipe()

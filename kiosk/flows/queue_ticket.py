@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 from kiosk import hall_time
 from kiosk.central_api.errors import CentralError, CentralRejected, CentralUnavailable
 from kiosk.central_api.queue import CheckIn, QueueApi, QueueCategories, QueueTicket
-from kiosk.flows.base import Flow, Runner, keeping_alive, thread_runner
+from kiosk.flows.base import Flow, Handling, Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
 from kiosk.flows.queue_views import (
     CategoryView,
@@ -330,6 +330,13 @@ class QueueTicketFlow(Flow):
                 self.load()
         elif self.step is Step.ERROR:
             self.load()
+
+    def completed_handling(self) -> Handling | None:
+        ticket = self.ticket if self.step is Step.DONE else None
+        if ticket is None:
+            return None
+        what = "预约报到" if ticket.kind == "appointment" else "排队取号"
+        return Handling(self.SERVICE_ID, f"{what}：{ticket.category_name} {ticket.label}")
 
     def wipe(self) -> None:
         super().wipe()

@@ -27,7 +27,7 @@ from kiosk.central_api.models import (
     Material,
 )
 from kiosk.flows import yizheng_collect as collect
-from kiosk.flows.base import IllegalTransition, Runner, keeping_alive, thread_runner
+from kiosk.flows.base import Handling, IllegalTransition, Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
 from kiosk.flows.yizheng_agent import AgentSteps
 from kiosk.flows.yizheng_collect import Collect, PartLine, PendingNotice
@@ -516,6 +516,14 @@ class YizhengFlow(AgentSteps):
             "submitted_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
             **self.collect.request_parts(self.item),
         }
+
+    def completed_handling(self) -> Handling | None:
+        """好差评: an application filed (kept locally or at central)."""
+        result, item = self.result, self.item
+        if self.step is not Step.RESULT or result is None or result.error or item is None:
+            return None
+        return Handling(self.SERVICE_ID, f"一证通办：{item.name}", item.code,
+                        result.application_number or None, result.local_receipt or None)
 
     def wipe(self) -> None:
         super().wipe()

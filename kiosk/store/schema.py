@@ -7,7 +7,19 @@ No column holds personal data in the clear: submissions are kept encrypted
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Index, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+)
 
 metadata = MetaData()
 
@@ -91,4 +103,23 @@ queue_blocks = Table(
     Column("last", Integer, nullable=False),
     Column("next_number", Integer, nullable=False),
     Column("reserved_at", Float, nullable=False),
+)
+
+# 好差评: this terminal's completed handlings of the last 7 days (kiosk/evaluation/handlings.py).
+# ``person_key`` is a keyed, stretched hash of the ID number ("" when nobody was identified),
+# never the number; an application's number is the most a row names.
+handlings = Table(
+    "handlings",
+    metadata,
+    Column("handling_id", String(36), primary_key=True),
+    Column("service_id", String(32), nullable=False),
+    Column("title", String(128), nullable=False, server_default=""),
+    Column("item_code", String(64), nullable=True),
+    Column("application_number", String(64), nullable=True),
+    Column("local_receipt", String(64), nullable=True),
+    Column("handled_at", Float, nullable=False),
+    Column("person_key", String(64), nullable=False, server_default=""),
+    Column("rated", Boolean, nullable=False, server_default=false()),
+    Index("ix_handlings_person", "person_key", "handled_at"),
+    Index("ix_handlings_at", "handled_at"),
 )

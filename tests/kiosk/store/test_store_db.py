@@ -28,7 +28,7 @@ def test_every_connection_is_wal_synchronous_full_and_waits_for_locks(store: Sto
 
 def test_schema_is_created_by_alembic_from_nothing(tmp_path: Path) -> None:
     with open_store(tmp_path) as store:
-        assert store.revision() == head_revision() == "0005"
+        assert store.revision() == head_revision() == "0006"
         tables = set(inspect(store.engine).get_table_names())
     assert {"outbox", "catalogue_cache", "receipt_counter", "print_log", "alembic_version"} <= tables
 
@@ -37,7 +37,7 @@ def test_opening_again_is_a_no_op_and_keeps_data(tmp_path: Path) -> None:
     with open_store(tmp_path) as store:
         store.save_catalogue('"v1"', b'{"version": "v1", "items": []}')
     with open_store(tmp_path) as store:
-        assert store.revision() == "0005"
+        assert store.revision() == "0006"
         assert store.load_catalogue() == ('"v1"', b'{"version": "v1", "items": []}')
         with store.read() as conn:
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
@@ -54,7 +54,7 @@ def test_migrations_go_down_and_up_again(tmp_path: Path) -> None:
         assert store.revision() is None
         assert "outbox" not in inspect(store.engine).get_table_names()
         store.upgrade()
-        assert store.revision() == "0005"
+        assert store.revision() == "0006"
 
 
 def test_an_updated_terminal_migrates_its_queued_submissions(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_an_updated_terminal_migrates_its_queued_submissions(tmp_path: Path) -> 
                 "INSERT INTO outbox (kind, idempotency_key, local_receipt, state, payload_encrypted,"
                 " created_at, next_attempt_at) VALUES ('application', 'k', 'R-1', 'pending', x'01', 1, 1)"))
     with open_store(tmp_path) as store:                           # the new release starts
-        assert store.revision() == "0005"
+        assert store.revision() == "0006"
         with store.read() as conn:
             assert conn.execute(text("SELECT local_receipt FROM outbox")).scalar() == "R-1"
             plan = conn.exec_driver_sql(
@@ -87,7 +87,7 @@ def test_terminals_starting_together_migrate_once(tmp_path: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(8) as pool:
         revisions = pool.map(_open_in_child, [str(tmp_path)] * 8)
-    assert revisions == ["0005"] * 8
+    assert revisions == ["0006"] * 8
 
 
 def test_a_failed_write_leaves_nothing(store: Store) -> None:
