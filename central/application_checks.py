@@ -54,14 +54,16 @@ def evidence_errors(body: ApplicationIn, item: Item) -> dict[str, str]:
     return errors
 
 
-def materials_with_pages(body: ApplicationIn) -> list[MaterialRefIn]:
+def materials_with_pages(body: ApplicationIn, item: Item) -> list[MaterialRefIn]:
     """The materials handed in: a paper material photographed at the terminal counts as
-    handed in (its reference names the pages) even when the form's list omits it."""
+    handed in (its reference names the pages) even when the form's list omits it. Pages
+    naming anything else are evidence_errors' to refuse."""
     given = list(body.materials)
-    named = {m.code for m in given}
+    named = {m.code for m in given} | {m.code for m in item.materials if m.source != "paper"}
     by_code: dict[str, list[int]] = {}
     for e in body.evidence:
-        if e.kind == "material" and e.material_code and e.material_code not in named:
+        known = e.material_code in {m.code for m in item.materials}
+        if e.kind == "material" and e.material_code and known and e.material_code not in named:
             by_code.setdefault(e.material_code, []).append(e.page)
     for code, pages in by_code.items():
         ref = "evidence:" + ",".join(str(p) for p in pages)

@@ -164,7 +164,7 @@ def _validate(conn: Connection, body: ApplicationIn, item: Item, mode: Mode) -> 
     errors.update(form_errors(item.fields, body.form))
     if holder is not None:
         held = held_types(holder_licences(conn, *holder), datetime.now(BEIJING).date())
-        errors.update(material_errors(item.materials, materials_with_pages(body), held))
+        errors.update(material_errors(item.materials, materials_with_pages(body, item), held))
     errors.update(agent_errors(body, item))
     errors.update(delivery_errors(body, mode))
     errors.update(evidence_errors(body, item))
