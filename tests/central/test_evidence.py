@@ -129,3 +129,14 @@ def send_sealed(client: TestClient, api: SignedApi, page: int, data: bytes) -> R
     key = new_key()
     body = sealed(client, page_body(RECEIPT, page, data), key)
     return api.post(EVIDENCE, body, headers={"Idempotency-Key": key})
+
+
+def test_a_received_page_whose_hash_is_not_the_declared_one_is_flagged(
+    client: TestClient, app: FastAPI, api: SignedApi
+) -> None:
+    declared, sent = jpeg("declared"), jpeg("something else")
+    number = submit(api, _with_pages(declared))
+    assert api.post(EVIDENCE, page_body(RECEIPT, 1, sent)).status_code == 201
+    page = app.state.db.run(case_of, number)["evidence"][0]
+    assert (page["received"], page["matches"]) == (True, False)
+    assert page["received_sha256"] == hashlib.sha256(sent).hexdigest()

@@ -43,7 +43,6 @@ from tracking_helpers import EVIDENCE, code_of, jpeg, page_body, ref  # noqa: E4
 
 POST_NUMBER = "1187654321098"
 RECEIPT = "JC-0007-20261206-0042"
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +110,7 @@ def test_the_phone_page_and_the_console_case(served: tuple[str, FastAPI, str]) -
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                      args=["--no-sandbox"])  # fmt: skip
         try:
-            phone = browser.new_page(viewport=PHONE, device_scale_factor=2)
+            phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
             errors: list[str] = []   # CSP refusals and failed loads (but the favicon's)
             phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             phone.route("**/favicon.ico", lambda route: route.fulfill(status=204))
