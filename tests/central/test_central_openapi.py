@@ -27,6 +27,10 @@ SIGNED = [
     ("post", "/api/v1/print-log/lookup"),
     ("post", "/api/v1/applications/sealed"),
     ("post", "/api/v1/print-log/sealed"),
+    # After the application (docs/casework.md §4, §5).
+    ("get", "/api/v1/applications/{application_number}/public"),
+    ("post", "/api/v1/applications/evidence"),
+    ("post", "/api/v1/applications/evidence/sealed"),
     # The queue (docs/hall-day.md).
     ("get", "/api/v1/queue/categories"),
     ("post", "/api/v1/queue/tickets"),
