@@ -20,6 +20,7 @@ SIGNED = [
     ("post", "/api/v1/companies/context"),
     ("post", "/api/v1/applications"),
     ("get", "/api/v1/applications/{application_number}"),
+    ("post", "/api/v1/applications/mine"),
     ("post", "/api/v1/proofs/available"),
     ("post", "/api/v1/proofs/issue"),
     ("post", "/api/v1/print-log"),
