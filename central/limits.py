@@ -60,8 +60,9 @@ BODY_LIMITS: dict[tuple[str, str], int] = {
     # A pulled log (docs/fleet.md §2): at most 2 MiB of masked log, as JSON.
     ("POST", f"{PREFIX}/terminals/commands/{{command_id}}/result"): 4 * 1024 * KIB,
     # An evidence page (docs/casework.md §5): a JPEG of at most 4 MiB (EVIDENCE_PAGE_LIMIT,
-    # checked once decoded), base64 in JSON (4/3), and sealed (4/3 again), with room to spare.
-    ("POST", f"{PREFIX}/applications/evidence"): EVIDENCE_PAGE_LIMIT * 3 // 2,
+    # checked once decoded), base64 in JSON (4/3), and sealed (4/3 again: 7.1 MiB), with
+    # room to spare; both paths take the sealed form.
+    ("POST", f"{PREFIX}/applications/evidence"): EVIDENCE_PAGE_LIMIT * 2,
     ("POST", f"{PREFIX}/applications/evidence/sealed"): EVIDENCE_PAGE_LIMIT * 2,
 }
 

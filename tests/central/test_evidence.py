@@ -92,15 +92,20 @@ def test_a_hash_that_is_not_the_pages_and_a_page_that_is_not_a_jpeg_are_refused(
     assert _count(app) == 0
 
 
-def test_a_page_over_4_mib_is_refused(app: FastAPI, api: SignedApi) -> None:
+def test_a_page_over_4_mib_is_refused_and_one_of_4_mib_goes_sealed(
+    client: TestClient, app: FastAPI, api: SignedApi
+) -> None:
     big = b"\xff\xd8\xff\xe0" + b"\x00" * (PAGE_LIMIT - 3)            # one byte over
     answer = api.post(EVIDENCE, page_body(RECEIPT, 1, big))
     assert answer.status_code == 413 and answer.json()["error"] == "payload_too_large"
     at_limit = big[:PAGE_LIMIT]
     assert api.post(EVIDENCE, page_body(RECEIPT, 1, at_limit)).status_code == 201
+    key = new_key()                            # sealed, as the outbox sends it: 7.1 MiB
+    envelope = sealed(client, page_body(RECEIPT, 1, at_limit), key)
+    assert api.post(EVIDENCE, envelope, headers={"Idempotency-Key": key}).status_code == 200
     # A body over the route's limit is refused before it is read (central.limits).
     huge = {**page_body(RECEIPT, 2, b"\xff\xd8\xff"),
-            "jpeg_base64": base64.b64encode(b"\xff\xd8\xff" + b"\x00" * (5 * PAGE_LIMIT // 3)).decode()}  # fmt: skip
+            "jpeg_base64": base64.b64encode(b"\xff\xd8\xff" + b"\x00" * (13 * PAGE_LIMIT // 8)).decode()}  # fmt: skip
     refused = api.post(EVIDENCE, huge)
     assert refused.status_code == 413 and refused.json()["error"] == "payload_too_large"
     assert _count(app) == 1
