@@ -29,7 +29,7 @@ from central.models_casework import (
     RectificationEvent,
     RectificationRule,
 )
-from central.timeutil import to_beijing
+from central.timeutil import to_beijing, utcnow
 
 cases_t = cast(Table, RectificationCase.__table__)
 events_t = cast(Table, RectificationEvent.__table__)
@@ -221,6 +221,10 @@ def act(conn: Connection, case_number: str, action: str, note: str, actor: str,
 # --- reading -----------------------------------------------------------------------------
 
 
+def beijing_today() -> date:
+    return to_beijing(utcnow()).date()
+
+
 def is_overdue(state: str, visit_due: date, rectify_due: date, today: date) -> bool:
     """待回访 past its visit deadline, or 待回访 / 整改中 past the rectification deadline."""
     if state == "待回访" and today > visit_due:
@@ -264,7 +268,7 @@ def _as_json(row: Any, today: date) -> dict[str, Any]:
 def list_cases(conn: Connection, region: str | None = None, state: str | None = None,
                overdue: bool = False, today: date | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """The cases (newest first) under `region` (its prefix), in `state`, only overdue ones."""
-    today = today or date.today()
+    today = today or beijing_today()
     query = _case_query().order_by(cases_t.c.id.desc())
     if region is not None:
         query = query.where(cases_t.c.region_code.startswith(_under(region)))
@@ -283,7 +287,7 @@ def case_detail(conn: Connection, case_number: str, today: date | None = None) -
     row = conn.execute(_case_query().where(cases_t.c.case_number == case_number)).first()
     if row is None:
         return None
-    found = _as_json(row, today or date.today())
+    found = _as_json(row, today or beijing_today())
     found.update(item_code=row.item_code, handled_at=to_beijing(row.handled_at).isoformat(timespec="seconds"),
                  rated_at=to_beijing(row.rated_at).isoformat(timespec="seconds"))  # fmt: skip
     found["events"] = [
@@ -302,7 +306,7 @@ def report(conn: Connection, region: str | None = None, date_from: date | None =
     cases by state and how many are overdue."""
     from sqlalchemy import func
 
-    today = today or date.today()
+    today = today or beijing_today()
     where = []
     if region is not None:
         where.append(evals_t.c.region_code.startswith(_under(region)))
