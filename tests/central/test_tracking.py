@@ -8,6 +8,7 @@ ID number, address, document hash or post tracking number.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -205,3 +206,20 @@ def _thirty_unchecked(one: SignedApi, two: SignedApi, number: str) -> None:
         target = number if i % 2 == 0 else str(int(number) + 1)   # unknown ones count too
         answer = (one, two)[i % 2].get(f"/api/v1/applications/{target}/public")
         assert answer.status_code == (200 if i % 2 == 0 else 404), (i, answer.text)
+
+
+def test_the_logs_name_the_route_never_the_number_or_its_code(
+    client: TestClient, app: FastAPI, api: SignedApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    number = submit(api)
+    code = code_of(app, number)
+    with caplog.at_level(logging.DEBUG):
+        client.get(f"/t/{number}", params={"c": code})
+        client.get(f"/t/{number}.json", params={"c": "222222"})
+        api.get(f"/api/v1/applications/{number}/public?check={code}")
+    access = [r.getMessage() for r in caplog.records if r.name == "central.access"]
+    assert [line.split()[:3] for line in access] == [
+        ["GET", "/t/{number}", "200"], ["GET", "/t/{number}", "404"],
+        ["GET", "/api/v1/applications/{application_number}/public", "200"]]
+    text = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("central"))
+    assert number not in text and code not in text and "张" not in text
