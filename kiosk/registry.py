@@ -16,7 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from kiosk.flows import appointment, evaluation, identity_check, proofs, queue_ticket, yizheng
+from kiosk.flows import (
+    appointment,
+    evaluation,
+    guide,
+    identity_check,
+    progress_query,
+    proofs,
+    queue_ticket,
+    yizheng,
+)
 from kiosk.flows.base import Flow
 from kiosk.flows.deps import FlowDeps
 
@@ -59,7 +68,14 @@ SERVICES: dict[str, ServiceSpec] = {
         # faulty) the booking still stands and 我的预约 shows it.
         ServiceSpec("appointment", "预约办事", "预约错时、无休服务", ("id_reader",),
                     needs_central=True, flow=appointment.build, screens="appointment"),
-        ServiceSpec("progress_query", "办件查询", "查询办件进度", ("id_reader",)),
+        # Nothing strictly needed but central: the 办件编号 and 查询码 can be typed; a card,
+        # an e-ID code or the receipt's QR are quicker ways in; 补打回执 asks the printer.
+        ServiceSpec("progress_query", "办件查询", "查询办件进度，补打回执", (), needs_central=True,
+                    flow=progress_query.build, screens="progress_query", identify="optional"),
+        # Browsing needs nothing but the catalogue (kept for offline); the 一次性告知单 asks
+        # the receipt printer, and its button says why when it cannot print.
+        ServiceSpec("guide", "办事指南", "查看办事指南，打印一次性告知单", (), needs_central=True,
+                    flow=guide.build, screens="guide", identify="optional"),
         # Identified (card, social-security card or e-ID code): what this citizen did here
         # in 7 days and their applications, each rated once; offline the local ones.
         ServiceSpec("evaluation", "好差评", "评价政务服务", ("id_reader",),

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from drivers.contracts import Device
+from drivers.contracts import Device, DocumentCamera
 from drivers.events import (
     CardRemoved,
     CodeScanned,
@@ -48,7 +48,7 @@ from kiosk.events import (
 )
 from kiosk.files import DATA_DIR_MODE, ensure_dir
 from kiosk.fleet.service import Fleet, build_fleet
-from kiosk.flows import queue_desk
+from kiosk.flows import progress_desk, queue_desk
 from kiosk.flows.base import Flow
 from kiosk.flows.deps import FlowDeps
 from kiosk.flows.staff import StaffFlow
@@ -98,7 +98,8 @@ class Terminal:
         if devices is None:
             if config.devices.card_reader is not None:
                 self.pin = PinRelay(self.events.publish)
-            self.devices = build_devices(config.devices, pin_pad=self.pin.pad if self.pin else None)
+            self.devices = build_devices(config.devices, pin_pad=self.pin.pad if self.pin else None,
+                                         jpeg_quality=config.capture.jpeg_quality)
         else:
             self.devices = devices
         self._clock = clock or time.monotonic
@@ -161,6 +162,7 @@ class Terminal:
             emit=self._arrival,
             zone=self.zone,
             on_appointment=lambda text, meaning: queue_desk.appointment_code(self, text, meaning),
+            on_receipt=lambda meaning: progress_desk.receipt_code(self, meaning),
         )
         self._statuses: dict[str, DeviceStatus] = {}
         self._fault_clock = FaultClock(self._clock)
@@ -334,7 +336,9 @@ class Terminal:
         central = self.central
         if spec.needs_central and central is None:
             return None
+        camera = self.devices.get("document_camera")    # 高拍仪 pages (kiosk/capture)
         flow = spec.flow(FlowDeps(self.config, self.session, central, self.outbox, self.printing,
+                                  camera=camera if isinstance(camera, DocumentCamera) else None,
                                   handlings=self.handlings))
         if self.flow is not None:
             self.flow.wipe()

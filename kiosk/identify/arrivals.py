@@ -66,10 +66,13 @@ class Arrivals:
         emit: Emit,
         zone: dt.tzinfo | None = None,
         on_appointment: Callable[[str, CodeMeaning], bool] | None = None,
+        on_receipt: Callable[[CodeMeaning], bool] | None = None,
     ) -> None:
         """``on_appointment(text, meaning)``: offered every appointment code first (the
-        terminal's check-in); True when it took the code, else the code is described."""
+        terminal's check-in); True when it took the code, else the code is described.
+        ``on_receipt(meaning)`` likewise for a 办件受理回执's code (办件查询)."""
         self._on_appointment = on_appointment
+        self._on_receipt = on_receipt
         self._session = session
         self._zone = hall_time.default_zone() if zone is None else zone  # the hall's, for times shown
         self._default_service = default_service
@@ -92,6 +95,9 @@ class Arrivals:
                     return
                 if (meaning.kind is CodeKind.APPOINTMENT and self._on_appointment is not None
                         and self._on_appointment(text.strip(), meaning)):
+                    return
+                if (meaning.kind is CodeKind.APPLICATION_RECEIPT and self._on_receipt is not None
+                        and self._on_receipt(meaning)):
                     return
                 self._emit(_describe(meaning, self._zone))
             except Exception:  # a bad code or a bug must not kill the worker silently

@@ -13,12 +13,13 @@ from typing import Any
 
 from drivers.receipt.model import ReceiptDocument
 from kiosk import hall_time
-from kiosk.central_api.models import MineApplication
+from kiosk.central_api.models import Item, MineApplication
 from kiosk.config import KioskConfig
 from kiosk.flows.proofs import RenderedDocument
 from kiosk.flows.yizheng_views import ResultView
 from kiosk.printing.documents.a4 import IssuedDocumentData, pdf_page_count, render_document_pdf
 from kiosk.printing.documents.handover import HandoverData, handover_slip
+from kiosk.printing.documents.notice import notice
 from kiosk.printing.documents.preview import render_preview_png
 from kiosk.printing.documents.receipts import (
     ApplicationReceiptData,
@@ -110,6 +111,27 @@ class ApplicationReceipts:
             terminal_code=terminal_code(self._config), hall_name=self._config.terminal.hall_name,
         )
         return self._printing.print_receipt(handover_slip(data, self._zone))
+
+
+class NoticeReceipts:
+    """Prints 一次性告知单 (kiosk/printing/documents/notice.py) on the receipt printer:
+    nobody identified, nothing personal on it (办事指南, the 一证通办 item page)."""
+
+    def __init__(self, config: KioskConfig, printing: Printing, region_code: str = "",
+                 clock: hall_time.Clock = time.time) -> None:
+        self._printing = printing
+        self._region = region_code or config.terminal.region_code or ""
+        self._zone = hall_time.hall_zone(config)
+        self._clock = clock
+
+    def ready(self) -> tuple[bool, str]:
+        return self._printing.receipt_ready()
+
+    def print_notice(self, item: Item, region_names: dict[str, str] | None = None) -> PrintResult:
+        document = notice(item, terminal_region_code=self._region or None,
+                          printed_at=hall_time.now(self._zone, self._clock), zone=self._zone,
+                          region_names=region_names)
+        return self._printing.print_receipt(document)
 
 
 class ProofRenderer:

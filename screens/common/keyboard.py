@@ -1,6 +1,6 @@
 """On-screen keyboards: the pinyin letters, digits and symbols of the Chinese text entry
 (screens/common/ime_entry.py), and the code pads: numbers (with X for ID numbers, - for
-phones), dates, and the letters of a unified social credit code.
+phones), dates, the letters of a unified social credit code, and 办件查询's 查询码.
 
 Keys have a fixed height (``app.theme.key_size``: larger in elderly mode), never squeezed
 by what is above the keyboard; rows keep their keys' relative widths.
@@ -54,6 +54,13 @@ LAYOUTS: dict[str, list[Row]] = {
         _chars(USCC_LETTERS[10:20]),
         [(USCC_LETTERS[20], 1), ("", 3), (BACK, 3), (CLEAR, 3)],
     ],
+    # 办件查询's 查询码: central's alphabet without look-alikes (no 0 1 I O).
+    "check_code": [
+        _chars("23456789"),
+        _chars("ABCDEFGHJK"),
+        _chars("LMNPQRSTUV"),
+        [*_chars("WXYZ"), (BACK, 3), (CLEAR, 3)],
+    ],
     # The text entry's keyboards: three rows each, so the candidate bar fits above them.
     "pinyin": [
         _chars("qwertyuiop"),
@@ -83,7 +90,7 @@ def _compact(extra: str) -> list[Row]:
 for _kind, _extra in (("number", ""), ("date", ""), ("phone", "-"), ("id_number", "X")):
     LAYOUTS[f"compact:{_kind}"] = _compact(_extra)
 
-MAX_LENGTH = {"phone": 13, "id_number": 18, "uscc": USCC_LENGTH, "date": 10}
+MAX_LENGTH = {"phone": 13, "id_number": 18, "uscc": USCC_LENGTH, "date": 10, "check_code": 6}
 
 
 class KeyButton(ButtonBehavior, Label):

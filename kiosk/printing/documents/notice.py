@@ -11,6 +11,7 @@ import datetime as dt
 
 from drivers.receipt.model import Block, Feed, Pair, ReceiptDocument, Rule, Text
 from kiosk import hall_time
+from kiosk.casework import application_mode
 from kiosk.central_api.models import Item, Material
 
 _SOURCE_TEXT: dict[str, str] = {
@@ -18,6 +19,8 @@ _SOURCE_TEXT: dict[str, str] = {
     "shared": "部门共享数据，免提交",
     "paper": "纸质材料，请携带或在自助终端扫描提交",
 }
+_AGENT_YES = "可由他人代办：代办人持本人身份证，并提供申请人签署的授权委托书或申请人本人到场"
+_AGENT_NO = "不可代办，须申请人本人办理"
 _APPLICANT_TEXT: dict[str, str] = {"person": "自然人", "company": "法人（企业）"}
 _FIELD_TYPE_HINT: dict[str, str] = {
     "phone": "手机或固定电话",
@@ -54,16 +57,29 @@ def _handling_region(item: Item) -> str:
     return f"行政区划代码 {item.handling_region_code}"
 
 
+def _joint_blocks(item: Item, region_names: dict[str, str]) -> list[Block]:
+    """多地联办: the departments the application is split into, in order."""
+    blocks: list[Block] = [Text(
+        f"本事项为多地联办：一次提交，由以下{len(item.joint)}个部门分别办理，全部办结后本件办结。")]
+    for i, part in enumerate(item.joint, 1):
+        where = region_names.get(part.region_code, f"行政区划代码 {part.region_code}")
+        blocks.append(Text(f"{i}. {where} {part.department}：{part.task}"))
+    return blocks
+
+
 def notice(
     item: Item,
     *,
     terminal_region_code: str | None = None,
     printed_at: dt.datetime | None = None,
     zone: dt.tzinfo | None = None,
+    region_names: dict[str, str] | None = None,
 ) -> ReceiptDocument:
     """一次性告知单 of ``item``. With ``terminal_region_code`` the notice says when the item
     is handled in another region (异地代收代办); ``printed_at`` adds the time it was printed,
-    as the wall time of the hall's ``zone`` (Asia/Shanghai when not given)."""
+    as the wall time of the hall's ``zone`` (Asia/Shanghai when not given). Whether another
+    person may file it (帮办代办) is always said; a 多地联办 item lists its departments
+    (``region_names``: the catalogue's place names by code)."""
     blocks: list[Block] = [
         Text("一次性告知单", align="center", bold=True, scale=2),
         Text(item.name, align="center", bold=True),
@@ -75,6 +91,7 @@ def notice(
         Pair("办理方式", "、".join(item.modes) if item.modes else "窗口办理"),
         Pair("一证通办", "是，凭身份证即可办理" if item.one_id else "否"),
         Pair("服务对象", _APPLICANT_TEXT.get(item.applicant_kind, item.applicant_kind)),
+        Pair("帮办代办", _AGENT_YES if item.agent_allowed else _AGENT_NO),
         Rule(),
         Text("一、受理条件", bold=True),
     ]
@@ -115,7 +132,9 @@ def notice(
         Pair("咨询电话", item.phone or "12345（政务服务便民热线）"),
         Pair("办理地区", _handling_region(item)),
     ]
-    if terminal_region_code and terminal_region_code != item.handling_region_code:
+    if item.joint:
+        blocks += _joint_blocks(item, region_names or {})
+    if terminal_region_code and application_mode(item, terminal_region_code) == "异地代收":
         blocks.append(Text(
             "本事项为异地办理：本终端代收申请和材料，由办理地部门受理、审批，"
             "办理结果通过邮寄或网络送达。"

@@ -116,14 +116,19 @@ def test_appointment_codes_are_verified_and_a_forged_one_refused(terminal: Any, 
     assert codes(heard)[1].hall == ""
 
 
-def test_a_receipt_code_is_recognised_and_a_stranger_refused(terminal: Any) -> None:
+def test_a_receipt_code_opens_progress_query_and_a_stranger_refused(terminal: Any) -> None:
     term, heard = terminal
-    show(term, "TONGBAN-APP:14050020261123000042")
-    wait_for(lambda: len(codes(heard)) == 1)
-    assert codes(heard)[0] == CodeNotice("application_receipt", "", "14050020261123000042")
+    show(term, "TONGBAN-APP:14050020261123000042")    # an old receipt at the idle screen
+    wait_for(lambda: term.flow is not None and term.flow.SERVICE_ID == "progress_query"
+             and term.flow.step == "start" and term.flow.error != "")
+    assert term.flow.error == "not_found"             # central knows no such number
+    assert term.session.snapshot().service_id == "progress_query" and codes(heard) == []
     show(term, "https://example.com/promo")
-    wait_for(lambda: len(codes(heard)) == 2)
-    assert codes(heard)[1] == CodeNotice("unknown", "unsupported")
+    wait_for(lambda: len(codes(heard)) == 1)
+    assert codes(heard)[0] == CodeNotice("unknown", "unsupported")
+    show(term, "https://zwfw.example.cn/t/14050020261123000042?c=SHORT")   # inside the flow
+    wait_for(lambda: term.flow is not None and term.flow.error == "malformed")
+    assert len(codes(heard)) == 1
 
 
 def test_a_social_security_card_identifies_and_its_removal_ends_the_session(terminal: Any) -> None:

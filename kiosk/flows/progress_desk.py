@@ -1,0 +1,35 @@
+"""A 办件受理回执's QR scanned outside the 办件查询 flow: at an idle screen it starts 办件查询
+showing that application; inside the running 办件查询 flow the flow takes it. Kept here so
+the terminal only wires it (like queue_desk's appointment codes)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kiosk.identify.codes import CodeKind, CodeMeaning
+from kiosk.session import SessionState
+
+if TYPE_CHECKING:
+    from kiosk.terminal import Terminal
+
+SERVICE = "progress_query"
+
+
+def receipt_code(terminal: Terminal, meaning: CodeMeaning) -> bool:
+    """A receipt code was scanned (on the code worker). False: the code is only described
+    (CodeNotice), as before: 办件查询 not offered or not available, another service running,
+    the technician in, maintenance."""
+    if meaning.kind is not CodeKind.APPLICATION_RECEIPT or terminal.technician.is_in:
+        return False
+    snap = terminal.session.snapshot()
+    if snap.state is SessionState.IDLE:
+        if not terminal.choose_service(SERVICE):
+            return False
+    elif snap.service_id != SERVICE or snap.state is not SessionState.ACTIVE:
+        return False
+    scanned = getattr(terminal.flow, "receipt_scanned", None)
+    if scanned is None:
+        return False
+    scanned(meaning.application_number, meaning.check_code,
+            meaning.reason.value if meaning.reason else None)
+    return True
