@@ -193,6 +193,9 @@ class DocumentCameraSettings(Strict):
     driver: Literal["opencv", "simulated"]
     device: str = "/dev/video1"              # opencv: V4L2 device (a stable udev symlink is best)
     images: Path | None = None               # simulated: a folder of document images
+    # simulated: a camera frame read at each capture while the file exists (the demo's
+    # console writes it; missing: the empty desk). Takes precedence over ``images``.
+    platen: Path | None = None
 
 
 class DevicesSettings(Strict):

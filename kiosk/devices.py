@@ -128,17 +128,24 @@ def build_code_scanner(settings: ScannerSettings, name: str = "code_scanner") ->
                         repeat_window_s=settings.repeat_window_s)
 
 
-def build_document_camera(settings: DocumentCameraSettings, name: str = "document_camera") -> DocumentCamera:
+def build_document_camera(settings: DocumentCameraSettings, name: str = "document_camera",
+                          jpeg_quality: int | None = None) -> DocumentCamera:
+    """``jpeg_quality``: the pages' ([capture] jpeg_quality), else the driver's default."""
+    from drivers.doccam.page import PageSettings
+
+    page = PageSettings(jpeg_quality=jpeg_quality) if jpeg_quality is not None else None
     if settings.driver == "simulated":
         from drivers.doccam.sim import SimulatedDocumentCamera
 
-        return SimulatedDocumentCamera(name, images=settings.images)
+        return SimulatedDocumentCamera(name, images=settings.images, page=page,
+                                       platen=settings.platen)
     from drivers.doccam.camera import OpenCvDocumentCamera
 
-    return OpenCvDocumentCamera(name, device=settings.device)
+    return OpenCvDocumentCamera(name, device=settings.device, page=page)
 
 
-def build_devices(settings: DevicesSettings, pin_pad: Any = None) -> dict[str, Device]:
+def build_devices(settings: DevicesSettings, pin_pad: Any = None,
+                  jpeg_quality: int | None = None) -> dict[str, Device]:
     devices: dict[str, Device] = {}
     if settings.id_reader is not None:
         devices["id_reader"] = build_id_reader(settings.id_reader)
@@ -151,7 +158,8 @@ def build_devices(settings: DevicesSettings, pin_pad: Any = None) -> dict[str, D
     if settings.code_scanner is not None:
         devices["code_scanner"] = build_code_scanner(settings.code_scanner)
     if settings.document_camera is not None:
-        devices["document_camera"] = build_document_camera(settings.document_camera)
+        devices["document_camera"] = build_document_camera(settings.document_camera,
+                                                           jpeg_quality=jpeg_quality)
     return devices
 
 

@@ -5,10 +5,14 @@ What the camera sees, in order of precedence:
 1. what was ``place()``-d on the platen: one frame, or a burst of frames the capture
    reads in turn (so a blurred and a sharp frame exercise the sharpest-frame choice); a
    flat page image (a rendered PDF page, a scan) can be laid on the desk with ``flat``;
-2. otherwise the ``images`` given at construction (files, or every image in a
+2. otherwise, with ``platen``, the image file at that path, read again at the start of
+   each capture (another process, such as the demo's console, lays a document down by
+   writing the file and takes it away by deleting it; a missing or unreadable file is
+   the empty desk);
+3. otherwise the ``images`` given at construction (files, or every image in a
    directory, sorted by name): each capture shows the next one, so a demo steps through
    a stack of sample documents;
-3. otherwise the empty platen: the desk, no page.
+4. otherwise the empty platen: the desk, no page.
 
 ``unplug()`` and ``plug()`` make the device vanish and come back, to drive the status
 and reconnect paths. Frames are decoded in memory; the simulator writes nothing.
@@ -16,6 +20,7 @@ and reconnect paths. Frames are decoded in memory; the simulator writes nothing.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -29,6 +34,8 @@ from .driver import FrameCamera, FrameSource
 from .outline import Frame
 from .page import PageSettings
 from .synth import desk, photograph
+
+log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
 ImageInput = Path | str | Frame
@@ -74,10 +81,13 @@ def load_image(image: ImageInput) -> Frame:
 
 class _SimulatedSource(FrameSource):
     def __init__(
-        self, files: list[Path], frame_size: tuple[int, int], frame_interval: float, seed: int
+        self, files: list[Path], frame_size: tuple[int, int], frame_interval: float, seed: int,
+        platen: Path | None = None,
     ) -> None:
         self.description = "simulated document camera"
         self._files = files
+        self._platen = platen
+        self._platen_frame: Frame | None = None   # the platen file as read at this capture
         self._frame_size = frame_size
         self._frame_interval = frame_interval
         self._seed = seed
@@ -124,13 +134,20 @@ class _SimulatedSource(FrameSource):
                 frame = self._placed[self._burst % len(self._placed)]
                 self._burst += 1
                 return frame.copy()
+            if self._platen is not None:
+                if self._platen_frame is not None:
+                    return self._platen_frame.copy()
+                return self._empty_desk()
             if self._deck >= 0 and self._files:
                 if self._deck_frame is None:
                     self._deck_frame = load_image(self._files[self._deck])
                 return self._deck_frame.copy()
-            if self._desk is None:
-                self._desk = desk(self._frame_size, self._seed)
-            return self._desk.copy()
+            return self._empty_desk()
+
+    def _empty_desk(self) -> Frame:
+        if self._desk is None:
+            self._desk = desk(self._frame_size, self._seed)
+        return self._desk.copy()
 
     def present(self) -> bool:
         with self._lock:
@@ -141,12 +158,31 @@ class _SimulatedSource(FrameSource):
             self._open = False
 
     def begin_capture(self) -> None:
+        if self._platen is not None:
+            self._read_platen(self._platen)
         with self._lock:
             if self._files and not self._placed:
                 self._deck = (self._deck + 1) % len(self._files)
                 if self._deck_frame is not None:
                     self._deck_frame.fill(0)
                 self._deck_frame = None
+
+
+    def _read_platen(self, path: Path) -> None:
+        """What lies on the platen now: the file's image, or nothing when it is missing
+        (read outside the lock: decoding a photo takes a while)."""
+        frame: Frame | None = None
+        try:
+            frame = load_image(path)
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as err:   # half-written or not an image: the empty desk
+            log.warning("simulated document camera: platen %s unreadable (%s)", path,
+                        type(err).__name__)
+        with self._lock:
+            if self._platen_frame is not None:
+                self._platen_frame.fill(0)
+            self._platen_frame = frame
 
 
 def _zero(frames: list[Frame]) -> None:
@@ -163,6 +199,7 @@ class SimulatedDocumentCamera(FrameCamera):
         images: Sequence[Path | str] | Path | str | None = None,
         page: PageSettings | None = None,
         *,
+        platen: Path | str | None = None,
         frame_size: tuple[int, int] = (1600, 1200),
         frame_interval: float = 0.0,
         seed: int = 0,
@@ -172,7 +209,8 @@ class SimulatedDocumentCamera(FrameCamera):
         reconnect_interval: float = 0.2,
         presence_interval: float = 0.1,
     ) -> None:
-        self._sim = _SimulatedSource(image_files(images), frame_size, frame_interval, seed)
+        self._sim = _SimulatedSource(image_files(images), frame_size, frame_interval, seed,
+                                     Path(platen) if platen is not None else None)
         self.frame_size = frame_size
         self.seed = seed
         super().__init__(
