@@ -21,7 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, insert, select, update
 
 from central import audit
-from central.calendar import Calendar, load_calendar
+from central.calendar import DEMO_SOURCE, Calendar, load_calendar
 from central.db import write_transaction
 from central.models_casework import (
     Evaluation,
@@ -140,10 +140,14 @@ def set_rule(conn: Connection, region_code: str, visit: int, rectify: int, now: 
 
 def plus_workdays(calendar: Calendar, day: date, n: int) -> tuple[date, bool]:
     """(the date n working days after `day`, whether it is estimated): the calendar's
-    answer, else the same walk with Monday–Friday for the days of unknown years."""
+    answer, else the same walk with Monday–Friday for the days of unknown years; a way
+    through a demo year (weekends only) is estimated too."""
     exact = calendar.plus_workdays(day, n)
     if exact is not None:
-        return exact, False
+        # A demo year (weekends only, `seed --demo`) is no State Council notice either.
+        years = range(day.year, exact.year + 1)
+        guessed = any(calendar.source(date(y, 1, 1)) == DEMO_SOURCE for y in years)
+        return exact, guessed
     current, left = day, n
     while left:
         current += timedelta(days=1)

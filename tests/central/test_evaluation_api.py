@@ -144,6 +144,24 @@ def test_past_the_known_years_the_deadline_is_estimated_on_weekdays(
     assert "估算" in events[0].note
 
 
+def test_a_demo_year_counts_but_the_deadline_is_still_estimated(
+    api: SignedApi, app: FastAPI
+) -> None:
+    from central.calendar import seed_demo_years
+    from central.db import cli_connection
+    from central.timeutil import utcnow
+
+    with cli_connection(app.state.db.settings.db_url) as conn:
+        assert seed_demo_years(conn, date(2026, 12, 28), utcnow()) == [2027]
+    at(app, "2026-12-28T09:00:00")
+    number = rate(api, evaluation(2)).json()["case_number"]
+    case, _ = _case(app, number)
+    assert case.rectify_due == date(2027, 1, 18) and case.due_estimated is True
+    at(app, "2026-11-02T09:00:00")  # a way inside the notice's year is exact
+    case, _ = _case(app, rate(api, evaluation(2)).json()["case_number"])
+    assert case.due_estimated is False
+
+
 def _rule(app: FastAPI, region: str, visit: int, rectify: int) -> None:
     from central.db import cli_connection
     from central.rectification import set_rule
