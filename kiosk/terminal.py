@@ -48,7 +48,7 @@ from kiosk.events import (
 )
 from kiosk.files import DATA_DIR_MODE, ensure_dir
 from kiosk.fleet.service import Fleet, build_fleet
-from kiosk.flows import queue_desk
+from kiosk.flows import progress_desk, queue_desk
 from kiosk.flows.base import Flow
 from kiosk.flows.deps import FlowDeps
 from kiosk.flows.staff import StaffFlow
@@ -162,6 +162,7 @@ class Terminal:
             emit=self._arrival,
             zone=self.zone,
             on_appointment=lambda text, meaning: queue_desk.appointment_code(self, text, meaning),
+            on_receipt=lambda meaning: progress_desk.receipt_code(self, meaning),
         )
         self._statuses: dict[str, DeviceStatus] = {}
         self._fault_clock = FaultClock(self._clock)
