@@ -9,6 +9,8 @@ from .agent_authority import AgentAuthorityScreen
 from .agent_principal import AgentPrincipalScreen
 from .agent_relation import AgentRelationScreen
 from .base import FlowScreen
+from .collect_delivery import DeliveryScreen
+from .collect_materials import MaterialsScreen
 from .company import CompanyScreen
 from .confirm import ConfirmScreen
 from .detail import DetailScreen
@@ -29,6 +31,8 @@ SCREEN_OF_STEP = {
     Step.DETAIL: "yz_detail",
     Step.COMPANY: "yz_company",
     Step.FORM: "yz_form",
+    Step.MATERIALS: "yz_materials",
+    Step.DELIVERY: "yz_delivery",
     Step.CONFIRM: "yz_confirm",
     Step.SUBMITTING: "yz_submitting",
     Step.RESULT: "yz_result",
@@ -46,6 +50,7 @@ def build_screens() -> list[FlowScreen]:
         ProgressScreen(name="yz_loading"), ItemsScreen(), DetailScreen(), CompanyScreen(),
         FormScreen(), ConfirmScreen(), ProgressScreen(name="yz_submitting"), YzResultScreen(),
         YzErrorScreen(), AgentPrincipalScreen(), AgentRelationScreen(), AgentAuthorityScreen(),
+        MaterialsScreen(), DeliveryScreen(),
     ]
 
 

@@ -13,6 +13,7 @@ from kiosk.session import SessionSnapshot
 from ..widgets import WrapLabel
 from . import words as yz_words
 from .base import FlowScreen
+from .collect_lines import confirm_lines
 from .fields import display_value
 
 
@@ -23,6 +24,7 @@ class SummaryLine(BoxLayout):
 
 class ConfirmScreen(FlowScreen):
     applicant_short = StringProperty("")  # masked name and number, for the summary
+    pending_text = StringProperty("")     # the same item's application still being handled
     _shown: Any = None
 
     def show(self, snapshot: SessionSnapshot) -> None:
@@ -44,6 +46,8 @@ class ConfirmScreen(FlowScreen):
             lines.append(("企业", f"{flow.company_name}\n{flow.company_uscc}"))
         for f in flow.fields:
             lines.append((f.label, display_value(f.type, f.value, False) or "（未填写）"))
+        lines += confirm_lines(flow)   # 异地代收: pages per material, the delivery (masked)
+        self.pending_text = flow.pending_text()
         exempt = [m for m in flow.materials() if m.exempt]
         key = tuple(lines) + tuple(exempt)
         if key == self._shown:
@@ -60,11 +64,15 @@ class ConfirmScreen(FlowScreen):
                 box.add_widget(WrapLabel(text=f"✓ {m.name}（{how}）", tone="success"))
 
     def submit(self) -> None:
-        if self._flow is not None:
+        if self._flow is None:
+            return
+        if self.pending_text:
+            self._flow.submit_anyway()   # the button said 仍要提交 under the warning
+        else:
             self._flow.submit()
 
     def clear_flow(self) -> None:
         super().clear_flow()
         self._shown = None
-        self.applicant_short = ""
+        self.applicant_short = self.pending_text = ""
         self.ids.lines.clear_widgets()

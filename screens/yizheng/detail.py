@@ -15,6 +15,7 @@ from ..common.flow import Tag
 from ..widgets import WrapLabel
 from . import words as yz_words
 from .base import FlowScreen
+from .collect_lines import add_item_lines, paper_how
 from .items import item_tags
 
 
@@ -61,7 +62,7 @@ class DetailScreen(FlowScreen):
             self.clear_flow()
             return
         materials = flow.materials()
-        key = (item.code, tuple(materials), flow.offline, flow.company_uscc)
+        key = (item.code, tuple(materials), flow.offline, flow.company_uscc, flow.pending_text())
         self.can_apply = flow.can_apply()
         reason = blocker(flow)
         self.blocker = yz_words.CANNOT_APPLY.get(reason, "") if reason else ""
@@ -83,12 +84,14 @@ class DetailScreen(FlowScreen):
     def _fill_left(self, flow: YizhengFlow, materials: list[MaterialView]) -> None:
         left = self.ids.left
         left.clear_widgets()
+        add_item_lines(left, flow)   # 异地代收 / 多地联办 and an application of it still pending
         pending = flow.item is not None and flow.item.applicant_kind == "company" and not flow.company_uscc
         left.add_widget(Factory.SectionTitle(text="申请材料"))
         for m in materials:
             name = m.name if m.required else f"{m.name}（非必需）"
             tag, tone = yz_words.material_tag(m.required, m.exempt)
-            left.add_widget(MaterialRow(name=name, exempt=m.exempt, how=material_how(m, pending),
+            left.add_widget(MaterialRow(name=name, exempt=m.exempt,
+                                        how=paper_how(flow, m.source) or material_how(m, pending),
                                         tag=tag, tag_tone=tone))
         if not materials:
             left.add_widget(WrapLabel(text="无需提交材料", tone="muted"))
