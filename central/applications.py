@@ -70,6 +70,9 @@ _INSERT = insert(_apps).returning(_apps.c.id)
 _SET_NUMBER = update(_apps).where(_apps.c.id == bindparam("app_id")).values(number=bindparam("no"))
 _REPRESENTATIVE = select(Company.representative_id_number).where(Company.uscc == bindparam("uscc"))
 _REGION_NAME = select(Region.name).where(Region.code == bindparam("code"))
+_REGION_NAMES = select(Region.code, Region.name).where(
+    Region.code.in_(bindparam("codes", expanding=True))
+)
 
 
 def request_hash(body: ApplicationIn) -> str:
@@ -124,7 +127,9 @@ def submit(
         if winner is None:  # not a key collision: a real fault
             raise
         return _replay(conn, winner, digest, public_url), False
-    named = [{**p, "region_name": _region_name(conn, p["region_code"])} for p in parts]
+    codes = [p["region_code"] for p in parts]
+    names = dict(conn.execute(_REGION_NAMES, {"codes": codes}).all()) if codes else {}
+    named = [{**p, "region_name": names.get(p["region_code"], p["region_code"])} for p in parts]
     return build_out({**values, "number": number}, events, named, secret, public_url), True
 
 
