@@ -8,6 +8,8 @@
 #   kiosk-sim a4         a private CUPS with a cups-pdf queue; proofs -> /tmp/tongban-demo-cups/out
 #   kiosk-sim card       a virtual smart card in pcscd's vpcd reader (pcscd started if none runs)
 #   var/demo/camera/     front.png is what the simulated camera sees (`show ...` writes it)
+#   var/demo/doccam/     platen.png is what lies under the simulated document camera (高拍仪;
+#                        `doc ...` writes it, read at each 拍摄)
 #   kiosk ... run        the kiosk window (config/demo.toml reads var/demo/idreader), under a
 #                        supervisor that does what systemd does on a terminal (below)
 #   kiosk-central serve  the local central; the hall's pages: http://127.0.0.1:8480/hall/JC-ZWZX/
@@ -46,6 +48,7 @@ printer_sock=$run/printer.sock
 a4_sock=$run/a4.sock
 card_sock=$run/card.sock
 slot=$run/camera/front.png
+platen=$run/doccam/platen.png              # config/demo.toml: [devices.document_camera] platen
 PENSION_ITEM=11140500MB1947036N4000111001   # central/seed/catalogue.toml
 HALL_CODE=JC-ZWZX                          # central/seed/halls.toml: the demo terminal's hall
 HALL_NAME=晋城市政务服务中心
@@ -103,7 +106,7 @@ cleanup() {
     [[ -L $link ]] && rm -f "$link"
     local s
     for s in "$sock" "$printer_sock" "$a4_sock" "$card_sock"; do [[ -S $s ]] && rm -f "$s"; done
-    rm -f "$run/tick" "$slot"
+    rm -f "$run/tick" "$slot" "$platen"
     return 0
 }
 trap cleanup EXIT
@@ -133,7 +136,7 @@ started() {  # started NAME: remember $! for cleanup
 # Leftovers of a run that was killed hard.
 [[ -L $link ]] && rm -f "$link"
 for s in "$sock" "$printer_sock" "$a4_sock" "$card_sock"; do [[ -S $s ]] && rm -f "$s"; done
-rm -f "$slot"
+rm -f "$slot" "$platen"
 
 wait_for_socket() {  # wait_for_socket SOCKET PID LOG WHAT
     for _ in {1..150}; do
@@ -178,7 +181,7 @@ wait_for_socket "$a4_sock" "$!" "$run/a4.log" "the A4 printer simulator (cupsd)"
 say "simulated A4 printer: CUPS queue tongban-a4 (PDFs: $cups_root/out)"
 
 # --- smart cards: pcscd with vpcd's virtual readers, and a virtual card --------------------
-mkdir -p "$run/camera"
+mkdir -p "$run/camera" "$run/doccam"
 if [[ -S /run/pcscd/pcscd.comm ]] && "$venv/bin/python" -c 'import sys; from smartcard.System import readers; readers()' >/dev/null 2>&1; then
     say "using the running pcscd"
 elif [[ $(id -u) == 0 ]] && command -v pcscd >/dev/null; then
@@ -251,6 +254,20 @@ text, slot = sys.argv[1], sys.argv[2]
 tmp = slot + ".part.png"
 qrcode.make(text, box_size=8).save(tmp)
 os.replace(tmp, slot)
+PY
+}
+
+doc_page=letter      # the document `doc blurred|glare|cut` spoil (the last one laid down)
+lay_doc() {  # lay_doc NAME [FAULT]: a sample page photographed on the document camera's desk
+    "$venv/bin/python" - "$1" "${2:-}" "$platen" <<'PY'
+import os, sys
+import cv2
+from drivers.doccam import samples
+name, fault, platen = sys.argv[1], sys.argv[2], sys.argv[3]
+tmp = platen + ".part.png"
+if not cv2.imwrite(tmp, samples.shot(name, fault)):
+    sys.exit(f"could not write {tmp}")
+os.replace(tmp, platen)
 PY
 }
 
@@ -413,11 +430,19 @@ usage() {
                        show receipt NUMBER / show FILE.png;  hide 收起
     show appointment   出示预约码  an appointment starting in 10 minutes: 报到 at the home
                                    screen prints a priority ticket (预约优先)
+    doc letter         放授权委托书 the document camera (高拍仪) sees a 授权委托书 (page 1); doc letter2: page 2
+    doc contract       放购房合同  a 购房合同 (异地代收's paper material)
+    doc blurred|glare|cut          the last document blurred / under a lamp's glare / half off the platen
+    doc clear          拿走文件    nothing on the platen (拍摄 then says 没有拍到文件)
     call N             叫号        call the next ticket to window N (1-8; window 1 serves A, B and C)
     queue              排队状态    the hall now: current calls, waiting per category
     central stop       停止平台    stop the local central (applications wait in the outbox)
     central start      启动平台    start it again (the outbox delivers what waited)
-    outbox             待送达      the terminal's outbox status
+    outbox             待送达      the terminal's outbox status (evidence pages wait there sealed)
+    advance NUMBER [--tracking-number N] [--part N]
+                       办件流转    move an application one step (受理, 寄递, 办结, 送达 ...), as
+                                   kiosk-central application advance does; 办件查询 shows the step
+    cases              整改工单    差评 rectification cases (kiosk-central evaluation list)
     quit               退出        stop the demo (also Ctrl-D, Ctrl-C)
 
 HELP
@@ -479,6 +504,34 @@ while true; do
             ;;
         outbox)
             "$KIOSK" --config "$CONFIG" outbox status || true
+            continue
+            ;;
+        "doc "*)
+            what=${line#doc }
+            case $what in
+                letter | letter2 | contract)
+                    doc_page=$what
+                    lay_doc "$what" && say "the $what page lies under the document camera (tap 拍摄)" ;;
+                blurred | glare | cut)
+                    lay_doc "$doc_page" "$what" && say "the $doc_page page, $what, lies under the document camera" ;;
+                clear)
+                    rm -f "$platen" && say "nothing under the document camera" ;;
+                *) say "doc letter|letter2|contract|blurred|glare|cut|clear" ;;
+            esac
+            continue
+            ;;
+        advance | "advance "*)
+            read -r -a words <<<"${line#advance}"
+            if [[ ${#words[@]} == 0 || ${words[0]} == -* ]]; then
+                say "advance NUMBER [--tracking-number N] [--part N]"
+                continue
+            fi
+            "$KIOSK_CENTRAL" application advance "${words[@]}" --db "$central_db" 2>&1 \
+                || say "advance refused (exit status $?)"
+            continue
+            ;;
+        cases)
+            "$KIOSK_CENTRAL" evaluation list --db "$central_db" 2>&1 || say "evaluation list failed (exit status $?)"
             continue
             ;;
         "call "*)

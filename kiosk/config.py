@@ -306,6 +306,7 @@ def _resolve_paths(data: dict[str, Any], origin: Path) -> None:
             fix(device, where, "font", only_dotted=False)
             fix(device, where, "slot", only_dotted=False)
             fix(device, where, "images", only_dotted=False)
+            fix(device, where, "platen", only_dotted=False)
 
 
 def load_config(path: Path | str | None = None, *, starting: bool = False,

@@ -7,6 +7,9 @@ through kiosk.devices from a ``[devices.document_camera]`` table, as the demo do
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +21,8 @@ from drivers.doccam import samples
 from drivers.doccam.model import CapturedPage
 from drivers.doccam.sim import SimulatedDocumentCamera
 from drivers.status import DeviceState
+from kiosk.capture.quality import assess
+from kiosk.capture.settings import CaptureSettings
 from kiosk.config_devices import DocumentCameraSettings
 from kiosk.devices import build_document_camera
 from tests.kiosk.capture_fixtures import wait_online
@@ -124,3 +129,40 @@ def test_the_platen_is_configurable_only_as_a_path() -> None:
         DocumentCameraSettings.model_validate({"driver": "simulated", "platen": 3})
     settings = DocumentCameraSettings.model_validate({"driver": "simulated"})
     assert settings.platen is None
+
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_FAULTS = {"": (), "blurred": ("blurred",), "glare": ("glare",), "cut": ("cut_off",)}
+
+
+def _demo_snippet() -> str:
+    """The Python that deploy/demo.sh's `doc ...` runs to lay a page on the platen."""
+    text = (REPO / "deploy" / "demo.sh").read_text(encoding="utf-8")
+    start = text.index("lay_doc() {")
+    body = text[text.index("<<'PY'\n", start) + len("<<'PY'\n"):]
+    return body[:body.index("\nPY\n")]
+
+
+@pytest.mark.parametrize(("name", "fault"), [
+    ("letter", ""), ("letter2", ""), ("contract", ""),
+    ("letter", "blurred"), ("contract", "glare"), ("letter", "cut"),
+])
+def test_the_demos_doc_commands_give_the_verdicts_they_name(
+        name: str, fault: str, tmp_path: Path) -> None:
+    platen = tmp_path / "platen.png"
+    done = subprocess.run([sys.executable, "-", name, fault, str(platen)], input=_demo_snippet(),
+                          text=True, capture_output=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    table = tomllib.loads((REPO / "config" / "demo.toml").read_text(encoding="utf-8"))
+    demo = table["devices"]["document_camera"]
+    assert demo["driver"] == "simulated" and demo["platen"].endswith("doccam/platen.png")
+    settings = DocumentCameraSettings.model_validate({**demo, "platen": str(platen)})
+    camera = build_document_camera(settings)
+    assert isinstance(camera, SimulatedDocumentCamera)
+    camera.open()
+    try:
+        wait_online(camera)
+        page = capture(camera)
+    finally:
+        camera.close()
+    assert assess(page, CaptureSettings()).problems == DEMO_FAULTS[fault]
