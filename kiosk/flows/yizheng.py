@@ -29,6 +29,7 @@ from kiosk.central_api.models import (
 from kiosk.flows import yizheng_collect as collect
 from kiosk.flows.base import Handling, IllegalTransition, Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
+from kiosk.flows.notice_print import NoticePrinting, NoticeReceiptsLike
 from kiosk.flows.yizheng_agent import AgentSteps
 from kiosk.flows.yizheng_collect import Collect, PartLine, PendingNotice
 from kiosk.flows.yizheng_ports import CentralLike, OutboxLike, ReceiptsLike
@@ -113,8 +114,11 @@ class YizhengFlow(AgentSteps):
         hall_name: str = "",
         zone: dt.tzinfo | None = None,
         capture: CaptureSettings | None = None,
+        notices: NoticeReceiptsLike | None = None,
     ) -> None:
         super().__init__(session, runner)
+        # 打印一次性告知单 on the item page (docs/casework.md §9; kiosk/flows/notice_print.py).
+        self.notice = NoticePrinting(notices, self._background, self._changed, self._touch)
         # Every photographed page of this visit (paper materials here, 代办's authorization
         # letter in yizheng_agent.py): in memory only, wiped at the end.
         self.pages = PageSet()
@@ -525,6 +529,11 @@ class YizhengFlow(AgentSteps):
         return Handling(self.SERVICE_ID, f"一证通办：{item.name}", item.code,
                         result.application_number or None, result.local_receipt or None)
 
+    def print_notice(self) -> None:
+        """打印一次性告知单 of the item shown: nothing personal on it (docs/casework.md §9)."""
+        if self.item is not None:
+            self.notice.print(self.item)
+
     def wipe(self) -> None:
         super().wipe()
         with self._lock:
@@ -536,6 +545,7 @@ class YizhengFlow(AgentSteps):
             self.receipt_state = self.receipt_error = ""
             self.company_name = self.company_uscc = ""
         self._agent_wipe()
+        self.notice.reset()
         self.collect.wipe()
         self.pages.wipe()
 
@@ -545,7 +555,7 @@ def build(deps: FlowDeps) -> YizhengFlow:
         raise NotEnrolled()  # the registry says it needs central: the terminal checked
     from kiosk import hall_time
     from kiosk.central_api import ApplicationRequest
-    from kiosk.printing.jobs import ApplicationReceipts
+    from kiosk.printing.jobs import ApplicationReceipts, NoticeReceipts
 
     receipts = (ApplicationReceipts(deps.config, deps.printing)
                 if deps.printing.receipt is not None else None)
@@ -557,4 +567,6 @@ def build(deps: FlowDeps) -> YizhengFlow:
     return YizhengFlow(deps.session, deps.central, deps.outbox, ApplicationRequest.model_validate,
                        receipts=receipts, camera=deps.camera, region_code=region, hall_name=hall,
                        zone=hall_time.hall_zone(deps.config),
-                       capture=getattr(deps.config, "capture", None))
+                       capture=getattr(deps.config, "capture", None),
+                       notices=(NoticeReceipts(deps.config, deps.printing, region)
+                                if deps.printing.receipt is not None else None))

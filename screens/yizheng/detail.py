@@ -12,6 +12,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kiosk.flows.yizheng import MaterialView, YizhengFlow
 
 from ..common.flow import Tag
+from ..guide import words as notice_words
 from ..widgets import WrapLabel
 from . import words as yz_words
 from .base import FlowScreen
@@ -53,6 +54,9 @@ class DetailScreen(FlowScreen):
     title = StringProperty("")
     blocker = StringProperty("")
     can_apply = BooleanProperty(False)
+    notice_line = StringProperty("")
+    notice_tone = StringProperty("muted")
+    can_print_notice = BooleanProperty(False)
     _shown: Any = None
 
     def show_flow(self, flow: YizhengFlow | None) -> None:
@@ -66,6 +70,7 @@ class DetailScreen(FlowScreen):
         self.can_apply = flow.can_apply()
         reason = blocker(flow)
         self.blocker = yz_words.CANNOT_APPLY.get(reason, "") if reason else ""
+        self._show_notice(flow, item.code)
         if key == self._shown:
             return
         self._shown = key
@@ -119,6 +124,17 @@ class DetailScreen(FlowScreen):
             if value:
                 right.add_widget(DetailLine(caption=caption, value=str(value)))
 
+    def _show_notice(self, flow: YizhengFlow, code: str) -> None:
+        ready, why = flow.notice.ready()
+        state, failed = flow.notice.status_for(code)
+        self.can_print_notice = ready and state != "printing"
+        line, tone = notice_words.print_line(state, failed)
+        self.notice_line, self.notice_tone = (line, tone) if line or ready else (notice_words.not_ready(why), "muted")
+
+    def print_notice(self) -> None:
+        if self._flow is not None:
+            self._flow.print_notice()
+
     def begin(self) -> None:
         if self._flow is not None and self.can_apply:
             self._flow.begin_form()
@@ -127,7 +143,8 @@ class DetailScreen(FlowScreen):
         super().clear_flow()
         self._shown = None
         self.title = self.blocker = ""
-        self.can_apply = False
+        self.can_apply = self.can_print_notice = False
+        self.notice_line = ""
         for name in ("tags", "left", "right"):
             self.ids[name].clear_widgets()
 

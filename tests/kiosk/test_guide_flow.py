@@ -7,7 +7,6 @@ nothing of a card kept, and the notice layout's new lines.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -188,3 +187,32 @@ def test_the_notice_says_whether_someone_else_may_file_it_and_names_the_joint_de
         assert any(part.department in t and part.task in t for t in lines)
     assert {b.label: b.value for b in notice(own).blocks if isinstance(b, Pair)}["帮办代办"] == \
         "不可代办，须申请人本人办理"
+
+
+def test_the_yizheng_item_page_prints_the_notice_too(
+        tmp_path: Path, printer: tuple[Printing, PrinterSimulator]) -> None:
+    from kiosk.central_api.models import ApplicationRequest
+    from kiosk.flows.yizheng import Step as YzStep
+    from kiosk.flows.yizheng import YizhengFlow
+    from tests.kiosk.test_yizheng_flow import FakeCentral, FakeOutbox
+    from tests.support.cards import make_card
+
+    printing, sim = printer
+    s = Session(idle_timeout=60, idle_warning=15, removal_grace=5, temp_root=tmp_path)
+    s.identity_read(make_card(), "yizheng_tongban")
+    assert s.confirm()
+    central = FakeCentral()
+    flow = YizhengFlow(s, central, FakeOutbox(central), ApplicationRequest.model_validate,
+                       runner=inline_runner, notices=NoticeReceipts(site_config(tmp_path), printing, "140500"))  # type: ignore[arg-type]
+    flow.load()
+    flow.select_item("A")
+    assert flow.step is YzStep.DETAIL and flow.notice.ready() == (True, "")
+    flow.print_notice()
+    assert flow.notice.status_for("A") == ("printed", "")
+    sim.wait_receipt(5)
+    [record] = printing.log.records()
+    assert (record.doc_type, record.doc_number, record.id_masked) == ("notice", "A", "")
+    flow.wipe()
+    assert flow.notice.status_for("A") == ("", "")
+    bare = YizhengFlow(s, central, FakeOutbox(central), ApplicationRequest.model_validate, runner=inline_runner)
+    assert bare.notice.ready() == (False, "no_printer")
