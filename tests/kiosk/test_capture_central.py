@@ -98,7 +98,8 @@ def test_pages_reach_central_sealed_exactly_once_and_leave_the_terminal(
             assert [(r[0], r[1], r[2]) for r in mine] == [
                 (1, "authorization", None), (2, "authorization", None), (3, "material", "M02")]
             for row, page, sha in zip(mine, pages.pages(), hashes, strict=True):
-                content = bytes(row[5])  # type: ignore[arg-type]
+                content = row[5]
+                assert isinstance(content, bytes)
                 assert row[3] == sha == hashlib.sha256(content).hexdigest()
                 assert content == bytes(page.jpeg) and row[4] == len(content)
             with store.read() as conn:
