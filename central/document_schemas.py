@@ -23,7 +23,7 @@ HEX64 = r"^[0-9a-f]{64}$"
 ID_MASKED_PATTERN = r"^([0-9]{4}\*{10}[0-9]{3}[0-9X])?$"
 
 ProofCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", examples=["shebao_canbao"])]
-DocType = Literal["application_receipt", "queue_ticket", "notice", "test_page", "proof"]
+DocType = Literal["application_receipt", "queue_ticket", "notice", "test_page", "proof", "handover"]
 PrinterKind = Literal["receipt_printer", "a4_printer"]
 
 

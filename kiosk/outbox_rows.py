@@ -292,7 +292,7 @@ class OutboxRows:
                 .values(
                     state=DELIVERED, delivered_at=self._clock(), payload_encrypted=None,
                     result_number=application.application_number if application else None,
-                    result_json=application.model_dump_json() if application else None,
+                    result_json=_kept(application).model_dump_json() if application else None,
                     last_error=None,
                     attempts=outbox.c.attempts + 1,
                 )
@@ -313,3 +313,17 @@ class OutboxRows:
                 values["next_attempt_at"] = retry_at(attempts)
             conn.execute(update(outbox).where(outbox.c.id == row_id, outbox.c.state == PENDING).values(**values))
             return conn.execute(select(outbox).where(outbox.c.id == row_id)).one(), attempts
+
+
+def _kept(application: Application) -> Application:
+    """Central's answer as the outbox keeps it: without the photographed pages' SHA-256
+    (the evidence list and the custody steps' hashes). A hash identifies the citizen's
+    document (anyone holding the page can confirm it was handed in here), and the terminal
+    has no use for it once the application is delivered (docs/casework.md §5)."""
+    def plain(steps: Sequence[Any]) -> list[Any]:
+        return [step.model_copy(update={"hashes": []}) for step in steps]
+
+    return application.model_copy(update={
+        "evidence": [], "timeline": plain(application.timeline),
+        "parts": [part.model_copy(update={"timeline": plain(part.timeline)}) for part in application.parts],
+    })

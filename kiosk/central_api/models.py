@@ -377,7 +377,7 @@ class VerifiedDocument(_Response):
 
 
 # -- print log -----------------------------------------------------------------------------
-PrintDocType = Literal["application_receipt", "queue_ticket", "notice", "test_page", "proof"]
+PrintDocType = Literal["application_receipt", "queue_ticket", "notice", "test_page", "proof", "handover"]
 
 
 class PrintLogEntry(_Request):

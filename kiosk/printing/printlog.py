@@ -57,6 +57,7 @@ DOC_TYPES = {
     "application_receipt": "办件受理回执",
     "queue_ticket": "排队号票",
     "notice": "一次性告知单",
+    "handover": "收件交接单",
     "test_page": "打印测试页",
     "proof": "证明",
     "licence": "证照",
