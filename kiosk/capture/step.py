@@ -12,6 +12,8 @@ staff cannot ask the citizen to come back and photograph again, so a page that f
 check is retaken by default); a page with ``no_page`` is never kept. ``keep()`` returns
 whether the page was kept.
 
+The flow that holds a step wipes it (``wipe()``) when the session ends, with its PageSet.
+
 Thread-safety: intents come from the UI thread, the capture's result from the runner's
 thread; a lock guards the state and ``wipe()`` bumps a generation so that a capture still
 running when the session ends has its page wiped, not kept.
@@ -19,6 +21,7 @@ running when the session ends has its page wiped, not kept.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -37,6 +40,8 @@ from .settings import CaptureSettings
 
 if TYPE_CHECKING:
     from drivers.contracts import DocumentCamera
+
+log = logging.getLogger(__name__)
 
 Runner = Callable[[Callable[[], None]], None]
 STATES = ("idle", "taking", "review", "failed")
@@ -162,6 +167,9 @@ class CaptureStep:
             error = "camera_unavailable"
         except DeviceError as err:
             error = "capture_failed" if err.code == ErrorCode.DEVICE_ERROR else "camera_unavailable"
+        except Exception:   # a bug here must not leave the screen on "taking" for ever
+            log.exception("capture failed unexpectedly")
+            error = "capture_failed"
         with self._lock:
             if generation != self._generation:
                 if page is not None:

@@ -123,6 +123,24 @@ class _StuckCamera:
         raise DeviceTimeout(f"no page within {timeout}")
 
 
+class _BrokenCamera:
+    """A camera whose page makes the quality check fail (a bug, not a device fault)."""
+
+    def capture_page(self, timeout: float) -> CapturedPage:
+        return CapturedPage(bytearray(b"x"), 1, 1, True, ((0.0, 0.0),) * 4, 1.0,  # type: ignore[arg-type]
+                            source_size=(-1, -1))
+
+
+def test_an_unexpected_failure_ends_in_failed_not_taking(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*_args: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("kiosk.capture.step.assess", boom)
+    step, _ = step_for(_BrokenCamera())  # type: ignore[arg-type]
+    step.take()
+    assert step.state == "failed" and step.error == "capture_failed" and step.candidate is None
+
+
 def test_a_camera_not_answering_is_camera_timeout() -> None:
     step, _ = step_for(_StuckCamera(), timeout_s=0.5)  # type: ignore[arg-type]
     step.take()
