@@ -467,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     import scenarios_a11y
     import scenarios_appointment
     import scenarios_cards
+    import scenarios_evaluation
     import scenarios_maintenance
     import scenarios_maintenance_mode
     import scenarios_printing
@@ -479,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
 
     scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS, **scenarios_a11y.SCENARIOS,
                 **scenarios_cards.SCENARIOS, **scenarios_walkthrough.SCENARIOS,
-                **scenarios_voice.SCENARIOS,
+                **scenarios_voice.SCENARIOS, **scenarios_evaluation.SCENARIOS,
                 **scenarios_maintenance.SCENARIOS, **scenarios_maintenance_mode.SCENARIOS,
                 **scenarios_appointment.SCENARIOS,
                 **scenarios_queue.SCENARIOS}[args.scenario]
