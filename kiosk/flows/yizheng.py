@@ -534,14 +534,6 @@ class YizhengFlow(AgentSteps):
         if self.item is not None:
             self.notice.print(self.item)
 
-    def completed_handling(self) -> Handling | None:
-        """好差评: an application filed (kept locally or at central)."""
-        result, item = self.result, self.item
-        if self.step is not Step.RESULT or result is None or result.error or item is None:
-            return None
-        return Handling(self.SERVICE_ID, f"一证通办：{item.name}", item.code,
-                        result.application_number or None, result.local_receipt or None)
-
     def wipe(self) -> None:
         super().wipe()
         with self._lock:
