@@ -372,6 +372,8 @@ class YizhengFlow(AgentSteps):
 
         def work() -> None:
             self._print_receipt(self._generation)
+            if self.collect.handover_state != "printed":
+                self._print_handover(self._generation)   # 异地代收: the 收件交接单 again too
 
         self._background(work)
 

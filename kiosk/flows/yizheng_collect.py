@@ -77,6 +77,15 @@ def region_names(regions: Iterable[Region]) -> dict[str, str]:
     return names
 
 
+def joined(region: str, department: str) -> str:
+    """河南省焦作市 + 焦作市住房公积金管理中心 -> 河南省焦作市住房公积金管理中心: the place
+    said once when the department's name starts with it."""
+    for cut in range(len(region), 1, -1):
+        if department.startswith(region[-cut:]):
+            return region[:-cut] + department
+    return region + department
+
+
 class Collect:
     """The 异地代收 / paper materials state of one 一证通办 visit."""
 
@@ -118,9 +127,8 @@ class Collect:
         """What the mode means for the citizen ("" for 全程网办: nothing to explain)."""
         mode = self.mode(item)
         if mode == "异地代收":
-            where = self.region_name(item.handling_region_code, item)
-            return (f"异地代收：本终端收件，材料寄递至{where}{item.department}办理，"
-                    f"结果邮寄或到本厅领取")
+            where = joined(self.region_name(item.handling_region_code, item), item.department)
+            return f"异地代收：本终端收件，材料寄递至{where}办理，结果邮寄或到本厅领取"
         if mode == "多地联办":
             return f"多地联办：一次提交，分送{len(item.joint)}个部门分别办理，全部办结后统一送达"
         return ""

@@ -45,6 +45,14 @@ def confirm_lines(flow: YizhengFlow) -> list[tuple[str, str]]:
     return lines
 
 
+def handover_line(flow: YizhengFlow) -> str:
+    """The 收件交接单's printing, said under the receipt's line ("" when there is none)."""
+    state = flow.collect.handover_state
+    if flow.collect.handover is None or not state:
+        return ""
+    return words.HANDOVER_FAILED if state == "failed" else words.HANDOVER.get(state, "")
+
+
 def paper_how(flow: YizhengFlow, source: str) -> str:
     """How a paper material is given here: photographed when a camera is configured."""
     return words.MATERIAL_CAPTURE if source == "paper" and flow.collect.camera is not None else ""

@@ -36,6 +36,8 @@ CONFIRM_MODE = "办理方式"
 SUBMIT_AGAIN = "仍要提交"
 PARTS_TITLE = "联办部门"
 PART_LINE = "{seq}. {region} {department}：{task}"
+HANDOVER = {"printing": "正在打印收件交接单…", "printed": "收件交接单已打印，请一并取走"}
+HANDOVER_FAILED = "收件交接单未能打印，请点击“重新打印”或到窗口领取"
 
 
 def error(code: str) -> str:

@@ -13,6 +13,7 @@ from kiosk.flows.yizheng import ResultView, YizhengFlow
 from .. import printing_words as print_words
 from . import words as yz_words
 from .base import FlowScreen
+from .collect_lines import handover_line
 
 
 def _hall_zone() -> dt.tzinfo | None:
@@ -47,7 +48,9 @@ class YzResultScreen(FlowScreen):
             self.clear_flow()
             return
         self.receipt_state = flow.receipt_state
-        self.receipt_text = print_words.receipt_line(flow.receipt_state, flow.receipt_error)
+        self.receipt_text = "\n".join(line for line in (
+            print_words.receipt_line(flow.receipt_state, flow.receipt_error),
+            handover_line(flow)) if line)   # 异地代收: the 收件交接单 too
         self.can_print_receipt = flow.can_print_receipt and flow.receipt_state in ("", "failed")
         if result == self._shown:
             return

@@ -185,7 +185,7 @@ def test_another_citys_item_is_collected_here_and_says_where_it_goes(
     flow, _ = make_flow(tmp_path, central, None)
     flow.select_item(FUND)
     assert flow.mode() == "异地代收"
-    assert flow.mode_text() == ("异地代收：本终端收件，材料寄递至河南省焦作市焦作市住房公积金管理中心办理，"
+    assert flow.mode_text() == ("异地代收：本终端收件，材料寄递至河南省焦作市住房公积金管理中心办理，"
                                 "结果邮寄或到本厅领取")
     assert flow.parts() == []
     flow.select_item("LOCAL")
@@ -391,3 +391,26 @@ def test_offline_nothing_is_claimed_about_earlier_applications(
     assert flow.confirm_form()
     flow.submit()
     assert flow.step is Step.RESULT and len(outbox.requests) == 1
+
+
+def test_a_handover_slip_that_could_not_print_is_printed_with_the_receipt_again(
+        tmp_path: Path, central: FakeCentral, camera: SimulatedDocumentCamera) -> None:
+    receipts = FakeReceipts()
+    receipts.ready = lambda: (False, "paper_out")  # type: ignore[method-assign]
+    flow, _ = make_flow(tmp_path, central, camera, receipts=receipts)
+    to_materials(flow)
+    assert photograph(flow, camera)
+    flow.next_material()
+    flow.next_material()
+    flow.choose_delivery("pickup")
+    flow.confirm_delivery()
+    flow.submit()
+    assert (flow.receipt_state, flow.collect.handover_state) == ("failed", "failed")
+    assert flow.collect.handover_error == "paper_out" and receipts.printed == []
+    receipts.ready = lambda: (True, "")  # type: ignore[method-assign]
+    flow.print_receipt()
+    assert receipts.printed == ["receipt", "handover"]
+    assert flow.collect.handover_state == "printed"
+    _, draft = receipts.handovers[0]
+    assert (draft.delivery_method, draft.pickup_hall, draft.address_masked) == (
+        "pickup", "晋城市政务服务中心", "")
