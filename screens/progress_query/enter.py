@@ -4,6 +4,8 @@ number comes first; six characters of code, then 查询."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.properties import StringProperty
 
 from kiosk.flows.progress_query import ProgressQueryFlow
@@ -32,6 +34,16 @@ class PqEnterScreen(PqScreen):
         self.error_text = words.error(error)
         if flow.number and not self.number:
             self.number = flow.number    # a scanned receipt refused: its number shown back
+
+    def on_pre_enter(self, *_: Any) -> None:
+        """A fresh entry starts empty at the number; back from a refusal keeps what was
+        typed (the citizen corrects it)."""
+        flow = self._flow
+        if flow is None or not flow.error:
+            self.number = flow.number if flow is not None else ""
+            self.check = ""
+            self.active = "number"
+            self._dismissed = ""
 
     def focus(self, box: str) -> None:
         self.active = box

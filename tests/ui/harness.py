@@ -471,6 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     import scenarios_maintenance
     import scenarios_maintenance_mode
     import scenarios_printing
+    import scenarios_progress_query
     import scenarios_queue
     import scenarios_voice
     import scenarios_walkthrough
@@ -483,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
                 **scenarios_voice.SCENARIOS, **scenarios_evaluation.SCENARIOS,
                 **scenarios_maintenance.SCENARIOS, **scenarios_maintenance_mode.SCENARIOS,
                 **scenarios_appointment.SCENARIOS,
-                **scenarios_queue.SCENARIOS}[args.scenario]
+                **scenarios_queue.SCENARIOS, **scenarios_progress_query.SCENARIOS}[args.scenario]
     config = load_config(args.config)
     state: dict[str, Any] = {"ui": None, "ok": False}
 
