@@ -15,7 +15,7 @@ from sqlalchemy import select
 from kiosk.central_api.errors import NotEnrolled
 from kiosk.evaluation.handlings import Handlings, application_handling_id
 from kiosk.evaluation.sending import KIND_EVALUATION, AlreadyRated, Rateable
-from kiosk.flows.base import Handling, check_table, inline_runner
+from kiosk.flows.base import Flow, Handling, check_table, inline_runner
 from kiosk.flows.evaluation import EvaluationFlow, Step
 from kiosk.outbox import Outbox
 from kiosk.session import Session
@@ -245,3 +245,52 @@ def test_the_offer_starts_on_rate_and_has_no_list_to_go_back_to(handlings: Handl
     assert flow.step is Step.THANKS      # the offer rates one thing only
     flow.wipe()
     assert flow.offered is None and flow.chosen is None and flow.outcome is None
+
+
+# -- the offer after an open session (排队取号: nobody identified) ---------------------------
+
+class _Ticket(Flow):
+    SERVICE_ID = "queue_ticket"
+    FIRST = Step.LOADING
+
+    def completed_handling(self) -> Handling:
+        return Handling(self.SERVICE_ID, "排队取号：综合 A001")
+
+
+def test_the_offer_after_an_open_session_is_anonymous(handlings: Handlings, store: Store,
+                                                      tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from kiosk.evaluation import offer
+    from kiosk.evaluation.settings import EvaluationSettings
+    from kiosk.events import Publisher
+
+    session = Session(idle_timeout=60, idle_warning=15, removal_grace=5, temp_root=tmp_path)
+    session.begin_open("queue_ticket")
+    session.identity_read(make_card(), "queue_ticket")    # the green channel's lent card
+    assert session.card is not None and session.open
+    heard: list[object] = []
+    events: Publisher[Any] = Publisher()
+    events.subscribe(heard.append)
+    terminal = SimpleNamespace(
+        session=session, flow=_Ticket(session), handlings=handlings, central=None, events=events,
+        config=SimpleNamespace(evaluation=EvaluationSettings(),
+                               services=SimpleNamespace(offered=["queue_ticket", "evaluation"])))
+    assert offer.finish(terminal)  # type: ignore[arg-type]
+    flow = terminal.flow
+    assert isinstance(flow, EvaluationFlow) and flow.step is Step.RATE
+    assert session.card is None and session.open and session.snapshot().service_id == "evaluation"
+    kept = handlings.get(flow.chosen.handling_id)  # type: ignore[union-attr]
+    assert kept is not None and kept.service_id == "queue_ticket" and not kept.rated
+    with store.read() as conn:
+        assert conn.execute(select(handlings_table.c.person_key)).scalars().all() == [""]
+    assert not offer.finish(terminal)  # type: ignore[arg-type]   # 跳过: the session ends
+    assert session.snapshot().state.value == "idle"
+    # Switched off: the session ends at once, nothing kept.
+    session.begin_open("queue_ticket")
+    terminal.flow = _Ticket(session)
+    terminal.config.evaluation = EvaluationSettings(offer_after_service=False)
+    assert not offer.finish(terminal)  # type: ignore[arg-type]
+    assert session.snapshot().state.value == "idle"
+    with store.read() as conn:   # only the first one is kept
+        assert len(conn.execute(select(handlings_table.c.handling_id)).all()) == 1
