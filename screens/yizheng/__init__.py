@@ -6,6 +6,7 @@ from kiosk.flows.yizheng import Step, YizhengFlow
 
 from ..common.flow import screen_of_step
 from .agent_authority import AgentAuthorityScreen
+from .agent_letter import AgentLetterScreen
 from .agent_principal import AgentPrincipalScreen
 from .agent_relation import AgentRelationScreen
 from .base import FlowScreen
@@ -28,6 +29,7 @@ SCREEN_OF_STEP = {
     Step.AGENT_PRINCIPAL: "yz_agent_principal",
     Step.AGENT_RELATION: "yz_agent_relation",
     Step.AGENT_AUTHORITY: "yz_agent_authority",
+    Step.AGENT_LETTER: "yz_agent_letter",
     Step.DETAIL: "yz_detail",
     Step.COMPANY: "yz_company",
     Step.FORM: "yz_form",
@@ -50,7 +52,7 @@ def build_screens() -> list[FlowScreen]:
         ProgressScreen(name="yz_loading"), ItemsScreen(), DetailScreen(), CompanyScreen(),
         FormScreen(), ConfirmScreen(), ProgressScreen(name="yz_submitting"), YzResultScreen(),
         YzErrorScreen(), AgentPrincipalScreen(), AgentRelationScreen(), AgentAuthorityScreen(),
-        MaterialsScreen(), DeliveryScreen(),
+        AgentLetterScreen(), MaterialsScreen(), DeliveryScreen(),
     ]
 
 
