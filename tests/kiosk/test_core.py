@@ -44,13 +44,21 @@ def test_every_registered_flow_declares_a_consistent_transition_table() -> None:
     assert check_table(StaffFlow) == []
 
 
-def test_a_service_not_built_yet_is_shown_unavailable_with_its_reason() -> None:
+def test_a_service_not_built_yet_is_shown_unavailable_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiosk.registry import ServiceSpec
+
+    monkeypatch.setitem(SERVICES, "teleport", ServiceSpec("teleport", "传送", "瞬间到达办事窗口", ()))
     online = DeviceStatus(DeviceState.ONLINE)
     views = {v.id: v for v in service_views(list(SERVICES), {"id_reader": online, "receipt_printer": online},
                                             enrolled=True)}
     assert views["identity_check"].available
-    assert (views["progress_query"].available, views["progress_query"].reason) == (False, "not_in_version")
+    assert (views["teleport"].available, views["teleport"].reason) == (False, "not_in_version")
     assert views["proof_print"].reason == "device_missing:a4_printer"
+    # 办件查询 and 办事指南 need nothing but central: available without any device at all.
+    bare = {v.id: v for v in service_views(["progress_query", "guide"], {}, enrolled=True)}
+    assert bare["progress_query"].available and bare["guide"].available
+    alone = {v.id: v for v in service_views(["progress_query", "guide"], {}, enrolled=False)}
+    assert alone["progress_query"].reason == alone["guide"].reason == "central_not_enrolled"
 
 
 def test_the_config_offers_only_services_the_registry_knows(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from drivers.receipt.simulator import PrinterSimulator
 from kiosk import hall_time
 from kiosk.central_api.client import CentralClient
 from kiosk.central_api.models import Item
-from kiosk.config import load_config
+from kiosk.config import KioskConfig, load_config
 from kiosk.flows.base import check_table, inline_runner
 from kiosk.flows.guide import GuideFlow, Step
 from kiosk.printing.documents.notice import notice
@@ -63,7 +63,7 @@ def printer(tmp_path: Path) -> Iterator[tuple[Printing, PrinterSimulator]]:
         store.close()
 
 
-def site_config(tmp_path: Path) -> object:
+def site_config(tmp_path: Path) -> KioskConfig:
     site = tmp_path / "site.toml"
     site.write_text('profile = "hall"\n[terminal]\ndata_dir = "data"\nregion_code = "140500"\n'
                     'hall_name = "晋城市政务服务中心"\n', encoding="utf-8")
@@ -122,7 +122,7 @@ def test_the_notice_prints_on_the_receipt_printer_without_anyone_identified(
     printing, sim = printer
     config = site_config(tmp_path)
     with enrolled(central) as client:
-        flow = GuideFlow(session(tmp_path), client, NoticeReceipts(config, printing, "140500"),  # type: ignore[arg-type]
+        flow = GuideFlow(session(tmp_path), client, NoticeReceipts(config, printing, "140500"),
                          "140500", runner=inline_runner)
         flow.load()
         item = joint_item(flow)
@@ -202,8 +202,9 @@ def test_the_yizheng_item_page_prints_the_notice_too(
     s.identity_read(make_card(), "yizheng_tongban")
     assert s.confirm()
     central = FakeCentral()
-    flow = YizhengFlow(s, central, FakeOutbox(central), ApplicationRequest.model_validate,
-                       runner=inline_runner, notices=NoticeReceipts(site_config(tmp_path), printing, "140500"))  # type: ignore[arg-type]
+    notices = NoticeReceipts(site_config(tmp_path), printing, "140500")
+    flow = YizhengFlow(s, central, FakeOutbox(central),  # type: ignore[arg-type]
+                       ApplicationRequest.model_validate, runner=inline_runner, notices=notices)
     flow.load()
     flow.select_item("A")
     assert flow.step is YzStep.DETAIL and flow.notice.ready() == (True, "")
@@ -214,5 +215,6 @@ def test_the_yizheng_item_page_prints_the_notice_too(
     assert (record.doc_type, record.doc_number, record.id_masked) == ("notice", "A", "")
     flow.wipe()
     assert flow.notice.status_for("A") == ("", "")
-    bare = YizhengFlow(s, central, FakeOutbox(central), ApplicationRequest.model_validate, runner=inline_runner)
+    bare = YizhengFlow(s, central, FakeOutbox(central),  # type: ignore[arg-type]
+                       ApplicationRequest.model_validate, runner=inline_runner)
     assert bare.notice.ready() == (False, "no_printer")
