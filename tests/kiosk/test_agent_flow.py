@@ -258,3 +258,21 @@ def test_the_session_end_wipes_the_letter_and_the_principal(
     assert page.wiped and principal is not None and principal.id_number == ""
     assert flow.letter is None and not flow.agent_view().acting
     assert session.principal is None
+
+
+def test_the_receipt_document_names_the_principal_and_the_agent_masked() -> None:
+    import datetime as dt
+
+    from drivers.receipt.model import Pair
+    from kiosk.printing.documents.receipts import ApplicationReceiptData, application_receipt
+
+    data = ApplicationReceiptData(
+        item_name="事项A", applicant_name=PRINCIPAL[0], applicant_id_number="140502195001010011",
+        submitted_at=dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.UTC), local_receipt="DEMO-0001-20261206-0001",
+        terminal_code="DEMO-0001", hall_name="晋城市政务服务中心", application_number="14050020261206000001",
+        agent_masked="李*（子女）")
+    pairs = {b.label: b.value for b in application_receipt(data).blocks if isinstance(b, Pair)}
+    assert pairs["申请人"] == "张*" and pairs["代办人"] == "李*（子女）"
+    assert pairs["证件号码"] == "1405**********0011"
+    text = repr(application_receipt(data))
+    assert PRINCIPAL[0] not in text and AGENT[0] not in text and "140502195001010011" not in text
