@@ -388,9 +388,9 @@ class Session:
             if self._card is None or self._state is SessionState.IDLE or source is not self._source:
                 return
             self._card_away = True
-            if source is IdentitySource.ID_CARD and self._principal.engaged:
+            if self._principal.engaged:
                 # 帮办代办: one reader, two people's cards; the agent's read card may leave it.
-                log.info("ID card taken away while acting for a principal; the session goes on")
+                log.info("card taken away while acting for a principal; the session goes on")
                 return
             if source is IdentitySource.ID_CARD and self._presence is CardPresence.MAY_LEAVE:
                 # The card was read; the citizen may keep it while the visit goes on.

@@ -129,3 +129,17 @@ def test_session_changed_is_not_sent_for_a_principal(session: Session, events) -
     session.expect_principal(True)
     session.identity_read(make_card(*PRINCIPAL), "x")
     assert not any(isinstance(e, SessionChanged) for e in events)
+
+
+def test_a_social_security_agent_may_take_their_card_for_the_principals(tmp_path: Path) -> None:
+    s = Session(idle_timeout=60, idle_warning=15, removal_grace=0, temp_root=tmp_path, clock=FakeClock())
+    s.identity_read(make_card(*AGENT), "yizheng_tongban", source=IdentitySource.SOCIAL_SECURITY)
+    assert s.confirm() and s.expect_principal(True)
+    s.card_removed(IdentitySource.SOCIAL_SECURITY)
+    s.tick()
+    assert s.state is SessionState.ACTIVE
+    s.identity_read(make_card(*PRINCIPAL), "x", source=IdentitySource.SOCIAL_SECURITY)
+    assert s.principal is not None and s.principal_source is IdentitySource.SOCIAL_SECURITY
+    s.drop_principal()
+    s.card_removed(IdentitySource.SOCIAL_SECURITY)   # no principal any more: the usual rule
+    assert s.state is SessionState.IDLE
