@@ -32,6 +32,7 @@ SIGNED = [
     ("get", "/api/v1/applications/{application_number}/public"),
     ("post", "/api/v1/applications/evidence"),
     ("post", "/api/v1/applications/evidence/sealed"),
+    ("post", "/api/v1/evaluations"),
     # The queue (docs/hall-day.md).
     ("get", "/api/v1/queue/categories"),
     ("post", "/api/v1/queue/tickets"),
