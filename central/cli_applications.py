@@ -8,7 +8,7 @@ timeline, 异地代收 along its chain of custody (寄递 needs --tracking-numbe
 event carries the pages' SHA-256), a 多地联办 part with --part (the application is 办结
 when its last part is). It prints `NUMBER STATUS`, or with --json the application as the
 API answers it. A refusal exits 2 with one line on stderr naming the cause, or with --json
-`{"error": REASON, "detail": "..."}` on stdout.
+`{"error": REASON, "message": "..."}` on stdout.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def cmd_advance(args: argparse.Namespace) -> int:
             )
     except AdvanceError as err:
         if args.json:
-            print(json.dumps({"error": err.reason, "detail": err.detail}, ensure_ascii=False))
+            print(json.dumps({"error": err.reason, "message": err.detail}, ensure_ascii=False))
         else:
             print(f"kiosk-central: error: {err.reason}: {err.detail}", file=sys.stderr)
         return EXIT_REFUSED

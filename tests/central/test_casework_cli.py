@@ -44,7 +44,7 @@ def test_a_refusal_exits_2_naming_the_reason(
     status, out, err = _run(capsys, number, "--db", db_url, "--json")
     assert (status, err) == (2, "")
     refusal = json.loads(out)
-    assert refusal["error"] == "tracking_number_required" and "--tracking-number" in refusal["detail"]
+    assert refusal["error"] == "tracking_number_required" and "--tracking-number" in refusal["message"]
     status, out, _ = _run(capsys, "14050020990101000001", "--db", db_url, "--json")
     assert status == 2 and json.loads(out)["error"] == "not_found"
 
