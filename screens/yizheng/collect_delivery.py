@@ -17,11 +17,9 @@ from .base import FlowScreen
 
 
 class DeliveryScreen(FlowScreen):
-    title = StringProperty("")
     method = StringProperty("")        # "" | post | pickup
     address = StringProperty("")       # what is typed (shown while this screen is up only)
     preedit = StringProperty("")
-    pickup_text = StringProperty(words.DELIVERY_PICKUP)
     hint = StringProperty("")
     error_text = StringProperty("")
     typing = BooleanProperty(False)
@@ -33,11 +31,8 @@ class DeliveryScreen(FlowScreen):
             self.clear_flow()
             return
         collect = flow.collect
-        self.title = flow.item.name
         self.method = collect.delivery_method
         self.address = collect.address
-        self.pickup_text = f"{words.DELIVERY_PICKUP}（{collect.hall_name}）" if collect.hall_name \
-            else words.DELIVERY_PICKUP
         self.hint = (words.DELIVERY_POST_HINT if self.method == "post"
                      else words.DELIVERY_PICKUP_HINT.format(hall=collect.hall_name or "本厅")
                      if self.method == "pickup" else "")
@@ -72,5 +67,5 @@ class DeliveryScreen(FlowScreen):
         super().clear_flow()
         self.ids.entry.reset()   # nothing being composed survives the session
         self._opened = None
-        self.title = self.method = self.address = self.preedit = self.hint = self.error_text = ""
+        self.method = self.address = self.preedit = self.hint = self.error_text = ""
         self.typing = False
