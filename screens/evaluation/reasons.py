@@ -38,6 +38,10 @@ class EvaluationReasonsScreen(EvaluationScreen):
     typing = BooleanProperty(False)
 
     def on_kv_post(self, base_widget: Any) -> None:
+        # Held here: the part not shown is out of the widget tree, and kv's ids are weak.
+        self._chooser: BoxLayout = self.ids.chooser
+        self._typer: BoxLayout = self.ids.typer
+        self._entry: Any = self.ids.entry
         self._chips: dict[str, ReasonChip] = {}
         for code, name in words.REASONS.items():
             chip = ReasonChip(code=code, text=name)
@@ -54,7 +58,7 @@ class EvaluationReasonsScreen(EvaluationScreen):
         self.message = words.error(flow.error) if flow.error else ""
         for code, chip in self._chips.items():
             chip.selected = code in flow.reasons
-        self._show_comment(flow.comment, self.ids.entry.preedit if self.typing else "")
+        self._show_comment(flow.comment, self._entry.preedit if self.typing else "")
 
     def _show_comment(self, text: str, preedit: str) -> None:
         self.comment = text + preedit
@@ -67,10 +71,10 @@ class EvaluationReasonsScreen(EvaluationScreen):
     def start_typing(self) -> None:
         app = App.get_running_app()
         self.typing = True
-        self.ids.entry.open("text", bool(app and app.theme.elderly))
+        self._entry.open("text", bool(app and app.theme.elderly))
 
     def stop_typing(self) -> None:
-        self.ids.entry.reset()
+        self._entry.reset()
         self.typing = False
         if self._flow is not None:
             self._show_comment(self._flow.comment, "")
@@ -89,7 +93,7 @@ class EvaluationReasonsScreen(EvaluationScreen):
     def _show_part(self) -> None:
         body: BoxLayout = self.ids.body
         body.clear_widgets()
-        body.add_widget(self.ids.typer if self.typing else self.ids.chooser)
+        body.add_widget(self._typer if self.typing else self._chooser)
 
     # -- the buttons -----------------------------------------------------------------------
     def back_pressed(self) -> None:
@@ -108,7 +112,7 @@ class EvaluationReasonsScreen(EvaluationScreen):
         super().clear_flow()
         if self.typing:
             self.stop_typing()
-        self.ids.entry.reset()   # the session ended: nothing being composed survives it
+        self._entry.reset()   # the session ended: nothing being composed survives it
         self.level_line = self.message = self.comment = ""
         for chip in self._chips.values():
             chip.selected = False
