@@ -38,10 +38,11 @@ class EvaluationReasonsScreen(EvaluationScreen):
     typing = BooleanProperty(False)
 
     def on_kv_post(self, base_widget: Any) -> None:
-        # Held here: the part not shown is out of the widget tree, and kv's ids are weak.
-        self._chooser: BoxLayout = self.ids.chooser
-        self._typer: BoxLayout = self.ids.typer
-        self._entry: Any = self.ids.entry
+        # Held here, strongly (``__self__``: kv's ids are weak proxies): the part not shown
+        # is out of the widget tree and would be collected.
+        self._chooser: BoxLayout = self.ids.chooser.__self__
+        self._typer: BoxLayout = self.ids.typer.__self__
+        self._entry: Any = self.ids.entry.__self__
         self._chips: dict[str, ReasonChip] = {}
         for code, name in words.REASONS.items():
             chip = ReasonChip(code=code, text=name)

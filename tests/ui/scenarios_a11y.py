@@ -173,6 +173,25 @@ def _queue(ui: Any, audit: Auditor) -> None:
     _visit_current(ui, audit)
 
 
+def _evaluation(ui: Any, audit: Auditor) -> None:
+    """好差评 from the tile: the list (张三's application filed above, from central), one
+    chosen, 不满意 with a reason chip: the rate and reasons screens hold data. Nothing is sent
+    (the tour cancels the session)."""
+    ui.wait_screen("ev_list", timeout=30)
+    _visit_current(ui, audit)
+    flow = ui.app.terminal.flow
+    first = ui.call(lambda: flow.choices[0].handling_id if flow.choices else None)
+    if first is None:
+        return
+    ui.call(lambda: flow.choose(first))
+    ui.wait_screen("ev_rate")
+    _visit_current(ui, audit)
+    ui.tap("不满意")
+    ui.wait_screen("ev_reasons")
+    ui.tap("设备不好用")
+    _visit_current(ui, audit)
+
+
 # Per service: walks that reach its screens with data (each starts right after 确认是本人,
 # or at the service's first screen when it needs no identity).
 DEEPER: dict[str, list[Callable[[Any, Auditor], None]]] = {
@@ -180,6 +199,7 @@ DEEPER: dict[str, list[Callable[[Any, Auditor], None]]] = {
     "proof_print": [_proofs],
     "appointment": [_appointment],
     "queue_ticket": [_queue],
+    "evaluation": [_evaluation],
 }
 
 
