@@ -80,8 +80,13 @@ def _leave_reader(ui: Any) -> None:
 
 
 def evaluation(ui: Any) -> None:
+    import gc
+
     _ready(ui)
     data = ui.results["data"]
+    # The reasons screen's typing part lies outside the widget tree until used: it must
+    # survive a collection (every session's end clears it).
+    ui.call(gc.collect)
 
     # 1. 身份核验, 完成: the offer, what was done named.
     _checked_then_done(ui)
