@@ -465,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import scenarios
     import scenarios_a11y
+    import scenarios_agent
     import scenarios_appointment
     import scenarios_cards
     import scenarios_evaluation
@@ -480,6 +481,7 @@ def main(argv: list[str] | None = None) -> int:
     from screens.app import run_app
 
     scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS, **scenarios_a11y.SCENARIOS,
+                **scenarios_agent.SCENARIOS,
                 **scenarios_cards.SCENARIOS, **scenarios_walkthrough.SCENARIOS,
                 **scenarios_voice.SCENARIOS, **scenarios_evaluation.SCENARIOS,
                 **scenarios_maintenance.SCENARIOS, **scenarios_maintenance_mode.SCENARIOS,
