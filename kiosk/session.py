@@ -28,7 +28,6 @@ from kiosk.events import (
     IdleWarning,
     KioskEvent,
     PrincipalChanged,
-    PrincipalRefused,
     Publisher,
     ReadFailed,
     SessionChanged,
@@ -240,29 +239,13 @@ class Session:
 
     def _principal_read(self, card: IdentityCard, source: IdentitySource) -> tuple[bool, KioskEvent | None]:
         """Under the lock: whether the read is the principal's business, and the event to
-        tell."""
-        slot = self._principal
-        if self._state is not SessionState.ACTIVE or self._open or self._card is None or not slot.engaged:
+        tell (kiosk/session_principal.py decides)."""
+        if self._state is not SessionState.ACTIVE or self._open or self._card is None:
             return False, None
-        held = slot.card
-        if held is not None and held.id_number == card.id_number:
-            # The principal again: an ID card read after their e-ID code upgrades the source
-            # (``present`` needs the card); otherwise a re-read changes nothing.
+        handled, event = self._principal.read(card, source, self._card.id_number)
+        if handled:
             self._last_activity = self._clock()
-            if source is IdentitySource.ID_CARD and slot.source is not IdentitySource.ID_CARD:
-                slot.hold(card, source)
-                return True, PrincipalChanged(True, source.value)
-            card.wipe()
-            return True, None
-        if not slot.expecting:
-            return False, None
-        self._last_activity = self._clock()
-        if card.id_number == self._card.id_number:
-            card.wipe()
-            return True, PrincipalRefused("principal_is_agent")
-        slot.hold(card, source)
-        slot.expecting = False
-        return True, PrincipalChanged(True, source.value)
+        return handled, event
 
     def set_elderly(self, on: bool) -> None:
         """The 适老化 mode was switched (a touch too): the idle timeout follows it."""

@@ -10,6 +10,7 @@ the session's rules for its own card stay as they were.
 from __future__ import annotations
 
 from drivers.idcard.model import IdentityCard
+from kiosk.events import KioskEvent, PrincipalChanged, PrincipalRefused
 from kiosk.privacy import forget_personal, register_card
 from kiosk.session_types import IdentitySource
 
@@ -27,6 +28,30 @@ class PrincipalSlot:
     def engaged(self) -> bool:
         """Expecting a principal or holding one: the ID reader is shared by two people."""
         return self.expecting or self.card is not None
+
+    def read(self, card: IdentityCard, source: IdentitySource,
+             agent_id_number: str) -> tuple[bool, KioskEvent | None]:
+        """An identity read during the agent's active session: (whether it was the
+        principal's business, the event to tell). Not handled: the session's usual rules."""
+        if not self.engaged:
+            return False, None
+        held = self.card
+        if held is not None and held.id_number == card.id_number:
+            # The principal again: an ID card read after their e-ID code upgrades the source
+            # (``present`` needs the card); otherwise a re-read changes nothing.
+            if source is IdentitySource.ID_CARD and self.source is not IdentitySource.ID_CARD:
+                self.hold(card, source)
+                return True, PrincipalChanged(True, source.value)
+            card.wipe()
+            return True, None
+        if not self.expecting:
+            return False, None
+        if card.id_number == agent_id_number:
+            card.wipe()
+            return True, PrincipalRefused("principal_is_agent")
+        self.hold(card, source)
+        self.expecting = False
+        return True, PrincipalChanged(True, source.value)
 
     def hold(self, card: IdentityCard, source: IdentitySource) -> None:
         self.drop()
