@@ -465,8 +465,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import scenarios
     import scenarios_a11y
-    import scenarios_agent
     import scenarios_appointment
+    import scenarios_collect
     import scenarios_cards
     import scenarios_evaluation
     import scenarios_maintenance
@@ -481,11 +481,10 @@ def main(argv: list[str] | None = None) -> int:
     from screens.app import run_app
 
     scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS, **scenarios_a11y.SCENARIOS,
-                **scenarios_agent.SCENARIOS,
                 **scenarios_cards.SCENARIOS, **scenarios_walkthrough.SCENARIOS,
                 **scenarios_voice.SCENARIOS, **scenarios_evaluation.SCENARIOS,
                 **scenarios_maintenance.SCENARIOS, **scenarios_maintenance_mode.SCENARIOS,
-                **scenarios_appointment.SCENARIOS,
+                **scenarios_appointment.SCENARIOS, **scenarios_collect.SCENARIOS,
                 **scenarios_queue.SCENARIOS, **scenarios_progress_query.SCENARIOS}[args.scenario]
     config = load_config(args.config)
     state: dict[str, Any] = {"ui": None, "ok": False}
