@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.properties import StringProperty
+from kivy.utils import escape_markup, get_hex_from_color
 
 from kiosk.flows.progress_query import ProgressQueryFlow
 
@@ -44,6 +45,15 @@ class PqEnterScreen(PqScreen):
             self.check = ""
             self.active = "number"
             self._dismissed = ""
+
+    @staticmethod
+    def box_text(caption: str, value: str, active: bool, size: float, muted: list[float],
+                 primary: list[float]) -> str:
+        """What a box shows: its caption, small, then the value typed (or 请输入). The caption
+        sits inside the box so the column fits in 适老化 mode with a refusal shown."""
+        tone = get_hex_from_color(primary if active else muted)
+        shown = escape_markup(value) if value else f"[color={get_hex_from_color(muted)}]请输入[/color]"
+        return f"[size={int(size)}][color={tone}]{caption}[/color][/size]  {shown}"
 
     def focus(self, box: str) -> None:
         self.active = box

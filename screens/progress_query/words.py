@@ -10,8 +10,8 @@ HOW_CARD_DETAIL = "可查看本人的全部办件、办理进度和需要您做�
 HOW_QR = "或将办件受理回执上的二维码对准扫码口"
 HOW_NUMBER = "没有带证件？输入回执上的办件编号和查询码"
 ENTER_NUMBER = "输入办件编号"
-NUMBER_LABEL = "办件编号"
-CHECK_LABEL = "查询码（6位，见回执）"
+NUMBER_LABEL = "编号"
+CHECK_LABEL = "查询码"
 PUBLIC_NOTE = "未核验身份：仅显示办理进度，申请人信息已隐藏。刷身份证可查看全部信息并补打回执。"
 NO_APPLICATIONS = "没有查到您的办件。代他人办理的办件，请用代办时使用的证件查询。"
 REPRINT = "补打回执"
@@ -29,7 +29,7 @@ STATUS = {
 FINISHED = {"办结", "送达", "归档"}
 
 ERRORS = {
-    "not_found": "没有查到该办件：请核对办件编号和查询码（见办件受理回执）。",
+    "not_found": "没有查到该办件，请核对办件编号和查询码。",
     "rate_limited": "查询过于频繁，请稍后再试，或刷身份证查询。",
     "malformed": "无法识别该二维码，请扫描完整的办件受理回执二维码，或输入办件编号和查询码。",
     "central_unavailable": "暂时无法连接政务服务平台，请稍后再试，或到服务台查询。",

@@ -137,10 +137,10 @@ def faults(ui: Any) -> None:
     ui.tap("返回")
     ui.wait_screen("home")
 
-    # A service not in this version says so when tapped; so does one that needs central
-    # on a terminal not enrolled with it.
+    # A service that needs central says so when tapped on a terminal not enrolled with it
+    # (办件查询 needs no device, central only).
     ui.tap("办件查询")
-    ui.wait_text("“办件查询”暂不可用：暂未开通")
+    ui.wait_text("“办件查询”暂不可用：本机未接入政务服务平台")
     ui.record("not-in-version-tapped")
     ui.tap("一证通办")
     ui.wait_text("“一证通办”暂不可用：本机未接入政务服务平台")

@@ -173,6 +173,44 @@ def _queue(ui: Any, audit: Auditor) -> None:
     _visit_current(ui, audit)
 
 
+def _progress(ui: Any, audit: Auditor) -> None:
+    """办件查询: the start; 张三's card: his list (the 一证通办 walk filed one) and its detail;
+    back at the start, a wrong 查询码 (the entry with its refusal), then the right one (the
+    public view)."""
+    flow = lambda: ui.app.terminal.flow  # noqa: E731 - the running flow, read on the UI thread
+    ui.wait_screen("pq_start", timeout=30)
+    _visit_current(ui, audit)
+    ui.sim("place zhang_san")
+    ui.wait_screen("pq_list", timeout=30)
+    _visit_current(ui, audit)
+    first = ui.call(lambda: flow().applications[0])
+    ui.call(lambda: flow().open(first.number))
+    ui.wait_screen("pq_detail")
+    _visit_current(ui, audit)
+    ui.call(lambda: flow().back())
+    ui.call(lambda: flow().back())
+    ui.wait_screen("pq_start")
+    ui.call(lambda: flow().enter_number())
+    ui.wait_screen("pq_enter")
+    wrong = "222222" if first.check_code != "222222" else "333333"
+    ui.call(lambda: flow().lookup(first.number, wrong))
+    ui.wait_until(lambda: flow().error == "not_found", 30, "the refusal")
+    _visit_current(ui, audit)
+    ui.call(lambda: flow().lookup(first.number, first.check_code))
+    ui.wait_screen("pq_public", timeout=30)
+    _visit_current(ui, audit)
+
+
+def _guide(ui: Any, audit: Auditor) -> None:
+    """办事指南: the catalogue, then a 多地联办 item's guide (the longest sections)."""
+    ui.wait_screen("gd_list", timeout=30)
+    _visit_current(ui, audit)
+    code = ui.call(lambda: next(i.code for i in ui.app.terminal.flow.items if i.joint))
+    ui.call(lambda: ui.app.terminal.flow.open(code))
+    ui.wait_screen("gd_detail")
+    _visit_current(ui, audit)
+
+
 def _evaluation(ui: Any, audit: Auditor) -> None:
     """好差评 from the tile: the list (张三's application filed above, from central), one
     chosen, 不满意 with a reason chip: the rate and reasons screens hold data. Nothing is sent
@@ -200,6 +238,8 @@ DEEPER: dict[str, list[Callable[[Any, Auditor], None]]] = {
     "appointment": [_appointment],
     "queue_ticket": [_queue],
     "evaluation": [_evaluation],
+    "progress_query": [_progress],
+    "guide": [_guide],
 }
 
 

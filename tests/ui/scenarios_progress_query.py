@@ -146,4 +146,72 @@ def progress_query(ui: Any) -> None:
     ui.tap("适老化")
 
 
-SCENARIOS = {"progress_query": progress_query}
+def _visit(ui: Any, audit: Any) -> None:
+    manager = ui.app.manager
+    ui.wait_until(lambda: not manager.transition.is_active, 30, "the transition to end")
+    audit.visit(ui.screen())
+
+
+def progress_query_a11y(ui: Any) -> None:
+    """The accessibility check (tests/support/a11y_audit.py) of every 办件查询 and 办事指南
+    screen holding data, in normal and elderly mode, with and without a real fault banner
+    (the receipt printer out of paper), as tests/ui/scenarios_a11y.py walks them."""
+    from tests.support.a11y_audit import Auditor
+
+    def banner(on: bool) -> None:
+        ui.printers(f"receipt paper {'out' if on else 'normal'}")
+        ui.wait_until(lambda: bool(ui.app.banner.message) == on, 20, f"the banner {'up' if on else 'gone'}")
+
+    _ready(ui)
+    audit = Auditor(ui, lambda: banner(True), lambda: banner(False))
+    older, _ = _filed()
+    flow = lambda: ui.app.terminal.flow  # noqa: E731 - the running flow
+    ui.tap("办件查询")
+    ui.wait_screen("pq_start", timeout=20)
+    _visit(ui, audit)
+    ui.sim("place zhang_san")
+    ui.wait_screen("pq_list", timeout=30)
+    _visit(ui, audit)
+    ui.call(lambda: flow().open(older["number"]))
+    ui.wait_screen("pq_detail")
+    _visit(ui, audit)
+    for name in ("pq_printing", "pq_loading"):
+        audit.force(name)
+    ui.call(lambda: flow().back())
+    ui.call(lambda: flow().back())
+    ui.wait_screen("pq_start")
+    ui.call(lambda: flow().enter_number())
+    ui.wait_screen("pq_enter")
+    ui.call(lambda: flow().lookup(older["number"], "222222" if older["check"] != "222222" else "333333"))
+    ui.wait_until(lambda: flow().error == "not_found", 30, "the refusal")
+    _visit(ui, audit)
+    ui.call(lambda: flow().lookup(older["number"], older["check"]))
+    ui.wait_screen("pq_public", timeout=30)
+    _visit(ui, audit)
+    audit.force("pq_error")
+
+
+def guide_a11y(ui: Any) -> None:
+    """The same check of the 办事指南 screens (a run of its own: one session per run)."""
+    from tests.support.a11y_audit import Auditor
+
+    def banner(on: bool) -> None:
+        ui.printers(f"receipt paper {'out' if on else 'normal'}")
+        ui.wait_until(lambda: bool(ui.app.banner.message) == on, 20, f"the banner {'up' if on else 'gone'}")
+
+    _ready(ui)
+    audit = Auditor(ui, lambda: banner(True), lambda: banner(False))
+    flow = lambda: ui.app.terminal.flow  # noqa: E731 - the running flow
+    ui.tap("办事指南")
+    ui.wait_screen("gd_list", timeout=20)
+    _visit(ui, audit)
+    code = ui.call(lambda: next(i.code for i in flow().items if i.joint))
+    ui.call(lambda: flow().open(code))
+    ui.wait_screen("gd_detail")
+    _visit(ui, audit)
+    for name in ("gd_loading", "gd_error"):
+        audit.force(name)
+
+
+SCENARIOS = {"progress_query": progress_query, "progress_query_a11y": progress_query_a11y,
+             "guide_a11y": guide_a11y}

@@ -71,11 +71,11 @@ def test_home_shows_every_offered_service_as_a_tile(session_run: AppRun) -> None
     home = session_run.step("01-home")
     texts = [t["text"] for t in home["texts"]]
     assert home["screen"] == "home"
-    for title in ("身份核验", "一证通办", "证明打印", "排队取号", "预约办事", "办件查询", "好差评"):
+    for title in ("身份核验", "一证通办", "证明打印", "排队取号", "预约办事", "办件查询", "办事指南", "好差评"):
         assert title in texts
-    assert texts.count("暂未开通") == 2  # shown greyed with the reason, not hidden
-    # 一证通办, 证明打印 and 预约办事 need the terminal enrolled with central
-    assert texts.count("本机未接入政务服务平台") == 3
+    assert texts.count("暂未开通") == 0  # every offered service is built
+    # 一证通办, 证明打印, 预约办事, 办件查询 and 办事指南 need the terminal enrolled with central
+    assert texts.count("本机未接入政务服务平台") == 5
     assert "本机未配置凭条打印机" in texts   # 排队取号 prints its tickets
     assert _any(texts, "也可直接将身份证放在感应区")
     assert "政务服务大厅一体机" in texts and "晋城市政务服务中心" in texts
@@ -209,7 +209,7 @@ def test_a_failed_read_asks_to_place_the_card_again(faults_run: AppRun) -> None:
 
 
 def test_tapping_a_service_not_offered_yet_says_why(faults_run: AppRun) -> None:
-    assert _any(faults_run.shown("not-in-version-tapped"), "“办件查询”暂不可用：暂未开通")
+    assert _any(faults_run.shown("not-in-version-tapped"), "“办件查询”暂不可用：本机未接入政务服务平台")
     assert _any(faults_run.shown("not-enrolled-tapped"), "“一证通办”暂不可用：本机未接入政务服务平台")
 
 

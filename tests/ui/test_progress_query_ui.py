@@ -94,6 +94,10 @@ class TrackingDevicesForUi:
                     image.save(partial)
                     os.replace(partial, self.slot)
                     return "ok shown"
+                case ["receipt", rest] if rest.startswith("paper "):
+                    state = rest.split()[1]
+                    self.sim.set_paper(state)
+                    return f"ok {state}"
                 case ["clear"]:
                     self.slot.unlink(missing_ok=True)
                     return "ok clear"
@@ -140,7 +144,7 @@ def test_typed_number_and_check_code_show_the_masked_public_view(run: AppRun, de
 
 def test_a_wrong_check_code_is_said_like_an_unknown_number(run: AppRun) -> None:
     assert run.step("04-wrong-code")["screen"] == "pq_enter"
-    assert "没有查到该办件：请核对办件编号和查询码（见办件受理回执）。" in run.shown("04-wrong-code")
+    assert "没有查到该办件，请核对办件编号和查询码。" in run.shown("04-wrong-code")
 
 
 def test_the_card_lists_the_citizens_applications_newest_first(run: AppRun, devices: TrackingDevicesForUi) -> None:
@@ -186,3 +190,34 @@ def test_elderly_mode_under_a_fault_banner(run: AppRun) -> None:
     home = run.shown("09-home-elderly-banner")
     for tile in ("身份核验", "一证通办", "证明打印", "排队取号", "预约办事", "办件查询", "办事指南", "好差评"):
         assert tile in home, tile
+
+
+def a11y_of(run_scenario: RunApp, devices: TrackingDevicesForUi, scenario: str) -> AppRun:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TONGBAN_CENTRAL_PUBLIC_URL", PUBLIC)
+        result = run_scenario(scenario, central=True, timeout=600,
+                              session={"idle_timeout_s": 300, "idle_warning_s": 15,
+                                       "idle_timeout_elderly_s": 300},
+                              site_extra=devices.site(), extra_args=["--printers", str(devices.socket)],
+                              env={"PQ_FILED": str(devices.filed)},
+                              central_ready=devices.file_applications)
+    assert result.returncode == 0 and result.results.get("ok"), result.describe()
+    return result
+
+
+@pytest.mark.parametrize(("scenario", "names"), [
+    ("progress_query_a11y", {"pq_start", "pq_list", "pq_detail", "pq_enter", "pq_public", "pq_printing",
+                             "pq_loading", "pq_error"}),
+    ("guide_a11y", {"gd_list", "gd_detail", "gd_loading", "gd_error"}),
+])
+def test_every_screen_passes_the_accessibility_check_in_every_mode(
+        run_scenario: RunApp, devices: TrackingDevicesForUi, scenario: str, names: set[str]) -> None:
+    visits = a11y_of(run_scenario, devices, scenario).results["data"]["a11y"]["visits"]
+    screens = {v["screen"] for v in visits}
+    assert screens == names
+    modes = {(v["screen"], v["mode"]) for v in visits}
+    for screen in screens:
+        for mode in ("normal", "elderly", "normal-banner", "elderly-banner", "elderly-growth"):
+            assert (screen, mode) in modes, (screen, mode)
+    findings = [(v["screen"], v["mode"], f) for v in visits for f in v["findings"]]
+    assert findings == []

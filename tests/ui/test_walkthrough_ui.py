@@ -48,7 +48,6 @@ def test_the_banner_names_the_paused_services_and_they_do_not_start(walk_run: Ap
 def test_identity_check_offers_the_services_usable_now(walk_run: AppRun) -> None:
     shown = walk_run.shown("01-result-next")
     assert {"您还可以继续办理", "一证通办", "无需再次验证身份"} <= set(shown)
-    assert "办件查询" not in shown                  # not in this version: not offered
     assert walk_run.results["data"]["next_service"] == ["active", "yizheng_tongban"]
     assert walk_run.step("04-next-service")["screen"] == "yz_items"
 
