@@ -427,7 +427,7 @@ usage() {
     card insert KEY    插入卡片    zhang_san_ssse / liu_fang_ssse (PIN 123456) 社保卡, staff_hall 工作人员卡,
                                    zhang_san_qpboc 银行卡; card remove / card pull / card cards
     show eid [ID]      出示电子证照码 (default 张三); show appointment / show forged /
-                       show receipt NUMBER / show FILE.png;  hide 收起
+                       show receipt NUMBER [查询码] / show FILE.png;  hide 收起
     show appointment   出示预约码  an appointment starting in 10 minutes: 报到 at the home
                                    screen prints a priority ticket (预约优先)
     doc letter         放授权委托书 the document camera (高拍仪) sees a 授权委托书 (page 1); doc letter2: page 2
@@ -629,7 +629,12 @@ PY
             continue
             ;;
         "show receipt "*)
-            show_code "TONGBAN-APP:${line#show receipt }" && say "receipt QR in front of the camera"
+            read -r -a words <<<"${line#show receipt }"
+            if [[ ${#words[@]} -ge 2 ]]; then   # NUMBER CODE: today's receipt, central's page
+                show_code "$CENTRAL_URL/t/${words[0]}?c=${words[1]}" && say "receipt QR (tracking page) in front of the camera"
+            else                                  # NUMBER: an old receipt's TONGBAN-APP: code
+                show_code "TONGBAN-APP:${words[0]}" && say "old receipt QR in front of the camera"
+            fi
             continue
             ;;
         "show "*)
