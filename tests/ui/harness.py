@@ -465,9 +465,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import scenarios
     import scenarios_a11y
+    import scenarios_agent
     import scenarios_appointment
-    import scenarios_collect
     import scenarios_cards
+    import scenarios_collect
     import scenarios_evaluation
     import scenarios_maintenance
     import scenarios_maintenance_mode
@@ -481,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     from screens.app import run_app
 
     scenario = {**scenarios.SCENARIOS, **scenarios_printing.SCENARIOS, **scenarios_a11y.SCENARIOS,
+                **scenarios_agent.SCENARIOS,
                 **scenarios_cards.SCENARIOS, **scenarios_walkthrough.SCENARIOS,
                 **scenarios_voice.SCENARIOS, **scenarios_evaluation.SCENARIOS,
                 **scenarios_maintenance.SCENARIOS, **scenarios_maintenance_mode.SCENARIOS,
