@@ -24,9 +24,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from central.models import Application
 from central.application_advance import advance
 from central.custody import AdvanceError
+from central.models import Application
 
 APPLICATIONS = "/api/v1/applications"
 
