@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kiosk.flows.code_desk import flow_intent
 from kiosk.identify.codes import CodeKind, CodeMeaning
-from kiosk.session import SessionState
 
 if TYPE_CHECKING:
     from kiosk.terminal import Terminal
@@ -19,15 +19,9 @@ def receipt_code(terminal: Terminal, meaning: CodeMeaning) -> bool:
     """A receipt code was scanned (on the code worker). False: the code is only described
     (CodeNotice), as before: 办件查询 not offered or not available, another service running,
     the technician in, maintenance."""
-    if meaning.kind is not CodeKind.APPLICATION_RECEIPT or terminal.technician.is_in:
+    if meaning.kind is not CodeKind.APPLICATION_RECEIPT:
         return False
-    snap = terminal.session.snapshot()
-    if snap.state is SessionState.IDLE:
-        if not terminal.choose_service(SERVICE):
-            return False
-    elif snap.service_id != SERVICE or snap.state is not SessionState.ACTIVE:
-        return False
-    scanned = getattr(terminal.flow, "receipt_scanned", None)
+    scanned = flow_intent(terminal, SERVICE, "receipt_scanned")
     if scanned is None:
         return False
     scanned(meaning.application_number, meaning.check_code,

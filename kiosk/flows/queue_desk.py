@@ -8,8 +8,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from kiosk.flows.code_desk import flow_intent
 from kiosk.identify.codes import CodeKind, CodeMeaning
-from kiosk.session import SessionState
 
 if TYPE_CHECKING:
     from kiosk.terminal import Terminal
@@ -25,15 +25,9 @@ def appointment_code(terminal: Terminal, text: str, meaning: CodeMeaning) -> boo
     citizen in — started here when the terminal is idle, or the running queue flow's.
     False: the code is only described (CodeNotice), as before (the queue not offered or not
     available, another service running, maintenance)."""
-    if meaning.kind is not CodeKind.APPOINTMENT or terminal.technician.is_in:
+    if meaning.kind is not CodeKind.APPOINTMENT:
         return False
-    snap = terminal.session.snapshot()
-    if snap.state is SessionState.IDLE:
-        if not terminal.choose_service(SERVICE):
-            return False
-    elif snap.service_id != SERVICE or snap.state is not SessionState.ACTIVE:
-        return False
-    checkin = getattr(terminal.flow, "appointment_scanned", None)
+    checkin = flow_intent(terminal, SERVICE, "appointment_scanned")
     if checkin is None:
         return False
     checkin(text, meaning)
