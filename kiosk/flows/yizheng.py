@@ -404,6 +404,11 @@ class YizhengFlow(AgentSteps):
     def mode(self) -> str:
         return self.collect.mode(self.item) if self.item is not None else ""
 
+    def item_mode(self, code: str) -> str:
+        """An item's mode for its row in the list (异地代收 / 多地联办 / 全程网办)."""
+        item = self._catalogue.get(code)
+        return self.collect.mode(item) if item is not None else ""
+
     def mode_text(self) -> str:
         return self.collect.mode_text(self.item) if self.item is not None else ""
 

@@ -23,12 +23,10 @@ _loaded: list[str] = []
 
 
 def kv_files() -> list[Path]:
-    """Every .kv file under screens/, in load order: the base rules (FIRST), the rest of
-    the shared widgets in common/, then every screen."""
-    first = [p for p in (SCREENS / name for name in FIRST) if p.is_file()]
-    common = sorted(p for p in (SCREENS / "common").glob("*.kv") if p not in first)
-    rest = sorted(p for p in SCREENS.rglob("*.kv") if p not in first and p not in common)
-    return first + common + rest
+    """Every .kv file under screens/, in load order."""
+    first = [SCREENS / name for name in FIRST]
+    rest = sorted(p for p in SCREENS.rglob("*.kv") if p not in first)
+    return [p for p in first if p.is_file()] + rest
 
 
 def load_kv() -> list[str]:

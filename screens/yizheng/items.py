@@ -21,10 +21,12 @@ class ItemRow(Tile):
     reason = StringProperty("")
 
 
-def item_tags(view: ItemView) -> list[tuple[str, str]]:
-    """(text, tone) tags of an item row: scope, visits, promised days, company."""
+def item_tags(view: ItemView, mode: str = "") -> list[tuple[str, str]]:
+    """(text, tone) tags of an item row: how it is handled here (异地代收 / 多地联办), scope,
+    visits, promised days, company."""
     tone = "primary" if view.eligible else "muted"
-    tags = [(yz_words.scope_tag(view.scope), tone),
+    handled = [(mode, "notice" if view.eligible else "muted")] if mode in ("异地代收", "多地联办") else []
+    tags = [*handled, (yz_words.scope_tag(view.scope), tone),
             (yz_words.visits_tag(view.visits), "success" if view.eligible and view.visits == 0 else tone),
             (yz_words.promised_days(view.promised_days), tone)]
     if view.applicant_kind == "company":
@@ -73,7 +75,8 @@ class ItemsScreen(TileListScreen[YizhengFlow], FlowScreen):
         row = ItemRow(code=view.code, name=view.name, department=view.department,
                       eligible=view.eligible and not refused,
                       reason=yz_words.AGENT_NOT_ALLOWED if refused else item_reason(view, offline))
-        for text, tone in item_tags(view):
+        mode = self._flow.item_mode(view.code) if self._flow is not None else ""
+        for text, tone in item_tags(view, mode):
             row.ids.tags.add_widget(Tag(text=text, tone=tone))
         return self.tile(row)
 

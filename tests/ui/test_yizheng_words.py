@@ -64,3 +64,15 @@ def test_keys_respect_the_field() -> None:
     assert not set("IOZSV") & uscc_keys
     assert "X" in {key for row in LAYOUTS["id_number"] for key, _ in row}
     assert "X" not in {key for row in LAYOUTS["number"] for key, _ in row}
+
+
+def test_an_item_row_names_how_it_is_handled_here() -> None:
+    from kiosk.flows.yizheng_views import ItemView
+    from screens.yizheng.items import item_tags
+
+    view = ItemView(code="X", name="住房公积金提取（异地购房）", department="焦作市住房公积金管理中心",
+                    scope="跨省", modes=("异地代收代办",), visits=0, promised_days=3,
+                    applicant_kind="person", eligible=True)
+    assert item_tags(view, "异地代收")[0] == ("异地代收", "notice")
+    assert item_tags(view, "多地联办")[0] == ("多地联办", "notice")
+    assert [t for t, _ in item_tags(view, "全程网办")] == ["跨省通办", "零跑动", "承诺3个工作日办结"]
