@@ -24,6 +24,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from central.app import create_app, dispose
+from central.calendar import seed_known_years
 from central.migrate import upgrade
 from central.seeding import seed
 from central.timeutil import utcnow
@@ -116,6 +117,19 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
             column = "code" if table == "halls" else "hall_code"
             conn.execute(f"DELETE FROM {table} WHERE NOT ({column} = ANY(%s))",  # type: ignore[arg-type]
                          (list(seeded),))
+        # Calendar years a test imported (or the demo seed added) go too: the next test
+        # finds only the package's years, as in a fresh database.
+        conn.execute("DELETE FROM calendar_days WHERE EXTRACT(YEAR FROM day)::int IN "
+                     "(SELECT year FROM calendar_years WHERE source NOT LIKE 'chinese-calendar %%')")
+        dropped = conn.execute("DELETE FROM calendar_years WHERE source NOT LIKE 'chinese-calendar %%'")
+        replaced = dropped.rowcount
+    if replaced:   # an import may have replaced one of the package's years: put it back
+        engine = create_engine(url)
+        try:
+            with engine.begin() as sa_conn:
+                seed_known_years(sa_conn, utcnow())
+        finally:
+            engine.dispose()
     return url
 
 
