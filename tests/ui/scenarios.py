@@ -148,7 +148,7 @@ def faults(ui: Any) -> None:
 
     # The reader is unplugged: banner, tile greyed with the reason; plugged back: gone.
     ui.sim("unplug")
-    ui.wait_text("身份证阅读器未连接，身份核验暂停，请联系工作人员", timeout=10)
+    ui.wait_text("身份证阅读器未连接，身份核验、好差评暂停，请联系工作人员", timeout=10)
     ui.shot("03-reader-unplugged")
     ui.tap("身份核验")
     ui.wait_text("“身份核验”暂不可用")

@@ -213,7 +213,11 @@ def _file_application(ui: Any) -> None:
     ui.tap("300元")
     ui.tap("下一步")
     ui.wait_screen("yz_confirm")
-    ui.tap("确认提交")
+    # The scenario files this item more than once: from the second time on the confirm page
+    # names the pending one and its button says 仍要提交 (docs/casework.md §4).
+    button = ui.wait_until(lambda: next((b for b in ("仍要提交", "确认提交") if b in ui.visible_text()), None),
+                           10, "the confirm page's submit button")
+    ui.tap(button)
     ui.wait_screen("yz_result", timeout=30)
     ui.wait_text("办件编号")
 

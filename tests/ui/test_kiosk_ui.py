@@ -216,7 +216,7 @@ def test_tapping_a_service_not_offered_yet_says_why(faults_run: AppRun) -> None:
 def test_unplugged_reader_shows_a_banner_until_it_is_back(faults_run: AppRun) -> None:
     unplugged = faults_run.step("03-reader-unplugged")
     texts = faults_run.shown("03-reader-unplugged")
-    assert unplugged["banner"] == "身份证阅读器未连接，身份核验暂停，请联系工作人员"
+    assert unplugged["banner"] == "身份证阅读器未连接，身份核验、好差评暂停，请联系工作人员"
     assert "身份证阅读器未连接" in texts  # the identity_check tile's reason
     assert not _any(texts, "也可直接将身份证放在感应区")
     tapped = faults_run.shown("04-unavailable-tapped")

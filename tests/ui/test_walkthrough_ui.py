@@ -39,7 +39,7 @@ def test_a_fault_banner_moves_no_button(walk_run: AppRun) -> None:
 def test_the_banner_names_the_paused_services_and_they_do_not_start(walk_run: AppRun) -> None:
     banner = walk_run.results["data"]["banner"]
     # 证明打印 needs the reader too (and an A4 printer this site lacks): paused as well.
-    assert banner == "身份证阅读器未连接，身份核验、一证通办、证明打印、预约办事暂停，请联系工作人员"
+    assert banner == "身份证阅读器未连接，身份核验、一证通办、证明打印、预约办事、好差评暂停，请联系工作人员"
     assert "相关服务" not in banner
     screen, service, flow = walk_run.results["data"]["after_paused_tap"]
     assert (screen, service, flow) == ("result", "identity_check", "identity_check")  # not started
