@@ -33,6 +33,10 @@ def load_kv() -> list[str]:
     """Load every layout once (a file already loaded is skipped). Returns the files loaded."""
     from kivy.lang import Builder
 
+    from screens import kv_guard
+
+    kv_guard.install()   # a rule of a widget collected in a cycle must not end the kiosk
+
     for path in kv_files():
         if str(path) in _loaded:
             continue
