@@ -95,7 +95,7 @@ class Handlings:
     def record_in(self, conn: Connection, handling: Handling, person_key: str | None,
                   handling_id: str, rated: bool = False) -> None:
         """``record`` inside the caller's write transaction (an evaluation of an application
-        from central is recorded rated together with its outbox row)."""
+        listed by central's ``mine`` is recorded rated together with its outbox row)."""
         now = self._clock()
         conn.execute(delete(handlings).where(handlings.c.handled_at < now - self._retention))
         if self.get(handling_id, conn) is not None:
