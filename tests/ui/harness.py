@@ -62,6 +62,8 @@ class Ui:
         """Run fn on the Kivy main thread and return its result (or raise its error)."""
         from kivy.clock import Clock
 
+        if threading.current_thread() is threading.main_thread():
+            return fn()   # already there (a predicate of wait_until reading the UI)
         done = threading.Event()
         box: dict[str, Any] = {}
 
@@ -75,6 +77,10 @@ class Ui:
 
         Clock.schedule_once(run, 0)
         if not done.wait(timeout):
+            import faulthandler
+            import sys
+
+            faulthandler.dump_traceback(file=sys.stderr, all_threads=True)  # where the main thread is stuck
             raise StepFailed(f"main thread did not run a call within {timeout} s (UI blocked?)")
         if "error" in box:
             raise box["error"]
