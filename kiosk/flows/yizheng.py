@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from enum import StrEnum
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,15 +23,16 @@ from kiosk.central_api.errors import CentralError, CentralRejected, CentralUnava
 from kiosk.central_api.models import (
     ApplicationRequest,
     Item,
-    Material,
 )
 from kiosk.flows import yizheng_collect as collect
 from kiosk.flows.base import Handling, IllegalTransition, Runner, keeping_alive, thread_runner
 from kiosk.flows.deps import FlowDeps
 from kiosk.flows.notice_print import NoticePrinting, NoticeReceiptsLike
 from kiosk.flows.yizheng_agent import AgentSteps
-from kiosk.flows.yizheng_collect import Collect, PartLine, PendingNotice
+from kiosk.flows.yizheng_collect import Collect
+from kiosk.flows.yizheng_collect_steps import CollectSteps
 from kiosk.flows.yizheng_ports import CentralLike, OutboxLike, ReceiptsLike
+from kiosk.flows.yizheng_steps import Step
 from kiosk.flows.yizheng_views import (
     Context,
     FieldState,
@@ -51,34 +51,13 @@ from kiosk.session import Session
 if TYPE_CHECKING:
     from drivers.contracts import DocumentCamera
     from kiosk.capture.settings import CaptureSettings
-    from kiosk.capture.step import CaptureStep
 
 log = logging.getLogger(__name__)
 
 DELIVER_WAIT_S = 6.0  # how long the citizen waits for the 办件编号 before getting the local receipt
 
 
-class Step(StrEnum):
-    LOADING = "loading"
-    ITEMS = "items"
-    # 帮办代办 (docs/casework.md §6; kiosk/flows/yizheng_agent.py): the agent chose 为他人代办
-    AGENT_PRINCIPAL = "agent_principal"    # the principal's ID card (or e-ID code)
-    AGENT_RELATION = "agent_relation"
-    AGENT_AUTHORITY = "agent_authority"    # 授权委托书 or the principal present
-    AGENT_LETTER = "agent_letter"          # the letter photographed page by page
-    DETAIL = "detail"
-    COMPANY = "company"
-    FORM = "form"
-    # 异地代收 and paper materials (docs/casework.md §5, §7; kiosk/flows/yizheng_collect.py)
-    MATERIALS = "materials"                # paper materials photographed
-    DELIVERY = "delivery"                  # how the result comes back (post or pickup)
-    CONFIRM = "confirm"
-    SUBMITTING = "submitting"
-    RESULT = "result"
-    ERROR = "error"
-
-
-class YizhengFlow(AgentSteps):
+class YizhengFlow(AgentSteps, CollectSteps):
     SERVICE_ID = "yizheng_tongban"
     FIRST = Step.LOADING
     ERROR_STEP = Step.ERROR
@@ -398,101 +377,6 @@ class YizhengFlow(AgentSteps):
 
     def _receipt(self, state: str, error: str) -> None:
         self.receipt_state, self.receipt_error = state, error
-        self._changed()
-
-    # -- 异地代收 and paper materials (kiosk/flows/yizheng_collect.py decides) -------------------
-    def mode(self) -> str:
-        return self.collect.mode(self.item) if self.item is not None else ""
-
-    def item_mode(self, code: str) -> str:
-        """An item's mode for its row in the list (异地代收 / 多地联办 / 全程网办)."""
-        item = self._catalogue.get(code)
-        return self.collect.mode(item) if item is not None else ""
-
-    def mode_text(self) -> str:
-        return self.collect.mode_text(self.item) if self.item is not None else ""
-
-    def parts(self) -> list[PartLine]:
-        return self.collect.parts(self.item) if self.item is not None else []
-
-    def pending_notice(self) -> PendingNotice | None:
-        return self.collect.pending(self.item, self._ctx.pending)
-
-    def pending_text(self) -> str:
-        notice = self.pending_notice()
-        return notice.text(self.collect.zone) if notice is not None else ""
-
-    def material_step(self) -> tuple[Material, CaptureStep] | None:
-        return self.collect.current()
-
-    def next_material(self) -> None:
-        """下一项 (or on to the delivery / confirm page after the last material)."""
-        if self.step is not Step.MATERIALS or self.item is None:
-            return
-        self._touch()
-        target, error = self.collect.next_material(self.item)
-        if error:
-            self._set_error(error)
-        else:
-            self._back_to(Step(target), "")
-
-    def choose_delivery(self, method: str) -> None:
-        self._touch()
-        self.collect.choose(method)
-        self._set_error("")
-
-    def set_address(self, text: str) -> None:
-        self._touch()
-        self.collect.address = text[: collect.ADDRESS_MAX + 20]
-        self._set_error("")
-
-    def use_card_address(self) -> None:
-        """The card's address as a suggestion for the post address (then edited as typed)."""
-        self._touch()
-        self.collect.address = self._card().get("address", "")[: collect.ADDRESS_MAX]
-        self.collect.choose("post")
-        self._set_error("")
-
-    def confirm_delivery(self) -> None:
-        if self.step is not Step.DELIVERY:
-            return
-        self._touch()
-        error = self.collect.check_delivery()
-        if error:
-            self._set_error(error)
-        else:
-            self._set(Step.CONFIRM)
-
-    def submit_anyway(self) -> None:
-        """仍要提交: the citizen saw the pending application of this item and files again."""
-        if self.step is not Step.CONFIRM:
-            return
-        self.collect.duplicate_ack = True
-        self.submit()
-
-    def print_handover(self) -> None:
-        """Print the 收件交接单 again (after a failure, or a second copy)."""
-        if self.step is not Step.RESULT or self.collect.handover is None or self.result is None:
-            return
-        self._touch()
-        gen = self._generation
-        self._background(lambda: self._print_handover(gen))
-
-    def _print_handover(self, gen: int) -> None:
-        receipts, result, draft = self._receipts, self.result, self.collect.handover
-        if receipts is None or result is None or draft is None or result.error:
-            return
-        ready, reason = receipts.ready()
-        if not ready:
-            self._apply(gen, lambda: self._handover("failed", reason))
-            return
-        self._apply(gen, lambda: self._handover("printing", ""))
-        with keeping_alive(self._touch):
-            outcome = receipts.print_handover(result, draft)
-        self._apply(gen, lambda: self._handover("printed" if outcome.ok else "failed", outcome.reason))
-
-    def _handover(self, state: str, error: str) -> None:
-        self.collect.handover_state, self.collect.handover_error = state, error
         self._changed()
 
     # -- helpers ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from kiosk.capture.step import CaptureStep
 from kiosk.central_api.errors import CentralError, CentralUnavailable
 from kiosk.events import KioskEvent, PrincipalChanged, PrincipalRefused
 from kiosk.flows.base import Flow
+from kiosk.flows.yizheng_steps import Step
 from kiosk.flows.yizheng_views import Context, context_of
 from kiosk.privacy import mask_name
 from kiosk.session_types import IdentitySource
@@ -124,7 +125,6 @@ class AgentSteps(Flow):
     # -- intents ---------------------------------------------------------------------------
     def start_agent(self) -> None:
         """为他人代办 (or 更换被代办人 while acting): wait for the principal's identity."""
-        from kiosk.flows.yizheng import Step
         if self.step is not Step.ITEMS or self._session is None:
             return
         self._touch()
@@ -137,7 +137,6 @@ class AgentSteps(Flow):
 
     def cancel_agent(self) -> None:
         """Back to the agent's own items: the principal and the letter are wiped."""
-        from kiosk.flows.yizheng import Step
         self._touch()
         self._forget_principal()
         if self._own_ctx is not None:
@@ -145,7 +144,6 @@ class AgentSteps(Flow):
         self._back_to(Step.ITEMS, "")
 
     def choose_relation(self, relation: str) -> None:
-        from kiosk.flows.yizheng import Step
         if self.step is not Step.AGENT_RELATION or relation not in RELATIONS:
             return
         self._touch()
@@ -155,7 +153,6 @@ class AgentSteps(Flow):
     def choose_authority(self, authority: str) -> None:
         """``letter``: photograph the 授权委托书; ``present``: the principal is here (their ID
         card was read in this session), the principal's items load at once."""
-        from kiosk.flows.yizheng import Step
         if self.step is not Step.AGENT_AUTHORITY or authority not in AUTHORITIES:
             return
         self._touch()
@@ -176,7 +173,6 @@ class AgentSteps(Flow):
 
     def letter_done(self) -> None:
         """完成 on the letter: at least one page kept."""
-        from kiosk.flows.yizheng import Step
         if self.step is not Step.AGENT_LETTER:
             return
         self._touch()
@@ -187,7 +183,6 @@ class AgentSteps(Flow):
         self._load_principal()
 
     def agent_back(self) -> None:
-        from kiosk.flows.yizheng import Step
         self._touch()
         if self.step is Step.AGENT_PRINCIPAL:
             self.cancel_agent()
@@ -207,7 +202,6 @@ class AgentSteps(Flow):
     # -- the session's word ----------------------------------------------------------------
     def _on_session_event(self, event: KioskEvent) -> None:
         """On the device's thread: the principal arrived, or the agent's own card was read."""
-        from kiosk.flows.yizheng import Step
         if not isinstance(event, PrincipalChanged | PrincipalRefused):
             return
         def change() -> None:   # under the flow's lock: the step is checked where it moves
@@ -228,7 +222,6 @@ class AgentSteps(Flow):
     # -- helpers ---------------------------------------------------------------------------
     def _load_principal(self) -> None:
         """LOADING the principal's person context; their items replace the agent's."""
-        from kiosk.flows.yizheng import Step
         self._set(Step.LOADING)
 
         def work() -> None:
