@@ -42,15 +42,11 @@ from casework_helpers import POST, collect, hukou_proof  # noqa: E402
 from central_bodies import pension  # noqa: E402
 from central_helpers import ZHANG_SAN, SignedApi, enroll  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import create_engine  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
 from tracking_helpers import code_of, jpeg, page_body, sealed  # noqa: E402
 
 from central.app import create_app, dispose  # noqa: E402
 from central.application_advance import advance  # noqa: E402
-from central.migrate import upgrade  # noqa: E402
-from central.seeding import seed  # noqa: E402
-from central.timeutil import utcnow  # noqa: E402
+from tests.support.central_db import migrate_and_seed  # noqa: E402
 from tests.support.postgres import TempPostgres  # noqa: E402
 
 APPLICATIONS = "/api/v1/applications"
@@ -79,16 +75,6 @@ def database(postgres: bool) -> Iterator[str]:
         return
     with tempfile.TemporaryDirectory(prefix="casework-bench-") as tmp:
         yield f"sqlite:///{Path(tmp) / 'central.db'}"
-
-
-def seeded(url: str) -> None:
-    upgrade(url)
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            seed(session, utcnow())
-    finally:
-        engine.dispose()
 
 
 class Filing:
@@ -123,7 +109,7 @@ def bench_pages(client: TestClient, api: SignedApi, size: int, runs: int) -> lis
 
 
 def run(url: str, runs: int, mine_count: int) -> dict[str, Any]:
-    seeded(url)
+    migrate_and_seed(url)
     app = create_app(url)
     try:
         with TestClient(app) as client:

@@ -21,26 +21,14 @@ from central_helpers import LiveServer, SignedApi, enroll, free_port
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
 from central.app import create_app, dispose
 from central.calendar import seed_known_years
-from central.migrate import upgrade
-from central.seeding import seed
 from central.timeutil import utcnow
+from tests.support.central_db import migrate_and_seed
 from tests.support.postgres import PostgresError, TempPostgres, require_postgres
 
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def _seed_into(url: str) -> None:
-    upgrade(url)
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session:
-            seed(session, utcnow())
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +48,7 @@ def postgres_server() -> Iterator[TempPostgres]:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("central-template") / "central.db"
-    _seed_into(f"sqlite:///{path}")
+    migrate_and_seed(f"sqlite:///{path}")
     return path
 
 
@@ -68,7 +56,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_database(postgres_server: TempPostgres) -> str:
     """The PostgreSQL database the tests share, migrated and seeded once."""
     url = postgres_server.create_database("central_test")
-    _seed_into(url)
+    migrate_and_seed(url)
     return url
 
 
