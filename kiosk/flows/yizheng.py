@@ -25,13 +25,14 @@ from kiosk.central_api.models import (
     Item,
 )
 from kiosk.flows import yizheng_collect as collect
-from kiosk.flows.base import Handling, IllegalTransition, Runner, keeping_alive, thread_runner
+from kiosk.flows.base import Handling, IllegalTransition, Runner, thread_runner
 from kiosk.flows.deps import FlowDeps
 from kiosk.flows.notice_print import NoticePrinting, NoticeReceiptsLike
 from kiosk.flows.yizheng_agent import AgentSteps
 from kiosk.flows.yizheng_collect import Collect
 from kiosk.flows.yizheng_collect_steps import CollectSteps
 from kiosk.flows.yizheng_ports import CentralLike, OutboxLike, ReceiptsLike
+from kiosk.flows.yizheng_printing import PrintingSteps
 from kiosk.flows.yizheng_steps import Step
 from kiosk.flows.yizheng_views import (
     Context,
@@ -57,7 +58,7 @@ log = logging.getLogger(__name__)
 DELIVER_WAIT_S = 6.0  # how long the citizen waits for the 办件编号 before getting the local receipt
 
 
-class YizhengFlow(AgentSteps, CollectSteps):
+class YizhengFlow(AgentSteps, CollectSteps, PrintingSteps):
     SERVICE_ID = "yizheng_tongban"
     FIRST = Step.LOADING
     ERROR_STEP = Step.ERROR
@@ -336,48 +337,6 @@ class YizhengFlow(AgentSteps, CollectSteps):
                 self._print_handover(gen)
 
         self._background(work)
-
-    @property
-    def can_print_receipt(self) -> bool:
-        return (self._receipts is not None and self.result is not None and not self.result.error
-                and self.receipt_state != "printing")
-
-    def print_receipt(self) -> None:
-        """Print the 办件受理回执 (again: after a failure, or a second copy)."""
-        if self.step is not Step.RESULT or not self.can_print_receipt:
-            return
-        self._require_card()
-        self._touch()
-
-        def work() -> None:
-            self._print_receipt(self._generation)
-            if self.collect.handover_state != "printed":
-                self._print_handover(self._generation)   # 异地代收: the 收件交接单 again too
-
-        self._background(work)
-
-    def _print_receipt(self, gen: int) -> None:
-        receipts, result, item = self._receipts, self.result, self.item
-        if receipts is None or result is None:
-            return
-        ready, reason = receipts.ready()
-        if not ready:
-            self._apply(gen, lambda: self._receipt("failed", reason))
-            return
-        card = self._applicant_now(gen)   # the name and ID number go on the paper (masked)
-        if card is None:
-            return
-        agent = self.agent_view().label   # 帮办代办: 代办人 李*（子女）
-        self._apply(gen, lambda: self._receipt("printing", ""))
-        with keeping_alive(self._touch):
-            outcome = (receipts.print_receipt(result, card, item, agent_masked=agent) if agent
-                       else receipts.print_receipt(result, card, item))
-        del card
-        self._apply(gen, lambda: self._receipt("printed" if outcome.ok else "failed", outcome.reason))
-
-    def _receipt(self, state: str, error: str) -> None:
-        self.receipt_state, self.receipt_error = state, error
-        self._changed()
 
     # -- helpers ---------------------------------------------------------------------------
     def _build_fields(self) -> None:

@@ -1,5 +1,6 @@
 """异地代收 and paper materials in 一证通办 (docs/casework.md §5, §7): the MATERIALS and
-DELIVERY steps, the pending application of the same item (仍要提交), and the 收件交接单.
+DELIVERY steps and the pending application of the same item (仍要提交); the 收件交接单 is
+printed by yizheng_printing.py.
 
 A mixin of YizhengFlow, as yizheng_agent.py is: its steps share the flow's lock, table and
 wipe. What to do at each step is decided by yizheng_collect.Collect; these are the intents
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kiosk.flows import yizheng_collect as collect
-from kiosk.flows.base import Flow, keeping_alive
+from kiosk.flows.base import Flow
 from kiosk.flows.yizheng_collect import Collect, PartLine, PendingNotice
 from kiosk.flows.yizheng_steps import Step
 
@@ -102,29 +103,3 @@ class CollectSteps(Flow):
             return
         self.collect.duplicate_ack = True
         self.submit()
-
-    def print_handover(self) -> None:
-        """Print the 收件交接单 again (after a failure, or a second copy)."""
-        if self.step is not Step.RESULT or self.collect.handover is None or self.result is None:
-            return
-        self._touch()
-        gen = self._generation
-        self._background(lambda: self._print_handover(gen))
-
-    def _print_handover(self, gen: int) -> None:
-        receipts, result, draft = self._receipts, self.result, self.collect.handover
-        if receipts is None or result is None or draft is None or result.error:
-            return
-        ready, reason = receipts.ready()
-        if not ready:
-            self._apply(gen, lambda: self._handover("failed", reason))
-            return
-        self._apply(gen, lambda: self._handover("printing", ""))
-        with keeping_alive(self._touch):
-            outcome = receipts.print_handover(result, draft)
-        self._apply(gen, lambda: self._handover("printed" if outcome.ok else "failed", outcome.reason))
-
-    def _handover(self, state: str, error: str) -> None:
-        self.collect.handover_state, self.collect.handover_error = state, error
-        self._changed()
-
