@@ -232,7 +232,9 @@ def _next_steps(item: Item, region_received: str, mode: Mode, body: ApplicationI
     if mode == "多地联办":
         text = f"由{len(item.joint)}个部门联合办理，{text}"
     elif remote(region_received, item.handling_region_code):
-        text = f"由{item.region_name}{item.department}办理，{text}"
+        # 焦作市住房公积金管理中心 names its city already; 城区分局 does not
+        who = item.department if item.department.startswith(item.region_name) else item.region_name + item.department
+        text = f"由{who}办理，{text}"
     if mode == "异地代收" and body.delivery is not None:
         if body.delivery.method == "post":
             text += "办理结果将邮寄到您填写的地址。"

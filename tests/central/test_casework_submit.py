@@ -83,6 +83,8 @@ def test_collect_for_elsewhere_writes_receipt_with_every_page_hash(
     assert received["step"] == "收件" and received["actor"] == HALL
     assert received["hashes"] == [sha("page-1"), sha("page-2"), sha("page-3")]
     assert received["note"] == f"{HALL}收件，材料3页"
+    # The department names its city already: the city is not said twice.
+    assert body["next_steps"].startswith("由焦作市住房公积金管理中心办理，承诺")
     assert body["delivery"] == {
         "method": "post", "address_masked": "北京市东城区****", "pickup_hall": None
     }

@@ -231,7 +231,7 @@ def test_an_application_handled_elsewhere_in_the_city_is_collected_here_and_forw
         "140525", "140500", "全程网办"
     )
     assert _steps(response) == ["申请", "代收", "受理"]
-    assert body["next_steps"].startswith("由晋城市晋城市社会保险中心办理")
+    assert body["next_steps"].startswith("由晋城市社会保险中心办理")   # the city said once
     app.state.db.run(advance, body["application_number"])
     tracked = zezhou.get(f"{APPLICATIONS}/{body['application_number']}")
     assert tracked.status_code == 200
